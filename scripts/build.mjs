@@ -1,0 +1,42 @@
+// One bundler: esbuild. Three bundles:
+//   dist/extension.js  the VS Code extension (vscode external)
+//   dist/cli.js        the aml-failover command line (sandbox included)
+//   dist/azure-sdk.js  the Azure SDKs, loaded on first use by both, so activation does not pay for them
+import * as esbuild from 'esbuild';
+import { chmodSync, readFileSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const minify = !process.argv.includes('--dev');
+
+/** `import('…/azure/azureSdk')` in the sources becomes a runtime require of the separate bundle. */
+const azureSdkExternal = {
+  name: 'azure-sdk-external',
+  setup(build) {
+    build.onResolve({ filter: /[/\\]azureSdk(\.ts)?$/ }, () => ({ path: './azure-sdk.js', external: true }));
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minify,
+  logLevel: 'info',
+  legalComments: 'linked',
+  define: { PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [azureSdkExternal] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [azureSdkExternal] },
+  { ...common, entryPoints: ['src/azure/azureSdk.ts'], outfile: 'dist/azure-sdk.js' },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  chmodSync('dist/cli.js', 0o755);
+}

@@ -1,0 +1,111 @@
+import { promises as fs } from 'node:fs';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { CloudSetting } from './cloud';
+import { UserError } from '../common/errors';
+import type { Logger } from '../common/logger';
+
+/**
+ * The product's one Azure layer: an endpoint, a CA and a credential. The same code serves real Azure and the
+ * sandbox; the CA (if any) is trusted by these clients only, never process-wide.
+ */
+export interface AzureConnection {
+  readonly cloud: CloudSetting;
+  readonly credential: TokenCredential;
+  /** PEM text of the extra CA to trust, when the cloud names one. */
+  readonly ca?: string;
+  /** Client for Microsoft.MachineLearningServices in one subscription (cached per subscription). */
+  ml(subscriptionId: string): Promise<AzureMachineLearningWorkspaces>;
+  /** Pipeline options every client of this connection gets: trust, retries, user agent. */
+  readonly clientOptions: { tlsOptions?: { ca: string }; userAgentOptions: { userAgentPrefix: string } };
+}
+
+export interface ConnectOptions {
+  logger: Logger;
+  /** Deadline for each credential call (a credential can hang for minutes when packets are dropped). */
+  credentialTimeoutMs?: number;
+  /** Extra pipeline policies (e.g. per-call deadlines) appended to every ARM client. */
+  additionalPolicies?: { policy: PipelinePolicy; position: 'perCall' | 'perRetry' }[];
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+}
+
+export async function connect(cloud: CloudSetting, options: ConnectOptions): Promise<AzureConnection> {
+  let ca: string | undefined;
+  if (cloud.caFile) {
+    try {
+      ca = await fs.readFile(cloud.caFile, 'utf8');
+    } catch (err) {
+      throw new UserError(`Cannot read the CA file ${cloud.caFile} named in cloud.caFile: ${(err as Error).message}. Is the sandbox running?`);
+    }
+  }
+  const credential = withDeadline(
+    cloud.tokenFile ? new TokenFileCredential(cloud.tokenFile) : await defaultCredential(cloud),
+    options.credentialTimeoutMs ?? 15_000,
+  );
+  const clientOptions = { ...(ca ? { tlsOptions: { ca } } : {}), userAgentOptions: { userAgentPrefix: 'aml-failover' } };
+  const clients = new Map<string, Promise<AzureMachineLearningWorkspaces>>();
+  return {
+    cloud,
+    credential,
+    ca,
+    clientOptions,
+    ml(subscriptionId) {
+      let client = clients.get(subscriptionId);
+      if (!client) {
+        client = import('./azureSdk').then(
+          (sdk) =>
+            new sdk.AzureMachineLearningWorkspaces(credential, subscriptionId, {
+              ...clientOptions,
+              endpoint: cloud.resourceManager,
+              credentialScopes: [cloud.armScope],
+              additionalPolicies: options.additionalPolicies,
+              retryOptions: options.retryOptions,
+            }),
+        );
+        clients.set(subscriptionId, client);
+      }
+      return client;
+    },
+  };
+}
+
+async function defaultCredential(cloud: CloudSetting): Promise<TokenCredential> {
+  const sdk = await import('./azureSdk');
+  return new sdk.DefaultAzureCredential({ authorityHost: cloud.authorityHost });
+}
+
+/** A bearer token kept in a file (the sandbox writes one); read on each call so a restarted sandbox is picked up. */
+export class TokenFileCredential implements TokenCredential {
+  constructor(private readonly file: string) {}
+  async getToken(): Promise<AccessToken> {
+    let token: string;
+    try {
+      token = (await fs.readFile(this.file, 'utf8')).trim();
+    } catch (err) {
+      throw new UserError(`Cannot read the token file ${this.file}: ${(err as Error).message}. Is the sandbox running?`);
+    }
+    return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
+  }
+}
+
+/** Sign-in failures surface as errors with name CredentialTimeoutError / the credential's own error. */
+function withDeadline(inner: TokenCredential, ms: number): TokenCredential {
+  return {
+    async getToken(scopes, opts) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new Error(`Signing in to Azure took longer than ${ms / 1000} s.`);
+          err.name = 'CredentialUnavailableError';
+          reject(err);
+        }, ms);
+      });
+      try {
+        return await Promise.race([inner.getToken(scopes, opts), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { UserError } from '../common/errors';
+import { parseCloud, type CloudSetting } from '../azure/cloud';
+
+/** The pair file kept as code at the project root. */
+export const PAIR_FILE_NAME = 'aml-failover.yaml';
+
+export type Role = 'primary' | 'secondary';
+export const ROLES: readonly Role[] = ['primary', 'secondary'];
+
+export interface WorkspaceRef {
+  subscription_id: string;
+  resource_group: string;
+  workspace_name: string;
+  region: string;
+}
+
+export interface PairConfig {
+  workspaces: Record<Role, WorkspaceRef>;
+  /** Per workload, e.g. `{ inference: 'hot/hot', training: 'hot/cold' }`. */
+  availability: Record<string, string>;
+  cloud: CloudSetting;
+  /** The whole document as plain data, so later capabilities can read their own sections (`lint:`, …). */
+  sections: Record<string, unknown>;
+}
+
+export interface Range {
+  /** 0-based line and column, end exclusive. */
+  startLine: number;
+  startCol: number;
+  endLine: number;
+  endCol: number;
+}
+
+export interface PairProblem {
+  message: string;
+  severity: 'error' | 'warning';
+  range: Range;
+}
+
+export type PairParseResult =
+  | { ok: true; config: PairConfig; problems: PairProblem[] }
+  | { ok: false; problems: PairProblem[] };
+
+const AVAILABILITY = new Set(['hot/hot', 'hot/warm', 'hot/cold']);
+const WORKSPACE_KEYS: (keyof WorkspaceRef)[] = ['subscription_id', 'resource_group', 'workspace_name', 'region'];
+
+/** Parses and validates the text of a pair file. Never throws; every problem carries a range. */
+export function parsePairFile(text: string, projectDir: string): PairParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: PairProblem[] = [];
+  const rangeOf = (offsets: readonly number[] | undefined): Range => {
+    const [start, end] = offsets ?? [0, 0];
+    const s = lineCounter.linePos(start);
+    const e = lineCounter.linePos(Math.max(start, end ?? start));
+    return { startLine: s.line - 1, startCol: s.col - 1, endLine: e.line - 1, endCol: e.col - 1 };
+  };
+  const nodeRange = (node: YamlNode | null | undefined, fallback?: YamlNode | null): Range =>
+    rangeOf((node?.range ?? fallback?.range) as readonly number[] | undefined);
+  const error = (message: string, range: Range) => problems.push({ message, severity: 'error', range });
+  const warn = (message: string, range: Range) => problems.push({ message, severity: 'warning', range });
+
+  for (const e of doc.errors) error(`Not valid YAML: ${e.message.split('\n')[0]}`, rangeOf(e.pos));
+  if (doc.errors.length) return { ok: false, problems };
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    error(`${PAIR_FILE_NAME} must be a mapping with a "workspaces" section.`, nodeRange(root as YamlNode));
+    return { ok: false, problems };
+  }
+
+  const workspacesNode = root.get('workspaces', true);
+  const workspaces: Partial<Record<Role, WorkspaceRef>> = {};
+  if (!workspacesNode) {
+    error('Missing "workspaces:" with "primary" and "secondary".', nodeRange(root));
+  } else if (!isMap(workspacesNode)) {
+    error('"workspaces" must be a mapping with "primary" and "secondary".', nodeRange(workspacesNode as YamlNode));
+  } else {
+    for (const role of ROLES) {
+      const wsNode = workspacesNode.get(role, true);
+      if (!wsNode) {
+        error(`Missing workspaces.${role}.`, nodeRange(keyNode(doc, ['workspaces']), workspacesNode));
+        continue;
+      }
+      if (!isMap(wsNode)) {
+        error(`workspaces.${role} must be a mapping with ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(wsNode as YamlNode));
+        continue;
+      }
+      const ref: Partial<WorkspaceRef> = {};
+      for (const key of WORKSPACE_KEYS) {
+        const value = wsNode.get(key, true);
+        if (value === undefined || value === null) {
+          error(`workspaces.${role}.${key} is missing.`, nodeRange(keyNode(doc, ['workspaces', role]), wsNode));
+        } else if (!isScalar(value) || (typeof value.value !== 'string' && typeof value.value !== 'number') || String(value.value).trim() === '') {
+          error(`workspaces.${role}.${key} must be a non-empty string.`, nodeRange(value as YamlNode));
+        } else {
+          const s = String(value.value).trim();
+          const bad = validateWorkspaceField(key, s);
+          if (bad) error(`workspaces.${role}.${key}: ${bad}`, nodeRange(value));
+          else ref[key] = s;
+        }
+      }
+      for (const pair of wsNode.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!WORKSPACE_KEYS.includes(k as keyof WorkspaceRef)) {
+          warn(`Unknown key workspaces.${role}.${k}; expected ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(pair.key as YamlNode));
+        }
+      }
+      if (WORKSPACE_KEYS.every((k) => ref[k] !== undefined)) workspaces[role] = ref as WorkspaceRef;
+    }
+    const p = workspaces.primary;
+    const s = workspaces.secondary;
+    if (p && s && sameWorkspace(p, s)) {
+      error('workspaces.primary and workspaces.secondary name the same workspace.', nodeRange(workspacesNode));
+    }
+  }
+
+  const availability: Record<string, string> = {};
+  const availabilityNode = root.get('availability', true);
+  if (availabilityNode !== undefined && availabilityNode !== null) {
+    if (!isMap(availabilityNode)) {
+      error('"availability" must map a workload to hot/hot, hot/warm or hot/cold.', nodeRange(availabilityNode as YamlNode));
+    } else {
+      for (const pair of availabilityNode.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : '';
+        const v = isScalar(pair.value) ? String(pair.value.value) : '';
+        if (!AVAILABILITY.has(v)) error(`availability.${k} must be one of hot/hot, hot/warm, hot/cold.`, nodeRange(pair.value as YamlNode, pair.key as YamlNode));
+        else availability[k] = v;
+      }
+    }
+  }
+
+  const cloudNode = root.get('cloud', true) as YamlNode | undefined;
+  const cloud = parseCloud(cloudNode === undefined ? undefined : (cloudNode as YamlNode).toJSON(), projectDir);
+  if (!cloud.ok) {
+    for (const message of cloud.errors) error(message, nodeRange(cloudNode, keyNode(doc, ['cloud'])));
+  }
+
+  if (problems.some((p) => p.severity === 'error') || !workspaces.primary || !workspaces.secondary || !cloud.ok) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    problems,
+    config: {
+      workspaces: workspaces as Record<Role, WorkspaceRef>,
+      availability,
+      cloud: cloud.cloud,
+      sections: (doc.toJS() ?? {}) as Record<string, unknown>,
+    },
+  };
+}
+
+function keyNode(doc: Document, pathKeys: string[]): YamlNode | undefined {
+  let node: unknown = doc.contents;
+  let key: unknown;
+  for (const k of pathKeys) {
+    if (!isMap(node)) return undefined;
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === k);
+    if (!pair) return undefined;
+    key = pair.key;
+    node = pair.value;
+  }
+  return key as YamlNode | undefined;
+}
+
+const NAME_RULES: Partial<Record<keyof WorkspaceRef, [RegExp, string]>> = {
+  // Azure ML workspace names: 3-33 chars, alphanumerics, '-' and '_', starting alphanumeric.
+  workspace_name: [/^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/, 'a workspace name has 3 to 33 letters, digits, "-" or "_", starting with a letter or digit.'],
+  // Resource group names: up to 90 chars of alphanumerics, '-', '_', '.', '(', ')'; not ending in '.'.
+  resource_group: [/^[-\w.()]{0,89}[-\w()]$/u, 'a resource group name has up to 90 letters, digits, "-", "_", ".", "(" or ")", not ending in ".".'],
+  region: [/^[a-z0-9]+$/, 'a region is written like "eastus" or "westeurope" (lower case, no spaces).'],
+  subscription_id: [/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id is a GUID like 00000000-0000-0000-0000-000000000000.'],
+};
+
+export function validateWorkspaceField(key: keyof WorkspaceRef, value: string): string | undefined {
+  const rule = NAME_RULES[key];
+  if (rule && !rule[0].test(value)) return rule[1];
+  return undefined;
+}
+
+export function sameWorkspace(a: Omit<WorkspaceRef, 'region'>, b: Omit<WorkspaceRef, 'region'>): boolean {
+  return (
+    a.subscription_id.toLowerCase() === b.subscription_id.toLowerCase() &&
+    a.resource_group.toLowerCase() === b.resource_group.toLowerCase() &&
+    a.workspace_name.toLowerCase() === b.workspace_name.toLowerCase()
+  );
+}
+
+export function workspaceArmId(ws: Omit<WorkspaceRef, 'region'>): string {
+  return `/subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace_name}`;
+}
+
+/** Reads `<projectDir>/aml-failover.yaml`. Throws a usage UserError naming every problem when it is not valid. */
+export async function loadPairFile(projectDir: string): Promise<PairConfig> {
+  const file = path.join(projectDir, PAIR_FILE_NAME);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UserError(`No ${PAIR_FILE_NAME} in ${projectDir}. Create one (see the README) or pass --project DIR.`, 'usage');
+    }
+    throw new UserError(`Cannot read ${file}: ${(err as Error).message}`, 'usage');
+  }
+  const result = parsePairFile(text, projectDir);
+  if (!result.ok) {
+    const lines = result.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `  ${file}:${p.range.startLine + 1}:${p.range.startCol + 1}: ${p.message}`);
+    throw new UserError(`${PAIR_FILE_NAME} is not valid; nothing was changed.\n${lines.join('\n')}`, 'usage');
+  }
+  return result.config;
+}
