@@ -1,0 +1,77 @@
+// The `fault` command's side of the sandbox's control endpoint: reads where the running sandbox listens from
+// DIR/.aml-failover/sandbox.json and asks it, over HTTPS with the sandbox's CA and token, to change a region's fault.
+import { promises as fs } from 'node:fs';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { UserError } from '../common/errors';
+import type { Role } from '../pair/pairFile';
+
+export const FAULT_MODES = ['none', 'outage', 'blackhole', 'slow', 'throttle', 'reset', 'corrupt'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export interface FaultRequest {
+  role: Role;
+  mode: FaultMode;
+  /** For `slow`: added latency per request (default 2000 ms). */
+  latencyMs?: number;
+}
+
+/** What a running sandbox records in DIR/.aml-failover/sandbox.json for the `fault` command and tests. */
+export interface SandboxRecord {
+  pid: number;
+  armUrl: string;
+  /** POST {role, mode, latencyMs} here (ARM host, path outside any subscription so faults never apply to it). */
+  controlUrl: string;
+  caFile: string;
+  tokenFile: string;
+  dataDir: string;
+  storage: Record<Role, { account: string; url: string; port: number }>;
+}
+
+export const STATE_DIR = '.aml-failover';
+export const RECORD_FILE = 'sandbox.json';
+export const CONTROL_PATH = '/_sandbox/fault';
+
+export function isFaultMode(x: string): x is FaultMode {
+  return (FAULT_MODES as readonly string[]).includes(x);
+}
+
+export async function readSandboxRecord(projectDir: string): Promise<SandboxRecord> {
+  const file = path.join(projectDir, STATE_DIR, RECORD_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`No running sandbox for ${projectDir} (${file} is missing). Start one with: aml-failover sandbox --project ${projectDir}`, 'usage');
+  }
+  try {
+    return JSON.parse(text) as SandboxRecord;
+  } catch {
+    throw new UserError(`${file} is not valid JSON; restart the sandbox.`, 'usage');
+  }
+}
+
+/** Applies a fault to one region of the sandbox running for `projectDir`; resolves once it is in force. */
+export async function sendFault(projectDir: string, role: Role, mode: FaultMode, opts: { latencyMs?: number } = {}): Promise<void> {
+  const record = await readSandboxRecord(projectDir);
+  const [ca, token] = await Promise.all([fs.readFile(record.caFile, 'utf8'), fs.readFile(record.tokenFile, 'utf8')]);
+  const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs } satisfies FaultRequest);
+  const url = new URL(record.controlUrl);
+  await new Promise<void>((resolve, reject) => {
+    const req = https.request(
+      url,
+      { method: 'POST', ca, headers: { authorization: `Bearer ${token.trim()}`, 'content-type': 'application/json' }, timeout: 10_000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve();
+          else reject(new UserError(`The sandbox refused the fault (${res.statusCode}): ${text}`));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => reject(new UserError(`Cannot reach the sandbox at ${record.controlUrl} (pid ${record.pid}): ${err.message}. Is it running?`)));
+    req.end(body);
+  });
+}
