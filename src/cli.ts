@@ -3,13 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { UserError, errorMessage } from './common/errors';
 import type { Logger } from './common/logger';
 import type { CliContext, RegisterCli } from './cli/context';
+import { registerSwitchCli } from './switch/cli';
+import { registerHealthCli } from './health/cli';
+import { registerDriftCli } from './drift/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [];
+const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 

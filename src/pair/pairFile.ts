@@ -34,10 +34,24 @@ export interface Range {
   endCol: number;
 }
 
+/** One code per rule; diagnostics show it and quick fixes are keyed on it. */
+export type PairProblemCode =
+  | 'yaml-syntax'
+  | 'pair-structure'
+  | 'missing-key'
+  | 'invalid-value'
+  | 'unknown-key'
+  | 'same-workspace'
+  | 'availability'
+  | 'cloud';
+
 export interface PairProblem {
   message: string;
   severity: 'error' | 'warning';
+  code: PairProblemCode;
   range: Range;
+  /** A safe edit that fixes the problem (a quick fix): replace `range` with `newText`. */
+  fix?: { title: string; range: Range; newText: string };
 }
 
 export type PairParseResult =
@@ -60,53 +74,68 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   };
   const nodeRange = (node: YamlNode | null | undefined, fallback?: YamlNode | null): Range =>
     rangeOf((node?.range ?? fallback?.range) as readonly number[] | undefined);
-  const error = (message: string, range: Range) => problems.push({ message, severity: 'error', range });
-  const warn = (message: string, range: Range) => problems.push({ message, severity: 'warning', range });
+  const error = (code: PairProblemCode, message: string, range: Range, fix?: PairProblem['fix']) =>
+    problems.push({ message, severity: 'error', code, range, ...(fix ? { fix } : {}) });
+  const warn = (code: PairProblemCode, message: string, range: Range, fix?: PairProblem['fix']) =>
+    problems.push({ message, severity: 'warning', code, range, ...(fix ? { fix } : {}) });
 
-  for (const e of doc.errors) error(`Not valid YAML: ${e.message.split('\n')[0]}`, rangeOf(e.pos));
+  for (const e of doc.errors) error('yaml-syntax', `Not valid YAML: ${e.message.split('\n')[0]}`, rangeOf(e.pos));
   if (doc.errors.length) return { ok: false, problems };
 
   const root = doc.contents;
   if (!isMap(root)) {
-    error(`${PAIR_FILE_NAME} must be a mapping with a "workspaces" section.`, nodeRange(root as YamlNode));
+    error('pair-structure', `${PAIR_FILE_NAME} must be a mapping with a "workspaces" section.`, nodeRange(root as YamlNode));
     return { ok: false, problems };
   }
 
   const workspacesNode = root.get('workspaces', true);
   const workspaces: Partial<Record<Role, WorkspaceRef>> = {};
   if (!workspacesNode) {
-    error('Missing "workspaces:" with "primary" and "secondary".', nodeRange(root));
+    error('pair-structure', 'Missing "workspaces:" with "primary" and "secondary".', firstLine(nodeRange(root)));
   } else if (!isMap(workspacesNode)) {
-    error('"workspaces" must be a mapping with "primary" and "secondary".', nodeRange(workspacesNode as YamlNode));
+    error('pair-structure', '"workspaces" must be a mapping with "primary" and "secondary".', nodeRange(workspacesNode as YamlNode, keyNode(doc, ['workspaces'])));
   } else {
     for (const role of ROLES) {
       const wsNode = workspacesNode.get(role, true);
       if (!wsNode) {
-        error(`Missing workspaces.${role}.`, nodeRange(keyNode(doc, ['workspaces']), workspacesNode));
+        error('pair-structure', `Missing workspaces.${role}.`, nodeRange(keyNode(doc, ['workspaces']), workspacesNode));
         continue;
       }
       if (!isMap(wsNode)) {
-        error(`workspaces.${role} must be a mapping with ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(wsNode as YamlNode));
+        error('pair-structure', `workspaces.${role} must be a mapping with ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(wsNode as YamlNode, keyNode(doc, ['workspaces', role])));
         continue;
       }
       const ref: Partial<WorkspaceRef> = {};
       for (const key of WORKSPACE_KEYS) {
         const value = wsNode.get(key, true);
         if (value === undefined || value === null) {
-          error(`workspaces.${role}.${key} is missing.`, nodeRange(keyNode(doc, ['workspaces', role]), wsNode));
+          // A key written under another name (workspaceName, location, …) is reported, with its fix, below.
+          if (!wsNode.items.some((p) => isScalar(p.key) && suggestKey(String(p.key.value)) === key)) {
+            error('missing-key', `workspaces.${role}.${key} is missing.`, nodeRange(keyNode(doc, ['workspaces', role]), wsNode));
+          }
         } else if (!isScalar(value) || (typeof value.value !== 'string' && typeof value.value !== 'number') || String(value.value).trim() === '') {
-          error(`workspaces.${role}.${key} must be a non-empty string.`, nodeRange(value as YamlNode));
+          error('invalid-value', `workspaces.${role}.${key} must be a non-empty string.`, nodeRange(value as YamlNode, keyNode(doc, ['workspaces', role, key])));
         } else {
           const s = String(value.value).trim();
           const bad = validateWorkspaceField(key, s);
-          if (bad) error(`workspaces.${role}.${key}: ${bad}`, nodeRange(value));
-          else ref[key] = s;
+          const fixed = key === 'region' ? s.toLowerCase().replace(/[\s_-]+/g, '') : undefined;
+          if (bad) {
+            error('invalid-value', `workspaces.${role}.${key}: ${bad}`, nodeRange(value),
+              fixed && fixed !== s && !validateWorkspaceField(key, fixed) ? { title: `Write "${fixed}"`, range: nodeRange(value), newText: fixed } : undefined);
+          } else ref[key] = s;
         }
       }
       for (const pair of wsNode.items) {
         const k = isScalar(pair.key) ? String(pair.key.value) : '';
         if (!WORKSPACE_KEYS.includes(k as keyof WorkspaceRef)) {
-          warn(`Unknown key workspaces.${role}.${k}; expected ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(pair.key as YamlNode));
+          const suggestion = suggestKey(k);
+          const taken = suggestion !== undefined && wsNode.has(suggestion);
+          if (suggestion && !taken) {
+            error('unknown-key', `workspaces.${role}.${k} is not a known key; did you mean "${suggestion}"?`, nodeRange(pair.key as YamlNode),
+              { title: `Rename to "${suggestion}"`, range: nodeRange(pair.key as YamlNode), newText: suggestion });
+          } else {
+            warn('unknown-key', `Unknown key workspaces.${role}.${k}; expected ${WORKSPACE_KEYS.join(', ')}.`, nodeRange(pair.key as YamlNode));
+          }
         }
       }
       if (WORKSPACE_KEYS.every((k) => ref[k] !== undefined)) workspaces[role] = ref as WorkspaceRef;
@@ -114,7 +143,7 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
     const p = workspaces.primary;
     const s = workspaces.secondary;
     if (p && s && sameWorkspace(p, s)) {
-      error('workspaces.primary and workspaces.secondary name the same workspace.', nodeRange(workspacesNode));
+      error('same-workspace', 'workspaces.primary and workspaces.secondary name the same workspace.', nodeRange(keyNode(doc, ['workspaces', 'secondary']), workspacesNode));
     }
   }
 
@@ -122,12 +151,16 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   const availabilityNode = root.get('availability', true);
   if (availabilityNode !== undefined && availabilityNode !== null) {
     if (!isMap(availabilityNode)) {
-      error('"availability" must map a workload to hot/hot, hot/warm or hot/cold.', nodeRange(availabilityNode as YamlNode));
+      error('availability', '"availability" must map a workload to hot/hot, hot/warm or hot/cold.', nodeRange(availabilityNode as YamlNode, keyNode(doc, ['availability'])));
     } else {
       for (const pair of availabilityNode.items) {
         const k = isScalar(pair.key) ? String(pair.key.value) : '';
         const v = isScalar(pair.value) ? String(pair.value.value) : '';
-        if (!AVAILABILITY.has(v)) error(`availability.${k} must be one of hot/hot, hot/warm, hot/cold.`, nodeRange(pair.value as YamlNode, pair.key as YamlNode));
+        const normalized = v.toLowerCase().replace(/\s+/g, '').replace(/[-_,]/g, '/');
+        if (!AVAILABILITY.has(v)) {
+          error('availability', `availability.${k} must be one of hot/hot, hot/warm, hot/cold.`, nodeRange(pair.value as YamlNode, pair.key as YamlNode),
+            AVAILABILITY.has(normalized) ? { title: `Write "${normalized}"`, range: nodeRange(pair.value as YamlNode), newText: normalized } : undefined);
+        }
         else availability[k] = v;
       }
     }
@@ -136,7 +169,12 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   const cloudNode = root.get('cloud', true) as YamlNode | undefined;
   const cloud = parseCloud(cloudNode === undefined ? undefined : (cloudNode as YamlNode).toJSON(), projectDir);
   if (!cloud.ok) {
-    for (const message of cloud.errors) error(message, nodeRange(cloudNode, keyNode(doc, ['cloud'])));
+    for (const message of cloud.errors) {
+      // "cloud.storage.acct.blob must …" → the range of that value, when it exists.
+      const keyPath = /^cloud\.([\w.-]+?)(?=[\s:]| must| is)/.exec(message)?.[1]?.split('.');
+      const precise = keyPath ? valueNode(doc, ['cloud', ...keyPath]) : undefined;
+      error('cloud', message, nodeRange(precise ?? cloudNode, keyNode(doc, ['cloud'])));
+    }
   }
 
   if (problems.some((p) => p.severity === 'error') || !workspaces.primary || !workspaces.secondary || !cloud.ok) {
@@ -152,6 +190,55 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
       sections: (doc.toJS() ?? {}) as Record<string, unknown>,
     },
   };
+}
+
+function valueNode(doc: Document, pathKeys: string[]): YamlNode | undefined {
+  let node: unknown = doc.contents;
+  for (const k of pathKeys) {
+    if (!isMap(node)) return undefined;
+    node = node.get(k, true);
+  }
+  return (node ?? undefined) as YamlNode | undefined;
+}
+
+function firstLine(range: Range): Range {
+  return range.endLine > range.startLine ? { ...range, endLine: range.startLine + 1, endCol: 0 } : range;
+}
+
+/** Names people write for the workspace keys (ARM, SDK and CLI spellings), mapped to the pair file's key. */
+const KEY_ALIASES: Record<string, keyof WorkspaceRef> = {
+  subscription: 'subscription_id',
+  subscriptionid: 'subscription_id',
+  resourcegroup: 'resource_group',
+  resourcegroupname: 'resource_group',
+  group: 'resource_group',
+  rg: 'resource_group',
+  workspace: 'workspace_name',
+  workspacename: 'workspace_name',
+  name: 'workspace_name',
+  location: 'region',
+};
+
+/** The workspace key meant by `key` (an alias or a near miss), if any. */
+export function suggestKey(key: string): keyof WorkspaceRef | undefined {
+  const squashed = key.toLowerCase().replace(/[\s_-]/g, '');
+  const alias = KEY_ALIASES[squashed];
+  if (alias) return alias;
+  return WORKSPACE_KEYS.find((k) => k.replace(/_/g, '') === squashed || editDistance(k, key.toLowerCase()) <= 2);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
 }
 
 function keyNode(doc: Document, pathKeys: string[]): YamlNode | undefined {
