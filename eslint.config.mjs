@@ -15,4 +15,14 @@ export default tseslint.config(
   },
   // The CLI writes to stdout/stderr through its own output module; tests and scripts may print.
   { files: ['test/**/*.ts', 'scripts/**'], rules: { 'no-console': 'off' } },
+  // node:test's test()/describe()/it() return promises the runner itself awaits.
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+      ],
+    },
+  },
 );

@@ -1,0 +1,65 @@
+import { armGet } from '../azure/arm';
+import { storageEndpoints } from '../azure/cloud';
+import type { AzureConnection } from '../azure/connection';
+import { reachEndpoint } from '../azure/reachability';
+import type { WorkspaceRef } from '../pair/pairFile';
+import type { WorkspaceEndpoints, WorkspaceFacts } from './probe';
+import type { AssociatedKind } from './verdict';
+
+/**
+ * The probe's calls against Azure (or the sandbox): the SDK's workspaces.get, ARM GETs of the resources the
+ * workspace names, and a plain HTTPS request to its storage endpoint. Use a connection made with
+ * `retryOptions: { maxRetries: 0 }`: the probe decides its own retries and deadlines.
+ */
+export function azureWorkspaceEndpoints(connection: AzureConnection, ws: WorkspaceRef, signIn = tokenKeeper(connection)): WorkspaceEndpoints {
+  return {
+    signIn,
+    async getWorkspace(signal) {
+      const ml = await connection.ml(ws.subscription_id);
+      const w = await ml.workspaces.get(ws.resource_group, ws.workspace_name, { abortSignal: signal });
+      const associated: WorkspaceFacts['associated'] = [];
+      const add = (kind: AssociatedKind, id: string | undefined) => {
+        if (id && id.startsWith('/subscriptions/')) associated.push({ kind, target: id });
+      };
+      add('storageAccount', w.storageAccount);
+      add('keyVault', w.keyVault);
+      add('containerRegistry', w.containerRegistry);
+      add('applicationInsights', w.applicationInsights);
+      const account = w.storageAccount?.split('/').pop();
+      if (account) {
+        try {
+          associated.push({ kind: 'storageEndpoint', target: storageEndpoints(connection.cloud, account).blob });
+        } catch {
+          // The cloud has no endpoint for this account: the ARM GET of the account still tells something.
+        }
+      }
+      return { provisioningState: w.provisioningState, associated };
+    },
+    async getResource(armId, signal) {
+      await armGet(connection, armId, { signal });
+    },
+    async reachEndpoint(url, signal) {
+      await reachEndpoint(connection, url, signal);
+    },
+  };
+}
+
+/**
+ * Asks the credential for an ARM token only when the last one is close to expiry: some credentials (Azure CLI)
+ * start a process per call, and probes run every few seconds. Share one keeper between the two workspaces.
+ */
+export function tokenKeeper(connection: AzureConnection): (signal?: AbortSignal) => Promise<void> {
+  let expiresAt = 0;
+  let pending: Promise<void> | undefined;
+  return (signal) => {
+    if (Date.now() < expiresAt - 300_000) return Promise.resolve();
+    pending ??= connection.credential
+      .getToken(connection.cloud.armScope, { abortSignal: signal })
+      .then((token) => {
+        if (!token) throw Object.assign(new Error('The credential returned no token.'), { name: 'CredentialUnavailableError' });
+        expiresAt = token.expiresOnTimestamp;
+      })
+      .finally(() => (pending = undefined));
+    return pending;
+  };
+}

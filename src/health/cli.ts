@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context';
+import { loadPairFile, type Role } from '../pair/pairFile';
+import { resolveActive } from '../switch/active';
+import { connectForProbes, monitorPair } from './session';
+import { formatStatus, statusExitCode, statusReport, type StatusReport } from './status';
+import type { HealthMonitor } from './monitor';
+
+/** `aml-failover status [--json] [--watch]`. */
+export function registerHealthCli(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('Health of the primary and secondary workspaces. Exit 0 when the active one is healthy, 3 when it is down, 1 otherwise.')
+    .option('--json', 'print {"active", "workspaces": {primary, secondary}} as JSON')
+    .option('--watch', 'keep probing and print each change until Ctrl-C')
+    .action(async (opts: { json?: boolean; watch?: boolean }) => {
+      const projectDir = ctx.projectDir();
+      const pair = await loadPairFile(projectDir);
+      const connection = await connectForProbes(pair, ctx.logger);
+      const monitor = monitorPair(pair, connection, ctx.logger);
+      const report = async (): Promise<{ report: StatusReport; note?: string }> => {
+        const active = await resolveActive(projectDir, pair);
+        const note = active.state === 'none' ? 'no .azureml/config.json found' : active.state === 'other' ? 'the config names a workspace outside the pair' : active.state === 'invalid' ? active.error : undefined;
+        return { report: statusReport(active.role ?? null, { primary: monitor.get('primary')!, secondary: monitor.get('secondary')! }), note };
+      };
+      const print = ({ report: r, note }: { report: StatusReport; note?: string }) => ctx.out(opts.json ? JSON.stringify(r) : `${new Date().toISOString()}\n${formatStatus(r, note)}`);
+
+      if (!opts.watch) {
+        await monitor.refreshAll(ctx.signal);
+        const r = await report();
+        if (opts.json) ctx.out(JSON.stringify(r.report, null, 2));
+        else ctx.out(formatStatus(r.report, r.note));
+        ctx.setExitCode(statusExitCode(r.report));
+        return;
+      }
+      await watch(monitor, ctx, async () => {
+        const r = await report();
+        print(r);
+        ctx.setExitCode(statusExitCode(r.report));
+      });
+    });
+}
+
+/** Prints once both workspaces were probed, then on every change of a verdict, until Ctrl-C. */
+async function watch(monitor: HealthMonitor, ctx: CliContext, print: () => Promise<void>): Promise<void> {
+  const seen = new Set<Role>();
+  let queue = Promise.resolve();
+  const enqueue = () => (queue = queue.then(print).catch((err: unknown) => ctx.logger.error(err instanceof Error ? err : String(err))));
+  const sub = monitor.onDidChange(({ role, previous, current }) => {
+    const first = !seen.has(role);
+    seen.add(role);
+    if (seen.size < 2) return;
+    if (first || previous.health !== current.health || previous.reason !== current.reason) void enqueue();
+  });
+  monitor.start();
+  try {
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    sub.dispose();
+    monitor.stop();
+    await queue;
+  }
+}

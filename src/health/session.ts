@@ -1,0 +1,23 @@
+import { connect, type AzureConnection } from '../azure/connection';
+import type { Logger } from '../common/logger';
+import { ROLES, type PairConfig } from '../pair/pairFile';
+import { azureWorkspaceEndpoints, tokenKeeper } from './azureProbes';
+import { DEFAULT_HEALTH_SETTINGS, HealthMonitor, type HealthSettings } from './monitor';
+
+/**
+ * A connection made for probing: no pipeline retries (the probe retries within its own budget, so a throttled or
+ * failing region never holds a probe longer than its deadline).
+ */
+export function connectForProbes(pair: PairConfig, logger: Logger): Promise<AzureConnection> {
+  return connect(pair.cloud, { logger, retryOptions: { maxRetries: 0 }, credentialTimeoutMs: 15_000 });
+}
+
+/** A monitor of both workspaces of the pair through one connection. */
+export function monitorPair(pair: PairConfig, connection: AzureConnection, logger: Logger, settings: HealthSettings = DEFAULT_HEALTH_SETTINGS): HealthMonitor {
+  const signIn = tokenKeeper(connection);
+  return new HealthMonitor(
+    ROLES.map((role) => ({ role, region: pair.workspaces[role].region, endpoints: azureWorkspaceEndpoints(connection, pair.workspaces[role], signIn) })),
+    settings,
+    logger,
+  );
+}

@@ -1,0 +1,48 @@
+import { ROLES, type Role } from '../pair/pairFile';
+import { formatDuration } from './deadline';
+import type { WorkspaceHealth } from './state';
+import type { Health } from './verdict';
+
+/** `aml-failover status --json`, exactly as documented. */
+export interface StatusReport {
+  active: Role | null;
+  workspaces: Record<Role, { health: Health; region: string; checkedAt: string | null; latencyMs: number | null; detail: string }>;
+}
+
+export const EXIT_HEALTHY = 0;
+export const EXIT_OTHER = 1;
+export const EXIT_ACTIVE_DOWN = 3;
+
+export function statusReport(active: Role | null, states: Record<Role, WorkspaceHealth>): StatusReport {
+  const entry = (s: WorkspaceHealth) => ({
+    health: s.health,
+    region: s.region,
+    checkedAt: s.checkedAt !== undefined ? new Date(s.checkedAt).toISOString() : null,
+    latencyMs: s.latencyMs !== undefined ? Math.round(s.latencyMs) : null,
+    detail: s.reason,
+  });
+  return { active, workspaces: { primary: entry(states.primary), secondary: entry(states.secondary) } };
+}
+
+/** 0 when the active workspace is healthy, 3 when it is down, 1 otherwise (no active workspace included). */
+export function statusExitCode(report: StatusReport): number {
+  if (!report.active) return EXIT_OTHER;
+  const health = report.workspaces[report.active].health;
+  if (health === 'healthy') return EXIT_HEALTHY;
+  if (health === 'down') return EXIT_ACTIVE_DOWN;
+  return EXIT_OTHER;
+}
+
+const SYMBOL: Record<Health, string> = { healthy: '✓', degraded: '!', down: '✗', unauthorized: '⊘', unknown: '?' };
+
+/** A few aligned lines for a terminal. */
+export function formatStatus(report: StatusReport, activeNote?: string): string {
+  const lines = ROLES.map((role) => {
+    const w = report.workspaces[role];
+    const marker = report.active === role ? '*' : ' ';
+    const latency = w.latencyMs !== null ? ` ${formatDuration(w.latencyMs)}` : '';
+    return `${marker} ${SYMBOL[w.health]} ${role.padEnd(9)} ${w.region.padEnd(14)} ${w.health.padEnd(12)}${latency}\n      ${w.detail}`;
+  });
+  lines.push(report.active ? `* active: ${report.active}` : `  no active workspace${activeNote ? `: ${activeNote}` : ''}`);
+  return lines.join('\n');
+}
