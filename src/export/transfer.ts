@@ -1,0 +1,199 @@
+// One verified download: bytes go to a temporary file beside the target, in ranges of at most 4 MiB fetched a few
+// at a time, each range checked against the service's range MD5 when it gives one, the whole file against its
+// Content-MD5 when it has one; only then is the file flushed and renamed into place. A cut, short or corrupted
+// range is fetched again; a file that fails for good leaves nothing behind.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PARTIAL_SUFFIX } from './safePaths';
+import type { ByteBudget } from './pool';
+import { DEFAULT_RETRY, IntegrityError, abortError, throwIfAborted, withRetry, type RetryPolicy } from './retry';
+
+/** A file as the service lists it. */
+export interface RemoteFile {
+  /** Path inside the container or share, as the service names it. */
+  path: string;
+  size: number;
+  etag?: string;
+  /** Base64 MD5 of the whole file, when the service stores one. */
+  contentMD5?: string;
+}
+
+/** Reads byte ranges of one remote file; implemented over the blob and file-share SDK clients. */
+export interface RangeReader {
+  read(offset: number, count: number, signal: AbortSignal): Promise<{ body: NodeJS.ReadableStream; rangeMD5?: string }>;
+}
+
+export interface TransferOptions {
+  signal: AbortSignal;
+  policy?: RetryPolicy;
+  /** Bytes per range request (at most 4 MiB, the largest range Azure returns an MD5 for). */
+  chunkSize?: number;
+  /** Ranges of one file in flight at once. */
+  parallel?: number;
+  /** Hears every byte received (for progress), including bytes thrown away after a failed check. */
+  onBytes?: (n: number) => void;
+  /** Bytes of all transfers held in memory at once (ranges in flight and waiting to be written). */
+  budget?: ByteBudget;
+  /** Hears each retry (logs, counters). */
+  onRetry?: (err: unknown, attempt: number, waitMs: number) => void;
+}
+
+export interface TransferResult {
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+export const MAX_RANGE = 4 * 1024 * 1024;
+
+/** Downloads `remote` to `target` (absolute) via a temporary file; resolves once the verified file is in place. */
+export async function downloadVerified(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
+  const policy = options.policy ?? DEFAULT_RETRY;
+  // Whole-file attempts: a Content-MD5 mismatch at the end means starting over.
+  return withRetry(() => attemptFile(reader, remote, target, options), {
+    policy: { ...policy, maxAttempts: Math.min(policy.maxAttempts, 3) },
+    signal: options.signal,
+    onRetry: options.onRetry,
+  });
+}
+
+async function attemptFile(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
+  const chunkSize = Math.min(options.chunkSize ?? MAX_RANGE, MAX_RANGE);
+  const parallel = Math.max(1, options.parallel ?? 4);
+  const dir = path.dirname(target);
+  await fs.mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(target).slice(0, 100)}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`);
+  const handle = await fs.open(temp, 'wx');
+  let placed = false;
+  try {
+    const sha256 = createHash('sha256');
+    const md5 = createHash('md5');
+    const chunks = Math.ceil(remote.size / chunkSize);
+    const inFlight = new Map<number, Promise<Buffer>>();
+    // Stops this file's other ranges as soon as one fails for good (or the user cancels).
+    const stopFile = new AbortController();
+    const onOuterAbort = () => stopFile.abort(options.signal.reason);
+    options.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const rangeOptions: TransferOptions = { ...options, signal: stopFile.signal };
+    const start = (i: number) => {
+      const offset = i * chunkSize;
+      const count = Math.min(chunkSize, remote.size - offset);
+      const p = (async () => {
+        await options.budget?.acquire(count);
+        try {
+          return await withRetry(() => readRange(reader, offset, count, rangeOptions), {
+            policy: options.policy,
+            signal: stopFile.signal,
+            onRetry: options.onRetry,
+          });
+        } catch (err) {
+          options.budget?.release(count);
+          throw err;
+        }
+      })();
+      // Settled later in order; keep an early rejection from counting as unhandled meanwhile.
+      p.catch(() => undefined);
+      inFlight.set(i, p);
+    };
+    for (let i = 0; i < Math.min(parallel, chunks); i++) start(i);
+    let position = 0;
+    try {
+      for (let i = 0; i < chunks; i++) {
+        const buffer = await inFlight.get(i)!;
+        inFlight.delete(i);
+        if (i + parallel < chunks) start(i + parallel);
+        try {
+          throwIfAborted(options.signal);
+          sha256.update(buffer);
+          md5.update(buffer);
+          await handle.write(buffer, 0, buffer.length, position);
+          position += buffer.length;
+        } finally {
+          options.budget?.release(buffer.length);
+        }
+      }
+    } catch (err) {
+      stopFile.abort(err);
+      throwIfAborted(options.signal);
+      throw err;
+    } finally {
+      options.signal.removeEventListener('abort', onOuterAbort);
+      // Let ranges still in flight finish or fail before the temporary file goes, and give back their bytes.
+      for (const settled of await Promise.allSettled(inFlight.values())) {
+        if (settled.status === 'fulfilled') options.budget?.release(settled.value.length);
+      }
+    }
+    const md5Base64 = md5.digest('base64');
+    if (remote.contentMD5 && remote.contentMD5 !== md5Base64) {
+      throw new IntegrityError(`${remote.path}: content MD5 ${md5Base64} does not match the service's ${remote.contentMD5}.`);
+    }
+    await handle.sync();
+    await handle.close();
+    await fs.rename(temp, target);
+    placed = true;
+    return { size: position, sha256: sha256.digest('hex'), md5: md5Base64 };
+  } finally {
+    if (!placed) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+    }
+  }
+}
+
+async function readRange(reader: RangeReader, offset: number, count: number, options: TransferOptions): Promise<Buffer> {
+  const { body, rangeMD5 } = await reader.read(offset, count, options.signal);
+  const parts: Buffer[] = [];
+  let received = 0;
+  try {
+    for await (const part of body as AsyncIterable<Buffer | string>) {
+      const b = typeof part === 'string' ? Buffer.from(part) : part;
+      received += b.length;
+      options.onBytes?.(b.length);
+      if (received > count) throw new IntegrityError(`range at ${offset}: the service sent more than the ${count} bytes asked for.`);
+      parts.push(b);
+    }
+  } catch (err) {
+    if (options.signal.aborted) throw abortError(options.signal);
+    throw err;
+  }
+  if (received !== count) throw new IntegrityError(`range at ${offset}: got ${received} of ${count} bytes (connection cut short).`);
+  const buffer = Buffer.concat(parts, received);
+  if (rangeMD5 && createHash('md5').update(buffer).digest('base64') !== rangeMD5) {
+    throw new IntegrityError(`range at ${offset}: the bytes do not match the range MD5 the service sent.`);
+  }
+  return buffer;
+}
+
+/** sha256 and MD5 of a local file, read once. */
+export async function hashFile(file: string, signal?: AbortSignal): Promise<{ size: number; sha256: string; md5: string }> {
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal }) as AsyncIterable<Buffer>) {
+    sha256.update(chunk);
+    md5.update(chunk);
+    size += chunk.length;
+  }
+  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64') };
+}
+
+/** Removes temporary files left by a killed export below `dir`. */
+export async function sweepPartials(dir: string): Promise<number> {
+  let removed = 0;
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removed += await sweepPartials(p);
+    else if (e.name.endsWith(PARTIAL_SUFFIX)) {
+      await fs.rm(p, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
