@@ -6,13 +6,14 @@ import type { CliContext, RegisterCli } from './cli/context';
 import { registerSwitchCli } from './switch/cli';
 import { registerHealthCli } from './health/cli';
 import { registerDriftCli } from './drift/cli';
+import { registerSandboxCli } from './sandbox/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli];
+const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 

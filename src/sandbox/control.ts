@@ -25,7 +25,7 @@ export interface SandboxRecord {
   caFile: string;
   tokenFile: string;
   dataDir: string;
-  storage: Record<Role, { account: string; url: string; port: number }>;
+  storage: Record<Role, { account: string; blobUrl: string; fileUrl: string }>;
 }
 
 export const STATE_DIR = '.aml-failover';

@@ -1,0 +1,73 @@
+// CLI adapter: `aml-failover sandbox` (runs the local cloud in the foreground) and `aml-failover fault`.
+import type { Command } from 'commander';
+import { UserError } from '../common/errors';
+import type { CliContext } from '../cli/context';
+import { FAULT_MODES, isFaultMode, sendFault } from './control';
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`${name} must be a whole number from ${min} to ${max}.`, 'usage');
+  return n;
+};
+
+export function registerSandboxCli(program: Command, ctx: CliContext): void {
+  program
+    .command('sandbox')
+    .description('Run two emulated Azure ML regions on loopback (ARM over HTTPS, Azurite blobs, file shares), seed DIR as a sample project, and serve until Ctrl-C.')
+    .option('--port <n>', 'ARM port (default: a free one)', int('--port', 0, 65535), 0)
+    .option('--force', 'replace an aml-failover.yaml the sandbox did not write')
+    .option('--large-model-mb <n>', 'size of the large seeded model in MB', int('--large-model-mb', 1, 10_000), 200)
+    .option('--notebooks <n>', 'extra small notebooks to seed on the primary share', int('--notebooks', 0, 100_000), 0)
+    .option('--scale <k>', 'seed K times the assets', int('--scale', 1, 1000), 1)
+    .option('--hostile', 'seed hostile blob and file names (.., absolute paths, control characters, case-only differences)')
+    .option('--page-size <n>', 'items per page in ARM list answers', int('--page-size', 1, 1000), 10)
+    .option('--job-seconds <n>', 'how long a submitted job runs before it completes', int('--job-seconds', 1, 86_400), 3)
+    .action(async (o: { port: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number }) => {
+      const { startSandbox } = await import('./sandbox');
+      const started = Date.now();
+      const projectDir = ctx.projectDir();
+      const sandbox = await startSandbox({
+        projectDir,
+        port: o.port,
+        force: Boolean(o.force),
+        largeModelMb: o.largeModelMb,
+        notebooks: o.notebooks,
+        scale: o.scale,
+        hostile: Boolean(o.hostile),
+        pageSize: o.pageSize,
+        jobSeconds: o.jobSeconds,
+        logger: ctx.logger,
+        progress: (line) => ctx.err(line),
+      });
+      const { record, world } = sandbox;
+      ctx.out(`Sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${record.pid}).`);
+      ctx.out(`  project    ${projectDir} (aml-failover.yaml points here)`);
+      ctx.out(`  ARM        ${record.armUrl}`);
+      for (const role of ['primary', 'secondary'] as const) {
+        const r = world.regions[role];
+        ctx.out(`  ${role.padEnd(10)} ${r.workspaceName} in ${r.location}; storage ${record.storage[role].blobUrl} (blob), ${record.storage[role].fileUrl} (file)`);
+      }
+      ctx.out(`  faults     aml-failover fault <primary|secondary> <${FAULT_MODES.join('|')}> --project ${projectDir}`);
+      ctx.out('Press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      ctx.err('Stopping the sandbox…');
+      await sandbox.stop();
+      ctx.err('Sandbox stopped.');
+    });
+
+  program
+    .command('fault')
+    .description('Switch a fault on a region of the running sandbox: none heals; outage, blackhole, slow, throttle, reset, corrupt.')
+    .argument('<role>', 'primary or secondary')
+    .argument('<mode>', FAULT_MODES.join('|'))
+    .option('--latency-ms <n>', 'added latency per request for slow (default 2000)', int('--latency-ms', 0, 600_000))
+    .action(async (role: string, mode: string, o: { latencyMs?: number }) => {
+      if (role !== 'primary' && role !== 'secondary') throw new UserError(`Unknown region "${role}"; use primary or secondary.`, 'usage');
+      if (!isFaultMode(mode)) throw new UserError(`Unknown fault "${mode}"; use one of ${FAULT_MODES.join(', ')}.`, 'usage');
+      await sendFault(ctx.projectDir(), role, mode, { latencyMs: o.latencyMs });
+      ctx.out(`${role}: ${mode}${mode === 'slow' ? ` (${o.latencyMs ?? 2000} ms per request)` : ''}`);
+    });
+}

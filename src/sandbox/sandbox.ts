@@ -1,0 +1,320 @@
+// Runs the sandbox cloud: certificates and token, Azurite, the ARM endpoint, one storage front per region, the seeded
+// project — and stops all of it when asked. The CLI adapter (cli.ts) only parses options and prints.
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../common/atomicWrite';
+import { UserError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { ROLES, type Role } from '../pair/pairFile';
+import { startAzurite, type AzuriteProcess } from './azurite';
+import { createArmHandler } from './arm';
+import { makeCertificates } from './certs';
+import { CONTROL_PATH, RECORD_FILE, STATE_DIR, type FaultRequest, type SandboxRecord } from './control';
+import { FaultBoard } from './faults';
+import { FileService } from './fileShare';
+import { checkProjectDir, writeProject } from './project';
+import { generatedStream, seedWorld, type BlobSeed, type SeedOptions } from './seed';
+import { startStorageFront, type StorageFront } from './storageFront';
+import { API_VERSION, failUnfinishedJobs, newRegion, type World } from './world';
+
+export interface SandboxSettings {
+  projectDir: string;
+  /** ARM port; 0 picks a free one. */
+  port: number;
+  force: boolean;
+  largeModelMb: number;
+  notebooks: number;
+  scale: number;
+  hostile: boolean;
+  pageSize: number;
+  jobSeconds: number;
+  logger: Logger;
+  /** Progress lines for the user. */
+  progress: (line: string) => void;
+}
+
+export interface RunningSandbox {
+  record: SandboxRecord;
+  world: World;
+  faults: FaultBoard;
+  stop(): Promise<void>;
+}
+
+const SUBSCRIPTION = '6c6683e9-e5fe-4038-8519-ce6ebec2ba15';
+const LOCATIONS: Record<Role, string> = { primary: 'eastus', secondary: 'westus' };
+
+export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> {
+  const dir = path.resolve(s.projectDir);
+  await fs.mkdir(dir, { recursive: true });
+  await checkProjectDir(dir, s.force);
+  const stateDir = path.join(dir, STATE_DIR);
+  await fs.mkdir(stateDir, { recursive: true });
+  await refuseIfRunning(path.join(stateDir, RECORD_FILE));
+
+  const dataDir = path.join(stateDir, 'sandbox-data');
+  await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.mkdir(path.join(dataDir, 'azurite'), { recursive: true });
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        s.logger.warn(`While stopping the sandbox: ${(err as Error).message}`);
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    const certs = makeCertificates();
+    const caFile = path.join(stateDir, 'sandbox-ca.pem');
+    const tokenFile = path.join(stateDir, 'sandbox-token');
+    await writeFileAtomic(caFile, certs.caPem);
+    const token = issueToken();
+    await writeFileAtomic(tokenFile, `${token}\n`, 0o600);
+
+    const suffix = createHash('sha256').update(dir).digest('hex').slice(0, 4);
+    const world: World = {
+      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      regions: {
+        primary: newRegion('primary', { location: LOCATIONS.primary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
+        secondary: newRegion('secondary', { location: LOCATIONS.secondary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
+      },
+    };
+    const realNotebooks = await loadSeedNotebooks();
+    const seedOptions: SeedOptions = { largeModelMb: s.largeModelMb, notebooks: s.notebooks, scale: s.scale, hostile: s.hostile, realNotebooks };
+    const plan = seedWorld(world, seedOptions);
+
+    const faults = new FaultBoard();
+    stops.push(async () => faults.releaseAll());
+
+    s.progress('Starting Azurite…');
+    const azurite: AzuriteProcess = await startAzurite({
+      location: path.join(dataDir, 'azurite'),
+      accounts: ROLES.map((r) => ({ name: world.regions[r].storageAccount, key: world.regions[r].storageKey })),
+      caFile,
+      logger: s.logger,
+    });
+    stops.push(() => azurite.stop());
+
+    // ARM
+    let armUrl = '';
+    const onFault = (f: FaultRequest) => {
+      faults.set(f.role, f.mode, f.latencyMs);
+      if (f.mode === 'outage') {
+        const n = failUnfinishedJobs(world.regions[f.role]);
+        if (n) s.logger.info(`${n} unfinished job(s) in ${world.regions[f.role].location} ended Failed.`);
+      }
+      s.progress(`fault: ${f.role} (${world.regions[f.role].location}) → ${f.mode}${f.mode === 'slow' ? ` ${faults.get(f.role).latencyMs} ms` : ''}`);
+    };
+    const armServer = https.createServer(
+      { cert: certs.certPem, key: certs.keyPem },
+      createArmHandler({
+        world,
+        faults,
+        token,
+        logger: s.logger,
+        baseUrl: () => armUrl,
+        pageSize: s.pageSize,
+        jobTiming: { queuedMs: Math.min(1000, s.jobSeconds * 250), runMs: s.jobSeconds * 1000 },
+        diagnoseMs: 1500,
+        onFault,
+      }),
+    );
+    armServer.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      armServer.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new UserError(`Port ${s.port} is in use; pick another with --port.`, 'usage') : err),
+      );
+      armServer.listen(s.port, '127.0.0.1', () => resolve());
+    });
+    armUrl = `https://127.0.0.1:${(armServer.address() as AddressInfo).port}`;
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          armServer.close(() => resolve());
+          armServer.closeAllConnections();
+        }),
+    );
+
+    // Storage fronts and content
+    const fronts = {} as Record<Role, StorageFront>;
+    const fileServices = {} as Record<Role, FileService>;
+    for (const role of ROLES) {
+      const r = world.regions[role];
+      const files = new FileService(r.storageAccount, path.join(dataDir, 'files', role));
+      await files.init();
+      for (const share of [r.fileShare, r.fileStoreShare]) files.createShare(share);
+      fileServices[role] = files;
+      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files, faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger });
+      stops.push(() => fronts[role].close());
+    }
+
+    s.progress(`Seeding ${plan.blobs.length} blobs and ${plan.files.length} files (large model ${s.largeModelMb} MB)…`);
+    const shareOwner = new Map<string, Role>();
+    for (const role of ROLES) for (const share of [world.regions[role].fileShare, world.regions[role].fileStoreShare]) shareOwner.set(share, role);
+    for (const f of plan.files) await fileServices[shareOwner.get(f.share)!].seedFile(f.share, f.path, f.data);
+    await seedBlobs(azurite.url, world, plan.blobs);
+
+    const endpoints = {
+      armUrl,
+      caFile: path.relative(dir, caFile),
+      tokenFile: path.relative(dir, tokenFile),
+      storage: Object.fromEntries(ROLES.map((role) => [world.regions[role].storageAccount, { blob: fronts[role].blobUrl, file: fronts[role].fileUrl }])),
+    };
+    await writeProject(dir, world, endpoints, realNotebooks.filter((n) => n.name.startsWith('nemo') || n.name === 'model.ipynb'));
+
+    const record: SandboxRecord = {
+      pid: process.pid,
+      armUrl,
+      controlUrl: `${armUrl}${CONTROL_PATH}`,
+      caFile,
+      tokenFile,
+      dataDir,
+      storage: Object.fromEntries(
+        ROLES.map((role) => [role, { account: world.regions[role].storageAccount, blobUrl: fronts[role].blobUrl, fileUrl: fronts[role].fileUrl }]),
+      ) as SandboxRecord['storage'],
+    };
+    const recordFile = path.join(stateDir, RECORD_FILE);
+    await writeFileAtomic(recordFile, JSON.stringify(record, null, 2) + '\n');
+    stops.unshift(async () => {
+      await fs.rm(recordFile, { force: true });
+      await fs.rm(dataDir, { recursive: true, force: true });
+    });
+
+    await selfCheck(record, certs.caPem, token, world);
+    return { record, world, faults, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** A JWT-shaped bearer token (HS256 with a secret that never leaves the process); the sandbox compares it whole. */
+function issueToken(): string {
+  const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ aud: 'https://management.azure.com/', iss: 'https://sandbox.aml-failover.invalid/', iat: now, nbf: now, exp: now + 30 * 24 * 3600, oid: randomUUID(), name: 'Sandbox User' });
+  const sig = createHmac('sha256', randomBytes(32)).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+async function refuseIfRunning(recordFile: string): Promise<void> {
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(await fs.readFile(recordFile, 'utf8')) as SandboxRecord).pid;
+  } catch {
+    return;
+  }
+  if (pid && pid !== process.pid) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // stale record of a sandbox that is gone
+    }
+    throw new UserError(`A sandbox (pid ${pid}) is already running for this project; stop it first (Ctrl-C in its terminal, or kill ${pid}).`, 'usage');
+  }
+}
+
+/** Seed notebooks ship next to the sources (src/sandbox/seed/notebooks) and are found from the bundle too. */
+async function loadSeedNotebooks(): Promise<{ name: string; data: Buffer }[]> {
+  const candidates = [path.join(__dirname, 'seed', 'notebooks'), path.join(__dirname, '..', 'src', 'sandbox', 'seed', 'notebooks')];
+  const folder = candidates.find((c) => existsSync(c));
+  if (!folder) throw new Error(`The sandbox's seed notebooks are missing (looked in ${candidates.join(', ')}).`);
+  const names = (await fs.readdir(folder)).filter((n) => n.endsWith('.ipynb')).sort();
+  return Promise.all(names.map(async (name) => ({ name, data: await fs.readFile(path.join(folder, name)) })));
+}
+
+async function seedBlobs(azuriteUrl: string, world: World, blobs: BlobSeed[]): Promise<void> {
+  const sdk = await import('../azure/azureSdk');
+  const byAccount = new Map<string, InstanceType<typeof sdk.BlobServiceClient>>();
+  for (const role of ROLES) {
+    const r = world.regions[role];
+    const client = new sdk.BlobServiceClient(`${azuriteUrl}/${r.storageAccount}`, new sdk.StorageSharedKeyCredential(r.storageAccount, r.storageKey), { retryOptions: { maxTries: 2 } });
+    byAccount.set(r.storageAccount, client);
+    for (const c of [r.blobContainer, r.artifactContainer]) await client.getContainerClient(c).createIfNotExists();
+  }
+  const accountOf = (container: string) => {
+    for (const role of ROLES) {
+      const r = world.regions[role];
+      if (r.blobContainer === container) return r.storageAccount;
+    }
+    return world.regions.primary.storageAccount;
+  };
+  const queue = [...blobs];
+  const worker = async () => {
+    for (let b = queue.shift(); b; b = queue.shift()) {
+      const client = byAccount.get(accountOf(b.container))!;
+      const blob = client.getContainerClient(b.container).getBlockBlobClient(b.name);
+      if (b.data) {
+        await blob.uploadData(b.data, { blobHTTPHeaders: { blobContentMD5: createHash('md5').update(b.data).digest(), blobContentType: 'application/octet-stream' } });
+      } else {
+        await uploadGenerated(blob, b.generatedBytes ?? 0);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/** Streams the large model into blocks while hashing it, then commits with its Content-MD5. */
+async function uploadGenerated(
+  blob: { stageBlock(id: string, body: Buffer, length: number): Promise<unknown>; commitBlockList(ids: string[], o: object): Promise<unknown> },
+  bytes: number,
+): Promise<void> {
+  const md5 = createHash('md5');
+  const ids: string[] = [];
+  const blockSize = 8 * 1024 * 1024;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const inflight = new Set<Promise<unknown>>();
+  const flush = async () => {
+    if (!pendingBytes) return;
+    const body = Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    const id = Buffer.from(String(ids.length).padStart(6, '0')).toString('base64');
+    ids.push(id);
+    const p = blob.stageBlock(id, body, body.length).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= 4) await Promise.race(inflight);
+  };
+  for await (const chunk of generatedStream(bytes)) {
+    md5.update(chunk as Buffer);
+    pending.push(chunk as Buffer);
+    pendingBytes += (chunk as Buffer).length;
+    if (pendingBytes >= blockSize) await flush();
+  }
+  await flush();
+  await Promise.all(inflight);
+  await blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5.digest(), blobContentType: 'application/octet-stream' } });
+}
+
+/** `ready` is printed only once ARM and every storage endpoint answer through TLS with the issued credentials. */
+async function selfCheck(record: SandboxRecord, ca: string, token: string, world: World): Promise<void> {
+  const get = (url: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      https
+        .get(url, { ca, headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
+    });
+  const auth = { authorization: `Bearer ${token}`, 'x-ms-version': '2025-01-05' };
+  for (const role of ROLES) {
+    const r = world.regions[role];
+    const ws = `${record.armUrl}/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${r.workspaceName}?api-version=${API_VERSION}`;
+    const checks = [
+      [ws, await get(ws, auth)],
+      [record.storage[role].blobUrl, await get(`${record.storage[role].blobUrl}/${r.blobContainer}?restype=container`, auth)],
+      [record.storage[role].fileUrl, await get(`${record.storage[role].fileUrl}/${r.fileShare}?restype=share`, auth)],
+    ] as const;
+    for (const [url, status] of checks) if (status !== 200) throw new Error(`The sandbox endpoint ${url} answered ${status} to its own start-up check.`);
+  }
+}

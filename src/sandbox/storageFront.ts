@@ -1,0 +1,260 @@
+// One region's storage endpoints: HTTPS fronts (one for Blob, one for Files) that check authentication like Azure
+// (Shared Key with the account key, or the sandbox's bearer token; anonymous refused), forward blob calls to Azurite
+// and serve the file share themselves — so that the region's faults apply to storage too. Outage closes the listening
+// sockets (connections are refused); blackhole accepts connections and never answers.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import type { Logger } from '../common/logger';
+import type { Role } from '../pair/pairFile';
+import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
+import { StorageError, esc, type FileService } from './fileShare';
+import { commonHeaders } from './http';
+import { sign, stringToSign, verifySharedKey } from './sharedKey';
+
+export interface StorageFrontOptions {
+  role: Role;
+  account: string;
+  key: string;
+  token: string;
+  azuriteUrl: string;
+  files: FileService;
+  faults: FaultBoard;
+  tls: { cert: string; key: string };
+  logger: Logger;
+}
+
+export interface StorageFront {
+  blobUrl: string;
+  fileUrl: string;
+  ports: { blob: number; file: number };
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+
+/** A listener that can be closed and reopened on the same port, and can hold connections without answering. */
+class Listener {
+  readonly sockets = new Set<net.Socket>();
+  private server: net.Server;
+  port = 0;
+
+  constructor(
+    private readonly onConnection: (socket: net.Socket) => void,
+  ) {
+    this.server = this.make();
+  }
+
+  private make(): net.Server {
+    return net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.onConnection(socket);
+    });
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  get listening(): boolean {
+    return this.server.listening;
+  }
+
+  /** Stops accepting (new connections are refused) and cuts every open one. */
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server = this.make();
+    });
+  }
+
+  async reopen(): Promise<void> {
+    if (!this.server.listening) await this.listen(this.port);
+  }
+}
+
+export async function startStorageFront(opts: StorageFrontOptions): Promise<StorageFront> {
+  const { faults, role, account, logger } = opts;
+  const azurite = new URL(opts.azuriteUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+  const blobServer = https.createServer({ ...opts.tls }, (req, res) => void serve(req, res, 'blob'));
+  const fileServer = https.createServer({ ...opts.tls }, (req, res) => void serve(req, res, 'file'));
+  for (const s of [blobServer, fileServer]) s.keepAliveTimeout = 5000;
+  const held = new Set<net.Socket>();
+  const accept = (server: https.Server) => (socket: net.Socket) => {
+    if (faults.get(role).mode === 'blackhole') {
+      // Accepted, never answered (not even the TLS handshake).
+      held.add(socket);
+      socket.once('close', () => held.delete(socket));
+      socket.on('error', () => undefined);
+      return;
+    }
+    server.emit('connection', socket);
+  };
+  const blob = new Listener(accept(blobServer));
+  const file = new Listener(accept(fileServer));
+  await Promise.all([blob.listen(0), file.listen(0)]);
+
+  const onChange = (changed: Role) => {
+    if (changed !== role) return;
+    const mode = faults.get(role).mode;
+    for (const s of held) s.destroy();
+    held.clear();
+    if (mode === 'outage') {
+      void blob.close();
+      void file.close();
+    } else {
+      Promise.all([blob.reopen(), file.reopen()]).catch((err: unknown) => logger.error(`Cannot reopen ${account}'s storage endpoints: ${(err as Error).message}`));
+    }
+  };
+  faults.on('change', onChange);
+
+  function storageError(res: http.ServerResponse, e: StorageError) {
+    const body = Buffer.from(`\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}\nRequestId:${res.getHeader('x-ms-request-id')}\nTime:${new Date().toISOString()}</Message></Error>`);
+    res.statusCode = e.status;
+    res.setHeader('x-ms-error-code', e.code);
+    res.setHeader('content-type', 'application/xml');
+    for (const [h, v] of Object.entries(e.headers)) res.setHeader(h, String(v));
+    if (res.req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.setHeader('content-length', body.length);
+    sendBody(res, faults.get(role), body, { download: false });
+  }
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse, service: 'blob' | 'file'): Promise<void> {
+    commonHeaders(res);
+    res.setHeader('x-ms-version', String(req.headers['x-ms-version'] ?? '2025-01-05'));
+    res.setHeader('server', service === 'blob' ? 'Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0 (sandbox, Azurite)' : 'Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0 (sandbox)');
+    try {
+      const outcome = await gate(faults, role, res);
+      if (outcome === 'held') return;
+      if (outcome === 'outage') {
+        req.socket.destroy();
+        return;
+      }
+      if (outcome === 'throttle') {
+        req.resume();
+        throw new StorageError(429, 'ServerBusy', `The ${service} service of ${account} is throttling requests; retry after ${THROTTLE_RETRY_AFTER_S} s.`, { 'retry-after': String(THROTTLE_RETRY_AFTER_S) });
+      }
+      const rawUrl = req.url ?? '/';
+      const qIndex = rawUrl.indexOf('?');
+      const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
+      const query = new URLSearchParams(qIndex < 0 ? '' : rawUrl.slice(qIndex + 1));
+      const segments = rawPath.split('/').slice(1);
+      if (segments[0] !== account) {
+        req.resume();
+        throw new StorageError(400, 'InvalidUri', `This endpoint serves the storage account '${account}' only; the path must start with /${account}/.`);
+      }
+      const auth = authenticate(req, rawUrl, query);
+      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
+      let parts: string[];
+      try {
+        parts = segments.slice(1).filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
+      } catch {
+        req.resume();
+        throw new StorageError(400, 'InvalidUri', 'The request URI is not valid percent-encoding.');
+      }
+      const result = await opts.files.handle(req, parts.filter((p) => p !== ''), query);
+      req.resume();
+      res.statusCode = result.status;
+      for (const [h, v] of Object.entries(result.headers)) res.setHeader(h, v);
+      if (!result.body || req.method === 'HEAD') {
+        if (!res.hasHeader('content-length')) res.setHeader('content-length', '0');
+        res.end();
+        return;
+      }
+      sendBody(res, faults.get(role), result.body, { download: Boolean(result.download), length: result.length });
+    } catch (err) {
+      if (err instanceof StorageError) return storageError(res, err);
+      logger.error(err as Error);
+      if (!res.headersSent) storageError(res, new StorageError(500, 'InternalError', `The sandbox failed to answer: ${(err as Error).message}`));
+      else res.destroy();
+    }
+  }
+
+  /** Shared Key (verified here), the sandbox token, or a SAS (verified by Azurite); anything else is refused. */
+  function authenticate(req: http.IncomingMessage, rawUrl: string, query: URLSearchParams): 'sharedKey' | 'bearer' | 'sas' {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('SharedKey ')) {
+      if (!verifySharedKey(req.method ?? 'GET', rawUrl, req.headers, account, opts.key)) {
+        req.resume();
+        throw new StorageError(403, 'AuthenticationFailed', 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature (use the key datastores listSecrets returns).');
+      }
+      return 'sharedKey';
+    }
+    if (auth && /^Bearer\s+/i.test(auth)) {
+      if (auth.replace(/^Bearer\s+/i, '').trim() !== opts.token) {
+        req.resume();
+        throw new StorageError(401, 'InvalidAuthenticationInfo', 'Server failed to authenticate the request: the bearer token is not the one the sandbox issued.');
+      }
+      return 'bearer';
+    }
+    if (query.has('sig')) return 'sas';
+    req.resume();
+    throw new StorageError(401, 'NoAuthenticationInformation', 'Server failed to authenticate the request: anonymous access is not allowed; sign with the account key or send a bearer token.');
+  }
+
+  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas'): Promise<void> {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [h, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(h) && v !== undefined) headers[h] = v;
+    headers.host = azurite.host;
+    if (auth === 'bearer') {
+      // Azurite knows only Shared Key and SAS here: sign the request as the account would.
+      if (!headers['x-ms-date'] && !headers.date) headers['x-ms-date'] = new Date().toUTCString();
+      delete headers.authorization;
+      const asSigned = Object.fromEntries(Object.entries(headers).map(([h, v]) => [h, Array.isArray(v) ? v.join(',') : String(v)]));
+      headers.authorization = `SharedKey ${account}:${sign(opts.key, stringToSign(req.method ?? 'GET', rawUrl, asSigned, account))}`;
+    }
+    return new Promise<void>((resolve) => {
+      const upstream = http.request({ host: azurite.hostname, port: azurite.port, method: req.method, path: rawUrl, headers, agent }, (up) => {
+        res.statusCode = up.statusCode ?? 502;
+        for (const [h, v] of Object.entries(up.headers)) {
+          if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
+        }
+        const length = Number(up.headers['content-length'] ?? 0);
+        const download = req.method === 'GET' && (up.statusCode === 200 || up.statusCode === 206);
+        up.once('end', resolve);
+        up.once('error', () => resolve());
+        res.once('close', () => {
+          up.destroy();
+          resolve();
+        });
+        sendBody(res, faults.get(role), up, { download, length });
+      });
+      upstream.on('error', (err) => {
+        logger.warn(`Azurite did not answer ${req.method} ${rawUrl}: ${err.message}`);
+        if (!res.headersSent) storageError(res, new StorageError(503, 'ServerBusy', `The blob service of ${account} is unavailable: ${err.message}`));
+        else res.destroy();
+        resolve();
+      });
+      req.pipe(upstream);
+    });
+  }
+
+  return {
+    blobUrl: `https://127.0.0.1:${blob.port}/${account}`,
+    fileUrl: `https://127.0.0.1:${file.port}/${account}`,
+    ports: { blob: blob.port, file: file.port },
+    async close() {
+      faults.off('change', onChange);
+      for (const s of held) s.destroy();
+      await Promise.all([blob.close(), file.close()]);
+      blobServer.close();
+      fileServer.close();
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,223 @@
+// What the sandbox cloud holds: two regions, each with one resource group, one workspace, its associated resources
+// and its assets. Bodies are kept as ARM JSON shaped like the REST spec examples (see specs/), so answering a GET is
+// handing back what is stored, plus the few fields computed on read (job status, latest versions).
+import { randomUUID } from 'node:crypto';
+import type { Role } from '../pair/pairFile';
+
+export const API_VERSION = '2022-10-01';
+export const ML = 'Microsoft.MachineLearningServices';
+
+export type Json = Record<string, unknown>;
+
+export interface AssetContainer {
+  name: string;
+  body: Json;
+  versions: Map<string, Json>;
+}
+
+export interface JobRecord {
+  name: string;
+  body: Json;
+  /** When it was submitted (ms since epoch). */
+  submittedAt: number;
+  queuedMs: number;
+  /** How long it runs; undefined runs until the region goes down. */
+  runMs?: number;
+  /** Terminal status set at seeding or by an outage. */
+  finalStatus?: 'Completed' | 'Failed' | 'Canceled';
+  endedAt?: number;
+}
+
+export interface Region {
+  role: Role;
+  location: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspaceName: string;
+  workspaceGuid: string;
+  storageAccount: string;
+  /** Base64 account key (Shared Key), returned by datastores listSecrets. */
+  storageKey: string;
+  keyVault: string;
+  containerRegistry: string;
+  applicationInsights: string;
+  blobContainer: string;
+  artifactContainer: string;
+  fileShare: string;
+  fileStoreShare: string;
+  createdAt: string;
+  models: Map<string, AssetContainer>;
+  environments: Map<string, AssetContainer>;
+  jobs: Map<string, JobRecord>;
+  computes: Map<string, Json>;
+  datastores: Map<string, Json>;
+}
+
+export interface World {
+  tenantId: string;
+  regions: Record<Role, Region>;
+}
+
+/** ARM names are case-insensitive: maps are keyed by the lower-case name. */
+export const key = (name: string) => name.toLowerCase();
+
+export function workspaceId(r: Region): string {
+  return `/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/${ML}/workspaces/${r.workspaceName}`;
+}
+
+export function resourceId(r: Region, provider: string, type: string, name: string): string {
+  return `/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/${provider}/${type}/${name}`;
+}
+
+export function systemData(at: string, by = 'Alice Example'): Json {
+  return { createdAt: at, createdBy: by, createdByType: 'User', lastModifiedAt: at, lastModifiedBy: by, lastModifiedByType: 'User' };
+}
+
+export function newRegion(role: Role, init: { location: string; subscriptionId: string; suffix: string; storageKey: string }): Region {
+  const guid = randomUUID();
+  const tag = init.location;
+  return {
+    role,
+    location: init.location,
+    subscriptionId: init.subscriptionId,
+    resourceGroup: `rg-ml-${tag}`,
+    workspaceName: `mlw-demo-${tag}`,
+    workspaceGuid: guid,
+    storageAccount: `stmldemo${tag}${init.suffix}`.slice(0, 24),
+    storageKey: init.storageKey,
+    keyVault: `kv-mldemo-${tag}`,
+    containerRegistry: `crmldemo${tag}`,
+    applicationInsights: `appi-mldemo-${tag}`,
+    blobContainer: `azureml-blobstore-${guid}`,
+    artifactContainer: 'azureml',
+    fileShare: `code-${guid}`,
+    fileStoreShare: `azureml-filestore-${guid}`,
+    createdAt: new Date(Date.now() - 90 * 24 * 3600 * 1000).toISOString(),
+    models: new Map(),
+    environments: new Map(),
+    jobs: new Map(),
+    computes: new Map(),
+    datastores: new Map(),
+  };
+}
+
+export function workspaceBody(r: Region, tenantId: string): Json {
+  return {
+    id: workspaceId(r),
+    name: r.workspaceName,
+    type: `${ML}/workspaces`,
+    location: r.location,
+    kind: 'Default',
+    tags: { role: r.role, 'created-by': 'aml-failover sandbox' },
+    identity: { type: 'SystemAssigned', principalId: randomUUIDFor(r, 'principal'), tenantId },
+    sku: { name: 'Basic', tier: 'Basic' },
+    properties: {
+      friendlyName: r.workspaceName,
+      description: `${r.role === 'primary' ? 'Primary' : 'Secondary'} workspace (${r.location}) of the sandbox pair`,
+      storageAccount: resourceId(r, 'Microsoft.Storage', 'storageAccounts', r.storageAccount),
+      keyVault: resourceId(r, 'Microsoft.KeyVault', 'vaults', r.keyVault),
+      containerRegistry: resourceId(r, 'Microsoft.ContainerRegistry', 'registries', r.containerRegistry),
+      applicationInsights: resourceId(r, 'microsoft.insights', 'components', r.applicationInsights),
+      discoveryUrl: `https://${r.location}.api.azureml.ms/discovery`,
+      mlFlowTrackingUri: `azureml://${r.location}.api.azureml.ms/mlflow/v1.0${workspaceId(r)}`,
+      workspaceId: r.workspaceGuid,
+      provisioningState: 'Succeeded',
+      hbiWorkspace: false,
+      allowPublicAccessWhenBehindVnet: false,
+      publicNetworkAccess: 'Enabled',
+      storageHnsEnabled: false,
+      v1LegacyMode: false,
+      privateEndpointConnections: [],
+      notebookInfo: { fqdn: `ml-mlw-demo-${r.location}-${r.workspaceGuid}.${r.location}.notebooks.azure.net`, resourceId: r.workspaceGuid.replace(/-/g, '') },
+    },
+    systemData: systemData(r.createdAt),
+  };
+}
+
+/** Stable per-region GUID-like ids for fields that only need to look real. */
+function randomUUIDFor(r: Region, what: string): string {
+  const hex = Buffer.from(`${r.workspaceGuid}${what}`).toString('hex').padEnd(32, '0').slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** ARM GET bodies of the workspace's associated resources (health probes ask these). */
+export function associatedResources(r: Region): Map<string, Json> {
+  const out = new Map<string, Json>();
+  const add = (provider: string, type: string, name: string, body: Json) => {
+    const id = resourceId(r, provider, type, name);
+    out.set(id.toLowerCase(), { id, name, type: `${provider}/${type}`, location: r.location, tags: {}, ...body });
+  };
+  add('Microsoft.Storage', 'storageAccounts', r.storageAccount, {
+    kind: 'StorageV2',
+    sku: { name: 'Standard_LRS', tier: 'Standard' },
+    properties: {
+      provisioningState: 'Succeeded',
+      primaryLocation: r.location,
+      statusOfPrimary: 'available',
+      supportsHttpsTrafficOnly: true,
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: 'TLS1_2',
+      primaryEndpoints: {
+        blob: `https://${r.storageAccount}.blob.core.windows.net/`,
+        file: `https://${r.storageAccount}.file.core.windows.net/`,
+      },
+    },
+  });
+  add('Microsoft.KeyVault', 'vaults', r.keyVault, {
+    properties: { provisioningState: 'Succeeded', vaultUri: `https://${r.keyVault}.vault.azure.net/`, tenantId: randomUUIDFor(r, 'tenant'), sku: { family: 'A', name: 'standard' }, enableSoftDelete: true },
+  });
+  add('Microsoft.ContainerRegistry', 'registries', r.containerRegistry, {
+    sku: { name: 'Standard', tier: 'Standard' },
+    properties: { provisioningState: 'Succeeded', loginServer: `${r.containerRegistry}.azurecr.io`, adminUserEnabled: false },
+  });
+  add('microsoft.insights', 'components', r.applicationInsights, {
+    kind: 'web',
+    properties: { provisioningState: 'Succeeded', ApplicationId: r.applicationInsights, Application_Type: 'web', InstrumentationKey: randomUUIDFor(r, 'ikey') },
+  });
+  return out;
+}
+
+/** A job's status now: Queued, then Running, then its end — or Failed if its region went down while it ran. */
+export function jobStatus(job: JobRecord, now = Date.now()): string {
+  if (job.finalStatus) return job.finalStatus;
+  const t = now - job.submittedAt;
+  if (t < job.queuedMs) return 'Queued';
+  if (job.runMs === undefined || t < job.queuedMs + job.runMs) return 'Running';
+  return 'Completed';
+}
+
+/** An outage ends every job that has not finished yet, as a real regional outage does. */
+export function failUnfinishedJobs(r: Region, now = Date.now()): number {
+  let n = 0;
+  for (const job of r.jobs.values()) {
+    const status = jobStatus(job, now);
+    if (status === 'Queued' || status === 'Running') {
+      job.finalStatus = 'Failed';
+      job.endedAt = now;
+      n++;
+    }
+  }
+  return n;
+}
+
+export function jobBody(job: JobRecord, now = Date.now()): Json {
+  const props = { ...(job.body.properties as Json) };
+  const status = jobStatus(job, now);
+  props.status = status;
+  const p = { ...((props.properties as Json | undefined) ?? {}) } as Record<string, string>;
+  if (status !== 'Queued') p.StartTimeUtc = new Date(job.submittedAt + job.queuedMs).toISOString();
+  if (job.finalStatus || status === 'Completed') {
+    p.EndTimeUtc = new Date(job.endedAt ?? job.submittedAt + job.queuedMs + (job.runMs ?? 0)).toISOString();
+  }
+  if (status === 'Failed' && job.endedAt) p.FailureReason = 'The region became unavailable while the job was running.';
+  props.properties = p;
+  return { ...job.body, properties: props };
+}
+
+export function containerBody(c: AssetContainer): Json {
+  const versions = [...c.versions.keys()];
+  const numeric = versions.map(Number).filter((n) => Number.isInteger(n));
+  const latest = numeric.length ? String(Math.max(...numeric)) : versions.at(-1);
+  const props = { ...(c.body.properties as Json), latestVersion: latest ?? null, nextVersion: String((numeric.length ? Math.max(...numeric) : 0) + 1) };
+  return { ...c.body, properties: props };
+}
