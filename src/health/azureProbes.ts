@@ -13,7 +13,10 @@ import type { AssociatedKind } from './verdict';
  */
 export function azureWorkspaceEndpoints(connection: AzureConnection, ws: WorkspaceRef, signIn = tokenKeeper(connection)): WorkspaceEndpoints {
   return {
-    signIn,
+    // Loading the SDK (first probe) and getting a token are not the region's latency: done before the timed call.
+    async signIn(signal) {
+      await Promise.all([signIn(signal), connection.ml(ws.subscription_id)]);
+    },
     async getWorkspace(signal) {
       const ml = await connection.ml(ws.subscription_id);
       const w = await ml.workspaces.get(ws.resource_group, ws.workspace_name, { abortSignal: signal });

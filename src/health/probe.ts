@@ -1,4 +1,4 @@
-import { withDeadline } from './deadline';
+import { formatDuration, withDeadline } from './deadline';
 import { callWithRetries, type RetryPolicy } from './retry';
 import type { RateLimiter } from './rateLimit';
 import { classifyFailure, type AssociatedKind, type AssociatedOutcome, type CallOutcome, type ProbeResult } from './verdict';
@@ -53,6 +53,7 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
     }
   }
   let facts: WorkspaceFacts | undefined;
+  const started = now();
   const ws = await callWithRetries(
     (timeoutMs) =>
       timed(now, options.signal, async () => {
@@ -62,6 +63,11 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
     env,
   );
   let calls = ws.attempts;
+  if (ws.outcome && !ws.outcome.ok && ws.outcome.kind === 'timeout') {
+    // Say how long the region was given in all, not what was left for the last attempt.
+    const waited = now() - started;
+    ws.outcome = { ...ws.outcome, message: `no answer within ${formatDuration(waited)}${ws.attempts > 1 ? ` over ${ws.attempts} attempts` : ''}` };
+  }
   if (!ws.outcome) return { checkedAt: now(), workspace: { ok: false, kind: 'throttled', message: 'rate limit', latencyMs: 0 }, calls, rateLimited: true };
 
   let associated: AssociatedOutcome[] | undefined;

@@ -131,7 +131,7 @@ export function decideVerdict(result: ProbeResult | undefined, associated: Assoc
       case 'forbidden':
         return { health: 'unauthorized', reason: `No access to the workspace: ${ws.message}` };
       case 'timeout':
-        return { health: 'down', reason: `Azure Resource Manager gave no answer for the workspace in time (${ws.message}).` };
+        return { health: 'down', reason: `No answer from Azure Resource Manager ${ws.message.replace(/^.*?no answer /, '')}.` };
       case 'unreachable':
         return { health: 'down', reason: `Cannot connect to Azure Resource Manager: ${ws.message}` };
       case 'unavailable':

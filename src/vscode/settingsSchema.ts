@@ -8,6 +8,16 @@ export const SETTING_DEFAULTS = {
   'switch.updateAzureCliDefaults': false as boolean,
   /** Show the active workspace in the status bar. */
   'statusBar.enabled': true as boolean,
+  /** Probe both workspaces in the background (health in the status bar and the tree). */
+  'health.enabled': true as boolean,
+  /** Seconds between probes of each workspace. */
+  'health.intervalSeconds': 5 as number,
+  /** Hard cap of requests per minute to each workspace's region, also while it is down. */
+  'health.maxRequestsPerMinute': 24 as number,
+  /** Offer the switch when the active workspace goes down, and the way back when it recovers. */
+  'health.notifications': true as boolean,
+  /** Minutes between automatic refreshes of what each workspace holds (0: only when asked). */
+  'inventory.refreshIntervalMinutes': 0 as number,
 };
 
 export type Settings = typeof SETTING_DEFAULTS;
