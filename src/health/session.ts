@@ -21,3 +21,8 @@ export function monitorPair(pair: PairConfig, connection: AzureConnection, logge
     logger,
   );
 }
+
+/** Identifies what a connection and a monitor depend on (the workspaces and the cloud), to notice when it changes. */
+export function pairIdentity(pair: PairConfig): string {
+  return JSON.stringify({ w: pair.workspaces, c: pair.cloud });
+}

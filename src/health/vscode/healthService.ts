@@ -6,7 +6,7 @@ import { ROLES, type PairConfig, type Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
 import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import { DEFAULT_HEALTH_SETTINGS, type HealthChange, type HealthMonitor, type HealthSettings } from '../monitor';
-import { connectForProbes, monitorPair } from '../session';
+import { connectForProbes, monitorPair, pairIdentity } from '../session';
 import { initialHealth, type WorkspaceHealth } from '../state';
 
 /** The health settings as the user set them (interval and rate limit), the rest as designed. */
@@ -92,7 +92,7 @@ export class HealthService implements vscode.Disposable {
   private async follow(): Promise<void> {
     const snapshot = this.project.snapshot;
     const pair = snapshot.pair.state === 'valid' ? snapshot.pair.config : undefined;
-    const key = pair ? JSON.stringify({ w: pair.workspaces, c: pair.cloud }) : undefined;
+    const key = pair ? pairIdentity(pair) : undefined;
     const wanted = pair && this.enabled;
     if (key === this.pairKey && Boolean(this.monitor) === Boolean(wanted) && !this.setupError) return;
     const generation = ++this.generation;

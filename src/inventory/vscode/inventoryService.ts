@@ -7,6 +7,7 @@ import type { FailoverProject } from '../../vscode/project';
 import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import type { WorkspaceInventory } from '../inventory';
 import { listWorkspaceInventory } from '../pairInventory';
+import { pairIdentity } from '../../health/session';
 
 /** What the view knows of one workspace's assets: the last listing that worked, and why the latest one failed. */
 export interface InventoryEntry {
@@ -90,7 +91,7 @@ export class InventoryService implements vscode.Disposable {
         entry = { inventory: previous?.inventory, error: errorMessage(err), loading: false };
         this.logger.warn(`inventory: listing the ${role} workspace failed: ${entry.error}`);
       }
-      if (this.pairKey === keyOf(pair)) this.entries.set(role, entry);
+      if (this.pairKey === pairIdentity(pair)) this.entries.set(role, entry);
       this.changed.fire(role);
       return entry;
     })().finally(() => this.pending.delete(role));
@@ -100,8 +101,8 @@ export class InventoryService implements vscode.Disposable {
   }
 
   private getConnection(pair: PairConfig): Promise<AzureConnection> {
-    if (!this.connection || this.pairKey !== keyOf(pair)) {
-      this.pairKey = keyOf(pair);
+    if (!this.connection || this.pairKey !== pairIdentity(pair)) {
+      this.pairKey = pairIdentity(pair);
       // One retry in the pipeline: listings are user-initiated and bounded by their own deadline.
       this.connection = connect(pair.cloud, { logger: this.logger, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
       this.connection.catch(() => (this.connection = undefined));
@@ -111,7 +112,7 @@ export class InventoryService implements vscode.Disposable {
 
   private followPair(): void {
     const pair = this.pair;
-    const key = pair ? keyOf(pair) : undefined;
+    const key = pair ? pairIdentity(pair) : undefined;
     if (key !== this.pairKey) {
       this.entries.clear();
       this.connection = undefined;
@@ -128,8 +129,4 @@ export class InventoryService implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function keyOf(pair: PairConfig): string {
-  return JSON.stringify({ w: pair.workspaces, c: pair.cloud });
 }
