@@ -1,0 +1,200 @@
+// Health probes, `status` and `drift` against the sandbox cloud, through the real Azure SDK clients over HTTPS with
+// the sandbox's CA and token: each fault mode (outage, blackhole, slow, throttle) and the way back.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { silentLogger } from '../../../src/common/logger';
+import { DEFAULT_HEALTH_SETTINGS } from '../../../src/health/monitor';
+import { connectForProbes, monitorPair } from '../../../src/health/session';
+import { HEALTH_VALUES } from '../../../src/health/verdict';
+import { connect } from '../../../src/azure/connection';
+import { listPairInventories } from '../../../src/inventory/pairInventory';
+import { computeDrift } from '../../../src/drift/drift';
+import { runDiagnose } from '../../../src/health/diagnose';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+let sb: RunningSandbox;
+
+/** Runs the CLI as a user would; resolves with its exit code and output (a non-zero exit is a result, not an error). */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', sb.projectDir], { cwd: REPO }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function probeOnce() {
+  const connection = await connectForProbes(sb.pair, silentLogger);
+  const monitor = monitorPair(sb.pair, connection, silentLogger);
+  const [primary, secondary] = await monitor.refreshAll();
+  return { primary, secondary, monitor };
+}
+
+describe('health against the sandbox', () => {
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 1 });
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('reports both workspaces healthy, having asked ARM for each associated resource and reached storage', async () => {
+    const { primary, secondary } = await probeOnce();
+    for (const s of [primary, secondary]) {
+      assert.equal(s.health, 'healthy', s.reason);
+      assert.deepEqual(s.associated.map((a) => a.kind).sort(), ['applicationInsights', 'containerRegistry', 'keyVault', 'storageAccount', 'storageEndpoint']);
+      assert.ok(s.associated.every((a) => a.outcome.ok));
+    }
+    assert.equal(primary.region, sb.primary.region);
+  });
+
+  it('status --json prints the documented shape and exits 0 when the active workspace is healthy', async () => {
+    // The sandbox project starts on the primary (its .azureml/config.json).
+    const r = await cli('status', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report).sort(), ['active', 'workspaces']);
+    assert.equal(report.active, 'primary');
+    for (const role of ['primary', 'secondary']) {
+      const w = report.workspaces[role];
+      assert.deepEqual(Object.keys(w).sort(), ['checkedAt', 'detail', 'health', 'latencyMs', 'region']);
+      assert.ok(HEALTH_VALUES.includes(w.health));
+      assert.ok(!Number.isNaN(Date.parse(w.checkedAt)));
+      assert.equal(typeof w.latencyMs, 'number');
+    }
+  });
+
+  // Before any outage: a region in outage fails its running jobs.
+  it('drift: lists both workspaces and finds what the seeded secondary lacks; `drift --json` exits 1', async () => {
+    const connection = await connect(sb.pair.cloud, { logger: silentLogger });
+    const { primary, secondary } = await listPairInventories(connection, sb.pair, { logger: silentLogger });
+    assert.deepEqual(primary.problems, {});
+    assert.ok(primary.models.length > 0 && primary.notebooks.length > 0 && primary.computes.length > 0);
+    assert.ok(primary.jobs.some((j) => j.status === 'Running' || j.status === 'Queued'), 'the seeded running job is listed');
+    const report = computeDrift(primary, secondary);
+    const secondaryModels = new Set(secondary.models.map((m) => m.name));
+    const missing = primary.models.filter((m) => !secondaryModels.has(m.name)).map((m) => m.name);
+    assert.deepEqual(report.items.filter((i) => i.kind === 'model' && i.status === 'onlyInPrimary').map((i) => i.name), missing.sort());
+    assert.ok(report.items.some((i) => i.kind === 'notebook'), 'the secondary share lacks notebooks');
+    const r = await cli('drift', '--json');
+    assert.equal(r.code, 1);
+    assert.deepEqual(JSON.parse(r.stdout).differences, report.items);
+  });
+
+  it('diagnose: the long-running operation completes with findings per area', async () => {
+    const connection = await connect(sb.pair.cloud, { logger: silentLogger });
+    const report = await runDiagnose(connection, sb.primary, { pollMs: 100 });
+    assert.ok(report.areas.length >= 9);
+    assert.equal(report.areas[0].label, 'Storage account');
+  });
+
+  it('outage: the primary is down (503 named), the secondary unaffected, status exits 3', async () => {
+    await sb.fault('primary', 'outage');
+    try {
+      const { primary, secondary } = await probeOnce();
+      assert.equal(primary.health, 'down');
+      assert.match(primary.reason, /HTTP 503/);
+      assert.equal(secondary.health, 'healthy', secondary.reason);
+      const r = await cli('status', '--json');
+      assert.equal(r.code, 3);
+      assert.equal(JSON.parse(r.stdout).workspaces.primary.health, 'down');
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('blackhole: a region that accepts connections and never answers is down, not left waiting', async () => {
+    await sb.fault('primary', 'blackhole');
+    try {
+      const { primary, secondary } = await probeOnce();
+      assert.equal(primary.health, 'down');
+      assert.match(primary.reason, /^No answer from Azure Resource Manager within/);
+      assert.equal(primary.latencyMs, undefined, 'no latency for a request that got no answer');
+      assert.equal(secondary.health, 'healthy');
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('slow: answers that take seconds make the region degraded, with the time said', async () => {
+    await sb.fault('primary', 'slow', { latencyMs: 2000 });
+    try {
+      const { primary } = await probeOnce();
+      assert.equal(primary.health, 'degraded');
+      assert.match(primary.reason, /^Slow: Azure Resource Manager answered in [2-4]\.\d s/);
+      const r = await cli('status', '--json');
+      assert.equal(r.code, 1, 'degraded is neither healthy (0) nor down (3)');
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('throttle: 429 with Retry-After is degraded, not down', async () => {
+    await sb.fault('primary', 'throttle');
+    try {
+      const { primary } = await probeOnce();
+      assert.equal(primary.health, 'degraded');
+      assert.match(primary.reason, /throttling requests \(HTTP 429\); retry after/);
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('recovers: after `fault primary none` the monitor reports the primary healthy again', async () => {
+    await sb.fault('primary', 'outage');
+    const connection = await connectForProbes(sb.pair, silentLogger);
+    const monitor = monitorPair(sb.pair, connection, silentLogger, { ...DEFAULT_HEALTH_SETTINGS, intervalMs: 200 });
+    const seen: string[] = [];
+    const healthyAgain = new Promise<void>((resolve) => {
+      monitor.onDidChange(({ role, current }) => {
+        if (role !== 'primary') return;
+        if (seen[seen.length - 1] !== current.health) seen.push(current.health);
+        if (current.health === 'down') void sb.fault('primary', 'none');
+        if (current.health === 'healthy' && seen.includes('down')) resolve();
+      });
+    });
+    monitor.start();
+    try {
+      await healthyAgain;
+      assert.deepEqual(seen, ['down', 'healthy']);
+    } finally {
+      monitor.stop();
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('a token the cloud does not accept is "unauthorized" (sign in), never "down"', async () => {
+    const badToken = path.join(sb.projectDir, '.aml-failover', 'not-the-token');
+    await fs.writeFile(badToken, 'forged-token');
+    const connection = await connectForProbes({ ...sb.pair, cloud: { ...sb.pair.cloud, tokenFile: badToken } }, silentLogger);
+    const [primary] = await monitorPair(sb.pair, connection, silentLogger).refreshAll();
+    assert.equal(primary.health, 'unauthorized');
+    assert.match(primary.reason, /^Sign in to Azure/);
+  });
+
+  it('while down, the monitor sends at most its per-minute budget to the region', async () => {
+    await sb.fault('primary', 'outage');
+    const connection = await connectForProbes(sb.pair, silentLogger);
+    const monitor = monitorPair(sb.pair, connection, silentLogger, { ...DEFAULT_HEALTH_SETTINGS, intervalMs: 50, perMinute: 6 });
+    let skipped = 0;
+    const limited = new Promise<void>((resolve) => {
+      monitor.onDidChange(({ role, previous, current }) => {
+        if (role === 'primary' && previous === current && ++skipped >= 10) resolve();
+      });
+    });
+    monitor.start();
+    try {
+      await limited;
+      assert.equal(monitor.callsSent('primary'), 6);
+      assert.equal(monitor.get('primary')?.health, 'down');
+    } finally {
+      monitor.stop();
+      await sb.fault('primary', 'none');
+    }
+  });
+
+});
