@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
 import { loadPairFile, type PairConfig, type Role, type WorkspaceRef } from '../../src/pair/pairFile';
 import { sendFault, type FaultMode } from '../../src/sandbox/control';
 
@@ -49,7 +50,7 @@ export interface RunningSandbox {
   /** PEM of the sandbox CA; trust it per client (`tlsOptions: { ca }`). */
   ca: string;
   /** A TokenCredential handing out the sandbox token. */
-  credential: { getToken: () => Promise<{ token: string; expiresOnTimestamp: number }> };
+  credential: TokenCredential;
   pid: number;
   /** Time from spawn to the `ready` line, in milliseconds. */
   startupMs: number;
