@@ -1,0 +1,136 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { UserError, errorMessage } from '../common/errors';
+import { PAIR_FILE_NAME, ROLES, type Role } from '../pair/pairFile';
+import { isWorkspaceNode } from '../view/contributions';
+import type { ExtensionDeps } from '../vscode/deps';
+import { showError } from '../vscode/log';
+import { projectRelative, type ProjectSnapshot } from '../vscode/project';
+import { getSetting } from '../vscode/settings';
+import { switchWorkspace, type SwitchResult } from './switchConfig';
+
+const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secondary' };
+
+/**
+ * Commands: `amlFailover.switchTo` (a role or a tree node), `amlFailover.switchWorkspace` (quick pick),
+ * `amlFailover.refresh`, `amlFailover.openPairFile`, `amlFailover.showLog`.
+ * Both switch commands resolve to the SwitchResult (undefined when nothing was switched), for scripts and tests.
+ */
+export function registerSwitch(context: vscode.ExtensionContext, deps: ExtensionDeps): void {
+  const { project, log } = deps;
+
+  const switchTo = async (arg?: unknown): Promise<SwitchResult | undefined> => {
+    const role = roleFromArg(arg);
+    if (!role) return pickAndSwitch();
+    const snapshot = await project.refresh();
+    if (!ensureValidPair(snapshot)) return undefined;
+    if (snapshot.pair.state !== 'valid' || !snapshot.projectDir) return undefined;
+    let result: SwitchResult;
+    try {
+      result = await switchWorkspace(snapshot.projectDir, snapshot.pair.config, role, {
+        updateAzureCliDefaults: getSetting('switch.updateAzureCliDefaults', snapshot.folder),
+        logger: deps.logger,
+      });
+    } catch (err) {
+      if (err instanceof UserError) {
+        const configFile = vscode.Uri.file(path.join(snapshot.projectDir, '.azureml', 'config.json'));
+        deps.logger.error(err.message);
+        void vscode.window.showErrorMessage(`Could not switch: ${err.message}`, 'Open config.json', 'Show Log').then((choice) => {
+          if (choice === 'Open config.json') void vscode.window.showTextDocument(configFile);
+          if (choice === 'Show Log') log.show(true);
+        });
+      } else {
+        void showError(log, `Could not switch to the ${role} workspace: ${errorMessage(err)}`, err);
+      }
+      return undefined;
+    }
+    const after = await project.refresh();
+    const ws = result.target;
+    for (const note of result.notes) deps.logger.info(note);
+    const shadowing = after.warnings.filter((w) => w.kind === 'shadowing');
+    if (shadowing.length) {
+      const first = shadowing[0];
+      void vscode.window
+        .showWarningMessage(
+          `Switched to ${ws.workspace_name}, but ${shadowing.length === 1 ? projectRelative(after, first.file) : `${shadowing.length} nested config files`} still ${shadowing.length === 1 ? 'names' : 'name'} another workspace for code in ${shadowing.length === 1 ? 'its folder' : 'their folders'}.`,
+          'Open File',
+        )
+        .then((choice) => {
+          if (choice) void vscode.window.showTextDocument(vscode.Uri.file(first.file));
+        });
+    } else {
+      vscode.window.setStatusBarMessage(
+        result.changed ? `$(check) Switched to the ${role} workspace ${ws.workspace_name} (${ws.region})` : `Already on the ${role} workspace ${ws.workspace_name}`,
+        5000,
+      );
+    }
+    for (const note of result.notes) void vscode.window.showInformationMessage(note);
+    return result;
+  };
+
+  const pickAndSwitch = async (): Promise<SwitchResult | undefined> => {
+    const snapshot = await project.refresh();
+    if (!ensureValidPair(snapshot) || snapshot.pair.state !== 'valid') return undefined;
+    const pair = snapshot.pair.config;
+    const items = ROLES.map((role) => {
+      const ws = pair.workspaces[role];
+      const active = snapshot.active?.role === role;
+      return {
+        role,
+        label: `$(${active ? 'check' : 'cloud'}) ${ROLE_TITLE[role]}: ${ws.workspace_name}`,
+        description: `${ws.region}${active ? ' · active' : ''}`,
+        detail: `resource group ${ws.resource_group} · subscription ${ws.subscription_id}`,
+      };
+    });
+    // Offer the other workspace first: that is what someone switching wants.
+    items.sort((a, b) => Number(snapshot.active?.role === a.role) - Number(snapshot.active?.role === b.role));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Switch the Azure ML workspace',
+      placeHolder: `Writes .azureml/config.json in ${path.basename(snapshot.projectDir ?? '')}`,
+    });
+    return picked ? switchTo(picked.role) : undefined;
+  };
+
+  /** Tells the user why nothing can be switched; never waits for the notification (it may stay open). */
+  const ensureValidPair = (snapshot: ProjectSnapshot): boolean => {
+    if (snapshot.pair.state === 'valid') return true;
+    if (snapshot.pair.state === 'invalid') {
+      const n = snapshot.pair.problems.filter((p) => p.severity === 'error').length;
+      const file = snapshot.pairFile;
+      void vscode.window
+        .showErrorMessage(`${PAIR_FILE_NAME} has ${n} problem${n === 1 ? '' : 's'}; nothing was switched. Fix ${n === 1 ? 'it' : 'them'} and try again.`, 'Open File')
+        .then((choice) => {
+          if (choice && file) void vscode.window.showTextDocument(file);
+        });
+    } else if (snapshot.pair.state === 'missing') {
+      void vscode.window
+        .showInformationMessage(`There is no ${PAIR_FILE_NAME} naming the primary and the secondary workspace yet.`, 'Create Failover Config')
+        .then((choice) => {
+          if (choice) void vscode.commands.executeCommand('amlFailover.createConfig');
+        });
+    } else {
+      void vscode.window.showInformationMessage('Open a folder to use AML Failover.');
+    }
+    return false;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('amlFailover.switchTo', switchTo),
+    vscode.commands.registerCommand('amlFailover.switchWorkspace', pickAndSwitch),
+    vscode.commands.registerCommand('amlFailover.refresh', async () => {
+      await project.refresh();
+    }),
+    vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
+    vscode.commands.registerCommand('amlFailover.openPairFile', async () => {
+      const file = project.snapshot.pairFile;
+      if (file) await vscode.window.showTextDocument(file);
+    }),
+  );
+}
+
+/** `'primary'`, `'secondary'`, or a Primary/Secondary tree node. */
+function roleFromArg(arg: unknown): Role | undefined {
+  if (arg === 'primary' || arg === 'secondary') return arg;
+  if (isWorkspaceNode(arg)) return arg.role;
+  return undefined;
+}
