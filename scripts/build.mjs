@@ -30,8 +30,16 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [azureSdkExternal] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [azureSdkExternal] },
-  { ...common, entryPoints: ['src/azure/azureSdk.ts'], outfile: 'dist/azure-sdk.js' },
+  // Azurite runs as a child process from node_modules (the sandbox resolves its entry point at run time).
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['azurite'], plugins: [azureSdkExternal] },
+  // Some SDK dependencies read import.meta.url (createRequire); in a CommonJS bundle it must come from __filename.
+  {
+    ...common,
+    entryPoints: ['src/azure/azureSdk.ts'],
+    outfile: 'dist/azure-sdk.js',
+    banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { ...common.define, 'import.meta.url': '__importMetaUrl' },
+  },
 ];
 
 if (watch) {
