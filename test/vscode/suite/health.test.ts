@@ -1,0 +1,104 @@
+// @sandbox {"largeModelMb":1}
+// @settings {"amlFailover.health.intervalSeconds": 2}
+// Health in the real VS Code, against the sandbox: both regions in the status bar and on the tree's workspace
+// nodes; an outage of the active primary turns both red and offers "Switch to secondary"; after the switch and
+// the recovery, the way back is offered. Also the lazily listed children and the Drift node.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { sendFault } from '../../../src/sandbox/control';
+import { activateExtension, sandbox, waitFor } from '../support';
+
+interface Inspect {
+  statusBar: { role: string; text: string; tooltip: string; color?: string; background?: string; visible: boolean }[];
+  notifications: { advice: { kind: string; to?: string }; message: string; actions: string[] }[];
+}
+
+interface TreeApi {
+  getChildren(node?: unknown): Promise<unknown[]>;
+  getTreeItem(node: unknown): vscode.TreeItem;
+}
+
+const inspect = () => vscode.commands.executeCommand<Inspect>('amlFailover.health.inspect');
+const bar = async (role: string) => (await inspect()).statusBar.find((s) => s.role === role)!;
+const label = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : (item.label?.label ?? ''));
+
+describe('health: status bar, tree and notifications', function () {
+  this.timeout(120_000);
+  let tree: TreeApi;
+
+  /** The Primary / Secondary row as the view shows it. */
+  async function workspaceRow(role: 'primary' | 'secondary'): Promise<{ node: unknown; item: vscode.TreeItem }> {
+    for (const node of await tree.getChildren()) {
+      if ((node as { kind?: string; role?: string }).kind === 'workspace' && (node as { role: string }).role === role) return { node, item: tree.getTreeItem(node) };
+    }
+    throw new Error(`no ${role} node in the tree`);
+  }
+
+  before(async () => {
+    const ext = await activateExtension<{ tree: TreeApi }>();
+    tree = ext.exports.tree;
+  });
+
+  it('shows both regions healthy in the status bar, the active primary marked, with command links', async () => {
+    const primary = await waitFor(async () => {
+      const s = await bar('primary');
+      return s?.visible && s.text.includes('$(pass-filled)') ? s : undefined;
+    }, 'the primary status bar item to show healthy', 30_000);
+    assert.equal(primary.text, '$(pass-filled) Primary eastus (active)');
+    assert.equal(primary.color, 'testing.iconPassed');
+    const secondary = await waitFor(async () => {
+      const s = await bar('secondary');
+      return s.text.includes('$(pass-filled)') ? s : undefined;
+    }, 'the secondary status bar item to show healthy', 30_000);
+    assert.equal(secondary.text, '$(pass-filled) Secondary westus');
+    assert.match(primary.tooltip, /command:amlFailover\.switchTo\?/);
+    assert.match(primary.tooltip, /command:amlFailover\.runDiagnostics/);
+    assert.match(primary.tooltip, /command:amlFailover\.refreshHealth/);
+    assert.match(primary.tooltip, /command:amlFailover\.showLog/);
+  });
+
+  it('puts the verdict on the Primary and Secondary nodes', async () => {
+    await waitFor(async () => String((await workspaceRow('primary')).item.description ?? '').includes('healthy'), 'the Primary node to say healthy');
+    await waitFor(async () => String((await workspaceRow('secondary')).item.description ?? '').includes('healthy'), 'the Secondary node to say healthy');
+  });
+
+  it('lists what each workspace holds under its node, with an "as of" time, and a Drift node at the root', async () => {
+    const { node } = await workspaceRow('primary');
+    const children = await tree.getChildren(node);
+    const rows = children.map((c) => tree.getTreeItem(c));
+    const models = rows.find((r) => label(r) === 'Models');
+    assert.ok(models, `no Models under Primary: ${rows.map(label).join(', ')}`);
+    assert.match(String(models.description), /^\d+ · as of /);
+    for (const name of ['Environments', 'Computes', 'Datastores', 'Jobs', 'Notebooks']) assert.ok(rows.some((r) => label(r) === name), `no ${name}`);
+    const driftNode = await waitFor(async () => {
+      for (const n of await tree.getChildren()) if (label(tree.getTreeItem(n)).startsWith('Drift')) return n;
+      return undefined;
+    }, 'the Drift node');
+    const groups = (await tree.getChildren(driftNode)).map((n) => label(tree.getTreeItem(n)));
+    assert.ok(groups.some((g) => /^Models \(\d+\)$/.test(g)), `drift groups: ${groups.join(', ')}`);
+  });
+
+  it('an outage of the active primary turns it red in the status bar and the tree, and offers the switch', async () => {
+    await sendFault(sandbox().projectDir, 'primary', 'outage');
+    const down = await waitFor(async () => {
+      const s = await bar('primary');
+      return s.text.startsWith('$(error)') ? s : undefined;
+    }, 'the primary status bar item to show down', 30_000);
+    assert.equal(down.background, 'statusBarItem.errorBackground');
+    assert.equal((await bar('secondary')).text, '$(pass-filled) Secondary westus');
+    await waitFor(async () => String((await workspaceRow('primary')).item.description ?? '').includes('down'), 'the Primary node to say down');
+    const offer = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitch'), 'the switch to be offered');
+    assert.match(offer.message, /^The primary workspace \(eastus\) is down: .*503/);
+    assert.equal(offer.actions[0], 'Switch to secondary');
+  });
+
+  it('after switching, recovery of the primary offers the way back', async () => {
+    // What the notification's button runs.
+    await vscode.commands.executeCommand('amlFailover.switchTo', 'secondary');
+    await waitFor(async () => (await bar('secondary')).text.endsWith('(active)'), 'the secondary to be marked active');
+    await sendFault(sandbox().projectDir, 'primary', 'none');
+    const back = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitchBack'), 'the switch back to be offered', 30_000);
+    assert.deepEqual(back.actions, ['Switch back to primary']);
+    assert.equal((await bar('primary')).text, '$(pass-filled) Primary eastus');
+  });
+});
