@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../cli/context';
+import { writeFileAtomic } from '../common/atomicWrite';
+import { expandTargets, type LintTarget } from './files';
+import { fixAll, lintText } from './lint';
+import { loadLintProject, type LintProject } from './project';
+import { toJson, toSarif, toText, type FileFindings } from './report';
+import { severityRank } from './rules';
+import { severityOf } from './config';
+import type { Finding, RuleCode } from './types';
+
+declare const PACKAGE_VERSION: string | undefined;
+
+/**
+ * `aml-failover lint [paths|folders|globs…] [--format text|json|sarif] [--fix]`.
+ * Exit 0: nothing of severity warning or above; 1: something was; 2: bad usage (an unreadable or invalid input file
+ * is a finding, not bad usage).
+ */
+export function registerLintCli(program: Command, ctx: CliContext): void {
+  program
+    .command('lint')
+    .description('flag workspace- and region-pinned references in Azure ML YAML, JSON job payloads, Python and notebooks')
+    .argument('[paths...]', 'files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb) or globs; default: the current folder')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--fix', 'apply every preferred fix in place, then report what is left')
+    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; fix?: boolean }) => {
+      const project = await loadLintProject(ctx.projectDir());
+      for (const p of project.problems) ctx.err(`aml-failover: ${p}`);
+      const cwd = process.cwd();
+      const expanded = await expandTargets(paths, cwd, project.isIgnored);
+      for (const glob of expanded.unmatchedGlobs) ctx.err(`aml-failover: no file matches ${glob}`);
+      const results: FileFindings[] = [];
+      let fixed = 0;
+      for (const target of expanded.missing) results.push(unreadable(target, 'no such file or folder', project));
+      for (const target of expanded.targets) {
+        if (ctx.signal.aborted) break;
+        const r = await lintFile(target, project, Boolean(opts.fix), ctx);
+        fixed += r.fixed;
+        if (r.result.findings.length) results.push(r.result);
+      }
+      if (opts.fix && fixed) ctx.err(`Fixed ${fixed} finding${fixed === 1 ? '' : 's'}.`);
+      const checked = expanded.targets.length + expanded.missing.length;
+      if (opts.format === 'json') ctx.out(JSON.stringify(toJson(results), null, 2));
+      else if (opts.format === 'sarif') ctx.out(JSON.stringify(toSarif(results, cwd, typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : '0.0.0-dev'), null, 2));
+      else ctx.out(toText(results, checked));
+      const failing = results.some((r) => r.findings.some((f) => severityRank(f.severity) >= severityRank('warning')));
+      ctx.setExitCode(failing ? 1 : 0);
+    });
+}
+
+async function lintFile(target: LintTarget, project: LintProject, fix: boolean, ctx: CliContext): Promise<{ result: FileFindings; fixed: number }> {
+  const limit = project.config.maxFileSizeKb * 1024 * (target.absolute.toLowerCase().endsWith('.ipynb') ? 16 : 1);
+  let text: string;
+  try {
+    const stat = await fs.stat(target.absolute);
+    if (stat.size > limit * 4) {
+      // Far too large to read: say so without loading it.
+      return { result: finding(target, 'skipped-file', `Not checked: the file is ${Math.round(stat.size / 1024)} KB, over the lint limit (lint.maxFileSizeKb).`, project), fixed: 0 };
+    }
+    text = await fs.readFile(target.absolute, 'utf8');
+  } catch (err) {
+    return { result: unreadable(target, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, project), fixed: 0 };
+  }
+  const options = { fileName: target.absolute, config: project.config, pair: project.pair };
+  let fixed = 0;
+  if (fix) {
+    const result = fixAll(text, options);
+    if (result.applied) {
+      await writeFileAtomic(target.absolute, result.text);
+      ctx.logger.info(`Fixed ${result.applied} in ${target.display}`);
+      text = result.text;
+      fixed = result.applied;
+    }
+  }
+  return { result: { file: target.display, absolute: target.absolute, findings: lintText(text, options).findings }, fixed };
+}
+
+function unreadable(target: LintTarget, reason: string, project: LintProject): FileFindings {
+  return finding(target, 'unreadable-file', `Cannot read ${target.display}: ${reason}.`, project);
+}
+
+function finding(target: LintTarget, rule: RuleCode, message: string, project: LintProject): FileFindings {
+  const severity = severityOf(project.config, rule);
+  const findings: Finding[] =
+    severity === 'off'
+      ? []
+      : [{ rule, severity, message, start: 0, end: 0, range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 }, anchorLine: 0, fixes: [] }];
+  return { file: target.display, absolute: target.absolute, findings };
+}

@@ -1,0 +1,153 @@
+// `aml-failover lint` as CI runs it: a child process, its output and its exit code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+
+const REPO = path.resolve(import.meta.dirname, '../../..');
+const CLI = path.join(REPO, 'src/cli.ts');
+const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
+const SUB = '92c76a2f-0e1c-4216-b65e-abf7a3f34c1e';
+const ARM = (kind: string) => `/subscriptions/${SUB}/resourceGroups/demorg/providers/Microsoft.MachineLearningServices/workspaces/devplatv2/${kind}`;
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, ['--import', TSX, CLI, 'lint', ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-lint-'));
+  for (const [name, text] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const PINNED_JOB = `$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python train.py\nenvironment: azureml:${ARM('environments/pytorch/versions/3')}\ncompute: azureml:${ARM('computes/gpu')}\n`;
+const NOTEBOOK = JSON.stringify({ cells: [{ cell_type: 'code', metadata: {}, outputs: [], source: [`ml = MLClient(cred, "${SUB}", "demorg", "devplatv2")\n`] }], metadata: {}, nbformat: 4, nbformat_minor: 2 }, null, 1);
+
+test('folders are walked (node_modules and .git skipped); --format json; exit 1 on warnings', async () => {
+  const dir = await project({
+    'jobs/train.yml': PINNED_JOB,
+    'jobs/ok.yaml': 'environment: azureml:pytorch:3\ncompute: azureml:gpu\n',
+    'src/train.py': `import mlflow\nmlflow.set_tracking_uri("azureml://eastus.api.azureml.ms/mlflow/v1.0${ARM('')}")\n`,
+    'notebooks/explore.ipynb': NOTEBOOK,
+    'payloads/job.json': JSON.stringify({ properties: { computeId: ARM('computes/gpu') } }),
+    'node_modules/pkg/job.yml': PINNED_JOB,
+    '.git/job.yml': PINNED_JOB,
+    'README.md': ARM('computes/gpu'),
+  });
+  const r = run(['.', '--format', 'json'], dir);
+  assert.equal(r.code, 1, r.err);
+  const findings = JSON.parse(r.out) as { file: string; line: number; column: number; endLine: number; endColumn: number; rule: string; severity: string; message: string }[];
+  assert.deepEqual(
+    findings.map((f) => [f.file, f.line, f.rule, f.severity]),
+    [
+      ['jobs/train.yml', 3, 'workspace-arm-id', 'warning'],
+      ['jobs/train.yml', 4, 'workspace-arm-id', 'warning'],
+      ['notebooks/explore.ipynb', 8, 'literal-workspace-client', 'warning'],
+      ['payloads/job.json', 1, 'workspace-arm-id', 'warning'],
+      ['src/train.py', 2, 'region-tracking-uri', 'warning'],
+    ],
+  );
+  const env = findings[0]!;
+  assert.equal(env.column, 'environment: '.length + 1);
+  assert.equal(env.endColumn - env.column, `azureml:${ARM('environments/pytorch/versions/3')}`.length);
+  assert.match(env.message, /workspace 'devplatv2'/);
+});
+
+test('--fix rewrites what it can, atomically, and reports the rest; exit 0 once only info is left', async () => {
+  const dir = await project({ 'train.yml': PINNED_JOB, 'n.ipynb': NOTEBOOK, 'note.yml': `# was: ${ARM('computes/gpu')}\ncompute: azureml:gpu\n` });
+  const r = run(['--fix'], dir);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.err, /Fixed 3 findings/);
+  assert.match(r.out, /note\.yml:1:8: info \[reference-in-comment\]/);
+  const job = parse(await fs.readFile(path.join(dir, 'train.yml'), 'utf8')) as Record<string, string>;
+  assert.equal(job.environment, 'azureml:pytorch:3');
+  assert.equal(job.compute, 'azureml:gpu');
+  const nb = JSON.parse(await fs.readFile(path.join(dir, 'n.ipynb'), 'utf8')) as { cells: { source: string[] }[] };
+  assert.deepEqual(nb.cells[0]!.source, ['ml = MLClient.from_config(credential=cred)\n']);
+});
+
+test('globs, the lint: section (severities, ignored paths), explicit and missing files', async () => {
+  const dir = await project({
+    'aml-failover.yaml': [
+      'workspaces:',
+      '  primary: {subscription_id: ' + SUB + ', resource_group: demorg, workspace_name: devplatv2, region: eastus}',
+      '  secondary: {subscription_id: ' + SUB + ', resource_group: rg-west, workspace_name: ml-west, region: westus}',
+      'lint:',
+      '  rules:',
+      '    workspace-arm-id: error',
+      '    job-output-reference: warning',
+      '  ignore:',
+      '    - legacy/**',
+      '',
+    ].join('\n'),
+    'pipelines/a.yml': PINNED_JOB,
+    'pipelines/b.yml': 'inputs:\n  model:\n    path: azureml://jobs/busy_bee_1/outputs/model\n',
+    'legacy/old.yml': PINNED_JOB,
+  });
+  const r = run(['pipelines/*.yml', 'legacy', 'missing.yml', '--format', 'json'], dir);
+  assert.equal(r.code, 1, r.err);
+  const findings = JSON.parse(r.out) as { file: string; rule: string; severity: string; message: string }[];
+  assert.deepEqual(findings.map((f) => [f.file, f.rule, f.severity]), [
+    ['missing.yml', 'unreadable-file', 'error'],
+    ['pipelines/a.yml', 'workspace-arm-id', 'error'],
+    ['pipelines/a.yml', 'workspace-arm-id', 'error'],
+    ['pipelines/b.yml', 'job-output-reference', 'warning'],
+  ]);
+  assert.match(findings[1]!.message, /the primary workspace of this pair/);
+  // An explicitly named file is linted even under an ignored path.
+  const explicit = run(['legacy/old.yml'], dir);
+  assert.equal(explicit.code, 1);
+  assert.match(explicit.out, /legacy\/old\.yml:3:14: error \[workspace-arm-id\]/);
+});
+
+test('exit 2 on bad usage only; invalid files are findings', async () => {
+  const dir = await project({ 'bad.yml': 'a: [1,\n', 'bad.ipynb': '{"cells": [', 'x.py': 'print(1)\n' });
+  assert.equal(run(['--format', 'xml'], dir).code, 2);
+  assert.equal(run(['--nope'], dir).code, 2);
+  const r = run([], dir);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /bad\.yml:\d+:\d+: info \[invalid-yaml\]/);
+  assert.match(r.out, /bad\.ipynb:1:\d+: info \[invalid-json\]/);
+  const broken = await project({ 'aml-failover.yaml': 'workspaces: [\n', 'a.yml': 'a: 1\n' });
+  assert.equal(run([], broken).code, 2);
+});
+
+test('--format sarif is valid SARIF 2.1.0 with relative paths and fixes', async () => {
+  const dir = await project({ 'jobs/train.yml': PINNED_JOB, 'ok.yml': 'a: 1\n' });
+  const r = run(['--format', 'sarif'], dir);
+  assert.equal(r.code, 1, r.err);
+  const sarif = JSON.parse(r.out) as { runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; fixes?: unknown[] }[] }[] };
+  const schema = JSON.parse(readFileSync(path.join(REPO, 'test/fixtures/lint/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
+  // The OASIS schema is draft-04; Ajv 8 reads it once `id` is spelled `$id` (formats are not checked).
+  delete schema.$schema;
+  schema.$id = schema.id;
+  delete schema.id;
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, unicodeRegExp: false });
+  const validate = ajv.compile(schema);
+  assert.ok(validate(sarif), JSON.stringify(validate.errors?.slice(0, 5), null, 1));
+  const results = sarif.runs[0]!.results;
+  assert.equal(results.length, 2);
+  assert.deepEqual(results.map((x) => [x.ruleId, x.level, x.locations[0]!.physicalLocation.artifactLocation.uri, x.locations[0]!.physicalLocation.region.startLine]), [
+    ['workspace-arm-id', 'warning', 'jobs/train.yml', 3],
+    ['workspace-arm-id', 'warning', 'jobs/train.yml', 4],
+  ]);
+  assert.equal(results[0]!.fixes?.length, 1);
+});
+
+test('the 575 official files: exit 0', () => {
+  const r = run(['azureml-examples-cli', '--format', 'json'], path.join(REPO, 'test/fixtures/corpus'));
+  assert.equal(r.code, 0, r.err);
+  const findings = JSON.parse(r.out) as { rule: string; severity: string }[];
+  assert.deepEqual([...new Set(findings.map((f) => `${f.rule}/${f.severity}`))], ['invalid-yaml/info']);
+  assert.equal(findings.length, 9);
+});
