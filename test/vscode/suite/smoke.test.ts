@@ -20,6 +20,7 @@ describe('smoke: the installed extension', () => {
   it('registers every command declared in package.json', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const declared: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+    assert.ok(declared.includes('amlFailover.switchTo'), 'package.json declares no amlFailover.switchTo command');
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = declared.filter((c) => !registered.has(c));
     assert.deepEqual(missing, [], `declared but not registered: ${missing.join(', ')}`);

@@ -1,0 +1,103 @@
+// The user's path through the real VS Code UI: the .vsix installed into code-server, a sandbox project open, the
+// Failover view opened from the activity bar, the switch clicked on the Secondary node; the status bar and
+// .azureml/config.json follow. Screenshots go to test-results/screenshots/ (and to media/screenshots/, used by the
+// README, with AML_FAILOVER_UPDATE_SCREENSHOTS=1).
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, launchChromium, startCodeServer, type RunningCodeServer } from '../support/codeServer';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
+
+const SHOT_DIRS = [
+  path.join(REPO, 'test-results', 'screenshots'),
+  ...(process.env.AML_FAILOVER_UPDATE_SCREENSHOTS === '1' ? [path.join(REPO, 'media', 'screenshots')] : []),
+];
+
+let sandbox: RunningSandbox;
+let server: RunningCodeServer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  sandbox = await startSandbox();
+  server = await startCodeServer({ settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 760 } })).newPage();
+  await page.goto(server.workbenchUrl(sandbox.projectDir));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await sandbox?.stop();
+});
+
+async function screenshot(name: string): Promise<void> {
+  const png = await page.screenshot();
+  for (const dir of SHOT_DIRS) {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, `${name}.png`), png);
+  }
+}
+
+/** Drags the sash at the side bar's right edge, so the screenshots show the nodes' descriptions in full. */
+async function widenSideBar(width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) throw new Error('the side bar is not visible');
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+  await page.mouse.move(box.x + width + 200, y);
+}
+
+const row = (label: string) => page.locator('.pane-body .monaco-list-row', { hasText: label });
+const statusItem = (text: string) => page.locator('.part.statusbar .statusbar-item', { hasText: text });
+
+test('the Failover view lists both workspaces, the primary active, and the status bar names it', async () => {
+  const { primary, secondary } = sandbox;
+  await page.locator('.part.activitybar .action-item a[aria-label^="Failover"]').click({ timeout: 60_000 });
+
+  const primaryRow = row('Primary');
+  const secondaryRow = row('Secondary');
+  await primaryRow.waitFor({ timeout: 30_000 });
+  await secondaryRow.waitFor();
+  assert.match(await primaryRow.innerText(), new RegExp(`active[\\s\\S]*${primary.workspace_name}[\\s\\S]*${primary.region}`));
+  assert.match(await secondaryRow.innerText(), new RegExp(`${secondary.workspace_name}[\\s\\S]*${secondary.region}`));
+  assert.doesNotMatch(await secondaryRow.innerText(), /\bactive\b/);
+  await statusItem(`${primary.workspace_name} (${primary.region})`).first().waitFor();
+  // The sandbox's regions are up, so health says so on both nodes once its first check is back.
+  await primaryRow.filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
+  await secondaryRow.filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
+
+  // For the screenshot: the pair file beside the view, as a user would have it open.
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('aml-failover.yaml');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'aml-failover.yaml' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.part.editor .tab', { hasText: 'aml-failover.yaml' }).waitFor();
+  await widenSideBar(520);
+  await screenshot('failover-view');
+});
+
+test('clicking "Switch to this workspace" on Secondary switches config.json and the status bar follows', async () => {
+  const { primary, secondary } = sandbox;
+  const secondaryRow = row('Secondary');
+  await secondaryRow.hover();
+  await secondaryRow.locator('.action-label[aria-label^="Switch to this workspace"]').click();
+
+  await statusItem(`${secondary.workspace_name} (${secondary.region})`).first().waitFor({ timeout: 15_000 });
+  await row('Secondary').filter({ hasText: 'active' }).waitFor();
+  assert.doesNotMatch(await row('Primary').innerText(), /\bactive\b/);
+
+  // What the Azure ML SDK will read from the project folder now.
+  const config = JSON.parse(await fs.readFile(path.join(sandbox.projectDir, '.azureml', 'config.json'), 'utf8'));
+  assert.equal(config.workspace_name, secondary.workspace_name);
+  assert.equal(config.resource_group, secondary.resource_group);
+  assert.notEqual(config.workspace_name, primary.workspace_name);
+  await page.mouse.move(0, 0);
+  await screenshot('failover-switched');
+});
