@@ -120,6 +120,26 @@ export class SafePathMapper {
     return local;
   }
 
+  /**
+   * A folder for one name from the service (a model name, a version): "/" in it is encoded, so it stays one
+   * segment. Folders are shared by the files below them, so nothing is claimed; refusals are reported.
+   */
+  folder(name: string, under: string): string | undefined {
+    const result = safeRelativePath(name.replace(/\//g, '%2F'));
+    if (!result.ok) {
+      this.reports.push({ remote: printable(name), reasons: [result.reason] });
+      return undefined;
+    }
+    const local = `${under}/${result.relative}`;
+    if (result.renamed) this.reports.push({ remote: printable(name), local, reasons: [...result.renamed] });
+    return local;
+  }
+
+  /** Records a name that was refused for a reason found outside the mapper (e.g. outside the listed prefix). */
+  refuse(remote: string, reason: RefusalReason): void {
+    this.reports.push({ remote: printable(remote), reasons: [reason] });
+  }
+
   /** Refusals and renames so far, in the order met. */
   report(): PathReport[] {
     return [...this.reports];

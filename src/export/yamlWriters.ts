@@ -5,9 +5,6 @@ import type { CommandJob, EnvironmentVersion, JobBase, ModelVersion, PipelineJob
 
 export const SCHEMA_BASE = 'https://azuremlschemas.azureedge.net/latest';
 
-/** Rewrites one workspace-pinned reference to a portable form; returns the value unchanged when it is portable. */
-export type PortableRewrite = (value: string) => string;
-
 const MODEL_TYPES: Record<string, string> = {
   custommodel: 'custom_model',
   custom_model: 'custom_model',
@@ -97,7 +94,7 @@ export function isoDurationSeconds(value: string | undefined): number | undefine
 
 type IO = Record<string, unknown> | null | undefined;
 
-function inputsYaml(inputs: Record<string, IO> | undefined, portable: PortableRewrite): Record<string, unknown> | undefined {
+function inputsYaml(inputs: Record<string, IO> | undefined): Record<string, unknown> | undefined {
   if (!inputs) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, input] of Object.entries(inputs)) {
@@ -108,7 +105,7 @@ function inputsYaml(inputs: Record<string, IO> | undefined, portable: PortableRe
     }
     out[key] = dropEmpty({
       type: input.jobInputType,
-      path: typeof input.uri === 'string' ? portable(input.uri) : undefined,
+      path: typeof input.uri === 'string' ? input.uri : undefined,
       mode: typeof input.mode === 'string' ? snake(input.mode) : undefined,
       description: input.description,
     });
@@ -116,14 +113,14 @@ function inputsYaml(inputs: Record<string, IO> | undefined, portable: PortableRe
   return out;
 }
 
-function outputsYaml(outputs: Record<string, IO> | undefined, portable: PortableRewrite): Record<string, unknown> | undefined {
+function outputsYaml(outputs: Record<string, IO> | undefined): Record<string, unknown> | undefined {
   if (!outputs) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, output] of Object.entries(outputs)) {
     if (!output) continue;
     out[key] = dropEmpty({
       type: output.jobOutputType,
-      path: typeof output.uri === 'string' ? portable(output.uri) : undefined,
+      path: typeof output.uri === 'string' ? output.uri : undefined,
       mode: typeof output.mode === 'string' ? snake(output.mode) : undefined,
       description: output.description,
     });
@@ -149,30 +146,24 @@ function distributionYaml(d: Record<string, unknown> | undefined): Record<string
   return dropEmpty(fields);
 }
 
-/** The CLI's reference for a compute given by ARM id: the id rewritten, else `azureml:<name>`. */
-function computeRef(id: string | undefined, portable: PortableRewrite): string | undefined {
+/** ARM ids of assets are written azureml:/subscriptions/… in CLI YAML (the linter's fixes make them portable). */
+function assetRef(id: string | undefined): string | undefined {
   if (!id) return undefined;
-  return portable(id);
-}
-
-function assetRef(id: string | undefined, portable: PortableRewrite): string | undefined {
-  if (!id) return undefined;
-  // ARM ids of assets are written azureml:/subscriptions/… in CLI YAML; the rewrite makes them portable.
-  return portable(id.startsWith('/') ? `azureml:${id}` : id);
+  return id.startsWith('/') ? `azureml:${id}` : id;
 }
 
 /**
- * Job YAML for `az ml job create -f`. The job's own name is left out (the service names the resubmitted job);
- * workspace-pinned references (compute, environment, code, input/output paths) go through `portable`.
+ * Job YAML for `az ml job create -f`, references as the service holds them (ARM ids pinned to the workspace; see
+ * jobs.ts for the rewrite to portable forms). The job's own name is left out: the service names the resubmission.
  */
-export function jobYaml(job: JobBase, portable: PortableRewrite): { yaml: string; unsupported?: string } {
+export function jobYaml(job: JobBase): { yaml: string; unsupported?: string } {
   const p = job.properties;
   const common = {
     display_name: p.displayName,
     experiment_name: p.experimentName,
     description: p.description,
     tags: p.tags,
-    compute: computeRef(p.computeId, portable),
+    compute: p.computeId,
   };
   const header = [`Exported by aml-failover from job "${job.name ?? ''}". Resubmit with: az ml job create -f <this file>`];
   switch (p.jobType) {
@@ -185,11 +176,11 @@ export function jobYaml(job: JobBase, portable: PortableRewrite): { yaml: string
           ...dropEmpty({
             ...common,
             command: c.command,
-            code: assetRef(c.codeId, portable),
-            environment: assetRef(c.environmentId, portable),
+            code: assetRef(c.codeId),
+            environment: assetRef(c.environmentId),
             environment_variables: c.environmentVariables,
-            inputs: inputsYaml(c.inputs as Record<string, IO>, portable),
-            outputs: outputsYaml(c.outputs as Record<string, IO>, portable),
+            inputs: inputsYaml(c.inputs as Record<string, IO>),
+            outputs: outputsYaml(c.outputs as Record<string, IO>),
             distribution: distributionYaml(c.distribution as unknown as Record<string, unknown>),
             resources: resourcesYaml(c.resources),
             limits: c.limits?.timeout ? { timeout: isoDurationSeconds(c.limits.timeout) ?? c.limits.timeout } : undefined,
@@ -211,14 +202,14 @@ export function jobYaml(job: JobBase, portable: PortableRewrite): { yaml: string
             objective: s.objective ? { goal: s.objective.goal.toLowerCase(), primary_metric: s.objective.primaryMetric } : undefined,
             trial: dropEmpty({
               command: s.trial.command,
-              code: assetRef(s.trial.codeId, portable),
-              environment: assetRef(s.trial.environmentId, portable),
+              code: assetRef(s.trial.codeId),
+              environment: assetRef(s.trial.environmentId),
               environment_variables: s.trial.environmentVariables,
               distribution: distributionYaml(s.trial.distribution as unknown as Record<string, unknown>),
               resources: resourcesYaml(s.trial.resources),
             }),
-            inputs: inputsYaml(s.inputs as Record<string, IO>, portable),
-            outputs: outputsYaml(s.outputs as Record<string, IO>, portable),
+            inputs: inputsYaml(s.inputs as Record<string, IO>),
+            outputs: outputsYaml(s.outputs as Record<string, IO>),
             limits: s.limits
               ? dropEmpty({
                   max_total_trials: s.limits.maxTotalTrials,
@@ -239,10 +230,10 @@ export function jobYaml(job: JobBase, portable: PortableRewrite): { yaml: string
           type: 'pipeline',
           ...dropEmpty({
             ...common,
-            inputs: inputsYaml(pl.inputs as Record<string, IO>, portable),
-            outputs: outputsYaml(pl.outputs as Record<string, IO>, portable),
-            settings: pl.settings ? rewriteDeep(pl.settings, portable) : undefined,
-            jobs: pl.jobs ? rewriteDeep(pl.jobs, portable) : undefined,
+            inputs: inputsYaml(pl.inputs as Record<string, IO>),
+            outputs: outputsYaml(pl.outputs as Record<string, IO>),
+            settings: pl.settings ? pl.settings : undefined,
+            jobs: pl.jobs ? pl.jobs : undefined,
           }),
         }),
       };
@@ -250,15 +241,4 @@ export function jobYaml(job: JobBase, portable: PortableRewrite): { yaml: string
     default:
       return { yaml: '', unsupported: `job type ${p.jobType} cannot be written as CLI YAML yet` };
   }
-}
-
-/** Pipeline steps arrive as free-form data: every string in them gets the portable rewrite. */
-function rewriteDeep(value: unknown, portable: PortableRewrite): Record<string, unknown> {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return portable(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value) as Record<string, unknown>;
 }

@@ -1,0 +1,212 @@
+// Storage behind a workspace datastore: blob containers (models, build contexts) and file shares (notebooks).
+// Clients are built from the datastore (account, container or share), the secret `listSecrets` hands out (account
+// key or SAS; the connection's bearer token for identity-based datastores) and the cloud's storage endpoints.
+// The connection's CA is trusted per client, never process-wide. A secret lives only inside the returned
+// DatastoreStorage object: never logged, never returned, dropped by dispose().
+import type { Readable } from 'node:stream';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type { ShareClient } from '@azure/storage-file-share';
+import type { AzureBlobDatastore, AzureFileDatastore } from '@azure/arm-machinelearning';
+import type { AzureConnection } from './connection';
+import { storageEndpoints } from './cloud';
+import { UserError } from '../common/errors';
+import type { WorkspaceRef } from '../pair/pairFile';
+
+/** A file as listed by the service (path inside the container or share, "/" separated, exactly as named). */
+export interface StoredFile {
+  path: string;
+  size: number;
+  etag?: string;
+  /** Base64 MD5 of the whole file, when the service stores one. */
+  contentMD5?: string;
+}
+
+export interface RangeRead {
+  body: NodeJS.ReadableStream;
+  /** MD5 of this range as the service computed it (asked for ranges of at most 4 MiB). */
+  rangeMD5?: string;
+}
+
+export interface DatastoreStorage {
+  readonly kind: 'blob' | 'file';
+  readonly datastore: string;
+  readonly account: string;
+  /** Container or share name. */
+  readonly container: string;
+  /** Every file below `prefix` ("" for all). Blob names are listed flat; share folders are walked. */
+  list(prefix: string, signal: AbortSignal): AsyncIterable<StoredFile>;
+  /** The file's listing entry, or undefined when it does not exist. */
+  stat(path: string, signal: AbortSignal): Promise<StoredFile | undefined>;
+  /** Bytes [offset, offset + count) of a file, with the range's MD5 when count ≤ 4 MiB. */
+  read(path: string, offset: number, count: number, signal: AbortSignal): Promise<RangeRead>;
+  /** Uploads a local file as a block blob storing its Content-MD5 (blob datastores only). */
+  upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal): Promise<void>;
+  /** Forgets the secret and closes connections. */
+  dispose(): void;
+}
+
+/** Folders named like this in a share listing are never walked (a hostile service could loop or climb). */
+const UNWALKABLE = new Set(['', '.', '..']);
+
+/**
+ * Opens the storage behind `datastore` of `workspace`. Sign-in to storage uses the datastore's secret from
+ * listSecrets when it has one (account key or SAS), otherwise the connection's own token (identity-based access).
+ */
+export async function openDatastore(conn: AzureConnection, workspace: WorkspaceRef, datastore: string, signal: AbortSignal): Promise<DatastoreStorage> {
+  const ml = await conn.ml(workspace.subscription_id);
+  const ds = await ml.datastores.get(workspace.resource_group, workspace.workspace_name, datastore, { abortSignal: signal });
+  const props = ds.properties as AzureBlobDatastore | AzureFileDatastore;
+  const kind = props.datastoreType === 'AzureBlob' ? 'blob' : props.datastoreType === 'AzureFile' ? 'file' : undefined;
+  if (!kind) throw new UserError(`Datastore ${datastore} is of type ${props.datastoreType}; only blob and file datastores can be exported.`);
+  const account = props.accountName;
+  const container = kind === 'blob' ? (props as AzureBlobDatastore).containerName : (props as AzureFileDatastore).fileShareName;
+  if (!account || !container) throw new UserError(`Datastore ${datastore} names no storage account or ${kind === 'blob' ? 'container' : 'share'}.`);
+  const endpoints = storageEndpoints(conn.cloud, account);
+  const secret = await datastoreSecret(conn, workspace, datastore, signal);
+  const sdk = await import('./azureSdk');
+  // tlsOptions reaches the clients' core pipeline (createClientPipeline), so the CA is trusted by these clients only.
+  // Retries are ours (src/export/retry.ts), so the SDK's own are off.
+  const options = {
+    ...conn.clientOptions,
+    retryOptions: { maxTries: 1 },
+  };
+  if (kind === 'blob') {
+    let service: BlobServiceClient;
+    if (secret?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, secret.value), options);
+    else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
+    else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
+    return blobStorage(datastore, account, service.getContainerClient(container));
+  }
+  let share: ShareClient;
+  if (secret?.type === 'key') {
+    share = new sdk.ShareServiceClient(endpoints.file, new sdk.FileSharedKeyCredential(account, secret.value), options).getShareClient(container);
+  } else if (secret?.type === 'sas') {
+    share = new sdk.ShareServiceClient(`${endpoints.file}?${secret.value.replace(/^\?/, '')}`, undefined, options).getShareClient(container);
+  } else {
+    share = new sdk.ShareServiceClient(endpoints.file, conn.credential, { ...options, fileRequestIntent: 'backup' }).getShareClient(container);
+  }
+  return fileStorage(datastore, account, share);
+}
+
+type Secret = { type: 'key' | 'sas'; value: string };
+
+async function datastoreSecret(conn: AzureConnection, workspace: WorkspaceRef, datastore: string, signal: AbortSignal): Promise<Secret | undefined> {
+  const ml = await conn.ml(workspace.subscription_id);
+  try {
+    const s = (await ml.datastores.listSecrets(workspace.resource_group, workspace.workspace_name, datastore, { abortSignal: signal })) as {
+      secretsType: string;
+      key?: string;
+      sasToken?: string;
+    };
+    if (s.secretsType === 'AccountKey' && s.key) return { type: 'key', value: s.key };
+    if (s.secretsType === 'Sas' && s.sasToken) return { type: 'sas', value: s.sasToken };
+    return undefined;
+  } catch (err) {
+    // Identity-based datastores have no secret to list (the service answers 400/404): use the signed-in identity.
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 400 || status === 404 || status === 403) return undefined;
+    throw err;
+  }
+}
+
+function b64(x: Uint8Array | undefined): string | undefined {
+  return x && x.length ? Buffer.from(x).toString('base64') : undefined;
+}
+
+function blobStorage(datastore: string, account: string, container: ContainerClient): DatastoreStorage {
+  let client: ContainerClient | undefined = container;
+  const use = () => {
+    if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
+    return client;
+  };
+  return {
+    kind: 'blob',
+    datastore,
+    account,
+    container: container.containerName,
+    async *list(prefix, signal) {
+      for await (const blob of use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal })) {
+        yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5) };
+      }
+    },
+    async stat(path, signal) {
+      try {
+        const p = await use().getBlobClient(path).getProperties({ abortSignal: signal });
+        return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
+    },
+    async read(path, offset, count, signal) {
+      const r = await use()
+        .getBlobClient(path)
+        .download(offset, count, { abortSignal: signal, rangeGetContentMD5: count <= 4 * 1024 * 1024, maxRetryRequests: 0 });
+      if (!r.readableStreamBody) throw new Error(`No body for ${path}`);
+      return { body: r.readableStreamBody, rangeMD5: b64(r.contentMD5) };
+    },
+    async upload(path, localFile, _size, contentMD5, signal) {
+      await use()
+        .getBlockBlobClient(path)
+        .uploadFile(localFile, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: contentMD5 }, blockSize: 4 * 1024 * 1024, concurrency: 4 });
+    },
+    dispose() {
+      client = undefined;
+    },
+  };
+}
+
+function fileStorage(datastore: string, account: string, share: ShareClient): DatastoreStorage {
+  let client: ShareClient | undefined = share;
+  const use = () => {
+    if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
+    return client;
+  };
+  async function* walk(dir: string, signal: AbortSignal): AsyncGenerator<StoredFile> {
+    const directory = dir ? use().getDirectoryClient(dir) : use().rootDirectoryClient;
+    for await (const item of directory.listFilesAndDirectories({ abortSignal: signal, includeEtag: true })) {
+      const child = dir ? `${dir}/${item.name}` : item.name;
+      if (item.kind === 'directory') {
+        // A folder the service names "..", "" or with a slash is reported by the caller's path check, never walked.
+        if (UNWALKABLE.has(item.name) || item.name.includes('/')) {
+          yield { path: child, size: 0 };
+          continue;
+        }
+        yield* walk(child, signal);
+      } else {
+        yield { path: child, size: item.properties.contentLength ?? 0, etag: item.properties.etag };
+      }
+    }
+  }
+  return {
+    kind: 'file',
+    datastore,
+    account,
+    container: share.name,
+    list(prefix, signal) {
+      return walk(prefix.replace(/^\/+|\/+$/g, ''), signal);
+    },
+    async stat(path, signal) {
+      try {
+        const p = await use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal });
+        return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
+    },
+    async read(path, offset, count, signal) {
+      const r = await use()
+        .rootDirectoryClient.getFileClient(path)
+        .download(offset, count, { abortSignal: signal, rangeGetContentMD5: count <= 4 * 1024 * 1024, maxRetryRequests: 0 });
+      if (!r.readableStreamBody) throw new Error(`No body for ${path}`);
+      return { body: r.readableStreamBody as Readable, rangeMD5: b64(r.contentMD5) };
+    },
+    async upload() {
+      throw new UserError(`Datastore ${datastore} is a file share; replication uploads to blob datastores only.`);
+    },
+    dispose() {
+      client = undefined;
+    },
+  };
+}

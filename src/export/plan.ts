@@ -1,0 +1,296 @@
+// What an export of a workspace consists of: lists notebooks, model and environment versions and jobs through ARM
+// and the datastores' storage, and turns them into planned downloads and generated YAML under safe local paths.
+//   OUT/notebooks/<share path>
+//   OUT/models/<name>/<version>/model.yml + <folder or file of the model>
+//   OUT/environments/<name>/<version>/environment.yml [+ conda.yaml] [+ context/…]
+//   OUT/jobs/<job name>.yml
+import type { EnvironmentVersion, JobBase, ModelVersion } from '@azure/arm-machinelearning';
+import type { AzureConnection } from '../azure/connection';
+import { openDatastore, type DatastoreStorage } from '../azure/storage';
+import { UserError, errorMessage } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
+import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './engine';
+import { portableJobYaml } from './jobs';
+import type { AssetRef, ManifestEntry } from './manifest';
+import { throwIfAborted } from './retry';
+import { SafePathMapper, describeReason, printable } from './safePaths';
+import type { RangeReader } from './transfer';
+import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
+import { environmentYaml, modelYaml } from './yamlWriters';
+
+export const EXPORT_KINDS = ['notebooks', 'models', 'environments', 'jobs'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+/** `--name credit` (every version) or `--name credit:3`. */
+export interface NameFilter {
+  name: string;
+  version?: string;
+}
+
+export interface PlanRequest {
+  kinds: ExportKind[];
+  workspace: WorkspaceRef;
+  names?: NameFilter[];
+  /** Only this folder of the notebook share (e.g. "Users/alice"). */
+  notebooksFolder?: string;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** The share holding notebooks: the datastore the studio mounts as the users' working directory. */
+export const NOTEBOOKS_DATASTORE = 'workspaceworkingdirectory';
+
+export function parseNameFilter(text: string): NameFilter {
+  const i = text.lastIndexOf(':');
+  if (i <= 0) return { name: text };
+  return { name: text.slice(0, i), version: text.slice(i + 1) || undefined };
+}
+
+/**
+ * An export plan bound to open storage clients. Call `dispose()` when the export is over: it drops the datastore
+ * secrets the clients hold.
+ */
+export interface BoundPlan extends ExportPlan {
+  dispose(): void;
+}
+
+export async function planExport(conn: AzureConnection, req: PlanRequest): Promise<BoundPlan> {
+  const { workspace, signal } = req;
+  const ml = await conn.ml(workspace.subscription_id);
+  const rg = workspace.resource_group;
+  const ws = workspace.workspace_name;
+  const wsId = workspaceArmId(workspace);
+  const mapper = new SafePathMapper();
+  const downloads: PlannedDownload[] = [];
+  const writes: PlannedWrite[] = [];
+  const warnings: string[] = [];
+  const failed: PlanFailure[] = [];
+  const scopes: ((e: ManifestEntry) => boolean)[] = [];
+  const storages = new Map<string, Promise<DatastoreStorage>>();
+  const storage = (name: string) => {
+    let s = storages.get(name);
+    if (!s) {
+      s = openDatastore(conn, workspace, name, signal);
+      storages.set(name, s);
+    }
+    return s;
+  };
+  let bindings: DatastoreBinding[] | undefined;
+  const datastoreBindings = async () => {
+    if (!bindings) {
+      bindings = [];
+      for await (const d of ml.datastores.list(rg, ws, { abortSignal: signal })) {
+        const p = d.properties as { accountName?: string; containerName?: string; fileShareName?: string };
+        bindings.push({ name: d.name ?? '', account: p.accountName, container: p.containerName ?? p.fileShareName });
+      }
+    }
+    return bindings;
+  };
+  const reader = (store: DatastoreStorage, remotePath: string): RangeReader => ({
+    read: (offset, count, s) => store.read(remotePath, offset, count, s),
+  });
+  const assetKey = (a: AssetRef) => `${a.kind}\u0000${a.name}\u0000${a.version ?? ''}`;
+  const plannedAssets = new Set<string>();
+
+  /**
+   * Plans the files of an asset stored at `remotePath` (a folder when it ends in "/" or holds no file of that
+   * name) into `dir`; returns the local name relative to `dir` for the asset's YAML, or undefined when refused.
+   */
+  const planAssetFiles = async (store: DatastoreStorage, remotePath: string, dir: string, asset: AssetRef, folderName?: string): Promise<string | undefined> => {
+    const single = remotePath === '' || remotePath.endsWith('/') ? undefined : await store.stat(remotePath, signal);
+    const source = (p: string) => ({ workspace: wsId, datastore: store.datastore, path: p });
+    if (single) {
+      const local = mapper.map(leafName(remotePath), dir);
+      if (!local) return undefined;
+      downloads.push({ local, source: source(single.path), asset, remote: single, reader: reader(store, single.path) });
+      return local.slice(dir.length + 1);
+    }
+    const prefix = remotePath === '' || remotePath.endsWith('/') ? remotePath : `${remotePath}/`;
+    const base = mapper.folder(folderName ?? leafName(prefix), dir);
+    if (!base) return undefined;
+    let count = 0;
+    for await (const file of store.list(prefix, signal)) {
+      throwIfAborted(signal);
+      if (!file.path.startsWith(prefix)) {
+        // The service answered a prefix listing with a name outside it: never trust it.
+        mapper.refuse(file.path, 'parent-segment');
+        continue;
+      }
+      const local = mapper.map(file.path.slice(prefix.length), base);
+      if (!local) continue;
+      downloads.push({ local, source: source(file.path), asset, remote: file, reader: reader(store, file.path) });
+      count++;
+    }
+    if (count === 0) warnings.push(`${asset.kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}: no files found at ${store.datastore}/${remotePath}.`);
+    return base.slice(dir.length + 1);
+  };
+
+  const found = new Set<string>();
+  const wanted = (name: string, version?: string) => {
+    if (!req.names?.length) return true;
+    const hit = req.names.find((f) => f.name === name && (f.version === undefined || f.version === version));
+    if (hit) found.add(`${hit.name}:${hit.version ?? ''}`);
+    return hit !== undefined;
+  };
+
+  const fail = (asset: AssetRef, sourcePath: string, err: unknown) => {
+    failed.push({ source: { workspace: wsId, path: sourcePath }, asset, error: errorMessage(err) });
+  };
+
+  try {
+    if (req.kinds.includes('notebooks')) {
+      const store = await storage(NOTEBOOKS_DATASTORE);
+      const folder = (req.notebooksFolder ?? '').replace(/^\/+|\/+$/g, '');
+      if (folder && !mapper.map(folder)) throw new UserError(`The notebook folder "${printable(folder)}" is not a safe path.`, 'usage');
+      const base = folder ? `notebooks/${folder}` : 'notebooks';
+      const asset: AssetRef = { kind: 'notebooks', name: folder || '/' };
+      for await (const file of store.list(folder, signal)) {
+        throwIfAborted(signal);
+        const rel = folder ? file.path.slice(folder.length + 1) : file.path;
+        const local = mapper.map(rel, base);
+        if (!local) continue;
+        downloads.push({ local, source: { workspace: wsId, datastore: store.datastore, path: file.path }, asset, remote: file, reader: reader(store, file.path) });
+      }
+      scopes.push((e) => e.asset.kind === 'notebooks' && (e.path === base || e.path.startsWith(`${base}/`)));
+    }
+
+    if (req.kinds.includes('models')) {
+      for await (const container of listNamed(ml.modelContainers.list(rg, ws, { abortSignal: signal }), req.names)) {
+        const name = container.name ?? '';
+        for await (const version of ml.modelVersions.list(rg, ws, name, { abortSignal: signal })) {
+          const v = version.name ?? '';
+          if (!wanted(name, v)) continue;
+          const asset: AssetRef = { kind: 'model', name, version: v };
+          plannedAssets.add(assetKey(asset));
+          try {
+            await planModel(name, v, version, asset);
+          } catch (err) {
+            if (signal.aborted) throw err;
+            fail(asset, version.id ?? name, err);
+          }
+        }
+      }
+      scopes.push((e) => e.asset.kind === 'model' && plannedAssets.has(assetKey(e.asset)));
+    }
+
+    if (req.kinds.includes('environments')) {
+      for await (const container of listNamed(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), req.names)) {
+        const name = container.name ?? '';
+        for await (const version of ml.environmentVersions.list(rg, ws, name, { abortSignal: signal })) {
+          const v = version.name ?? '';
+          if (!wanted(name, v)) continue;
+          const asset: AssetRef = { kind: 'environment', name, version: v };
+          plannedAssets.add(assetKey(asset));
+          try {
+            await planEnvironment(name, v, version, asset);
+          } catch (err) {
+            if (signal.aborted) throw err;
+            fail(asset, version.id ?? name, err);
+          }
+        }
+      }
+      scopes.push((e) => e.asset.kind === 'environment' && plannedAssets.has(assetKey(e.asset)));
+    }
+
+    if (req.kinds.includes('jobs')) {
+      for await (const job of ml.jobs.list(rg, ws, { abortSignal: signal })) {
+        const name = job.name ?? '';
+        if (!wanted(name)) continue;
+        const asset: AssetRef = { kind: 'job', name };
+        plannedAssets.add(assetKey(asset));
+        planJob(job, asset);
+      }
+      scopes.push((e) => e.asset.kind === 'job' && plannedAssets.has(assetKey(e.asset)));
+    }
+  } catch (err) {
+    for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
+    throw err;
+  }
+
+  async function planModel(name: string, version: string, model: ModelVersion, asset: AssetRef) {
+    const named = mapper.folder(name, 'models');
+    const dir = named && mapper.folder(version, named);
+    if (!dir) return;
+    const uri = model.properties.modelUri;
+    if (!uri) throw new Error('the model version has no modelUri');
+    const location = locateInDatastore(uri, await datastoreBindings());
+    if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of this workspace`);
+    mapper.reserve(`${dir}/model.yml`);
+    const store = await storage(location.datastore);
+    const local = await planAssetFiles(store, location.path, dir, asset);
+    if (!local) return;
+    writes.push({
+      local: `${dir}/model.yml`,
+      source: { workspace: wsId, path: model.id ?? `${wsId}/models/${name}/versions/${version}` },
+      asset,
+      content: modelYaml(name, version, model, `./${local}`),
+    });
+  }
+
+  async function planEnvironment(name: string, version: string, env: EnvironmentVersion, asset: AssetRef) {
+    const named = mapper.folder(name, 'environments');
+    const dir = named && mapper.folder(version, named);
+    if (!dir) return;
+    const source = { workspace: wsId, path: env.id ?? `${wsId}/environments/${name}/versions/${version}` };
+    mapper.reserve(`${dir}/environment.yml`);
+    const files: { condaFile?: string; buildPath?: string } = {};
+    if (env.properties.condaFile) {
+      mapper.reserve(`${dir}/conda.yaml`);
+      files.condaFile = 'conda.yaml';
+      writes.push({ local: `${dir}/conda.yaml`, source, asset, content: env.properties.condaFile.endsWith('\n') ? env.properties.condaFile : `${env.properties.condaFile}\n` });
+    }
+    const contextUri = env.properties.build?.contextUri;
+    if (contextUri) {
+      const location = locateInDatastore(contextUri, await datastoreBindings());
+      if (!location) throw new Error(`its build context is at ${contextUri}, which is not a datastore of this workspace`);
+      const store = await storage(location.datastore);
+      const folder = location.path.endsWith('/') || location.path === '' ? location.path : `${location.path}/`;
+      const local = await planAssetFiles(store, folder, dir, asset, 'context');
+      if (local) files.buildPath = `./${local}`;
+    }
+    writes.push({ local: `${dir}/environment.yml`, source, asset, content: environmentYaml(name, version, env, files) });
+  }
+
+  function planJob(job: JobBase, asset: AssetRef) {
+    const name = job.name ?? '';
+    const local = mapper.map(`${name.replace(/\//g, '%2F')}.yml`, 'jobs');
+    if (!local) return;
+    const result = portableJobYaml(job);
+    if (result.unsupported) {
+      warnings.push(`job ${name}: ${result.unsupported}; not exported.`);
+      return;
+    }
+    for (const message of result.remaining) warnings.push(`job ${name}: ${message}`);
+    writes.push({ local, source: { workspace: wsId, path: job.id ?? `${wsId}/jobs/${name}` }, asset, content: result.yaml });
+  }
+
+  const missing = (req.names ?? []).filter((f) => !found.has(`${f.name}:${f.version ?? ''}`));
+  if (missing.length) {
+    for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
+    throw new UserError(`Not found in ${ws}: ${missing.map((f) => (f.version ? `${f.name}:${f.version}` : f.name)).join(', ')}.`, 'usage');
+  }
+  const names = mapper.report();
+  for (const n of names) {
+    const how = n.local ? `exported as ${n.local}` : 'not exported';
+    req.logger.warn(`Name from the service ${JSON.stringify(n.remote)} ${n.reasons.map(describeReason).join('; ')}: ${how}.`);
+  }
+  return {
+    downloads,
+    writes,
+    names,
+    warnings,
+    failed,
+    inScope: (e) => scopes.some((s) => s(e)),
+    dispose() {
+      for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
+      storages.clear();
+    },
+  };
+}
+
+/** Containers, narrowed to the names asked for. */
+async function* listNamed<T extends { name?: string }>(all: AsyncIterable<T>, names: readonly NameFilter[] | undefined): AsyncGenerator<T> {
+  const want = names?.length ? new Set(names.map((n) => n.name)) : undefined;
+  for await (const c of all) if (!want || (c.name && want.has(c.name))) yield c;
+}

@@ -1,0 +1,46 @@
+// Where an asset's files live: model URIs and build-context URIs name a datastore path in one of three spellings.
+
+export interface DatastoreLocation {
+  datastore: string;
+  /** Path inside the datastore's container, without a leading "/"; a trailing "/" means a folder. */
+  path: string;
+}
+
+/** A datastore as far as locating URLs needs: its storage account and container. */
+export interface DatastoreBinding {
+  name: string;
+  account?: string;
+  container?: string;
+}
+
+/**
+ * Resolves `azureml://subscriptions/…/workspaces/<ws>/datastores/<ds>/paths/<p>`, `azureml://datastores/<ds>/paths/<p>`,
+ * and blob URLs (`https://<account>.blob.<suffix>/<container>/<p>`, or path-style `https://host/<account>/<container>/<p>`)
+ * of the workspace's own datastores. Undefined when the URI points elsewhere (a registry, another account).
+ */
+export function locateInDatastore(uri: string, datastores: readonly DatastoreBinding[]): DatastoreLocation | undefined {
+  const azureml = /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/(.*)$/i.exec(uri);
+  if (azureml) return { datastore: decodeURIComponent(azureml[1]), path: decodeURIComponent(azureml[2]).replace(/^\/+/, '') };
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const segments = url.pathname.split('/').slice(1);
+  const hostAccount = /^([a-z0-9]+)\.blob\./i.exec(url.hostname)?.[1];
+  const [account, container, rest] = hostAccount
+    ? [hostAccount, segments[0], segments.slice(1)]
+    : [segments[0], segments[1], segments.slice(2)];
+  if (!account || !container) return undefined;
+  const match = datastores.find((d) => d.account?.toLowerCase() === account.toLowerCase() && d.container === decodeURIComponent(container));
+  if (!match) return undefined;
+  return { datastore: match.name, path: rest.map((s) => decodeURIComponent(s)).join('/') };
+}
+
+/** The last path segment of a datastore path ("a/b/model/" → "model"), for naming the exported folder. */
+export function leafName(p: string): string {
+  const parts = p.split('/').filter(Boolean);
+  return parts[parts.length - 1] ?? 'files';
+}
