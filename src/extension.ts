@@ -9,6 +9,7 @@ import { registerPairDiagnostics } from './pair/vscode';
 import { registerCreateConfig } from './pair/createConfig';
 import { registerStatusBar } from './vscode/statusBar';
 import { registerHealth } from './health/vscode/register';
+import { registerLint } from './lint/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);
     registerHealth(context, deps);
+    registerLint(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

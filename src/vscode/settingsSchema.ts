@@ -18,6 +18,12 @@ export const SETTING_DEFAULTS = {
   'health.notifications': true as boolean,
   /** Minutes between automatic refreshes of what each workspace holds (0: only when asked). */
   'inventory.refreshIntervalMinutes': 0 as number,
+  /** Lint YAML, JSON job payloads, Python and notebook cells for workspace-pinned references as you type. */
+  'lint.enabled': true as boolean,
+  /** Local severity overrides per lint rule, on top of the `lint.rules` of aml-failover.yaml. */
+  'lint.rules': {} as Record<string, string>,
+  /** Extra path globs (relative to the project folder) never linted here, on top of `lint.ignore`. */
+  'lint.ignore': [] as string[],
 };
 
 export type Settings = typeof SETTING_DEFAULTS;
