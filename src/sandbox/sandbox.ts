@@ -2,6 +2,7 @@
 // project — and stops all of it when asked. The CLI adapter (cli.ts) only parses options and prints.
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -252,7 +253,10 @@ async function seedBlobs(azuriteUrl: string, world: World, blobs: BlobSeed[]): P
     for (let b = queue.shift(); b; b = queue.shift()) {
       const client = byAccount.get(accountOf(b.container))!;
       const blob = client.getContainerClient(b.container).getBlockBlobClient(b.name);
-      if (b.data) {
+      if (b.verbatim && b.data) {
+        const r = ROLES.map((role) => world.regions[role]).find((x) => x.storageAccount === accountOf(b.container))!;
+        await putBlobVerbatim(azuriteUrl, r.storageAccount, r.storageKey, b.container, b.name, b.data);
+      } else if (b.data) {
         await blob.uploadData(b.data, { blobHTTPHeaders: { blobContentMD5: createHash('md5').update(b.data).digest(), blobContentType: 'application/octet-stream' } });
       } else {
         await uploadGenerated(blob, b.generatedBytes ?? 0);
@@ -260,6 +264,34 @@ async function seedBlobs(azuriteUrl: string, world: World, blobs: BlobSeed[]): P
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/**
+ * Uploads a blob whose name URL parsers would rewrite (`..`, `//`, a leading `/`): the request path is sent as is, so
+ * the blob gets the literal name, as other Azure clients can create it. A container SAS authorizes it, because its
+ * signature does not cover the blob's path.
+ */
+async function putBlobVerbatim(azuriteUrl: string, account: string, key: string, container: string, name: string, data: Buffer): Promise<void> {
+  const sdk = await import('../azure/azureSdk');
+  const sas = sdk
+    .generateBlobSASQueryParameters(
+      { containerName: container, permissions: sdk.ContainerSASPermissions.parse('cw'), expiresOn: new Date(Date.now() + 600_000), version: '2025-01-05' },
+      new sdk.StorageSharedKeyCredential(account, key),
+    )
+    .toString();
+  const target = new URL(azuriteUrl);
+  const rawPath = `/${account}/${container}/${name.split('/').map((p) => encodeURIComponent(p)).join('/')}?${sas}`;
+  const md5 = createHash('md5').update(data).digest('base64');
+  const headers = { 'content-length': String(data.length), 'x-ms-blob-content-md5': md5, 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2025-01-05' };
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: target.hostname, port: target.port, method: 'PUT', path: rawPath, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`Azurite refused the hostile blob ${JSON.stringify(name)}: ${res.statusCode} ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 /** Streams the large model into blocks while hashing it, then commits with its Content-MD5. */

@@ -23,6 +23,8 @@ export interface SeedOptions {
 export interface BlobSeed {
   container: string;
   name: string;
+  /** Hostile names that URL parsers would normalize (`..`, `//`): uploaded with the path sent verbatim. */
+  verbatim?: boolean;
   data?: Buffer;
   /** Deterministic generated content of this many bytes. */
   generatedBytes?: number;
@@ -299,8 +301,9 @@ function addModelVersion(r: Region, m: ModelSpec, v: ModelSpec['versions'][numbe
   }
   if (hostileNames) {
     // Served as Azure would serve them; a careless downloader would write outside its target folder.
-    for (const name of [`${prefix}/../../../escape.txt`, `${prefix}//etc/passwd`, `/${prefix}/absolute.txt`, `${prefix}/ctrl\u0001\u001bname.txt`, `${prefix}/README.md`, `${prefix}/readme.md`]) {
-      plan.blobs.push({ container: r.blobContainer, name, data: Buffer.from(`hostile name: ${JSON.stringify(name)}\n`) });
+    // (Control characters are seeded on the file share only: Azurite cannot list blobs whose names hold them.)
+    for (const name of [`${prefix}/../../../escape.txt`, `${prefix}//etc/passwd`, `/${prefix}/absolute.txt`, `${prefix}/tab\there.txt`, `${prefix}/README.md`, `${prefix}/readme.md`]) {
+      plan.blobs.push({ container: r.blobContainer, name, data: Buffer.from(`hostile name: ${JSON.stringify(name)}\n`), verbatim: true });
     }
   }
 }
@@ -419,7 +422,9 @@ function smallNotebook(i: number): Buffer {
 }
 
 function addHostile(p: Region, plan: StoragePlan): void {
-  for (const path of ['Users/alice/../../escape.ipynb', '/Users/alice/absolute.ipynb', 'Users/alice/ctrl\u0001name.ipynb', 'Users/alice/Notes.ipynb', 'Users/alice/NOTES.ipynb', 'Users/alice/..']) {
+  // Azure Files names are case-insensitive, so case-only pairs are seeded as blobs; here: `..` folders, backslashes,
+  // drive-letter and control-character names.
+  for (const path of ['Users/alice/../../escape.ipynb', 'Users/alice/..\\..\\evil.ipynb', 'Users/alice/C:\\Windows\\abs.ipynb', 'Users/alice/ctrl\u0001name.ipynb']) {
     plan.files.push({ share: p.fileShare, path, data: Buffer.from(`{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "hostile": ${JSON.stringify(path)}}\n`) });
   }
 }
