@@ -9,13 +9,14 @@ import { registerDriftCli } from './drift/cli';
 import { registerSandboxCli } from './sandbox/cli';
 import { registerLintCli } from './lint/cli';
 import { registerExportCli } from './export/cli';
+import { registerReplicateCli } from './replicate/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli];
+const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 

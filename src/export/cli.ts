@@ -14,7 +14,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
     .argument('<what>', `${EXPORT_KINDS.join('|')}|all`)
     .option('--from <role>', 'primary or secondary', 'primary')
     .option('--out <dir>', 'export folder (default: aml-export/<role> in the project)')
-    .option('--name <name[:version]...>', 'only these models, environments or jobs (every version unless one is given)')
+    .option('--name <name...>', 'only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
     .option('--folder <path>', 'only this folder of the notebook share, e.g. Users/alice')
     .option('--concurrency <n>', 'files in flight at once', '16')
     .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string }) => {

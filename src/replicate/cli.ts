@@ -1,0 +1,39 @@
+// `aml-failover replicate <models|environments|all> --from primary --to secondary [--name N[:V]…]`
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context';
+import { connect } from '../azure/connection';
+import { UserError } from '../common/errors';
+import { parseRole } from '../export/cli';
+import { parseNameFilter } from '../export/plan';
+import { loadPairFile } from '../pair/pairFile';
+import { REPLICATE_KINDS, replicate, summarizeReplication, type ReplicateKind } from './replicate';
+
+export function registerReplicateCli(program: Command, ctx: CliContext): void {
+  program
+    .command('replicate')
+    .description('Copy model files and register the same model and environment versions in the other workspace. Idempotent; a version that exists there with different content is reported as a conflict and never overwritten.')
+    .argument('<what>', `${REPLICATE_KINDS.join('|')}|all`)
+    .option('--from <role>', 'primary or secondary', 'primary')
+    .option('--to <role>', 'primary or secondary', 'secondary')
+    .option('--name <name...>', 'only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
+    .action(async (what: string, opts: { from: string; to: string; name?: string[] }) => {
+      const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
+      if (!kinds.length) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')} or all.`, 'usage');
+      const from = parseRole(opts.from, '--from');
+      const to = parseRole(opts.to, '--to');
+      if (from === to) throw new UserError('--from and --to name the same workspace.', 'usage');
+      const pair = await loadPairFile(ctx.projectDir());
+      const conn = await connect(pair.cloud, { logger: ctx.logger });
+      const result = await replicate(conn, {
+        kinds,
+        source: pair.workspaces[from],
+        target: pair.workspaces[to],
+        names: opts.name?.map(parseNameFilter),
+        signal: ctx.signal,
+        logger: ctx.logger,
+        onProgress: (done, total, last) => ctx.err(`replicate: ${done}/${total} ${last}`),
+      });
+      for (const line of summarizeReplication(result)) ctx.out(line);
+      if (result.cancelled || result.assets.some((a) => a.outcome.status !== 'replicated' && a.outcome.status !== 'unchanged')) ctx.setExitCode(1);
+    });
+}

@@ -1,0 +1,358 @@
+// Replication into the other workspace: each model version's files are copied (verified download from the source's
+// datastore, upload with Content-MD5 to the target's default blob datastore) and the same name and version is
+// registered there; environments are registered with the same definition (and build context, copied the same way).
+// Idempotent: a version already on the other side with the same content is left alone. A version there with other
+// content is a conflict: reported, never overwritten. A version whose files carry hostile names is refused.
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
+import type { AzureConnection } from '../azure/connection';
+import { openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
+import { UserError, errorMessage } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { NameFilter } from '../export/plan';
+import { runPool } from '../export/pool';
+import { IntegrityError, isAbort, throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
+import { describeReason, printable, safeRelativePath } from '../export/safePaths';
+import { downloadVerified } from '../export/transfer';
+import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';
+import type { WorkspaceRef } from '../pair/pairFile';
+
+export const REPLICATE_KINDS = ['models', 'environments'] as const;
+export type ReplicateKind = (typeof REPLICATE_KINDS)[number];
+
+/** Where replicated files go in the target's default blob datastore. */
+export const TARGET_DATASTORE = 'workspaceblobstore';
+export const TARGET_PREFIX = 'aml-failover/replicated';
+
+export interface ReplicateRequest {
+  kinds: ReplicateKind[];
+  source: WorkspaceRef;
+  target: WorkspaceRef;
+  names?: NameFilter[];
+  signal: AbortSignal;
+  logger: Logger;
+  policy?: RetryPolicy;
+  onProgress?: (done: number, total: number, last: string) => void;
+}
+
+export type Outcome =
+  | { status: 'replicated'; files: number; bytes: number }
+  | { status: 'unchanged' }
+  | { status: 'conflict'; reason: string }
+  | { status: 'refused'; reason: string }
+  | { status: 'failed'; reason: string };
+
+export interface AssetOutcome {
+  kind: 'model' | 'environment';
+  name: string;
+  version: string;
+  outcome: Outcome;
+}
+
+export interface ReplicateResult {
+  assets: AssetOutcome[];
+  cancelled: boolean;
+}
+
+export async function replicate(conn: AzureConnection, req: ReplicateRequest): Promise<ReplicateResult> {
+  const { signal, logger, source, target } = req;
+  setMaxListeners(0, signal);
+  const from = await conn.ml(source.subscription_id);
+  const to = await conn.ml(target.subscription_id);
+  const stores = new Map<string, Promise<DatastoreStorage>>();
+  const store = (ws: WorkspaceRef, name: string) => {
+    const k = `${ws.subscription_id}/${ws.resource_group}/${ws.workspace_name}/${name}`;
+    let s = stores.get(k);
+    if (!s) {
+      s = openDatastore(conn, ws, name, signal);
+      stores.set(k, s);
+    }
+    return s;
+  };
+  const bindingCache = new Map<WorkspaceRef, Promise<DatastoreBinding[]>>();
+  const bindings = (ws: WorkspaceRef) => {
+    let b = bindingCache.get(ws);
+    if (!b) {
+      b = (async () => {
+        const ml = ws === source ? from : to;
+        const out: DatastoreBinding[] = [];
+        for await (const d of ml.datastores.list(ws.resource_group, ws.workspace_name, { abortSignal: signal })) {
+          const p = d.properties as { accountName?: string; containerName?: string; fileShareName?: string };
+          out.push({ name: d.name ?? '', account: p.accountName, container: p.containerName ?? p.fileShareName });
+        }
+        return out;
+      })();
+      bindingCache.set(ws, b);
+    }
+    return b;
+  };
+  const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-replicate-'));
+  const found = new Set<string>();
+  const wanted = (name: string, version: string) => {
+    if (!req.names?.length) return true;
+    const hit = req.names.find((f) => f.name === name && (f.version === undefined || f.version === version));
+    if (hit) found.add(`${hit.name}:${hit.version ?? ''}`);
+    return hit !== undefined;
+  };
+
+  /** Files of an asset at a datastore URI, relative to its folder; refuses hostile names. */
+  const filesAt = async (ws: WorkspaceRef, uri: string): Promise<{ store: DatastoreStorage; single: boolean; base: string; files: (StoredFile & { relative: string })[] }> => {
+    const location = locateInDatastore(uri, await bindings(ws));
+    if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of workspace ${ws.workspace_name}`);
+    const s = await store(ws, location.datastore);
+    const single = location.path !== '' && !location.path.endsWith('/') ? await s.stat(location.path, signal) : undefined;
+    if (single) return { store: s, single: true, base: location.path, files: [{ ...single, relative: leafName(location.path) }] };
+    const prefix = location.path === '' || location.path.endsWith('/') ? location.path : `${location.path}/`;
+    const files: (StoredFile & { relative: string })[] = [];
+    for await (const f of s.list(prefix, signal)) {
+      const relative = f.path.startsWith(prefix) ? f.path.slice(prefix.length) : `../${f.path}`;
+      files.push({ ...f, relative });
+    }
+    return { store: s, single: false, base: prefix, files };
+  };
+
+  const hostile = (files: { relative: string }[]): string | undefined => {
+    for (const f of files) {
+      const r = safeRelativePath(f.relative);
+      if (!r.ok) return `file name ${JSON.stringify(printable(f.relative))} ${describeReason(r.reason)}`;
+      if (r.renamed) return `file name ${JSON.stringify(printable(f.relative))} ${r.renamed.map(describeReason).join('; ')}`;
+    }
+    const lower = new Map<string, string>();
+    for (const f of files) {
+      const other = lower.get(f.relative.toLowerCase());
+      if (other !== undefined && other !== f.relative) return `file names ${JSON.stringify(other)} and ${JSON.stringify(f.relative)} ${describeReason('case-collision')}`;
+      lower.set(f.relative.toLowerCase(), f.relative);
+    }
+    return undefined;
+  };
+
+  /** MD5 of a stored file: the service's Content-MD5, or computed by reading it (verified ranges). */
+  const md5Of = async (s: DatastoreStorage, f: StoredFile): Promise<string> => {
+    if (f.contentMD5) return f.contentMD5;
+    const hash = createHash('md5');
+    const chunk = 4 * 1024 * 1024;
+    for (let offset = 0; offset < f.size; offset += chunk) {
+      const count = Math.min(chunk, f.size - offset);
+      const buffer = await withRetry(
+        async () => {
+          const { body, rangeMD5 } = await s.read(f.path, offset, count, signal);
+          const parts: Buffer[] = [];
+          for await (const p of body as AsyncIterable<Buffer>) parts.push(p);
+          const b = Buffer.concat(parts);
+          if (b.length !== count || (rangeMD5 && createHash('md5').update(b).digest('base64') !== rangeMD5)) {
+            throw new IntegrityError(`${f.path}: range at ${offset} arrived damaged`);
+          }
+          return b;
+        },
+        { signal, policy: req.policy },
+      );
+      hash.update(buffer);
+    }
+    return hash.digest('base64');
+  };
+
+  /** Same relative names, sizes and MD5s on both sides. */
+  const sameFiles = async (a: Awaited<ReturnType<typeof filesAt>>, b: Awaited<ReturnType<typeof filesAt>>): Promise<string | undefined> => {
+    if (a.files.length !== b.files.length) return `${b.files.length} file(s) there, ${a.files.length} here`;
+    const byName = new Map(b.files.map((f) => [f.relative, f]));
+    for (const f of a.files) {
+      const other = byName.get(f.relative);
+      if (!other) return `${f.relative} is missing there`;
+      if (other.size !== f.size) return `${f.relative} differs in size`;
+      if ((await md5Of(a.store, f)) !== (await md5Of(b.store, other))) return `${f.relative} differs in content`;
+    }
+    return undefined;
+  };
+
+  /** Copies files to the target's blob datastore under `prefix`, skipping those already there intact. */
+  const copyFiles = async (src: Awaited<ReturnType<typeof filesAt>>, prefix: string): Promise<{ files: number; bytes: number }> => {
+    const dest = await store(target, TARGET_DATASTORE);
+    let files = 0;
+    let bytes = 0;
+    await runPool(
+      src.files,
+      4,
+      async (f) => {
+        const destPath = `${prefix}${f.relative}`;
+        const existing = await dest.stat(destPath, signal);
+        const md5 = await md5Of(src.store, f);
+        if (existing && existing.size === f.size && existing.contentMD5 === md5) return;
+        const local = path.join(staging, createHash('sha256').update(destPath).digest('hex'));
+        try {
+          const got = await downloadVerified({ read: (o, c, s) => src.store.read(f.path, o, c, s) }, { ...f, contentMD5: md5 }, local, { signal, policy: req.policy });
+          await withRetry(() => dest.upload(destPath, local, got.size, Buffer.from(got.md5, 'base64'), signal), { signal, policy: req.policy });
+          files++;
+          bytes += got.size;
+        } finally {
+          await fs.rm(local, { force: true });
+        }
+      },
+      signal,
+    );
+    return { files, bytes };
+  };
+
+  const datastoreUri = (ws: WorkspaceRef, p: string) =>
+    `azureml://subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/workspaces/${ws.workspace_name}/datastores/${TARGET_DATASTORE}/paths/${p}`;
+  const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
+
+  const replicateModel = async (name: string, version: string, model: ModelVersion): Promise<Outcome> => {
+    const uri = model.properties.modelUri;
+    if (!uri) return { status: 'failed', reason: 'the model version has no modelUri' };
+    const src = await filesAt(source, uri);
+    const refusal = hostile(src.files);
+    if (refusal) return { status: 'refused', reason: refusal };
+    let existing: ModelVersion | undefined;
+    try {
+      existing = await to.modelVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (existing) {
+      if (!existing.properties.modelUri) return { status: 'conflict', reason: 'the version there has no files' };
+      const there = await filesAt(target, existing.properties.modelUri);
+      const difference = await sameFiles(src, there);
+      return difference ? { status: 'conflict', reason: `version ${version} exists there with different files: ${difference}` } : { status: 'unchanged' };
+    }
+    // Keep the source's folder name, so an export from either side lays the files out the same way.
+    const versionFolder = `${TARGET_PREFIX}/models/${encodeURIComponent(name)}/${encodeURIComponent(version)}/`;
+    const folder = src.single ? versionFolder : `${versionFolder}${leafName(src.base)}/`;
+    const copied = await copyFiles(src, folder);
+    const p = model.properties;
+    await withRetry(
+      () =>
+        to.modelVersions.createOrUpdate(
+          target.resource_group,
+          target.workspace_name,
+          name,
+          version,
+          {
+            properties: {
+              description: p.description,
+              tags: p.tags,
+              properties: p.properties,
+              flavors: p.flavors,
+              modelType: p.modelType,
+              modelUri: datastoreUri(target, src.single ? `${folder}${src.files[0].relative}` : folder),
+            },
+          },
+          { abortSignal: signal },
+        ),
+      { signal, policy: req.policy },
+    );
+    return { status: 'replicated', ...copied };
+  };
+
+  const sameEnvironment = (a: EnvironmentVersion['properties'], b: EnvironmentVersion['properties']): string | undefined => {
+    if ((a.image ?? '') !== (b.image ?? '')) return 'a different image';
+    if ((a.condaFile ?? '').trim() !== (b.condaFile ?? '').trim()) return 'a different conda file';
+    if (Boolean(a.build) !== Boolean(b.build) || (a.build?.dockerfilePath ?? '') !== (b.build?.dockerfilePath ?? '')) return 'a different build';
+    return undefined;
+  };
+
+  const replicateEnvironment = async (name: string, version: string, env: EnvironmentVersion): Promise<Outcome> => {
+    let existing: EnvironmentVersion | undefined;
+    try {
+      existing = await to.environmentVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (existing) {
+      const difference = sameEnvironment(env.properties, existing.properties);
+      return difference ? { status: 'conflict', reason: `version ${version} exists there with ${difference}` } : { status: 'unchanged' };
+    }
+    const p = env.properties;
+    let build = p.build;
+    let copied = { files: 0, bytes: 0 };
+    if (p.build?.contextUri) {
+      const src = await filesAt(source, p.build.contextUri.endsWith('/') ? p.build.contextUri : `${p.build.contextUri}/`);
+      const refusal = hostile(src.files);
+      if (refusal) return { status: 'refused', reason: refusal };
+      const folder = `${TARGET_PREFIX}/environments/${encodeURIComponent(name)}/${encodeURIComponent(version)}/context/`;
+      copied = await copyFiles(src, folder);
+      build = { ...p.build, contextUri: datastoreUri(target, folder) };
+    }
+    await withRetry(
+      () =>
+        to.environmentVersions.createOrUpdate(
+          target.resource_group,
+          target.workspace_name,
+          name,
+          version,
+          { properties: { description: p.description, tags: p.tags, properties: p.properties, image: p.image, condaFile: p.condaFile, build, osType: p.osType, inferenceConfig: p.inferenceConfig } },
+          { abortSignal: signal },
+        ),
+      { signal, policy: req.policy },
+    );
+    return { status: 'replicated', ...copied };
+  };
+
+  const result: ReplicateResult = { assets: [], cancelled: false };
+  try {
+    const work: { kind: 'model' | 'environment'; name: string; version: string; run: () => Promise<Outcome> }[] = [];
+    const rg = source.resource_group;
+    const ws = source.workspace_name;
+    const names = req.names?.length ? new Set(req.names.map((n) => n.name)) : undefined;
+    if (req.kinds.includes('models')) {
+      for await (const c of from.modelContainers.list(rg, ws, { abortSignal: signal })) {
+        const name = c.name ?? '';
+        if (names && !names.has(name)) continue;
+        for await (const v of from.modelVersions.list(rg, ws, name, { abortSignal: signal })) {
+          if (wanted(name, v.name ?? '')) work.push({ kind: 'model', name, version: v.name ?? '', run: () => replicateModel(name, v.name ?? '', v) });
+        }
+      }
+    }
+    if (req.kinds.includes('environments')) {
+      for await (const c of from.environmentContainers.list(rg, ws, { abortSignal: signal })) {
+        const name = c.name ?? '';
+        if (names && !names.has(name)) continue;
+        for await (const v of from.environmentVersions.list(rg, ws, name, { abortSignal: signal })) {
+          if (wanted(name, v.name ?? '')) work.push({ kind: 'environment', name, version: v.name ?? '', run: () => replicateEnvironment(name, v.name ?? '', v) });
+        }
+      }
+    }
+    const missing = (req.names ?? []).filter((f) => !found.has(`${f.name}:${f.version ?? ''}`));
+    if (missing.length) throw new UserError(`Not found in ${source.workspace_name}: ${missing.map((f) => (f.version ? `${f.name}:${f.version}` : f.name)).join(', ')}.`, 'usage');
+    let done = 0;
+    for (const item of work) {
+      throwIfAborted(signal);
+      let outcome: Outcome;
+      try {
+        outcome = await item.run();
+      } catch (err) {
+        if (signal.aborted || isAbort(err)) throw err;
+        logger.error(`${item.kind} ${item.name}:${item.version}: ${errorMessage(err)}`);
+        outcome = { status: 'failed', reason: errorMessage(err) };
+      }
+      result.assets.push({ kind: item.kind, name: item.name, version: item.version, outcome });
+      req.onProgress?.(++done, work.length, `${item.kind} ${item.name}:${item.version}`);
+    }
+  } catch (err) {
+    if (!(signal.aborted || isAbort(err))) throw err;
+    result.cancelled = true;
+  } finally {
+    for (const s of stores.values()) void s.then((x) => x.dispose(), () => undefined);
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  return result;
+}
+
+export function summarizeReplication(r: ReplicateResult): string[] {
+  const count = (s: Outcome['status']) => r.assets.filter((a) => a.outcome.status === s).length;
+  const lines = [
+    `${r.cancelled ? 'Cancelled' : 'Replicated'}: ${count('replicated')} registered, ${count('unchanged')} already there, ${count('conflict')} conflict(s), ${count('refused')} refused, ${count('failed')} failed.`,
+  ];
+  for (const a of r.assets) {
+    const o = a.outcome;
+    const what = `${a.kind} ${a.name}:${a.version}`;
+    if (o.status === 'replicated') lines.push(`  replicated ${what} (${o.files} file(s) uploaded)`);
+    else if (o.status === 'conflict') lines.push(`  conflict: ${what}: ${o.reason}; not overwritten.`);
+    else if (o.status === 'refused') lines.push(`  refused: ${what}: ${o.reason}.`);
+    else if (o.status === 'failed') lines.push(`  failed: ${what}: ${o.reason}`);
+  }
+  return lines;
+}
