@@ -22,12 +22,14 @@ export interface HealthSettings {
 /**
  * Defaults, and what bounds detection: a region that goes down is seen by the next probe (≤ intervalMs later),
  * which takes at most policy.budgetMs → at most 5 s + 5 s. A region that is down gets one workspace GET per
- * interval (12 a minute); nothing ever exceeds perMinute (24) calls a minute per workspace.
+ * interval (12 a minute). perMinute is the hard cap whatever happens (refresh spam, flapping regions): sized so
+ * that normal operation (12 GETs, their retries, associated checks once a minute and on recovery) never meets it,
+ * since a probe the cap skips leaves the verdict stale.
  */
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   intervalMs: 5_000,
   associatedEveryMs: 60_000,
-  perMinute: 24,
+  perMinute: 60,
   policy: { maxAttempts: 3, callTimeoutMs: 4_000, budgetMs: 5_000, baseDelayMs: 250, maxDelayMs: 2_000, minAttemptMs: 500 },
   verdict: DEFAULT_VERDICT_OPTIONS,
 };

@@ -13,7 +13,7 @@ export const SETTING_DEFAULTS = {
   /** Seconds between probes of each workspace. */
   'health.intervalSeconds': 5 as number,
   /** Hard cap of requests per minute to each workspace's region, also while it is down. */
-  'health.maxRequestsPerMinute': 24 as number,
+  'health.maxRequestsPerMinute': 60 as number,
   /** Offer the switch when the active workspace goes down, and the way back when it recovers. */
   'health.notifications': true as boolean,
   /** Minutes between automatic refreshes of what each workspace holds (0: only when asked). */
