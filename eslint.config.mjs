@@ -4,7 +4,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.test-cache/**', '.scratch/**', 'out/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -14,7 +14,9 @@ export default tseslint.config(
     },
   },
   // The CLI writes to stdout/stderr through its own output module; tests and scripts may print.
-  { files: ['test/**/*.ts', 'scripts/**'], rules: { 'no-console': 'off' } },
+  { files: ['test/**/*.ts', 'scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  // The bench's plain-Node probes (CommonJS, run outside any bundler).
+  { files: ['bench/**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // node:test's test()/describe()/it() return promises the runner itself awaits.
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
