@@ -5,9 +5,10 @@ import { PAIR_FILE_NAME, ROLES, type Role } from '../pair/pairFile';
 import { isWorkspaceNode } from '../view/contributions';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
-import { projectRelative, type ProjectSnapshot } from '../vscode/project';
+import { projectRelative, type FailoverProject, type ProjectSnapshot } from '../vscode/project';
 import { getSetting } from '../vscode/settings';
 import { switchWorkspace, type SwitchResult } from './switchConfig';
+import { which, type WhichResult } from './which';
 
 const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secondary' };
 
@@ -121,11 +122,76 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
       await project.refresh();
     }),
     vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
+    vscode.commands.registerCommand('amlFailover.whichConfig', (uri?: vscode.Uri) => whichConfig(uri, project.snapshot)),
+    registerConfigWarningDiagnostics(project),
     vscode.commands.registerCommand('amlFailover.openPairFile', async () => {
       const file = project.snapshot.pairFile;
       if (file) await vscode.window.showTextDocument(file);
     }),
   );
+}
+
+/**
+ * `amlFailover.whichConfig` (Explorer context menu): which config file the SDK would use from a folder (or a file's
+ * folder) and which workspace it names. Resolves to the WhichResult.
+ */
+async function whichConfig(uri: vscode.Uri | undefined, snapshot: ProjectSnapshot): Promise<WhichResult | undefined> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? snapshot.folder?.uri;
+  if (!target || target.scheme !== 'file') return undefined;
+  const stat = await vscode.workspace.fs.stat(target);
+  const dir = stat.type & vscode.FileType.Directory ? target.fsPath : path.dirname(target.fsPath);
+  const pair = snapshot.pair.state === 'valid' ? snapshot.pair.config : undefined;
+  const result = await which(dir, pair);
+  const from = snapshot.projectDir ? `${path.relative(snapshot.projectDir, dir) || '.'}/` : dir;
+  if (!result.hit || !result.config) {
+    void vscode.window.showWarningMessage(`From ${from} the Azure ML SDK finds no config.json (it looks for .azureml/config.json first, upward from there).`);
+    return result;
+  }
+  const file = projectRelative(snapshot, result.hit.file);
+  let message: string;
+  if (result.config.state === 'ok') {
+    const ws = result.config.workspace;
+    const role = result.role && pair ? `the ${result.role}, ${pair.workspaces[result.role].region}` : pair ? 'not in the pair' : `resource group ${ws.resource_group}`;
+    message = `From ${from} the Azure ML SDK reads ${file}: ${ws.workspace_name} (${role}).`;
+  } else {
+    message = `From ${from} the Azure ML SDK reads ${file}, which is not usable: ${result.config.state === 'invalid' ? result.config.error : 'missing'}.`;
+  }
+  const hit = result.hit;
+  void vscode.window.showInformationMessage(message, 'Open File').then((choice) => {
+    if (choice) void vscode.window.showTextDocument(vscode.Uri.file(hit.file));
+  });
+  return result;
+}
+
+/** A warning diagnostic in each config file that shadows or contradicts the switched one, on the workspace it names. */
+function registerConfigWarningDiagnostics(project: FailoverProject): vscode.Disposable {
+  const collection = vscode.languages.createDiagnosticCollection('aml-failover-config');
+  const update = async (snapshot: ProjectSnapshot) => {
+    const next = new Map<string, vscode.Diagnostic[]>();
+    for (const w of snapshot.warnings) {
+      let range = new vscode.Range(0, 0, 0, 1);
+      try {
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(w.file)));
+        const at = text.search(/"(Scope|workspace_name)"\s*:/);
+        if (at >= 0) {
+          const before = text.slice(0, at).split(/\r?\n/);
+          const line = before.length - 1;
+          const lineText = text.split(/\r?\n/)[line];
+          range = new vscode.Range(line, before[line].length, line, lineText.length);
+        }
+      } catch {
+        // gone since the scan: the next refresh drops it
+      }
+      const d = new vscode.Diagnostic(range, w.message, vscode.DiagnosticSeverity.Warning);
+      d.source = 'aml-failover';
+      d.code = w.kind === 'shadowing' ? 'shadowing-config' : w.kind === 'stale' ? 'stale-config' : 'invalid-config';
+      next.set(w.file, [...(next.get(w.file) ?? []), d]);
+    }
+    collection.clear();
+    for (const [file, list] of next) collection.set(vscode.Uri.file(file), list);
+  };
+  const sub = project.onDidChange((s) => void update(s));
+  return vscode.Disposable.from(sub, collection);
 }
 
 /** `'primary'`, `'secondary'`, or a Primary/Secondary tree node. */

@@ -23,7 +23,8 @@ export interface ProjectSnapshot {
   warnings: ConfigWarning[];
 }
 
-const CONFIG_GLOB = '**/{.azureml/config.json,.azureml/project.json,aml_config/config.json,aml_config/project.json,config.json,project.json}';
+// The folders too: deleting `.azureml/` may be reported as one event for the folder, not one per file inside.
+const CONFIG_GLOB = '**/{.azureml,aml_config,.azureml/config.json,.azureml/project.json,aml_config/config.json,aml_config/project.json,config.json,project.json}';
 
 /**
  * The project's state, re-read from disk whenever the pair file or any SDK config file changes (by anyone),
@@ -106,7 +107,9 @@ export class FailoverProject implements vscode.Disposable {
       this.logger.error(`Could not read the workspace config of ${projectDir}: ${errorMessage(err)}`);
       active = { state: 'invalid', error: errorMessage(err) };
     }
-    for (const w of warnings) this.logger.warn(w.message);
+    // Logged once when they appear, not on every re-read.
+    const before = new Set(this.current.warnings.map((w) => w.message));
+    for (const w of warnings) if (!before.has(w.message)) this.logger.warn(w.message);
     return { folder, projectDir, pairFile, pair: { state: 'valid', config: parsed.config, problems: parsed.problems }, active, warnings };
   }
 
