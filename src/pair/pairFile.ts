@@ -91,7 +91,14 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   const workspacesNode = root.get('workspaces', true);
   const workspaces: Partial<Record<Role, WorkspaceRef>> = {};
   if (!workspacesNode) {
-    error('pair-structure', 'Missing "workspaces:" with "primary" and "secondary".', firstLine(nodeRange(root)));
+    const near = root.items.find((p) => isScalar(p.key) && editDistance(String(p.key.value).toLowerCase(), 'workspaces') <= 2);
+    if (near) {
+      const keyRange = nodeRange(near.key as YamlNode);
+      error('pair-structure', `Missing "workspaces:"; did you mean "workspaces" instead of "${String((near.key as { value: unknown }).value)}"?`, keyRange,
+        { title: 'Rename to "workspaces"', range: keyRange, newText: 'workspaces' });
+    } else {
+      error('pair-structure', 'Missing "workspaces:" with "primary" and "secondary".', firstLine(nodeRange(root)));
+    }
   } else if (!isMap(workspacesNode)) {
     error('pair-structure', '"workspaces" must be a mapping with "primary" and "secondary".', nodeRange(workspacesNode as YamlNode, keyNode(doc, ['workspaces'])));
   } else {

@@ -9,6 +9,7 @@ import { projectRelative, type FailoverProject, type ProjectSnapshot } from '../
 import { getSetting } from '../vscode/settings';
 import { switchWorkspace, type SwitchResult } from './switchConfig';
 import { which, type WhichResult } from './which';
+import { SWITCH_TARGET } from './configSearch';
 
 const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secondary' };
 
@@ -26,6 +27,15 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
     const snapshot = await project.refresh();
     if (!ensureValidPair(snapshot)) return undefined;
     if (snapshot.pair.state !== 'valid' || !snapshot.projectDir) return undefined;
+    // Writing under an editor with unsaved changes would leave the user two versions to reconcile: ask first.
+    const target = path.join(snapshot.projectDir, ...SWITCH_TARGET.split('/'));
+    const dirty = vscode.workspace.textDocuments.find((d) => d.isDirty && d.uri.scheme === 'file' && d.uri.fsPath === target);
+    if (dirty) {
+      void vscode.window.showWarningMessage(`${SWITCH_TARGET} has unsaved changes; save or revert them, then switch. Nothing was switched.`, 'Show File').then((choice) => {
+        if (choice) void vscode.window.showTextDocument(dirty);
+      });
+      return undefined;
+    }
     let result: SwitchResult;
     try {
       result = await switchWorkspace(snapshot.projectDir, snapshot.pair.config, role, {

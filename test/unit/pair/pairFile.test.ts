@@ -83,6 +83,13 @@ test('a workspace key written another way is an error with a rename fix, not a s
   assert.equal(suggestKey('colour'), undefined);
 });
 
+test('a misspelt workspaces section is pointed at, with a rename fix', () => {
+  const text = GOOD.replace('workspaces:', 'workspace:');
+  const [p] = errors(text);
+  assert.equal(covered(text, p), 'workspace');
+  assert.equal(p.fix?.newText, 'workspaces');
+});
+
 test('an unrelated extra key is only a warning', () => {
   const text = GOOD.replace('region: westus}', 'region: westus, owner: team-a}');
   const r = parsePairFile(text, '/proj');

@@ -154,6 +154,19 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     await doc.save();
   });
 
+  it('does not switch under unsaved edits to config.json', async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configFile()));
+    const editor = await vscode.window.showTextDocument(doc);
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 1), '\n    "note": "mine",')));
+    assert.ok(doc.isDirty);
+    const before = await fs.readFile(configFile(), 'utf8');
+    assert.equal(await vscode.commands.executeCommand('amlFailover.switchTo', 'primary'), undefined);
+    assert.equal(await fs.readFile(configFile(), 'utf8'), before);
+    assert.ok(doc.isDirty && doc.getText().includes('"note": "mine"'), 'the unsaved edit is still there');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    assert.equal(doc.isDirty, false);
+  });
+
   it('refuses to overwrite a config.json that is not valid JSON, keeping its bytes', async () => {
     const broken = '{ "subscription_id": "00000000-0000-0000-0000-000000000001", oops }\n';
     const noticed = nextEvent(api.project.onDidChange, 'the broken config', (s) => s.active?.state === 'invalid');
