@@ -21,7 +21,7 @@ export interface HealthSettings {
 
 /**
  * Defaults, and what bounds detection: a region that goes down is seen by the next probe (≤ intervalMs later),
- * which takes at most policy.budgetMs → at most 5 s + 5 s. A region that is down gets one workspace GET per
+ * which takes at most policy.budgetMs → at most 5 s + 4.5 s. A region that is down gets one workspace GET per
  * interval (12 a minute). perMinute is the hard cap whatever happens (refresh spam, flapping regions): sized so
  * that normal operation (12 GETs, their retries, associated checks once a minute and on recovery) never meets it,
  * since a probe the cap skips leaves the verdict stale.
@@ -30,7 +30,8 @@ export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   intervalMs: 5_000,
   associatedEveryMs: 60_000,
   perMinute: 60,
-  policy: { maxAttempts: 3, callTimeoutMs: 4_000, budgetMs: 5_000, baseDelayMs: 250, maxDelayMs: 2_000, minAttemptMs: 500 },
+  // A call that got no answer in 4 s is not retried (less than minAttemptMs would be left): fast failures are.
+  policy: { maxAttempts: 3, callTimeoutMs: 4_000, budgetMs: 4_500, baseDelayMs: 250, maxDelayMs: 2_000, minAttemptMs: 1_000 },
   verdict: DEFAULT_VERDICT_OPTIONS,
 };
 

@@ -3,9 +3,12 @@ import type { Logger } from '../../common/logger';
 import { errorMessage } from '../../common/errors';
 import { ROLES, type Role } from '../../pair/pairFile';
 import { isWorkspaceNode, type ContributedNode } from '../../view/contributions';
+import { withDeadline } from '../deadline';
 import { runDiagnose, summarizeDiagnose, type DiagnoseReport } from '../diagnose';
 import type { HealthService } from './healthService';
 import { ROLE_TITLE, timeOf } from './presentation';
+
+const DIAGNOSE_DEADLINE_MS = 120_000;
 
 /** Diagnose results per workspace, shown under its node until the next run. */
 export class DiagnosticsStore implements vscode.Disposable {
@@ -53,7 +56,8 @@ export async function runDiagnosticsCommand(arg: unknown, health: HealthService,
         const sub = token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
         try {
           const connection = await health.getConnection();
-          return await runDiagnose(connection, ws, { signal: abort.signal });
+          // A region that accepts connections and never answers must not keep the progress spinning.
+          return await withDeadline(DIAGNOSE_DEADLINE_MS, 'The diagnose operation', (signal) => runDiagnose(connection, ws, { signal }), abort.signal);
         } finally {
           sub.dispose();
         }
