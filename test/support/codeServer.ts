@@ -38,6 +38,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings written to <user-data>/User/settings.json on top of the quiet defaults below. */
   settings?: Record<string, unknown>;
+  /** Listen on this port (default: a free one). */
+  port?: number;
   /** Keep the scratch folder after stop (for debugging); also AML_FAILOVER_KEEP_SCRATCH=1. */
   keepScratch?: boolean;
   /** Called with every chunk code-server prints (stdout and stderr). */
@@ -122,8 +124,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
 
   const keep = options.keepScratch ?? process.env.AML_FAILOVER_KEEP_SCRATCH === '1';
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port ? 1 : 3); attempt++) {
+    const port = options.port ?? (await freePort());
     const child = spawn(
       bin,
       [
