@@ -10,6 +10,7 @@ import { getSetting } from '../vscode/settings';
 import { switchWorkspace, type SwitchResult } from './switchConfig';
 import { which, type WhichResult } from './which';
 import { SWITCH_TARGET } from './configSearch';
+import { registerConfigCodeLens } from './codeLens';
 
 const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secondary' };
 
@@ -134,6 +135,7 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
     vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
     vscode.commands.registerCommand('amlFailover.whichConfig', (uri?: vscode.Uri) => whichConfig(uri, project.snapshot)),
     registerConfigWarningDiagnostics(project),
+    registerConfigCodeLens(project),
     vscode.commands.registerCommand('amlFailover.openPairFile', async () => {
       const file = project.snapshot.pairFile;
       if (file) await vscode.window.showTextDocument(file);

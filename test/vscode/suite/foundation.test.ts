@@ -74,6 +74,15 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     await waitFor(async () => (await activeRow()) === 'Secondary', 'the tree to mark the secondary active');
   });
 
+  it('labels config.json with the workspace it names and offers the switch above it', async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configFile()));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    const titles = lenses.map((l) => l.command?.title);
+    assert.ok(titles.includes('$(cloud) Secondary workspace · westus · active'), titles.join(' | '));
+    const back = lenses.find((l) => l.command?.command === 'amlFailover.switchTo');
+    assert.deepEqual(back?.command?.arguments, ['primary']);
+  });
+
   it('switches back through the tree node, as the inline action does', async () => {
     const primary = (await rootRows()).find((r) => r.label === 'Primary');
     assert.ok(primary);
@@ -102,6 +111,10 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     assert.ok(warningsNode, 'a Config warnings node in the tree');
     const children = await api.tree.getChildren(warningsNode.node);
     assert.equal(api.tree.getTreeItem(children[0]).label, 'src/.azureml/config.json');
+    await waitFor(
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(nested)).some((d) => d.code === 'shadowing-config' && d.message.includes('shadows')),
+      'a warning diagnostic in the shadowing file',
+    );
     await fs.rm(path.join(projectDir(), 'src', '.azureml'), { recursive: true });
     await waitFor(async () => !(await rootRows()).some((r) => r.label.startsWith('Config warnings')), 'the warning to go away');
   });
