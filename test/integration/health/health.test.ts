@@ -1,7 +1,7 @@
 // Health probes, `status` and `drift` against the sandbox cloud, through the real Azure SDK clients over HTTPS with
 // the sandbox's CA and token: each fault mode (outage, blackhole, slow, throttle) and the way back.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -165,6 +165,36 @@ describe('health against the sandbox', () => {
       monitor.stop();
       await sb.fault('primary', 'none');
     }
+  });
+
+  it('status --watch --json prints a line per change until Ctrl-C, and exits by the last state', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'status', '--watch', '--json', '--project', sb.projectDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: { workspaces: { primary: { health: string } } }[] = [];
+    let buffer = '';
+    const waiters: (() => void)[] = [];
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buffer += d;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buffer.slice(0, nl)));
+        buffer = buffer.slice(nl + 1);
+        for (const w of waiters.splice(0)) w();
+      }
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const lineWhere = async (pred: (l: (typeof lines)[number]) => boolean) => {
+      while (!lines.some(pred)) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+    try {
+      await lineWhere((l) => l.workspaces.primary.health === 'healthy');
+      await sb.fault('primary', 'outage');
+      await lineWhere((l) => l.workspaces.primary.health === 'down');
+    } finally {
+      child.kill('SIGINT');
+      await sb.fault('primary', 'none');
+    }
+    assert.equal(await exited, 3, 'the active primary was down when watching stopped');
+    assert.equal(lines.filter((l) => l.workspaces.primary.health === 'down').length, 1, 'one line for the change, not one per probe');
   });
 
   it('a token the cloud does not accept is "unauthorized" (sign in), never "down"', async () => {
