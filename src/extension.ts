@@ -10,6 +10,7 @@ import { registerCreateConfig } from './pair/createConfig';
 import { registerStatusBar } from './vscode/statusBar';
 import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
+import { registerSandbox } from './sandbox/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerPairDiagnostics(context, deps);
     registerHealth(context, deps);
     registerLint(context, deps);
+    registerSandbox(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

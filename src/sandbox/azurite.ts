@@ -25,6 +25,9 @@ export async function startAzurite(opts: {
   timeoutMs?: number;
 }): Promise<AzuriteProcess> {
   const args = [
+    '-e',
+    // Azurite stops itself when its stdin closes, i.e. when the sandbox process is gone, even killed outright.
+    "process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume(); require(process.argv[1]);",
     azuriteBlobMain(),
     '--blobHost', '127.0.0.1',
     '--blobPort', '0',
@@ -37,7 +40,7 @@ export async function startAzurite(opts: {
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: opts.location,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
       AZURITE_ACCOUNTS: opts.accounts.map((a) => `${a.name}:${a.key}`).join(';'),

@@ -1,5 +1,5 @@
 // CLI adapter: `aml-failover sandbox` (runs the local cloud in the foreground) and `aml-failover fault`.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors';
 import type { CliContext } from '../cli/context';
 import { FAULT_MODES, isFaultMode, sendFault } from './control';
@@ -22,7 +22,8 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
     .option('--hostile', 'seed hostile blob and file names (.., absolute paths, control characters, case-only differences)')
     .option('--page-size <n>', 'items per page in ARM list answers', int('--page-size', 1, 1000), 10)
     .option('--job-seconds <n>', 'how long a submitted job runs before it completes', int('--job-seconds', 1, 86_400), 3)
-    .action(async (o: { port: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number }) => {
+    .addOption(new Option('--stop-on-stdin-end', 'stop when stdin closes (for launchers: the sandbox never outlives them)').hideHelp())
+    .action(async (o: { port: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number; stopOnStdinEnd?: boolean }) => {
       const { startSandbox } = await import('./sandbox');
       const started = Date.now();
       const projectDir = ctx.projectDir();
@@ -49,10 +50,14 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
       }
       ctx.out(`  faults     aml-failover fault <primary|secondary> <${FAULT_MODES.join('|')}> --project ${projectDir}`);
       ctx.out('Press Ctrl-C to stop.');
+      // Runs until Ctrl-C / SIGTERM, or SIGHUP when its terminal is closed.
       await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        if (ctx.signal.aborted) return resolve();
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        process.once('SIGHUP', () => resolve());
+        if (o.stopOnStdinEnd) process.stdin.on('end', () => resolve()).resume();
       });
+      if (o.stopOnStdinEnd) process.stdin.pause();
       ctx.err('Stopping the sandbox…');
       await sandbox.stop();
       ctx.err('Sandbox stopped.');

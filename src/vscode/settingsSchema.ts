@@ -24,6 +24,8 @@ export const SETTING_DEFAULTS = {
   'lint.rules': {} as Record<string, string>,
   /** Extra path globs (relative to the project folder) never linted here, on top of `lint.ignore`. */
   'lint.ignore': [] as string[],
+  /** How "Start Sandbox Cloud" runs the CLI (machine scope: a workspace cannot change what runs). */
+  'sandbox.command': 'npx --no aml-failover' as string,
 };
 
 export type Settings = typeof SETTING_DEFAULTS;

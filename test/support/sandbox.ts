@@ -65,7 +65,7 @@ export interface RunningSandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const ownDir = !options.projectDir;
   const projectDir = options.projectDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-sandbox-')));
-  const args = ['sandbox', '--project', projectDir, '--large-model-mb', String(options.largeModelMb ?? 2)];
+  const args = ['sandbox', '--project', projectDir, '--large-model-mb', String(options.largeModelMb ?? 2), '--stop-on-stdin-end'];
   if (options.notebooks !== undefined) args.push('--notebooks', String(options.notebooks));
   if (options.scale !== undefined) args.push('--scale', String(options.scale));
   if (options.hostile) args.push('--hostile');
@@ -80,7 +80,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const started = Date.now();
   // Own process group, so that a sandbox that ignores SIGTERM can be killed together with its Azurite.
-  const child = spawn(process.execPath, nodeArgs, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, nodeArgs, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // Its stdin is our pipe: if this process dies without stop(), the sandbox sees stdin end and stops itself.
+  child.stdin.on('error', () => undefined);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
