@@ -9,6 +9,9 @@ import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
 import { PAIR_FILE_NAME, parsePairFile, sameWorkspace, validateWorkspaceField, type Role, type WorkspaceRef } from './pairFile';
 import { COMMON_REGIONS, pairedRegion, parseWorkspaceId, renderPairFile } from './pairTemplate';
+import { listWorkspaces } from './azureWorkspaces';
+import { connect } from '../azure/connection';
+import { KNOWN_CLOUDS } from '../azure/cloud';
 
 type Named = Omit<WorkspaceRef, 'region'>;
 
@@ -40,9 +43,9 @@ async function createConfig(deps: ExtensionDeps): Promise<vscode.Uri | undefined
   const projectDir = snapshot.projectDir;
   const known = await knownWorkspaces(projectDir);
 
-  const primary = await askWorkspace('primary', known, undefined);
+  const primary = await askWorkspace('primary', known, undefined, deps);
   if (!primary) return undefined;
-  const secondary = await askWorkspace('secondary', known.filter((k) => !sameWorkspace(k.workspace, primary)), primary);
+  const secondary = await askWorkspace('secondary', known.filter((k) => !sameWorkspace(k.workspace, primary)), primary, deps);
   if (!secondary) return undefined;
   if (sameWorkspace(primary, secondary)) {
     void vscode.window.showErrorMessage('The primary and the secondary must be two different workspaces; nothing was written.');
@@ -82,9 +85,9 @@ async function knownWorkspaces(projectDir: string): Promise<KnownWorkspace[]> {
   return out;
 }
 
-async function askWorkspace(role: Role, known: KnownWorkspace[], primary: WorkspaceRef | undefined): Promise<WorkspaceRef | undefined> {
+async function askWorkspace(role: Role, known: KnownWorkspace[], primary: WorkspaceRef | undefined, deps: ExtensionDeps): Promise<WorkspaceRef | undefined> {
   const title = `Create failover config (${role === 'primary' ? '1' : '2'}/2): the ${role} workspace`;
-  type Item = vscode.QuickPickItem & { pick?: Named; action?: 'paste' | 'type' };
+  type Item = vscode.QuickPickItem & { pick?: Named; action?: 'paste' | 'type' | 'azure' };
   const items: Item[] = [
     ...known.map((k) => ({
       label: `$(file) ${k.workspace.workspace_name}`,
@@ -92,11 +95,19 @@ async function askWorkspace(role: Role, known: KnownWorkspace[], primary: Worksp
       detail: `resource group ${k.workspace.resource_group} · subscription ${k.workspace.subscription_id}`,
       pick: k.workspace,
     })),
+    { label: '$(azure) Pick from an Azure subscription…', action: 'azure' },
     { label: '$(link) Paste an ARM id or Azure ML studio URL…', action: 'paste' },
     { label: '$(edit) Type subscription, resource group and name…', action: 'type' },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title, placeHolder: `Which workspace is the ${role}?`, ignoreFocusOut: true });
-  if (!choice) return undefined;
+  let choice: Item | undefined;
+  for (;;) {
+    choice = await vscode.window.showQuickPick(items, { title, placeHolder: `Which workspace is the ${role}?`, ignoreFocusOut: true });
+    if (!choice) return undefined;
+    if (choice.action !== 'azure') break;
+    const fromAzure = await pickFromAzure(title, role, known, primary, deps);
+    if (fromAzure === 'back') continue;
+    return fromAzure;
+  }
   let named: Named | undefined = choice.pick;
   if (choice.action === 'paste') {
     const text = await vscode.window.showInputBox({
@@ -151,4 +162,54 @@ async function askRegion(title: string, role: Role, primary: WorkspaceRef | unde
     });
     pick.show();
   });
+}
+
+/**
+ * Lists the workspaces of a subscription (public Azure cloud, the user's Azure sign-in) and lets the user pick one;
+ * its region comes with it. 'back' when listing failed or was cancelled, so the user can choose another way.
+ */
+async function pickFromAzure(title: string, role: Role, known: KnownWorkspace[], primary: WorkspaceRef | undefined, deps: ExtensionDeps): Promise<WorkspaceRef | undefined | 'back'> {
+  const subscriptions = [...new Set([primary?.subscription_id, ...known.map((k) => k.workspace.subscription_id)].filter((x): x is string => Boolean(x)))];
+  let subscription: string | undefined;
+  if (subscriptions.length) {
+    const other = '$(edit) Another subscription…';
+    const picked = await vscode.window.showQuickPick([...subscriptions, other], { title, placeHolder: 'Which subscription holds the workspace?', ignoreFocusOut: true });
+    if (!picked) return 'back';
+    subscription = picked === other ? undefined : picked;
+  }
+  subscription ??= (await vscode.window.showInputBox({
+    title,
+    prompt: 'Subscription id',
+    ignoreFocusOut: true,
+    validateInput: (v) => validateWorkspaceField('subscription_id', v.trim()),
+  }))?.trim();
+  if (!subscription) return 'back';
+  const sub = subscription;
+  let listed: WorkspaceRef[];
+  try {
+    listed = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Listing the Azure ML workspaces of ${sub}…`, cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('Cancelled.')));
+        const connection = await connect(KNOWN_CLOUDS.AzureCloud, { logger: deps.logger, credentialTimeoutMs: 30_000 });
+        abort.signal.throwIfAborted();
+        return listWorkspaces(connection, sub, abort.signal);
+      },
+    );
+  } catch (err) {
+    void showError(deps.log, `Could not list the workspaces of subscription ${sub}: ${errorMessage(err)} Sign in with "az login", or paste the workspace id instead.`, err);
+    return 'back';
+  }
+  const suggested = primary ? pairedRegion(primary.region) : undefined;
+  const choices = listed
+    .filter((w) => !primary || !sameWorkspace(w, primary))
+    .map((w) => ({ label: `$(cloud) ${w.workspace_name}`, description: `${w.region}${w.region === suggested ? ' · paired region' : ''}`, detail: `resource group ${w.resource_group}`, ws: w }))
+    .sort((a, b) => Number(b.ws.region === suggested) - Number(a.ws.region === suggested));
+  if (!choices.length) {
+    void vscode.window.showInformationMessage(`No other Azure ML workspace in subscription ${sub}.`);
+    return 'back';
+  }
+  const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: `The ${role} workspace`, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
+  return picked ? picked.ws : 'back';
 }
