@@ -16,7 +16,12 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
     .description('Run two emulated Azure ML regions on loopback (ARM over HTTPS, Azurite blobs, file shares), seed DIR as a sample project, and serve until Ctrl-C.')
     .option('--port <n>', 'ARM port (default: a free one)', int('--port', 0, 65535), 0)
     .option('--force', 'replace an aml-failover.yaml the sandbox did not write')
-    .option('--large-model-mb <n>', 'size of the large seeded model in MB', int('--large-model-mb', 1, 10_000), 200)
+    .addOption(
+      new Option('--large-model-mb <n>', 'size of the large seeded model in MB')
+        .argParser(int('--large-model-mb', 1, 10_000))
+        .default(200)
+        .env('AML_FAILOVER_SANDBOX_LARGE_MODEL_MB'),
+    )
     .option('--notebooks <n>', 'extra small notebooks to seed on the primary share', int('--notebooks', 0, 100_000), 0)
     .option('--scale <k>', 'seed K times the assets', int('--scale', 1, 1000), 1)
     .option('--hostile', 'seed hostile blob and file names (.., absolute paths, control characters, case-only differences)')
