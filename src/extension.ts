@@ -11,6 +11,7 @@ import { registerStatusBar } from './vscode/statusBar';
 import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
+import { registerExport } from './export/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerHealth(context, deps);
     registerLint(context, deps);
     registerSandbox(context, deps);
+    registerExport(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

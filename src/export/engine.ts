@@ -10,7 +10,7 @@ import { errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetRef, type FileSource, type Manifest, type ManifestEntry } from './manifest';
 import { ByteBudget, runPool } from './pool';
-import { isAbort, throwIfAborted, type RetryPolicy } from './retry';
+import { throwIfAborted, type RetryPolicy } from './retry';
 import type { PathReport } from './safePaths';
 import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
 
@@ -173,7 +173,7 @@ export async function runExport(plan: ExportPlan, options: RunOptions): Promise<
       progress.filesDone++;
       report(d.local);
     } catch (err) {
-      if (signal.aborted || isAbort(err)) throw err;
+      if (signal.aborted) throw err;
       logger.error(`${d.local}: ${errorMessage(err)}`);
       failed.push({ source: d.source, asset: d.asset, error: errorMessage(err) });
     }
@@ -199,7 +199,7 @@ export async function runExport(plan: ExportPlan, options: RunOptions): Promise<
     }
     result.complete = failed.length === 0;
   } catch (err) {
-    if (!(signal.aborted || isAbort(err))) throw err;
+    if (!signal.aborted) throw err;
     result.cancelled = true;
   } finally {
     finalState = { ...manifest([...kept, ...done.values()]), complete: result.complete };

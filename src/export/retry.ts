@@ -55,14 +55,18 @@ export function isAbort(err: unknown): boolean {
   return e?.name === 'AbortError' || e?.code === 'ABORT_ERR';
 }
 
+/**
+ * True for failures worth another attempt. An AbortError counts: when the caller's own signal has not fired (withRetry
+ * checks that first), it is the HTTP client reporting a connection cut mid-body.
+ */
 export function isTransient(err: unknown): boolean {
-  if (isAbort(err)) return false;
+  if (isAbort(err)) return true;
   if (err instanceof IntegrityError) return true;
   const status = statusOf(err);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
   for (let e = err as ErrorLike | undefined, depth = 0; e && depth < 4; e = e.cause as ErrorLike | undefined, depth++) {
     if (e.code && TRANSIENT_CODES.has(e.code)) return true;
-    if (e.message && /socket hang up|ECONNRESET|premature close|aborted|terminated|other side closed/i.test(e.message) && !isAbort(e)) return true;
+    if (e.message && /socket hang up|ECONNRESET|premature close|aborted|terminated|other side closed/i.test(e.message)) return true;
   }
   return false;
 }

@@ -15,7 +15,7 @@ import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { NameFilter } from '../export/plan';
 import { runPool } from '../export/pool';
-import { IntegrityError, isAbort, throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
+import { IntegrityError, throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { downloadVerified } from '../export/transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';
@@ -324,7 +324,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       try {
         outcome = await item.run();
       } catch (err) {
-        if (signal.aborted || isAbort(err)) throw err;
+        if (signal.aborted) throw err;
         logger.error(`${item.kind} ${item.name}:${item.version}: ${errorMessage(err)}`);
         outcome = { status: 'failed', reason: errorMessage(err) };
       }
@@ -332,7 +332,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       req.onProgress?.(++done, work.length, `${item.kind} ${item.name}:${item.version}`);
     }
   } catch (err) {
-    if (!(signal.aborted || isAbort(err))) throw err;
+    if (!signal.aborted) throw err;
     result.cancelled = true;
   } finally {
     for (const s of stores.values()) void s.then((x) => x.dispose(), () => undefined);
