@@ -4,6 +4,7 @@ import { UserError, errorMessage } from './common/errors';
 import type { Logger } from './common/logger';
 import type { CliContext, RegisterCli } from './cli/context';
 import { registerSwitchCli } from './switch/cli';
+import { registerPairCli } from './pair/cli';
 import { registerHealthCli } from './health/cli';
 import { registerDriftCli } from './drift/cli';
 import { registerSandboxCli } from './sandbox/cli';
@@ -16,7 +17,7 @@ const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli];
+const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 
