@@ -1,0 +1,110 @@
+// @sandbox {"largeModelMb":48,"notebooks":20}
+// Export in the real VS Code, against the sandbox: "Export Notebooks" on the primary's Notebooks node writes the
+// share's files and a complete manifest; a long export cancelled part-way leaves only complete files and a manifest
+// of what is complete.
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { sendFault } from '../../../src/sandbox/control';
+import { activateExtension, sandbox, waitFor } from '../support';
+
+interface TreeApi {
+  getChildren(node?: unknown): Promise<unknown[]>;
+  getTreeItem(node: unknown): vscode.TreeItem;
+}
+
+interface ExportResult {
+  fetched: number;
+  complete: boolean;
+  cancelled: boolean;
+  manifestPath: string;
+}
+
+interface Manifest {
+  complete: boolean;
+  files: { path: string; size: number; sha256: string; asset: { kind: string } }[];
+}
+
+async function allFiles(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  return (await fs.readdir(dir, { recursive: true })).map(String);
+}
+
+describe('export: from the tree, with cancel', function () {
+  this.timeout(180_000);
+  let tree: TreeApi;
+
+  before(async () => {
+    const ext = await activateExtension<{ tree: TreeApi }>();
+    tree = ext.exports.tree;
+  });
+
+  it('exports the primary’s notebooks from its Notebooks node', async () => {
+    const primary = await waitFor(async () => (await tree.getChildren()).find((n) => (n as { kind?: string; role?: string }).kind === 'workspace' && (n as { role: string }).role === 'primary'), 'the Primary node');
+    const notebooksNode = await waitFor(async () => {
+      for (const child of await tree.getChildren(primary)) {
+        if (/\binventory\.notebooks\b/.test(tree.getTreeItem(child).contextValue ?? '')) return child;
+      }
+      return undefined;
+    }, 'the Notebooks node under Primary', 60_000);
+    const result = await vscode.commands.executeCommand<ExportResult>('amlFailover.exportNotebooks', notebooksNode);
+    assert.ok(result, 'the export ran');
+    assert.equal(result.complete, true);
+    const out = path.join(sandbox().projectDir, 'aml-export', 'primary');
+    assert.equal(result.manifestPath, path.join(out, 'manifest.json'));
+    const manifest = JSON.parse(await fs.readFile(result.manifestPath, 'utf8')) as Manifest;
+    assert.equal(manifest.complete, true);
+    const notebooks = manifest.files.filter((f) => f.asset.kind === 'notebooks');
+    assert.ok(notebooks.length >= 20, `${notebooks.length} notebooks exported`);
+    for (const f of notebooks) {
+      const bytes = await fs.readFile(path.join(out, f.path));
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.path);
+    }
+    assert.ok(notebooks.some((f) => f.path.startsWith('notebooks/Users/alice/') && f.path.endsWith('.ipynb')));
+  });
+
+  it('cancels a long export, leaving only complete files and a manifest of them', async () => {
+    const projectDir = sandbox().projectDir;
+    const out = path.join(projectDir, 'aml-export', 'cancelled');
+    // Slow the primary's storage so the large model takes a while.
+    await sendFault(projectDir, 'primary', 'slow', { latencyMs: 400 });
+    try {
+      const running = vscode.commands.executeCommand<ExportResult>('amlFailover.exportWorkspace', { role: 'primary', kinds: ['models'], outDir: out });
+      // Wait until some files are complete (the manifest is checkpointed as they land), then cancel.
+      await waitFor(async () => {
+        try {
+          return (JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest).files.length > 0;
+        } catch {
+          return false;
+        }
+      }, 'the first files of the export', 120_000);
+      const cancelled = await vscode.commands.executeCommand<number>('amlFailover.cancelExport');
+      assert.equal(cancelled, 1, 'one export was running');
+      const result = await running;
+      assert.ok(result);
+      assert.equal(result.cancelled, true);
+      assert.equal(result.complete, false);
+      const manifest = JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+      assert.equal(manifest.complete, false);
+      const listed = new Set(manifest.files.map((f) => f.path));
+      const onDisk = [];
+      for (const rel of await allFiles(out)) {
+        const abs = path.join(out, rel);
+        if (!(await fs.stat(abs)).isFile() || rel === 'manifest.json') continue;
+        onDisk.push(rel.split(path.sep).join('/'));
+      }
+      assert.deepEqual(onDisk.filter((f) => f.endsWith('.amlf-partial')), [], 'no partial file is left');
+      for (const f of onDisk) assert.ok(listed.has(f), `${f} is on disk but not in the manifest`);
+      for (const f of manifest.files) {
+        const bytes = await fs.readFile(path.join(out, f.path));
+        assert.equal(bytes.length, f.size, f.path);
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.path);
+      }
+      assert.ok(!manifest.files.some((f) => f.size >= 48 * 1024 * 1024), 'the large model was not finished');
+    } finally {
+      await sendFault(projectDir, 'primary', 'none');
+    }
+  });
+});
