@@ -164,7 +164,7 @@ function finish(reason) {
 }
 
 if (!only) await setUpAndBuild();
-if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 60_000);
+if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000);
 if (wanted('integration')) await nodeTestStage('integration', testFiles('integration'), 300_000);
 if (wanted('vscode')) await vscodeStage();
 if (wanted('ui')) await nodeTestStage('ui', testFiles('ui'), 300_000);

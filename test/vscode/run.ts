@@ -40,11 +40,16 @@ export function parseDirectives(source: string, file = 'suite'): SuiteDirectives
     if (!m) continue;
     const [, name, rest] = m;
     const json = (): Record<string, unknown> => {
+      let value: unknown;
       try {
-        return rest ? (JSON.parse(rest) as Record<string, unknown>) : {};
+        value = rest ? JSON.parse(rest) : {};
       } catch (err) {
         throw new Error(`${file}: @${name} needs a JSON object: ${(err as Error).message}`);
       }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error(`${file}: @${name} needs a JSON object, not ${rest}`);
+      }
+      return value as Record<string, unknown>;
     };
     switch (name) {
       case 'fixture':
