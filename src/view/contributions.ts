@@ -89,7 +89,7 @@ export interface Verdict {
   icon?: vscode.ThemeIcon;
 }
 
-/** What `tree.addContribution` returns: dispose to remove, refresh to re-read just this contribution's nodes. */
+/** What `tree.addContribution` returns: dispose to remove it, refresh to have the tree ask again (expansion is kept). */
 export interface ContributionHandle extends vscode.Disposable {
   refresh(): void;
 }

@@ -107,12 +107,6 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
     return node.kind === 'contributed' ? node.parent : undefined;
   }
 
-  /** The current root nodes' Primary / Secondary entries (for commands that take a role). */
-  workspaceNode(role: Role): WorkspaceTreeNode | undefined {
-    const context = treeContext(this.project.snapshot);
-    return context && workspaceNodeFor(context, role);
-  }
-
   private async rootChildren(token: vscode.CancellationToken): Promise<FailoverTreeNode[]> {
     const snapshot = this.project.snapshot;
     const context = treeContext(snapshot);

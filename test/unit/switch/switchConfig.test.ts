@@ -143,3 +143,17 @@ test('a folder where the config file should be is a usage error', async () => {
     await p.cleanup();
   }
 });
+
+test('an empty config.json is filled in; a UTF-8 BOM is kept', async () => {
+  const p = await project({ '.azureml/config.json': '', 'sub/.azureml/config.json': `\ufeff${config('ml-east')}` });
+  try {
+    await switchWorkspace(p.dir, pair(), 'primary');
+    assert.equal(JSON.parse(await read(p.dir, '.azureml/config.json')).workspace_name, 'ml-east');
+    await switchWorkspace(path.join(p.dir, 'sub'), pair(), 'secondary');
+    const text = await read(p.dir, 'sub/.azureml/config.json');
+    assert.equal(text.charCodeAt(0), 0xfeff);
+    assert.equal(JSON.parse(text.slice(1)).workspace_name, 'ml-west');
+  } finally {
+    await p.cleanup();
+  }
+});
