@@ -97,7 +97,7 @@ export async function figures(log: (line: string) => void = (l) => console.log(l
         runs.push(r.ms);
       }
       await sb.fault('primary', 'none');
-      add({ name: `CLI status: fault primary ${mode} → primary down (median of 3, max ${Math.max(...runs).toFixed(0)} ms)`, value: median(runs), unit: 'ms', baseline: cliBaseline, ratio: median(runs) / cliBaseline.value, goal: '≤ 10 s', note: mode === 'outage' ? 'bounded by 3 attempts with 250/500 ms backoff against immediate 503s' : 'bounded by the 4.5 s probe budget (4 s per call, no retry after a timeout)' });
+      add({ name: `CLI status: fault primary ${mode} → primary down (median of 3, max ${Math.max(...runs).toFixed(0)} ms)`, value: median(runs), unit: 'ms', baseline: cliBaseline, ratio: median(runs) / cliBaseline.value, goal: '≤ 10 s', note: mode === 'outage' ? 'bounded by CLI start-up + 3 attempts with 250/500 ms backoff against immediate 503s' : 'bounded by CLI start-up (about 1–2 s: Node, bundle, SDK load) + the 4 s call deadline (no retry after a timeout; budget 4.5 s)' });
     }
 
     // Background monitor core, default settings (probe every 5 s, 5 s budget): fault → down, several times since the
@@ -107,7 +107,7 @@ export async function figures(log: (line: string) => void = (l) => console.log(l
     const roundStart = performance.now();
     const firstRound = Promise.all([until(monitor, 'primary', 'healthy'), until(monitor, 'secondary', 'healthy')]);
     monitor.start();
-    const probeBaseline = { name: 'first healthy probe round', value: Math.max(...(await firstRound)) - roundStart };
+    const probeBaseline = { name: 'cold first probe round of both workspaces (SDK load, TLS, token)', value: Math.max(...(await firstRound)) - roundStart };
     try {
       for (const mode of ['outage', 'blackhole'] as const) {
         const times: number[] = [];

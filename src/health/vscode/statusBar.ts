@@ -42,7 +42,7 @@ export class HealthStatusBar implements vscode.Disposable {
 
   private render(): void {
     const states = ROLES.map((role) => this.health.state(role));
-    if (states.some((s) => !s)) {
+    if (states.some((s) => !s) || !this.health.enabled) {
       for (const role of ROLES) this.items[role].hide();
       this.visible = false;
       return;
