@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FailoverProject } from '../vscode/project';
 import { PAIR_FILE_NAME, parsePairFile, type PairProblem, type Range } from './pairFile';
+import { pairValueCompletions } from './completion';
 
 const DEBOUNCE_MS = 300;
 const SOURCE = 'aml-failover';
@@ -88,6 +89,21 @@ export function registerPairDiagnostics(context: vscode.ExtensionContext, deps: 
           });
       },
     }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    vscode.languages.registerCompletionItemProvider({ pattern: `**/${PAIR_FILE_NAME}` }, {
+      provideCompletionItems(doc, position) {
+        const typed = doc.getText(new vscode.Range(position.line, 0, position.line, position.character));
+        const word = /[^\s:]*$/.exec(typed)?.[0] ?? '';
+        const range = new vscode.Range(position.line, position.character - word.length, position.line, position.character);
+        return pairValueCompletions(doc.getText(), position.line).map((c, i) => {
+          const item = new vscode.CompletionItem(c.label, vscode.CompletionItemKind.Value);
+          item.detail = c.detail;
+          item.range = range;
+          item.preselect = c.preferred;
+          item.sortText = `${c.preferred ? 0 : 1}${String(i).padStart(3, '0')}`;
+          return item;
+        });
+      },
+    }, ':', ' '),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   );
   for (const doc of vscode.workspace.textDocuments) if (isPairFile(doc.uri)) validate(doc);

@@ -167,6 +167,17 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     await doc.save();
   });
 
+  it('completes the secondary\'s region with the primary\'s paired region first', async () => {
+    const doc = await vscode.workspace.openTextDocument(pairFile());
+    const end = doc.lineAt(11).range.end;
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, end);
+    const ours = list.items.filter((i) => i.kind === vscode.CompletionItemKind.Value);
+    const westus = ours.find((i) => i.label === 'westus');
+    assert.ok(westus?.preselect, ours.map((i) => i.label).join(', '));
+    assert.equal(westus.detail, 'paired with eastus');
+    assert.ok(!ours.some((i) => i.label === 'eastus'), 'the primary\'s own region is not offered');
+  });
+
   it('does not switch under unsaved edits to config.json', async () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configFile()));
     const editor = await vscode.window.showTextDocument(doc);
