@@ -1,0 +1,82 @@
+// Health as a user meets it in the real VS Code UI (code-server + Chromium, the .vsix installed, a sandbox project
+// open): both regions in the status bar, verdicts and contents in the Failover view; an outage of the primary
+// turns it down and a notification offers "Switch to secondary" — clicked here — and the recovery offers the way
+// back. Screenshots go to test-results/screenshots/ (and media/screenshots/ with AML_FAILOVER_UPDATE_SCREENSHOTS=1).
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, launchChromium, startCodeServer, type RunningCodeServer } from '../support/codeServer';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
+
+const SHOT_DIRS = [
+  path.join(REPO, 'test-results', 'screenshots'),
+  ...(process.env.AML_FAILOVER_UPDATE_SCREENSHOTS === '1' ? [path.join(REPO, 'media', 'screenshots')] : []),
+];
+
+let sandbox: RunningSandbox;
+let server: RunningCodeServer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  sandbox = await startSandbox({ largeModelMb: 1 });
+  server = await startCodeServer({ settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 760 } })).newPage();
+  await page.goto(server.workbenchUrl(sandbox.projectDir));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await sandbox?.stop();
+});
+
+async function screenshot(name: string): Promise<void> {
+  const png = await page.screenshot();
+  for (const dir of SHOT_DIRS) {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, `${name}.png`), png);
+  }
+}
+
+const row = (label: string | RegExp) => page.locator('.pane-body .monaco-list-row', { hasText: label });
+const statusItem = (text: string) => page.locator('.part.statusbar .statusbar-item', { hasText: text });
+const toast = (text: string) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
+const activeWorkspace = async () => JSON.parse(await fs.readFile(path.join(sandbox.projectDir, '.azureml', 'config.json'), 'utf8')).workspace_name as string;
+
+test('both regions show in the status bar and the view, with what the primary holds', async () => {
+  await page.locator('.part.activitybar .action-item a[aria-label^="Failover"]').click({ timeout: 60_000 });
+  await statusItem('Primary eastus (active)').waitFor({ timeout: 30_000 });
+  await statusItem('Secondary westus').first().waitFor();
+  await row('Primary').filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
+  await row('Secondary').filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
+  await row('Primary').click();
+  await row('Models').filter({ hasText: 'as of' }).first().waitFor({ timeout: 30_000 });
+  await row('Notebooks').first().waitFor();
+  await row(/^Drift/).first().waitFor();
+  await screenshot('health-view');
+});
+
+test('an outage of the primary offers "Switch to secondary"; one click switches', async () => {
+  await sandbox.fault('primary', 'outage');
+  const offer = toast('The primary workspace (eastus) is down');
+  await offer.waitFor({ timeout: 30_000 });
+  await row('Primary').filter({ hasText: 'down' }).waitFor();
+  assert.match((await statusItem('Primary eastus').first().getAttribute('class')) ?? '', /error-kind|has-background-color/);
+  await screenshot('health-outage');
+  await offer.locator('.monaco-button', { hasText: 'Switch to secondary' }).click();
+  await statusItem('Secondary westus (active)').waitFor({ timeout: 15_000 });
+  assert.equal(await activeWorkspace(), sandbox.secondary.workspace_name);
+});
+
+test('the recovery of the primary offers the way back', async () => {
+  await sandbox.fault('primary', 'none');
+  const back = toast('The primary workspace (eastus) is healthy again');
+  await back.waitFor({ timeout: 30_000 });
+  await back.locator('.monaco-button', { hasText: 'Switch back to primary' }).click();
+  await statusItem('Primary eastus (active)').waitFor({ timeout: 15_000 });
+  assert.equal(await activeWorkspace(), sandbox.primary.workspace_name);
+});
