@@ -27,7 +27,7 @@ export async function startAzurite(opts: {
   const args = [
     '-e',
     // Azurite stops itself when its stdin closes, i.e. when the sandbox process is gone, even killed outright.
-    "process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume(); require(process.argv[1]);",
+    "process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume(); process.once('SIGTERM', () => process.stdin.destroy()); require(process.argv[1]);",
     azuriteBlobMain(),
     '--blobHost', '127.0.0.1',
     '--blobPort', '0',

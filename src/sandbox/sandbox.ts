@@ -87,21 +87,25 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
         secondary: newRegion('secondary', { location: LOCATIONS.secondary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
       },
     };
+
+    // Azurite takes the longest to start: it starts first and everything that does not need it runs meanwhile.
+    s.progress('Starting Azurite…');
+    const azuriteStarting = startAzurite({
+      location: path.join(dataDir, 'azurite'),
+      accounts: ROLES.map((r) => ({ name: world.regions[r].storageAccount, key: world.regions[r].storageKey })),
+      caFile,
+      logger: s.logger,
+    });
+    stops.push(() => azuriteStarting.then((a) => a.stop(), () => undefined));
+    const sdkLoading = import('../azure/azureSdk');
+    sdkLoading.catch(() => undefined);
+
     const realNotebooks = await loadSeedNotebooks();
     const seedOptions: SeedOptions = { largeModelMb: s.largeModelMb, notebooks: s.notebooks, scale: s.scale, hostile: s.hostile, realNotebooks };
     const plan = seedWorld(world, seedOptions);
 
     const faults = new FaultBoard();
     stops.push(async () => faults.releaseAll());
-
-    s.progress('Starting Azurite…');
-    const azurite: AzuriteProcess = await startAzurite({
-      location: path.join(dataDir, 'azurite'),
-      accounts: ROLES.map((r) => ({ name: world.regions[r].storageAccount, key: world.regions[r].storageKey })),
-      caFile,
-      logger: s.logger,
-    });
-    stops.push(() => azurite.stop());
 
     // ARM
     let armUrl = '';
@@ -143,24 +147,30 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
         }),
     );
 
-    // Storage fronts and content
-    const fronts = {} as Record<Role, StorageFront>;
+    // File shares (served by the sandbox itself) are seeded while Azurite may still be starting.
     const fileServices = {} as Record<Role, FileService>;
+    const shareOwner = new Map<string, Role>();
     for (const role of ROLES) {
       const r = world.regions[role];
       const files = new FileService(r.storageAccount, path.join(dataDir, 'files', role));
       await files.init();
-      for (const share of [r.fileShare, r.fileStoreShare]) files.createShare(share);
+      for (const share of [r.fileShare, r.fileStoreShare]) {
+        files.createShare(share);
+        shareOwner.set(share, role);
+      }
       fileServices[role] = files;
-      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files, faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger });
+    }
+    s.progress(`Seeding ${plan.blobs.length} blobs and ${plan.files.length} files (large model ${s.largeModelMb} MB)…`);
+    for (const f of plan.files) await fileServices[shareOwner.get(f.share)!].seedFile(f.share, f.path, f.data);
+
+    const azurite: AzuriteProcess = await azuriteStarting;
+    const fronts = {} as Record<Role, StorageFront>;
+    for (const role of ROLES) {
+      const r = world.regions[role];
+      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files: fileServices[role], faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger });
       stops.push(() => fronts[role].close());
     }
-
-    s.progress(`Seeding ${plan.blobs.length} blobs and ${plan.files.length} files (large model ${s.largeModelMb} MB)…`);
-    const shareOwner = new Map<string, Role>();
-    for (const role of ROLES) for (const share of [world.regions[role].fileShare, world.regions[role].fileStoreShare]) shareOwner.set(share, role);
-    for (const f of plan.files) await fileServices[shareOwner.get(f.share)!].seedFile(f.share, f.path, f.data);
-    await seedBlobs(azurite.url, world, plan.blobs);
+    await seedBlobs(await sdkLoading, azurite.url, world, plan.blobs);
 
     const endpoints = {
       armUrl,
@@ -232,8 +242,7 @@ async function loadSeedNotebooks(): Promise<{ name: string; data: Buffer }[]> {
   return Promise.all(names.map(async (name) => ({ name, data: await fs.readFile(path.join(folder, name)) })));
 }
 
-async function seedBlobs(azuriteUrl: string, world: World, blobs: BlobSeed[]): Promise<void> {
-  const sdk = await import('../azure/azureSdk');
+async function seedBlobs(sdk: typeof import('../azure/azureSdk'), azuriteUrl: string, world: World, blobs: BlobSeed[]): Promise<void> {
   const byAccount = new Map<string, InstanceType<typeof sdk.BlobServiceClient>>();
   for (const role of ROLES) {
     const r = world.regions[role];
