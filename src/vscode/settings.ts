@@ -3,9 +3,12 @@ import { SETTINGS_SECTION, coerceSetting, type SettingKey, type Settings } from 
 
 export type { SettingKey, Settings } from './settingsSchema';
 
-/** One typed setting, read fresh each time (settings are cheap to read and may change at any moment). */
-export function getSetting<K extends SettingKey>(key: K, scope?: vscode.ConfigurationScope): Settings[K] {
-  return coerceSetting(key, vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get(key));
+/**
+ * One typed setting, read fresh each time (settings are cheap to read and may change at any moment). Without a
+ * scope the value for "any resource" is read (null), which VS Code accepts for resource-scoped settings too.
+ */
+export function getSetting<K extends SettingKey>(key: K, scope?: vscode.ConfigurationScope | null): Settings[K] {
+  return coerceSetting(key, vscode.workspace.getConfiguration(SETTINGS_SECTION, scope ?? null).get(key));
 }
 
 /** Calls `listener` when any of `keys` changes (in any scope). */
