@@ -10,7 +10,7 @@ import type { RuleCode } from './types';
  * Without rule codes every rule is ignored. A finding belongs to the line its value or statement starts on.
  */
 export const IGNORE_DIRECTIVE = 'aml-failover-lint:';
-const DIRECTIVE = /#[^\n]*?aml-failover-lint:[ \t]*(ignore-next-line|ignore-file|ignore)\b([^\n]*)/g;
+const DIRECTIVE = /^[ \t]*(ignore-next-line|ignore-file|ignore)\b([^\n]*)/;
 
 export interface InlineIgnores {
   isIgnored(rule: RuleCode, lines: readonly number[]): boolean;
@@ -26,13 +26,18 @@ export function inlineIgnores(text: string, index: TextIndex): InlineIgnores {
     if (existing === 'all' || rules === 'all') return 'all';
     return new Set([...(existing ?? []), ...rules]);
   };
-  DIRECTIVE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = DIRECTIVE.exec(text)) !== null) {
+  // Linear: one directive per line counts (the first), found with indexOf, and it must follow a `#` on that line.
+  for (let at = text.indexOf(IGNORE_DIRECTIVE); at !== -1; ) {
+    const line = index.lineOf(at);
+    const lineStart = index.lineStart(line);
+    const eol = line + 1 < index.lineCount ? index.lineStart(line + 1) : text.length;
+    const hash = text.indexOf('#', lineStart);
+    const m = hash !== -1 && hash < at ? DIRECTIVE.exec(text.slice(at + IGNORE_DIRECTIVE.length, Math.min(eol, at + 400))) : null;
+    at = text.indexOf(IGNORE_DIRECTIVE, eol);
+    if (!m) continue;
     const codes = (m[2] ?? '').split(/[\s,]+/).filter(Boolean);
     const known = codes.filter(isRuleCode);
     const rules: RuleSet = known.length ? new Set(known) : 'all';
-    const line = index.lineOf(m.index);
     if (m[1] === 'ignore-file') file = add(file, rules);
     else {
       const target = m[1] === 'ignore-next-line' ? line + 1 : line;

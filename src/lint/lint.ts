@@ -104,7 +104,10 @@ function finish(raw: RawFinding[], index: TextIndex, options: LintOptions, useIg
     if (severity === 'off') continue;
     const startLine = index.lineOf(f.start);
     if (ignores?.isIgnored(f.rule, [f.anchorLine, startLine])) continue;
-    out.push({ ...f, severity, range: index.range(f.start, f.end) });
+    // Clamp: a parser's error position may point just past the end of the text.
+    const start = Math.min(Math.max(0, f.start), index.text.length);
+    const end = Math.min(Math.max(start, f.end), index.text.length);
+    out.push({ ...f, start, end, severity, range: index.range(start, end) });
   }
   return out.sort((a, b) => a.start - b.start || a.end - b.end);
 }

@@ -23,8 +23,8 @@ export interface PinnedMatch {
 
 // Where a candidate starts. `azureml://…` first so that `azureml://subscriptions` is not read as `azureml:/subscriptions`.
 const CANDIDATE = /azureml:\/\/|(?:azureml:)?\/subscriptions\/|https?:\/\/[a-z0-9-]+\.api\.azureml\.ms\/mlflow/gi;
-// Characters that end a reference written inside longer text (URLs' query strings, JSON, prose).
-const TERMINATOR = /[\s"'`?&#,;()[\]|\\=]/;
+// Characters that end a reference written inside longer text (URLs' query strings, JSON, prose): white space,
+// quotes, ? & # , ; ( ) [ ] | \ = (see TERMINATORS).
 /** Cheap pre-check: text without any of these cannot hold a pinned reference. */
 const QUICK = /\/subscriptions\/|azureml:\/\/|api\.azureml\.ms/i;
 
@@ -64,7 +64,7 @@ export function isPlaceholder(segment: string): boolean {
   return false;
 }
 
-/** Every pinned reference in `text`, in order, none inside another. */
+/** Every pinned reference in `text`, in order, none inside another. Linear in the length of `text`. */
 export function findPinnedReferences(text: string): PinnedMatch[] {
   if (!mayHoldReference(text)) return [];
   const out: PinnedMatch[] = [];
@@ -73,19 +73,23 @@ export function findPinnedReferences(text: string): PinnedMatch[] {
   while ((m = CANDIDATE.exec(text)) !== null) {
     const start = m.index;
     let end = start + m[0].length;
-    while (end < text.length && !TERMINATOR.test(text[end]!)) end++;
-    while (end > start + m[0].length && /[.:]/.test(text[end - 1]!)) end--;
-    const value = text.slice(start, end);
-    const match = classify(value, start);
-    if (match) {
-      out.push(match);
-      CANDIDATE.lastIndex = end;
-    } else {
-      // Not pinned as a whole (e.g. a registry URI); a pinned id may still start later inside it.
-      CANDIDATE.lastIndex = start + m[0].length;
-    }
+    while (end < text.length && !isTerminator(text.charCodeAt(end))) end++;
+    while (end > start + m[0].length && (text[end - 1] === '.' || text[end - 1] === ':')) end--;
+    const match = classify(text.slice(start, end), start);
+    if (match) out.push(match);
+    // A token that is not pinned as a whole (a registry URI, a placeholder id) holds no other reference: skip it,
+    // which also keeps hostile input (a 10 MB line of "/subscriptions/") linear.
+    CANDIDATE.lastIndex = Math.max(end, start + 1);
   }
   return out;
+}
+
+const TERMINATORS = new Uint8Array(128);
+for (const ch of ' \t\n\r\f\v"\'`?&#,;()[]|\\=') TERMINATORS[ch.charCodeAt(0)] = 1;
+
+function isTerminator(code: number): boolean {
+  if (code < 128) return TERMINATORS[code] === 1;
+  return code === 0x85 || code === 0xa0 || code === 0x2028 || code === 0x2029 || code === 0x3000;
 }
 
 function classify(value: string, start: number): PinnedMatch | undefined {
