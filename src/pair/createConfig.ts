@@ -57,8 +57,16 @@ async function createConfig(deps: ExtensionDeps): Promise<vscode.Uri | undefined
   if (!check.ok) throw new Error(check.problems.map((p) => p.message).join(' '));
   await writeFileAtomic(snapshot.pairFile.fsPath, text);
   deps.logger.info(`Wrote ${snapshot.pairFile.fsPath}.`);
-  await deps.project.refresh();
+  const after = await deps.project.refresh();
   await vscode.window.showTextDocument(snapshot.pairFile);
+  if (after.active?.state === 'none') {
+    // The SDK would find no config at all yet: offer to write one for the primary right away.
+    void vscode.window
+      .showInformationMessage(`Created ${PAIR_FILE_NAME}. No workspace is selected yet: write .azureml/config.json for the primary, ${primary.workspace_name}?`, 'Use Primary')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('amlFailover.switchTo', 'primary');
+      });
+  }
   return snapshot.pairFile;
 }
 
