@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError, errorMessage } from '../common/errors';
-import { PAIR_FILE_NAME, ROLES, type Role } from '../pair/pairFile';
+import { PAIR_FILE_NAME, ROLES, sameWorkspace, type Role } from '../pair/pairFile';
 import { isWorkspaceNode } from '../view/contributions';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
@@ -16,7 +16,8 @@ const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secon
 
 /**
  * Commands: `amlFailover.switchTo` (a role or a tree node), `amlFailover.switchWorkspace` (quick pick),
- * `amlFailover.refresh`, `amlFailover.openPairFile`, `amlFailover.showLog`.
+ * `amlFailover.whichConfig` (Explorer), `amlFailover.refresh`, `amlFailover.openPairFile`, `amlFailover.showLog`;
+ * warning diagnostics in config files that shadow or contradict the switched one; the config-file CodeLens.
  * Both switch commands resolve to the SwitchResult (undefined when nothing was switched), for scripts and tests.
  */
 export function registerSwitch(context: vscode.ExtensionContext, deps: ExtensionDeps): void {
@@ -59,7 +60,8 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
     const after = await project.refresh();
     const ws = result.target;
     for (const note of result.notes) deps.logger.info(note);
-    const shadowing = after.warnings.filter((w) => w.kind === 'shadowing');
+    // Nested configs that agree with the new workspace are harmless for now (they stay listed in the view).
+    const shadowing = after.warnings.filter((w) => w.kind === 'shadowing' && w.workspace && !sameWorkspace(w.workspace, ws));
     if (shadowing.length) {
       const first = shadowing[0];
       void vscode.window
