@@ -1,3 +1,4 @@
+import { printableName } from '../inventory/inventory';
 import { describeDrift, type DriftKind, type DriftReport } from './drift';
 
 /** The `drift --json` document. */
@@ -19,7 +20,7 @@ export function formatDrift(report: DriftReport): string {
     const items = report.items.filter((i) => i.kind === kind);
     if (items.length) {
       lines.push(`${HEADINGS[kind]} (${items.length})`);
-      for (const item of items) lines.push(`  ${describeDrift(item).slice(kind.length + 1)}`);
+      for (const item of items) lines.push(`  ${printableName(describeDrift(item).slice(kind.length + 1))}`);
     }
     if (report.skipped[kind]) lines.push(`${HEADINGS[kind]}: not compared (${report.skipped[kind]})`);
   }

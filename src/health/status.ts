@@ -2,6 +2,7 @@ import { ROLES, type Role } from '../pair/pairFile';
 import { formatDuration } from './deadline';
 import type { WorkspaceHealth } from './state';
 import type { Health } from './verdict';
+import { printableName } from '../inventory/inventory';
 
 /** `aml-failover status --json`, exactly as documented. */
 export interface StatusReport {
@@ -41,7 +42,7 @@ export function formatStatus(report: StatusReport, activeNote?: string): string 
     const w = report.workspaces[role];
     const marker = report.active === role ? '*' : ' ';
     const latency = w.latencyMs !== null ? ` ${formatDuration(w.latencyMs)}` : '';
-    return `${marker} ${SYMBOL[w.health]} ${role.padEnd(9)} ${w.region.padEnd(14)} ${w.health.padEnd(12)}${latency}\n      ${w.detail}`;
+    return `${marker} ${SYMBOL[w.health]} ${role.padEnd(9)} ${w.region.padEnd(14)} ${w.health.padEnd(12)}${latency}\n      ${printableName(w.detail)}`;
   });
   lines.push(report.active ? `* active: ${report.active}` : `  no active workspace${activeNote ? `: ${activeNote}` : ''}`);
   return lines.join('\n');

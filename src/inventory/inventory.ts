@@ -90,3 +90,11 @@ export function sortVersions(versions: Iterable<string>): string[] {
     return b.localeCompare(a, undefined, { numeric: true });
   });
 }
+
+/**
+ * A name from the service made safe to print: control characters (which could garble a tree row or drive a
+ * terminal) become U+FFFD. Everything else is kept as the service spelled it.
+ */
+export function printableName(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+}

@@ -1,12 +1,10 @@
 import * as vscode from 'vscode';
 import type { ContributedNode } from '../../view/contributions';
-import { isJobRunning, recentJobs, type InventorySection, type NotebookFile, type WorkspaceInventory } from '../inventory';
+import { isJobRunning, printableName, recentJobs, type InventorySection, type NotebookFile, type WorkspaceInventory } from '../inventory';
 import type { InventoryEntry } from './inventoryService';
 
 /** Names from the service are shown as text; control characters would garble the row. */
-export function displayName(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
-}
+export const displayName = printableName;
 
 export function asOf(ms: number): string {
   return `as of ${new Date(ms).toLocaleTimeString()}`;

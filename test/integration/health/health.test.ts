@@ -228,3 +228,31 @@ describe('health against the sandbox', () => {
   });
 
 });
+
+describe('inventory and drift against a sandbox seeding hostile names', () => {
+  let hostile: RunningSandbox;
+  before(async () => {
+    hostile = await startSandbox({ largeModelMb: 1, hostile: true });
+  });
+  after(async () => {
+    await hostile?.stop();
+  });
+
+  it('lists the share without climbing out of it, and prints names without control characters', async () => {
+    const connection = await connect(hostile.pair.cloud, { logger: silentLogger });
+    const { primary } = await listPairInventories(connection, hostile.pair, { logger: silentLogger });
+    assert.equal(primary.problems.notebooks, undefined);
+    const paths = primary.notebooks.map((n) => n.path);
+    assert.ok(paths.some((p) => p.includes('ctrl\u0001name')), `the control-character name is listed as the service names it: ${paths.join(', ')}`);
+    // A ".." entry may be listed as the service names it, but nothing inside it is walked.
+    assert.ok(paths.every((p) => !/(^|\/)\.\.\//.test(p)), `nothing listed below a ".." folder: ${JSON.stringify(paths)}`);
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'drift', '--project', hostile.projectDir], { cwd: REPO }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f]/);
+    assert.match(r.stdout, /ctrl\uFFFDname\.ipynb: missing in the secondary/);
+  });
+});

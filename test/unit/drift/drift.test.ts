@@ -55,3 +55,13 @@ test('recent jobs: running first, then newest', () => {
   ];
   assert.deepEqual(recentJobs(jobs, 2).map((j) => j.name), ['run', 'new']);
 });
+
+test('names from the service print without control characters, in the text report', async () => {
+  const { formatDrift } = await import('../../../src/drift/format');
+  const { printableName } = await import('../../../src/inventory/inventory');
+  assert.equal(printableName('Users/alice/ctrl\u0001name\u001b[31m.ipynb'), 'Users/alice/ctrl\uFFFDname\uFFFD[31m.ipynb');
+  const report = computeDrift(inventory('primary', { notebooks: [{ path: 'a\u001b]0;pwned\u0007.ipynb', size: 1 }] }), inventory('secondary', {}));
+  const text = formatDrift(report);
+  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f]/);
+  assert.match(text, /a\uFFFD\]0;pwned\uFFFD\.ipynb: missing in the secondary/);
+});
