@@ -13,8 +13,6 @@ import type { Browser } from 'playwright-core';
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CODE_SERVER_VERSION = '4.100.3';
 export const DEFAULT_VSIX = path.join(REPO, 'dist', 'aml-failover.vsix');
-/** The extension's id as VS Code knows it (`publisher.name` from package.json). */
-export const EXTENSION_ID = 'aml-failover.aml-failover';
 
 const execFileAsync = promisify(execFile);
 
@@ -153,7 +151,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitForHealthz(url, child, () => printed);
+      await waitForHealthz(url, exited, () => printed);
     } catch (err) {
       lastError = err;
       killGroup(child, 'SIGKILL');
@@ -235,14 +233,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Polls /healthz until code-server answers; fails at once if it exits. */
-async function waitForHealthz(url: string, child: ChildProcess, printed: () => string, timeoutMs = 60_000): Promise<void> {
-  let exitCode: number | null = null;
-  child.once('exit', (code) => {
-    exitCode = code ?? -1;
-  });
+async function waitForHealthz(url: string, exited: Promise<void>, printed: () => string, timeoutMs = 60_000): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exitCode !== null) throw new Error(`code-server exited with ${exitCode} before answering:\n${printed()}`);
+    if (gone) throw new Error(`code-server exited before answering:\n${printed()}`);
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;
