@@ -17,6 +17,8 @@ export interface LintOptions {
   config?: LintConfig;
   /** The pair's workspaces, so messages can say "the primary workspace of this pair". */
   pair?: PairNames;
+  /** Also collect portable references (`azureml:<name>:<version>`, computes) for the remote check. */
+  collectPortable?: boolean;
 }
 
 export interface LintResult {
@@ -58,7 +60,7 @@ export function lintText(text: string, options: LintOptions): LintResult {
   let raw: RawFinding[];
   try {
     if (kind === 'yaml' || kind === 'json') {
-      const y = lintYaml(text, index, { json: kind === 'json', pair: options.pair });
+      const y = lintYaml(text, index, { json: kind === 'json', pair: options.pair, collectPortable: options.collectPortable });
       raw = y.findings;
       result.portable = y.portable;
     } else if (kind === 'python') {

@@ -32,7 +32,7 @@ interface Work {
  * scanned for pinned references, with ranges on the characters as written (quoted, folded, continued lines,
  * anchors), plus `#` comments. Aliases are not followed: a value is reported once, where it is written.
  */
-export function lintYaml(text: string, index: TextIndex, options: { json: boolean; pair?: PairNames }): YamlLintResult {
+export function lintYaml(text: string, index: TextIndex, options: { json: boolean; pair?: PairNames; collectPortable?: boolean }): YamlLintResult {
   const findings: RawFinding[] = [];
   const portable: PortableReference[] = [];
   const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: false });
@@ -59,7 +59,8 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
   const scan = mayHoldReference(text);
   const scalarSpans: number[] = [];
   const stack: Work[] = [];
-  for (const doc of list) stack.push({ node: doc.contents, key: undefined, anchorLine: -1 });
+  // Nothing to find without a candidate, unless the remote check wants the portable references.
+  if (scan || options.collectPortable) for (const doc of list) stack.push({ node: doc.contents, key: undefined, anchorLine: -1 });
   // Depth-first without recursion: deeply nested input must not exhaust the call stack.
   while (stack.length) {
     const { node, key, anchorLine } = stack.pop()!;
@@ -71,7 +72,7 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
       if (typeof node.value !== 'string') continue;
       const line = anchorLine >= 0 ? anchorLine : index.lineOf(range[0]);
       if (scan) scanScalar(text, node as Scalar<string>, key, line, options.pair, findings);
-      collectPortable(node as Scalar<string>, key, line, portable);
+      if (options.collectPortable) collectPortable(node as Scalar<string>, key, line, portable);
       continue;
     }
     if (isMap(node)) {
