@@ -82,7 +82,9 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
     return result;
   };
 
-  const pickAndSwitch = async (): Promise<SwitchResult | undefined> => {
+  const pickAndSwitch = async (arg?: unknown): Promise<SwitchResult | undefined> => {
+    // Called with a role or a node (from another capability's notification, say), it switches without asking.
+    if (roleFromArg(arg)) return switchTo(arg);
     const snapshot = await project.refresh();
     if (!ensureValidPair(snapshot) || snapshot.pair.state !== 'valid') return undefined;
     const pair = snapshot.pair.config;
