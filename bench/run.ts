@@ -1,4 +1,4 @@
-// `npm run bench`: packages the extension, runs every bench/*.bench.ts in a Node process of its own, prints one table,
+// `npm run bench`: installs the peer tools (scripts/setup-bench-env.sh), packages the extension, runs every bench/*.bench.ts in a Node process of its own, prints one table,
 // and writes bench-results/latest.json (gitignored). A bench file exports one async function — `figures(log)` by
 // convention, or a default export — returning Figure[] (bench/figures.ts). See bench/README.md.
 //
@@ -69,6 +69,8 @@ function printTable(results: BenchResult[]): void {
     console.log(row.map((cell, j) => cell.padEnd(widths[j])).join('  ').trimEnd());
     if (i === 0) console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   }
+  const notes = results.flatMap((r) => r.figures.filter((f) => f.note).map((f) => `  ${r.bench} · ${f.name}: ${f.note}`));
+  if (notes.length) console.log(`\nnotes:\n${notes.join('\n')}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`no bench files${names.length ? ` named ${names.join(', ')}` : ''} in bench/`);
     return 2;
   }
+  // Peer tools some benches compare against (yamllint, azure-cli); a bench without its peer says so and goes on.
+  execFileSync('bash', [path.join(REPO, 'scripts', 'setup-bench-env.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (!argv.includes('--no-package')) {
     console.log('packaging (npm run package) …');
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
