@@ -101,17 +101,28 @@ export class ManifestWriter {
     }
   }
 
-  /** Fire-and-forget checkpoint after a file completes. */
-  checkpoint(): void {
-    if (this.running) {
-      this.pending = true;
-      return;
-    }
-    this.running = this.writeLoop().finally(() => (this.running = undefined));
+  private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Fire-and-forget checkpoint after a file completes: written at most every `intervalMs` (a thousand small files
+   * must not mean a thousand manifest rewrites), so a kill loses at most that much of the record.
+   */
+  checkpoint(intervalMs = 500): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.running) {
+        this.pending = true;
+        return;
+      }
+      this.running = this.writeLoop().finally(() => (this.running = undefined));
+    }, intervalMs);
   }
 
   /** The final write: waits for any checkpoint, then writes the current state. */
   async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.running) await this.running;
     await this.writeIfChanged();
   }

@@ -44,8 +44,8 @@ function recordingLogger() {
   return { logger, warnings, retried };
 }
 
-function ml(): AzureMachineLearningWorkspaces {
-  return new AzureMachineLearningWorkspaces(sb.credential, sb.primary.subscription_id, {
+function ml(subscription = sb.primary.subscription_id): AzureMachineLearningWorkspaces {
+  return new AzureMachineLearningWorkspaces(sb.credential, subscription, {
     endpoint: sb.armUrl,
     credentialScopes: ['https://management.azure.com/.default'],
     tlsOptions: { ca: sb.ca },
@@ -55,7 +55,7 @@ function ml(): AzureMachineLearningWorkspaces {
 /** Plain SDK clients on a datastore, signed with the key listSecrets returns. */
 async function oracle(role: Role, datastore: string) {
   const ws = sb.pair.workspaces[role];
-  const client = ml();
+  const client = ml(ws.subscription_id);
   const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, datastore)).properties as { accountName: string; containerName?: string; fileShareName?: string };
   const secret = (await client.datastores.listSecrets(ws.resource_group, ws.workspace_name, datastore)) as { key: string };
   const endpoints = sb.pair.cloud.storage[ds.accountName];
@@ -186,7 +186,7 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
     const prefix = `recreated/${doc.name}/${doc.version}/${isFile ? '' : `${path.basename(local)}/`}`;
     for (const f of files) await blob!.getBlockBlobClient(`${prefix}${f}`).uploadFile(isFile ? local : path.join(local, f));
     const s = sb.secondary;
-    await ml().modelVersions.createOrUpdate(s.resource_group, s.workspace_name, 'fraud-detector-recreated', String(doc.version), {
+    await ml(s.subscription_id).modelVersions.createOrUpdate(s.resource_group, s.workspace_name, 'fraud-detector-recreated', String(doc.version), {
       properties: { modelType: doc.type, description: doc.description, tags: doc.tags, properties: doc.properties, modelUri: `azureml://datastores/workspaceblobstore/paths/${isFile ? `${prefix}${files[0]}` : prefix}` },
     });
     const back = path.join(scratch, 'recreated');
@@ -303,6 +303,26 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
     await exportWorkspace({ projectDir: sb.projectDir, from: 'secondary', kinds: ['models'], names: [{ name: replicated.name, version: replicated.version }], outDir: back, signal: new AbortController().signal, logger: quiet });
     const rel = path.join('models', replicated.name, replicated.version);
     assert.deepEqual(await tree(path.join(back, rel)), await tree(path.join(cleanDir, rel)));
+  });
+
+  it('never logs or writes the storage secrets listSecrets hands out', async () => {
+    const keys: string[] = [];
+    for (const role of ['primary', 'secondary'] as Role[]) {
+      const ws = sb.pair.workspaces[role];
+      for (const ds of ['workspaceblobstore', 'workspaceworkingdirectory']) {
+        keys.push(((await ml(ws.subscription_id).datastores.listSecrets(ws.resource_group, ws.workspace_name, ds)) as { key: string }).key);
+      }
+    }
+    const out = path.join(scratch, 'secrets');
+    const exported = await runCli(['--verbose', 'export', 'all', '--project', sb.projectDir, '--out', out]);
+    const replicated = await runCli(['--verbose', 'replicate', 'all', '--project', sb.projectDir]);
+    for (const key of keys.filter(Boolean)) {
+      assert.ok(!exported.out.includes(key) && !replicated.out.includes(key), 'a key reached the output');
+      for (const rel of (await fs.readdir(out, { recursive: true })).map(String)) {
+        const abs = path.join(out, rel);
+        if ((await fs.stat(abs)).isFile()) assert.ok(!(await fs.readFile(abs, 'utf8')).includes(key), `${rel} holds a key`);
+      }
+    }
   });
 
   it('the CLI reports a conflict with exit code 1 and never overwrites', async () => {

@@ -148,3 +148,28 @@ test('hashFile and sweepPartials', async () => {
   assert.equal(await sweepPartials(dir), 1);
   assert.deepEqual(await filesIn(dir), ['a', 'a/b', 'a/b/f']);
 });
+
+test('a large file with a Content-MD5 streams in one request, and a cut resumes from the first missing byte', async () => {
+  const dir = await tempDir();
+  const data = randomBytes(6 * 1024 * 1024 + 5);
+  const { reader, reads } = remoteFile(data, ['reset'], { rangeMD5: false });
+  const result = await downloadVerified(reader, { path: 'big', size: data.length, contentMD5: md5(data) }, path.join(dir, 'big'), { signal: new AbortController().signal, policy: FAST });
+  assert.deepEqual(await fs.readFile(path.join(dir, 'big')), data);
+  assert.equal(result.sha256, createHash('sha256').update(data).digest('hex'));
+  const half = Math.floor(data.length / 2);
+  assert.deepEqual(reads, [
+    { offset: 0, count: data.length },
+    { offset: half, count: data.length - half },
+  ]);
+  assert.deepEqual(await filesIn(dir), ['big']);
+});
+
+test('a streamed file whose bytes do not match its Content-MD5 is fetched again from the start', async () => {
+  const dir = await tempDir();
+  const data = randomBytes(5 * 1024 * 1024);
+  const { reader, reads } = remoteFile(data, ['corrupt-silently'], { rangeMD5: false });
+  await downloadVerified(reader, { path: 'big', size: data.length, contentMD5: md5(data) }, path.join(dir, 'big'), { signal: new AbortController().signal, policy: FAST });
+  assert.deepEqual(await fs.readFile(path.join(dir, 'big')), data);
+  assert.deepEqual(reads.map((r) => r.offset), [0, 0]);
+  assert.deepEqual(await filesIn(dir), ['big']);
+});
