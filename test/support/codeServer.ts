@@ -76,11 +76,42 @@ const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
 };
 
-/** Live code-servers of this process, stopped synchronously if the process exits without stopping them. */
-const live = new Set<ChildProcess>();
+/**
+ * Live code-servers of this process, each with its guard: a tiny detached process holding a pipe from us that kills
+ * the code-server's process group when the pipe closes. So a runner that is killed (node --test sends SIGTERM to a
+ * timed-out test file; CI may SIGKILL) leaves no VS Code behind. A normal exit kills them at once.
+ */
+const live = new Map<ChildProcess, ChildProcess>();
 process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
+  for (const child of live.keys()) killGroup(child, 'SIGKILL');
 });
+
+// argv: <code-server pid> [scratch folder to remove once it is dead]
+const GUARD_SCRIPT = `process.stdin.on('end', () => {
+  try { process.kill(-Number(process.argv[1]), 'SIGKILL'); } catch {}
+  if (process.argv[2]) require('node:fs').rmSync(process.argv[2], { recursive: true, force: true, maxRetries: 5 });
+  process.exit(0);
+}).resume();`;
+
+function track(child: ChildProcess, scratch: string | undefined): void {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const guard = spawn(process.execPath, ['-e', GUARD_SCRIPT, String(child.pid), ...(scratch ? [scratch] : [])], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+    env,
+  });
+  // Neither the guard nor its pipe may keep this process alive.
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void }).unref?.();
+  live.set(child, guard);
+}
+
+/** After an orderly stop: the guard is not needed (and must not remove a scratch folder that is being reused). */
+function untrack(child: ChildProcess): void {
+  live.get(child)?.kill('SIGKILL');
+  live.delete(child);
+}
 
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<RunningCodeServer> {
   ensureTestEnvironment();
@@ -139,7 +170,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       // Its own process group, so stop() ends the extension hosts and watchers it starts too.
       { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    live.add(child);
+    track(child, keep ? undefined : scratch);
     let printed = '';
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -156,7 +187,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       lastError = err;
       killGroup(child, 'SIGKILL');
       await exited;
-      live.delete(child);
+      untrack(child);
       if (/EADDRINUSE/.test(printed)) continue; // someone took the port between probe and bind: try another
       break;
     }
@@ -182,7 +213,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
           clearTimeout(timer);
           // Stragglers that ignored SIGTERM but outlived the leader.
           killGroup(child, 'SIGKILL');
-          live.delete(child);
+          untrack(child);
           if (!keep) await fs.rm(scratch, { recursive: true, force: true });
         })();
         return stopped;
