@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { UserError } from '../common/errors';
 import type { Role } from '../pair/pairFile';
-import type { ExportProgress } from './engine';
+import { DEFAULT_CONCURRENCY, type ExportProgress } from './engine';
 import { exportWorkspace, summarize } from './exportWorkspace';
 import { EXPORT_KINDS, parseNameFilter, type ExportKind } from './plan';
 
@@ -16,7 +16,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'export folder (default: aml-export/<role> in the project)')
     .option('--name <name...>', 'only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
     .option('--folder <path>', 'only this folder of the notebook share, e.g. Users/alice')
-    .option('--concurrency <n>', 'files in flight at once', '16')
+    .option('--concurrency <n>', 'files in flight at once', String(DEFAULT_CONCURRENCY))
     .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string }) => {
       const kinds = parseKinds(what);
       const from = parseRole(opts.from, '--from');

@@ -88,7 +88,8 @@ export interface ExportResult {
   cancelled: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 16;
+// Small files are latency-bound: many in flight hide per-request latency; the byte budget bounds memory.
+export const DEFAULT_CONCURRENCY = 64;
 export const DEFAULT_MEMORY_BUDGET = 32 * 1024 * 1024;
 
 export async function runExport(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
