@@ -34,16 +34,21 @@ export interface Range {
   endCol: number;
 }
 
-/** One code per rule; diagnostics show it and quick fixes are keyed on it. */
-export type PairProblemCode =
-  | 'yaml-syntax'
-  | 'pair-structure'
-  | 'missing-key'
-  | 'invalid-value'
-  | 'unknown-key'
-  | 'same-workspace'
-  | 'availability'
-  | 'cloud';
+/** One code per rule; diagnostics show it (linked to its section in PAIR_DOC) and quick fixes are keyed on it. */
+export const PAIR_PROBLEM_CODES = [
+  'yaml-syntax',
+  'pair-structure',
+  'missing-key',
+  'invalid-value',
+  'unknown-key',
+  'same-workspace',
+  'availability',
+  'cloud',
+] as const;
+export type PairProblemCode = (typeof PAIR_PROBLEM_CODES)[number];
+
+/** The documentation of every diagnostic code (a `## <code>` section each), shipped in the .vsix. */
+export const PAIR_DOC = 'docs/pair-file.md';
 
 export interface PairProblem {
   message: string;

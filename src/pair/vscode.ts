@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FailoverProject } from '../vscode/project';
-import { PAIR_FILE_NAME, parsePairFile, type PairProblem, type Range } from './pairFile';
+import { PAIR_DOC, PAIR_FILE_NAME, parsePairFile, type PairProblem, type Range } from './pairFile';
 import { pairValueCompletions } from './completion';
 
 const DEBOUNCE_MS = 300;
@@ -11,10 +11,10 @@ function toRange(r: Range): vscode.Range {
   return new vscode.Range(r.startLine, r.startCol, r.endLine, r.endCol);
 }
 
-function toDiagnostic(p: PairProblem): vscode.Diagnostic {
+function toDiagnostic(p: PairProblem, docs: vscode.Uri): vscode.Diagnostic {
   const d = new vscode.Diagnostic(toRange(p.range), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   d.source = SOURCE;
-  d.code = p.code;
+  d.code = { value: p.code, target: docs.with({ fragment: p.code }) };
   return d;
 }
 
@@ -29,13 +29,14 @@ export function isPairFile(uri: vscode.Uri): boolean {
  */
 export function registerPairDiagnostics(context: vscode.ExtensionContext, deps: { project: FailoverProject }): vscode.DiagnosticCollection {
   const collection = vscode.languages.createDiagnosticCollection(SOURCE);
+  const docs = vscode.Uri.joinPath(context.extensionUri, PAIR_DOC);
   const timers = new Map<string, NodeJS.Timeout>();
   /** Problems by document URI, kept for the quick fixes. */
   const problems = new Map<string, PairProblem[]>();
 
   const publish = (uri: vscode.Uri, list: PairProblem[]) => {
     problems.set(uri.toString(), list);
-    collection.set(uri, list.map(toDiagnostic));
+    collection.set(uri, list.map((p) => toDiagnostic(p, docs)));
   };
   const validate = (doc: vscode.TextDocument) => {
     publish(doc.uri, parsePairFile(doc.getText(), path.dirname(doc.uri.fsPath)).problems);
@@ -83,7 +84,7 @@ export function registerPairDiagnostics(context: vscode.ExtensionContext, deps: 
             const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
             action.edit = new vscode.WorkspaceEdit();
             action.edit.replace(doc.uri, toRange(fix.range), fix.newText);
-            action.diagnostics = [toDiagnostic(p)];
+            action.diagnostics = [toDiagnostic(p, docs)];
             action.isPreferred = true;
             return action;
           });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError, errorMessage } from '../common/errors';
-import { PAIR_FILE_NAME, ROLES, sameWorkspace, type Role } from '../pair/pairFile';
+import { PAIR_DOC, PAIR_FILE_NAME, ROLES, sameWorkspace, type Role } from '../pair/pairFile';
 import { isWorkspaceNode } from '../view/contributions';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
@@ -138,7 +138,7 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
     }),
     vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
     vscode.commands.registerCommand('amlFailover.whichConfig', (uri?: vscode.Uri) => whichConfig(uri, project.snapshot)),
-    registerConfigWarningDiagnostics(project),
+    registerConfigWarningDiagnostics(project, vscode.Uri.joinPath(context.extensionUri, PAIR_DOC)),
     registerConfigCodeLens(project),
     vscode.commands.registerCommand('amlFailover.openPairFile', async () => {
       const file = project.snapshot.pairFile;
@@ -180,7 +180,7 @@ async function whichConfig(uri: vscode.Uri | undefined, snapshot: ProjectSnapsho
 }
 
 /** A warning diagnostic in each config file that shadows or contradicts the switched one, on the workspace it names. */
-function registerConfigWarningDiagnostics(project: FailoverProject): vscode.Disposable {
+function registerConfigWarningDiagnostics(project: FailoverProject, docs: vscode.Uri): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('aml-failover-config');
   const update = async (snapshot: ProjectSnapshot) => {
     const next = new Map<string, vscode.Diagnostic[]>();
@@ -200,7 +200,8 @@ function registerConfigWarningDiagnostics(project: FailoverProject): vscode.Disp
       }
       const d = new vscode.Diagnostic(range, w.message, vscode.DiagnosticSeverity.Warning);
       d.source = 'aml-failover';
-      d.code = w.kind === 'shadowing' ? 'shadowing-config' : w.kind === 'stale' ? 'stale-config' : 'invalid-config';
+      const code = w.kind === 'shadowing' ? 'shadowing-config' : w.kind === 'stale' ? 'stale-config' : 'invalid-config';
+      d.code = { value: code, target: docs.with({ fragment: code }) };
       next.set(w.file, [...(next.get(w.file) ?? []), d]);
     }
     collection.clear();

@@ -17,6 +17,9 @@ const readConfig = async () => JSON.parse(await fs.readFile(configFile(), 'utf8'
 
 let api: AmlFailoverApi;
 
+/** A diagnostic's code, whether given plainly or with a link to its documentation. */
+const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
+
 /** What the view shows for each root node: label, description and contextValue. */
 async function rootRows(): Promise<{ label: string; description: string; contextValue: string; node: FailoverTreeNode }[]> {
   const nodes = await api.tree.getChildren();
@@ -112,7 +115,7 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     const children = await api.tree.getChildren(warningsNode.node);
     assert.equal(api.tree.getTreeItem(children[0]).label, 'src/.azureml/config.json');
     await waitFor(
-      () => vscode.languages.getDiagnostics(vscode.Uri.file(nested)).some((d) => d.code === 'shadowing-config' && d.message.includes('shadows')),
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(nested)).some((d) => codeOf(d) === 'shadowing-config' && d.message.includes('shadows')),
       'a warning diagnostic in the shadowing file',
     );
     await fs.rm(path.join(projectDir(), 'src', '.azureml'), { recursive: true });
@@ -128,7 +131,8 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     await fs.writeFile(pairFile().fsPath, good.replace('region: westus', 'region: West US'));
     await diagnosed;
     const [d] = vscode.languages.getDiagnostics(pairFile());
-    assert.equal(d.code, 'invalid-value');
+    assert.equal(codeOf(d), 'invalid-value');
+    assert.ok(typeof d.code === 'object' && d.code.target.path.endsWith('docs/pair-file.md') && d.code.target.fragment === 'invalid-value', 'the code links to its documentation');
     assert.equal(d.source, 'aml-failover');
     assert.equal(d.range.start.line, 11);
     assert.equal(good.split('\n')[11].replace('westus', 'West US').slice(d.range.start.character, d.range.end.character), 'West US');
@@ -151,7 +155,7 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, new vscode.Range(11, at, 11, at + 'westus'.length), 'West US');
     const diagnosed = nextEvent(vscode.languages.onDidChangeDiagnostics, 'diagnostics of the unsaved edit', () =>
-      vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'invalid-value'),
+      vscode.languages.getDiagnostics(doc.uri).some((d) => codeOf(d) === 'invalid-value'),
     );
     assert.ok(await vscode.workspace.applyEdit(edit));
     await diagnosed;
