@@ -29,7 +29,7 @@ async function sandboxStartup(largeModelMb: number, cli: 'dist' | 'source'): Pro
 async function azuriteStartup(): Promise<number> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-bench-azurite-'));
   try {
-    const certs = makeCertificates();
+    const certs = await makeCertificates();
     await fs.writeFile(path.join(dir, 'ca.pem'), certs.caPem);
     const t0 = performance.now();
     const azurite = await startAzurite({ location: dir, accounts: [{ name: 'benchacct', key: Buffer.from('k'.repeat(32)).toString('base64') }], caFile: path.join(dir, 'ca.pem'), logger: silentLogger });
@@ -65,7 +65,7 @@ export async function figures(log: (line: string) => void = (l) => console.log(l
   // ARM round trip through the SDK: the sandbox against a bare https server that answers the same workspace body
   // (same SDK, same TLS, same process), so the ratio is the sandbox's own cost per request.
   const sb = await startSandbox({ largeModelMb: 1, cli });
-  const certs = makeCertificates();
+  const certs = await makeCertificates();
   try {
     const options = (endpoint: string, ca: string) => ({ endpoint, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca } });
     const ml = new AzureMachineLearningWorkspaces(sb.credential, sb.primary.subscription_id, options(sb.armUrl, sb.ca));

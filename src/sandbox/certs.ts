@@ -1,6 +1,7 @@
 // A CA and a leaf certificate for 127.0.0.1/localhost, made fresh at start-up with node-forge. Clients trust the CA
 // per client (the pair file names its PEM); nothing turns TLS verification off.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 export interface SandboxCertificates {
@@ -9,9 +10,11 @@ export interface SandboxCertificates {
   keyPem: string;
 }
 
-function keyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-  // Node's native key generation is ~50× faster than forge's pure-JS one.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** RSA keys are made by Node's native code on the thread pool (forge's pure-JS generation is ~50× slower). */
+async function keyPair(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string }> {
+  const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), keyPem: privateKey };
 }
@@ -33,8 +36,9 @@ function serial(): string {
   return b.toString('hex');
 }
 
-export function makeCertificates(): SandboxCertificates {
-  const ca = keyPair();
+export async function makeCertificates(): Promise<SandboxCertificates> {
+  // Both keys at once: two thread-pool jobs run in parallel on two cores.
+  const [ca, leaf] = await Promise.all([keyPair(), keyPair()]);
   const caName = [{ name: 'commonName', value: 'AML Failover sandbox CA' }, { name: 'organizationName', value: 'AML Failover sandbox' }];
   const caCert = newCertificate(ca.publicKey, caName, caName);
   caCert.setExtensions([
@@ -44,7 +48,6 @@ export function makeCertificates(): SandboxCertificates {
   ]);
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
-  const leaf = keyPair();
   const cert = newCertificate(leaf.publicKey, [{ name: 'commonName', value: '127.0.0.1' }], caName);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },

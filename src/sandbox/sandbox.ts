@@ -71,8 +71,11 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     stops.length = 0;
   };
 
+  const t0 = Date.now();
+  const phase = (what: string) => s.logger.debug(`sandbox start-up: ${what} at ${Date.now() - t0} ms`);
   try {
-    const certs = makeCertificates();
+    const certs = await makeCertificates();
+    phase('certificates made');
     const caFile = path.join(stateDir, 'sandbox-ca.pem');
     const tokenFile = path.join(stateDir, 'sandbox-token');
     await writeFileAtomic(caFile, certs.caPem);
@@ -163,7 +166,9 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     s.progress(`Seeding ${plan.blobs.length} blobs and ${plan.files.length} files (large model ${s.largeModelMb} MB)…`);
     for (const f of plan.files) await fileServices[shareOwner.get(f.share)!].seedFile(f.share, f.path, f.data);
 
+    phase('file shares seeded');
     const azurite: AzuriteProcess = await azuriteStarting;
+    phase('Azurite listening');
     const fronts = {} as Record<Role, StorageFront>;
     for (const role of ROLES) {
       const r = world.regions[role];
@@ -171,6 +176,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       stops.push(() => fronts[role].close());
     }
     await seedBlobs(await sdkLoading, azurite.url, world, plan.blobs);
+    phase('blobs seeded');
 
     const endpoints = {
       armUrl,
@@ -199,6 +205,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     });
 
     await selfCheck(record, certs.caPem, token, world);
+    phase('start-up check passed');
     return { record, world, faults, stop: stopAll };
   } catch (err) {
     await stopAll();
