@@ -4,7 +4,15 @@ import type { CliContext } from '../cli/context';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { expandTargets, type LintTarget } from './files';
 import { fixAll, lintText } from './lint';
-import { loadLintProject, type LintProject } from './project';
+import { loadLintProject, type LintProject as BaseProject } from './project';
+import { RemoteHoldings, remoteFindings } from './remote';
+import { azureHoldings } from './remoteAzure';
+import { loadPairFile } from '../pair/pairFile';
+import { resolveActive } from '../switch/active';
+import type { RawFinding } from './findings';
+import type { PortableReference } from './types';
+
+type LintProject = BaseProject & { remote?: (portable: PortableReference[]) => RawFinding[] };
 import { toJson, toSarif, toText, type FileFindings } from './report';
 import { severityRank } from './rules';
 import { severityOf } from './config';
@@ -24,9 +32,11 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
     .argument('[paths...]', 'files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb) or globs; default: the current folder')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--fix', 'apply every preferred fix in place, then report what is left')
-    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; fix?: boolean }) => {
-      const project = await loadLintProject(ctx.projectDir());
+    .option('--remote', 'also flag portable references to models, environments and computes that exist in the active workspace but not in the other one (lists both workspaces; skipped with a note when unreachable)')
+    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; fix?: boolean; remote?: boolean }) => {
+      const project: LintProject = await loadLintProject(ctx.projectDir());
       for (const p of project.problems) ctx.err(`aml-failover: ${p}`);
+      if (opts.remote) project.remote = await remoteCheck(ctx);
       const cwd = process.cwd();
       const expanded = await expandTargets(paths, cwd, project.isIgnored);
       for (const glob of expanded.unmatchedGlobs) ctx.err(`aml-failover: no file matches ${glob}`);
@@ -62,7 +72,7 @@ async function lintFile(target: LintTarget, project: LintProject, fix: boolean, 
   } catch (err) {
     return { result: unreadable(target, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, project), fixed: 0 };
   }
-  const options = { fileName: target.absolute, config: project.config, pair: project.pair };
+  const options = { fileName: target.absolute, config: project.config, pair: project.pair, remote: project.remote };
   let fixed = 0;
   if (fix) {
     const result = fixAll(text, options);
@@ -87,4 +97,24 @@ function finding(target: LintTarget, rule: RuleCode, message: string, project: L
       ? []
       : [{ rule, severity, message, start: 0, end: 0, range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 }, anchorLine: 0, fixes: [] }];
   return { file: target.display, absolute: target.absolute, findings };
+}
+
+/** One listing of both workspaces for this run; unreachable or no active pair workspace: a note, no findings. */
+async function remoteCheck(ctx: CliContext): Promise<((portable: PortableReference[]) => RawFinding[]) | undefined> {
+  const projectDir = ctx.projectDir();
+  const pair = await loadPairFile(projectDir);
+  const active = await resolveActive(projectDir, pair);
+  if (!active.role) {
+    ctx.err('aml-failover: the remote check was skipped: .azureml/config.json names neither workspace of the pair.');
+    return undefined;
+  }
+  const holdings = new RemoteHoldings(azureHoldings(pair, ctx.logger), { logger: ctx.logger });
+  await holdings.refresh();
+  const known = holdings.snapshot();
+  if (!known.primary?.known.size || !known.secondary?.known.size) {
+    ctx.err('aml-failover: the remote check was skipped: could not list both workspaces (run with --verbose for why).');
+    return undefined;
+  }
+  const role = active.role;
+  return (portable) => remoteFindings(portable, role, known);
 }

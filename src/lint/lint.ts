@@ -19,6 +19,8 @@ export interface LintOptions {
   pair?: PairNames;
   /** Also collect portable references (`azureml:<name>:<version>`, computes) for the remote check. */
   collectPortable?: boolean;
+  /** The remote check, answered from a cache (never waits for the network): findings for portable references. */
+  remote?: (portable: PortableReference[]) => RawFinding[];
 }
 
 export interface LintResult {
@@ -60,9 +62,10 @@ export function lintText(text: string, options: LintOptions): LintResult {
   let raw: RawFinding[];
   try {
     if (kind === 'yaml' || kind === 'json') {
-      const y = lintYaml(text, index, { json: kind === 'json', pair: options.pair, collectPortable: options.collectPortable });
+      const y = lintYaml(text, index, { json: kind === 'json', pair: options.pair, collectPortable: options.collectPortable || Boolean(options.remote) });
       raw = y.findings;
       result.portable = y.portable;
+      if (options.remote && y.portable.length) raw.push(...options.remote(y.portable));
     } else if (kind === 'python') {
       raw = lintPython(text, index, { pair: options.pair });
     } else {

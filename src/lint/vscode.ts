@@ -5,7 +5,10 @@ import { withOverrides } from './config';
 import { fixAll, lintText } from './lint';
 import { lintProjectFrom, withConfig, type LintProject } from './project';
 import { RULES_DOC } from './rules';
-import type { FileKind, Finding, Severity } from './types';
+import { RemoteHoldings, remoteFindings } from './remote';
+import { azureHoldings } from './remoteAzure';
+import type { FileKind, Finding, PortableReference, Severity } from './types';
+import type { RawFinding } from './findings';
 
 /** Time between the last keystroke and fresh diagnostics. */
 export const LINT_DEBOUNCE_MS = 300;
@@ -46,6 +49,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
   const pending = new Map<string, { timer: NodeJS.Timeout; cancel: vscode.CancellationTokenSource }>();
   const docsUri = vscode.Uri.joinPath(context.extensionUri, RULES_DOC);
   let project = currentProject(deps);
+  let remote: { holdings: RemoteHoldings; check: (portable: PortableReference[]) => RawFinding[] } | undefined;
 
   const cancelPending = (key: string) => {
     const p = pending.get(key);
@@ -66,7 +70,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
       return;
     }
     const version = doc.version;
-    const result = lintText(doc.getText(), { fileName: doc.fileName, kind, config: project.config, pair: project.pair });
+    const result = lintText(doc.getText(), { fileName: doc.fileName, kind, config: project.config, pair: project.pair, remote: remote?.check });
     // Superseded while running (a newer edit, a close): its own run publishes.
     if (token?.isCancellationRequested || doc.isClosed || doc.version !== version) return;
     linted.set(key, { version, findings: result.findings, kind });
@@ -91,10 +95,32 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     pending.set(key, { timer, cancel });
   };
 
+  const relintOpen = () => {
+    for (const doc of vscode.workspace.textDocuments) schedule(doc, 0);
+  };
+
+  // The remote check answers from a cache filled in the background; new data re-lints the open documents.
+  const resetRemote = () => {
+    remote?.holdings.dispose();
+    remote = undefined;
+    const snapshot = deps.project.snapshot;
+    const role = snapshot.active?.role;
+    if (snapshot.pair.state !== 'valid' || !role || !getSetting('lint.remoteCheck')) return;
+    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger), { logger: deps.logger, onDidChange: relintOpen });
+    remote = {
+      holdings,
+      check: (portable) => {
+        holdings.ensureFresh();
+        return remoteFindings(portable, role, holdings.snapshot());
+      },
+    };
+  };
+
   const relintAll = () => {
     project = currentProject(deps);
     for (const p of project.problems) deps.logger.warn(`aml-failover.yaml: ${p}`);
-    for (const doc of vscode.workspace.textDocuments) schedule(doc, 0);
+    resetRemote();
+    relintOpen();
   };
 
   const selector: vscode.DocumentSelector = [
@@ -107,6 +133,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
   context.subscriptions.push(
     collection,
     { dispose: () => [...pending.keys()].forEach(cancelPending) },
+    { dispose: () => remote?.holdings.dispose() },
     vscode.workspace.onDidOpenTextDocument((doc) => schedule(doc, 0)),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length) schedule(e.document);
@@ -118,7 +145,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
       collection.delete(doc.uri);
     }),
     deps.project.onDidChange(relintAll),
-    onDidChangeSetting(['lint.enabled', 'lint.rules', 'lint.ignore'], relintAll),
+    onDidChangeSetting(['lint.enabled', 'lint.rules', 'lint.ignore', 'lint.remoteCheck'], relintAll),
     vscode.languages.registerCodeActionsProvider(selector, new LintCodeActions(linted, () => project), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
     }),
@@ -131,7 +158,8 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
       return edit.applied;
     }),
   );
-  for (const doc of vscode.workspace.textDocuments) schedule(doc, 0);
+  resetRemote();
+  relintOpen();
 }
 
 function currentProject(deps: ExtensionDeps): LintProject {

@@ -24,6 +24,8 @@ export const SETTING_DEFAULTS = {
   'lint.rules': {} as Record<string, string>,
   /** Extra path globs (relative to the project folder) never linted here, on top of `lint.ignore`. */
   'lint.ignore': [] as string[],
+  /** Flag portable references to assets and computes missing from the other workspace (lists both in the background). */
+  'lint.remoteCheck': true as boolean,
   /** How "Start Sandbox Cloud" runs the CLI (machine scope: a workspace cannot change what runs). */
   'sandbox.command': 'npx --no aml-failover' as string,
 };

@@ -1,0 +1,26 @@
+import { connect, type AzureConnection } from '../azure/connection';
+import type { Logger } from '../common/logger';
+import { listInventory } from '../inventory/listInventory';
+import type { PairConfig } from '../pair/pairFile';
+import { holdingsOf, type FetchHoldings } from './remote';
+
+/** How long one workspace's listing may take before the remote check gives up on it for this round. */
+const LIST_DEADLINE_MS = 30_000;
+
+/** Lists what each workspace of the pair holds through the one Azure layer (ml client list calls). */
+export function azureHoldings(config: PairConfig, logger: Logger): FetchHoldings {
+  let connection: Promise<AzureConnection> | undefined;
+  return async (role, signal) => {
+    connection ??= connect(config.cloud, { logger, credentialTimeoutMs: 10_000, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
+    let conn: AzureConnection;
+    try {
+      conn = await connection;
+    } catch (err) {
+      connection = undefined;
+      throw err;
+    }
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(LIST_DEADLINE_MS)]);
+    const inventory = await listInventory(conn, role, config.workspaces[role], { sections: ['models', 'environments', 'computes'], signal: deadline });
+    return holdingsOf(inventory);
+  };
+}
