@@ -122,6 +122,24 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     await waitFor(async () => !(await rootRows()).some((r) => r.label.startsWith('Config warnings')), 'the warning to go away');
   });
 
+  it('with the setting on, the Azure CLI local defaults are switched too, keeping the rest of the file', async () => {
+    const cliConfig = path.join(projectDir(), '.azure', 'config');
+    await fs.mkdir(path.dirname(cliConfig), { recursive: true });
+    await fs.writeFile(cliConfig, '[core]\noutput = table\n\n[defaults]\nlocation = eastus\n');
+    const settings = vscode.workspace.getConfiguration('amlFailover');
+    await settings.update('switch.updateAzureCliDefaults', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('amlFailover.switchTo', 'secondary');
+      assert.equal(await fs.readFile(cliConfig, 'utf8'), '[core]\noutput = table\n\n[defaults]\nlocation = eastus\ngroup = rg-ml-westus\nworkspace = mlw-westus\n');
+      assert.equal((await readConfig()).workspace_name, 'mlw-westus');
+    } finally {
+      await settings.update('switch.updateAzureCliDefaults', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const before = await fs.readFile(cliConfig, 'utf8');
+    await vscode.commands.executeCommand('amlFailover.switchTo', 'primary');
+    assert.equal(await fs.readFile(cliConfig, 'utf8'), before, 'off again: .azure/config is left alone');
+  });
+
   it('a bad pair file on disk gets diagnostics, empties the tree, and blocks the switch', async () => {
     const good = await fs.readFile(pairFile().fsPath, 'utf8');
     const before = await fs.readFile(configFile(), 'utf8');
