@@ -59,6 +59,45 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     assert.match(tooltip.value, /00000000-0000-0000-0000-000000000001/);
   });
 
+  it('takes contributions from other capabilities: children, verdicts and root nodes; a failing one is left out', async () => {
+    const broken = api.tree.addContribution({
+      id: 'test-broken',
+      order: 1,
+      workspaceChildren: () => {
+        throw new Error('boom');
+      },
+      workspaceVerdict: () => {
+        throw new Error('boom');
+      },
+    });
+    const good = api.tree.addContribution({
+      id: 'test-good',
+      workspaceChildren: (ws) => [{ item: new vscode.TreeItem(`Models of ${ws.workspace.workspace_name}`), children: () => [{ item: new vscode.TreeItem('model-a'), data: 'a' }] }],
+      workspaceVerdict: (ws) => (ws.role === 'secondary' ? { severity: 'error', label: 'test-unreachable', detail: 'test detail' } : undefined),
+      rootNodes: () => [{ item: new vscode.TreeItem('Test root') }],
+    });
+    try {
+      const rows = await rootRows();
+      assert.ok(rows.some((r) => r.label === 'Test root'), 'the root node is shown');
+      const secondary = rows.find((r) => r.label === 'Secondary');
+      assert.ok(secondary && secondary.description.includes('test-unreachable'), secondary?.description);
+      const secondaryItem = api.tree.getTreeItem(secondary.node);
+      assert.equal(secondaryItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+      assert.equal((secondaryItem.iconPath as vscode.ThemeIcon).id, 'error', 'the worst verdict picks the icon');
+      // Other capabilities (health) may contribute children too: find ours by its label.
+      const models = (await api.tree.getChildren(secondary.node)).find((n) => api.tree.getTreeItem(n).label === 'Models of mlw-westus');
+      assert.ok(models, 'the contributed child is under Secondary');
+      const [modelA] = await api.tree.getChildren(models);
+      assert.ok(modelA.kind === 'contributed' && modelA.node.data === 'a' && modelA.workspace?.role === 'secondary');
+      assert.equal(api.tree.getParent(modelA), models);
+    } finally {
+      broken.dispose();
+      good.dispose();
+    }
+    const after = await rootRows();
+    assert.ok(!after.some((r) => r.label === 'Test root'), 'dispose removes the contribution');
+  });
+
   it('names the active workspace and its region in the status bar', async () => {
     await waitFor(() => api.statusBarText()?.includes('mlw-eastus (eastus)'), 'the status bar to name the primary');
   });
