@@ -13,8 +13,8 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 export function registerSandboxCli(program: Command, ctx: CliContext): void {
   program
     .command('sandbox')
-    .description('Run two emulated Azure ML regions on loopback (ARM over HTTPS, Azurite blobs, file shares), seed DIR as a sample project, and serve until Ctrl-C.')
-    .option('--port <n>', 'ARM port (default: a free one)', int('--port', 0, 65535), 0)
+    .description('Run two emulated Azure ML regions on loopback (ARM over HTTPS, Azurite blobs, file shares), seed the --project folder as a sample project pointing at them, and serve until Ctrl-C.')
+    .option('--port <n>', 'ARM port (default: a free one)', int('--port', 0, 65535))
     .option('--force', 'replace an aml-failover.yaml the sandbox did not write')
     .addOption(
       new Option('--large-model-mb <n>', 'size of the large seeded model in MB')
@@ -28,13 +28,13 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
     .option('--page-size <n>', 'items per page in ARM list answers', int('--page-size', 1, 1000), 10)
     .option('--job-seconds <n>', 'how long a submitted job runs before it completes', int('--job-seconds', 1, 86_400), 3)
     .addOption(new Option('--stop-on-stdin-end', 'stop when stdin closes (for launchers: the sandbox never outlives them)').hideHelp())
-    .action(async (o: { port: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number; stopOnStdinEnd?: boolean }) => {
+    .action(async (o: { port?: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number; stopOnStdinEnd?: boolean }) => {
       const { startSandbox } = await import('./sandbox');
       const started = Date.now();
       const projectDir = ctx.projectDir();
       const sandbox = await startSandbox({
         projectDir,
-        port: o.port,
+        port: o.port ?? 0,
         force: Boolean(o.force),
         largeModelMb: o.largeModelMb,
         notebooks: o.notebooks,
