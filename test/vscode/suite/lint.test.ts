@@ -38,6 +38,9 @@ describe('lint in VS Code', () => {
     const target = (env!.code as { target: vscode.Uri }).target;
     assert.match(target.path, /docs\/lint-rules\.md$/);
     assert.equal(target.fragment, 'workspace-arm-id');
+    // The link opens the rule's explanation shipped with the extension.
+    const explained = new TextDecoder().decode(await vscode.workspace.fs.readFile(target.with({ fragment: '' })));
+    assert.match(explained, /^## workspace-arm-id$/m);
   });
 
   it('applies the preferred quick fix, and the diagnostic goes away', async () => {
@@ -82,6 +85,19 @@ describe('lint in VS Code', () => {
     assert.ok(await vscode.workspace.applyEdit(preferred.edit!));
     assert.equal(doc.lineAt(3).text, 'ml_client = MLClient.from_config(credential=DefaultAzureCredential())');
     await diagnosticsFor(uri, 'no diagnostics after the fix', (ds) => ds.length === 0);
+  });
+
+  it('flags literal MLClient arguments in a notebook code cell, ranged in the cell', async () => {
+    const uri = vscode.Uri.file(path.join(projectDir(), 'notebooks/explore.ipynb'));
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    await vscode.window.showNotebookDocument(notebook);
+    const cell = notebook.cellAt(1).document;
+    assert.equal(cell.uri.scheme, 'vscode-notebook-cell');
+    const [d] = await diagnosticsFor(cell.uri, 'the MLClient diagnostic in the code cell', (ds) => ds.length === 1);
+    assert.equal(codeOf(d!), 'literal-workspace-client');
+    assert.equal(d!.range.start.line, 3);
+    assert.ok(cell.getText(d!.range).startsWith('MLClient('));
+    assert.equal(ours(notebook.cellAt(0).document.uri).length, 0);
   });
 
   it('clears the diagnostics when VS Code closes the document (a change of language closes and reopens it)', async () => {
