@@ -7,7 +7,7 @@
 //   npm test                      everything
 //   npm test -- unit integration  only these test stages (set-up, check, build and package still run)
 //   npm test -- --only unit       only these test stages, nothing before them (quick runs while developing;
-//                                 the vscode stage then packages the .vsix itself)
+//                                 the vscode and ui stages still get a freshly packaged .vsix)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -47,11 +47,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Runs a command, streaming its output, and returns its exit code and captured stdout. */
-function run(command, args, { env } = {}) {
+function run(command, args) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: REPO,
-      env: { ...process.env, FORCE_COLOR: '0', ...env },
+      env: { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A group of its own, so a stage that hangs is stopped with everything it started.
       detached: true,
@@ -137,8 +137,7 @@ async function nodeTestStage(stage, files, testTimeoutMs) {
 async function vscodeStage() {
   banner('vscode');
   const started = Date.now();
-  const args = ['--import', 'tsx', 'test/vscode/run.ts', ...(only ? [] : ['--no-package'])];
-  const { code, out } = await run(process.execPath, args);
+  const { code, out } = await run(process.execPath, ['--import', 'tsx', 'test/vscode/run.ts', '--no-package']);
   const m = /^vscode: (\d+) passed, (\d+) failed$/m.exec(out);
   let passed = m ? Number(m[1]) : 0;
   let failed = m ? Number(m[2]) : 1;
@@ -164,6 +163,7 @@ function finish(reason) {
 }
 
 if (!only) await setUpAndBuild();
+else if (wanted('vscode') || wanted('ui')) await step('package', 'npm', ['run', '--silent', 'package']);
 if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000);
 if (wanted('integration')) await nodeTestStage('integration', testFiles('integration'), 300_000);
 if (wanted('vscode')) await vscodeStage();
