@@ -196,6 +196,23 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
     assert.deepEqual([...b.entries()].filter(([k]) => k !== 'model.yml'), [...a.entries()].filter(([k]) => k !== 'model.yml'));
   });
 
+  it('re-creates an environment in the secondary from its environment.yml, and exports the same definition back', async () => {
+    const dir = path.join(cleanDir, 'environments', 'sklearn-env', '1');
+    const doc = parse(await fs.readFile(path.join(dir, 'environment.yml'), 'utf8')) as { name: string; version: number; image: string; conda_file: string; os_type?: string; description?: string; tags?: Record<string, string> };
+    // What `az ml environment create -f environment.yml` does: read the conda file, register the version.
+    const conda = await fs.readFile(path.join(dir, doc.conda_file), 'utf8');
+    const s = sb.secondary;
+    await ml(s.subscription_id).environmentVersions.createOrUpdate(s.resource_group, s.workspace_name, 'sklearn-env-recreated', String(doc.version), {
+      properties: { image: doc.image, condaFile: conda, osType: doc.os_type === 'windows' ? 'Windows' : 'Linux', description: doc.description, tags: doc.tags },
+    });
+    const back = path.join(scratch, 'recreated-env');
+    await exportWorkspace({ projectDir: sb.projectDir, from: 'secondary', kinds: ['environments'], names: [{ name: 'sklearn-env-recreated' }], outDir: back, signal: new AbortController().signal, logger: quiet });
+    const backDir = path.join(back, 'environments', 'sklearn-env-recreated', String(doc.version));
+    assert.equal(await fs.readFile(path.join(backDir, 'conda.yaml'), 'utf8'), conda);
+    const again = parse(await fs.readFile(path.join(backDir, 'environment.yml'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual({ ...again, name: doc.name }, doc);
+  });
+
   it('refuses or makes safe the hostile names the sandbox serves, and writes nothing outside OUT', async () => {
     const reasons = new Map(clean.names.map((n) => [n.remote, n]));
     const refused = clean.names.filter((n) => !n.local);
