@@ -11,8 +11,15 @@ import type { PortableReference } from './types';
  * fresh in the background so linting never waits for the network.
  */
 
-type Section = 'models' | 'environments' | 'computes';
-const SECTIONS: readonly Section[] = ['models', 'environments', 'computes'];
+type Section = 'models' | 'environments' | 'computes' | 'datastores';
+const SECTIONS: readonly Section[] = ['models', 'environments', 'computes', 'datastores'];
+
+/** A datastore and the storage it points at (blob container or file share). */
+export interface StoreOf {
+  datastore: string;
+  account: string;
+  container?: string;
+}
 
 export interface Holdings {
   workspace: string;
@@ -21,6 +28,7 @@ export interface Holdings {
   models: Map<string, Set<string>>;
   environments: Map<string, Set<string>>;
   computes: Set<string>;
+  datastores: StoreOf[];
   fetchedAt: number;
 }
 
@@ -32,6 +40,7 @@ export function holdingsOf(inventory: WorkspaceInventory): Holdings {
     models: versions(inventory.models),
     environments: versions(inventory.environments),
     computes: new Set(inventory.computes.map((c) => c.name.toLowerCase())),
+    datastores: inventory.datastores.filter((d) => d.accountName).map((d) => ({ datastore: d.name, account: d.accountName!.toLowerCase(), container: d.location })),
     fetchedAt: inventory.fetchedAt,
   };
 }
@@ -55,6 +64,11 @@ export function remoteFindings(portable: readonly PortableReference[], active: R
   if (!here || !there) return [];
   const out: RawFinding[] = [];
   for (const ref of portable) {
+    if (ref.kind === 'storage-url') {
+      const hit = storageFinding(ref, { [active]: here, [otherRole]: there } as Record<Role, Holdings>);
+      if (hit) out.push(hit);
+      continue;
+    }
     if (has(here, ref) !== true || has(there, ref) !== false) continue;
     const what =
       ref.kind === 'compute'
@@ -71,6 +85,27 @@ export function remoteFindings(portable: readonly PortableReference[], active: R
     });
   }
   return out;
+}
+
+/** A URL into a workspace's own storage account: pinned to that workspace's region. */
+function storageFinding(ref: PortableReference, holdings: Record<Role, Holdings>): RawFinding | undefined {
+  for (const role of ['primary', 'secondary'] as const) {
+    const h = holdings[role];
+    if (!h.known.has('datastores')) continue;
+    const stores = h.datastores.filter((d) => d.account === ref.account);
+    if (!stores.length) continue;
+    const store = stores.find((d) => d.container?.toLowerCase() === ref.container?.toLowerCase());
+    const portable = store ? `azureml://datastores/${store.datastore}/paths/${ref.path ?? ''}` : undefined;
+    return {
+      rule: 'workspace-storage-url',
+      message: `This URL points into the storage account ${ref.account} of the ${role} workspace '${h.workspace}', which is not failed over with it${portable ? `; write ${portable} to follow the active workspace` : '; register a datastore for it and use azureml://datastores/<name>/paths/…'}.`,
+      start: ref.start,
+      end: ref.end,
+      anchorLine: ref.anchorLine,
+      fixes: portable ? [{ title: `Use ${portable}`, edits: [{ start: ref.start, end: ref.end, newText: portable }], isPreferred: true }] : [],
+    };
+  }
+  return undefined;
 }
 
 export type FetchHoldings = (role: Role, signal: AbortSignal) => Promise<Holdings>;

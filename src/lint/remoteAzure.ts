@@ -20,7 +20,7 @@ export function azureHoldings(config: PairConfig, logger: Logger): FetchHoldings
       throw err;
     }
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(LIST_DEADLINE_MS)]);
-    const inventory = await listInventory(conn, role, config.workspaces[role], { sections: ['models', 'environments', 'computes'], signal: deadline });
+    const inventory = await listInventory(conn, role, config.workspaces[role], { sections: ['models', 'environments', 'computes', 'datastores'], signal: deadline });
     return holdingsOf(inventory);
   };
 }

@@ -57,6 +57,11 @@ export const RULES: Record<RuleCode, RuleInfo> = {
     defaultSeverity: 'warning',
     summary: 'A portable reference to an asset or compute that exists in the active workspace but not in the other one of the pair.',
   },
+  'workspace-storage-url': {
+    code: 'workspace-storage-url',
+    defaultSeverity: 'warning',
+    summary: "A storage URL of a workspace's own storage account (known when the workspaces are reachable): it stays in that region.",
+  },
   'invalid-yaml': {
     code: 'invalid-yaml',
     defaultSeverity: 'info',

@@ -14,6 +14,7 @@ export type RuleCode =
   | 'literal-subscription-id'
   | 'reference-in-comment'
   | 'not-in-other-workspace'
+  | 'workspace-storage-url'
   | 'invalid-yaml'
   | 'invalid-json'
   | 'skipped-file'
@@ -70,9 +71,17 @@ export interface Finding {
   pinned?: PinnedWorkspace;
 }
 
-/** A reference the remote check can look up: `azureml:<name>:<version>`, `azureml:<name>@latest` or a compute. */
+/**
+ * A reference the remote check can look up: `azureml:<name>:<version>`, `azureml:<name>@latest`, a compute, or a
+ * storage URL (`https://<account>.blob.core.windows.net/<container>/<path>`, `wasbs://`, `abfss://`), which is
+ * pinned when the account is a workspace's own storage.
+ */
 export interface PortableReference {
-  kind: 'asset' | 'compute';
+  kind: 'asset' | 'compute' | 'storage-url';
+  /** storage-url: the account, container and path. */
+  account?: string;
+  container?: string;
+  path?: string;
   /** models, environments, data, components, or computes */
   assetType?: 'models' | 'environments' | 'data' | 'components';
   name: string;

@@ -149,11 +149,19 @@ function mayRewrite(match: PinnedMatch, value: string, key: string | undefined):
   return match.start === 0 && match.end === value.length && key !== undefined && REFERENCE_KEYS.has(key.toLowerCase());
 }
 
+const STORAGE_URL = /^(?:https:\/\/([a-z0-9]{3,24})\.(?:blob|dfs)\.core\.windows\.net\/([^/?#\s]+)\/?([^?#\s]*)|(?:wasbs|abfss):\/\/([^@/\s]+)@([a-z0-9]{3,24})\.(?:blob|dfs)\.core\.windows\.net\/?([^?#\s]*))$/i;
+
 function collectPortable(node: Scalar<string>, key: string | undefined, anchorLine: number, out: PortableReference[]): void {
-  if (!key) return;
-  const k = key.toLowerCase();
   const value = node.value.trim();
   const [start, end] = node.range!;
+  const url = value.includes('.core.windows.net') ? STORAGE_URL.exec(value) : null;
+  if (url) {
+    const [account, container, path] = url[1] ? [url[1], url[2]!, url[3] ?? ''] : [url[5]!, url[4]!, url[6] ?? ''];
+    out.push({ kind: 'storage-url', name: account, account: account.toLowerCase(), container, path, start, end, anchorLine });
+    return;
+  }
+  if (!key) return;
+  const k = key.toLowerCase();
   if (COMPUTE_KEYS.has(k)) {
     const name = /^(?:azureml:)?([A-Za-z][\w-]{1,31})$/.exec(value)?.[1];
     if (name && !/^(local|serverless)$/i.test(name)) out.push({ kind: 'compute', name, start, end, anchorLine });

@@ -69,6 +69,18 @@ describe('lint remote check against the sandbox', () => {
     assert.match(credit.message, new RegExp(`primary workspace '${sb.primary.workspace_name}' but not in the secondary '${sb.secondary.workspace_name}'`));
   });
 
+  it("flags the seeded pipeline's URL into the primary's storage account, with the datastore spelling as the fix", async () => {
+    const holdings = new RemoteHoldings(azureHoldings(sb.pair, silentLogger), { logger: silentLogger });
+    await holdings.refresh();
+    const text = await fs.readFile(path.join(sb.projectDir, 'jobs/credit-pipeline.yml'), 'utf8');
+    const findings = lintText(text, { fileName: 'credit-pipeline.yml', remote: (portable) => remoteFindings(portable, 'primary', holdings.snapshot()) }).findings;
+    const url = findings.filter((f) => f.rule === 'workspace-storage-url');
+    assert.equal(url.length, 1, JSON.stringify(findings.map((f) => f.rule)));
+    assert.match(text.slice(url[0]!.start, url[0]!.end), /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\/data\/credit\/$/);
+    assert.match(url[0]!.message, new RegExp(`of the primary workspace '${sb.primary.workspace_name}'`));
+    assert.match(url[0]!.fixes[0]!.edits[0]!.newText, /^azureml:\/\/datastores\/[\w-]+\/paths\/data\/credit\/$/);
+  });
+
   it('is silent when the other region is down, and the CLI says why it skipped', async () => {
     await sb.fault('secondary', 'outage');
     try {

@@ -7,8 +7,8 @@ import { lintText } from '../../../src/lint/lint';
 import { RemoteHoldings, remoteFindings, type Holdings } from '../../../src/lint/remote';
 import type { Role } from '../../../src/pair/pairFile';
 
-function holdings(workspace: string, models: Record<string, string[]>, computes: string[], known: Holdings['known'] = new Set(['models', 'environments', 'computes'])): Holdings {
-  return { workspace, known, models: new Map(Object.entries(models).map(([k, v]) => [k, new Set(v)])), environments: new Map(), computes: new Set(computes), fetchedAt: 0 };
+function holdings(workspace: string, models: Record<string, string[]>, computes: string[], known: Holdings['known'] = new Set(['models', 'environments', 'computes', 'datastores']), datastores: Holdings['datastores'] = []): Holdings {
+  return { workspace, known, models: new Map(Object.entries(models).map(([k, v]) => [k, new Set(v)])), environments: new Map(), computes: new Set(computes), datastores, fetchedAt: 0 };
 }
 
 const JOB = 'model: azureml:churn:2\ncompute: azureml:gpu\njobs:\n  a:\n    model: azureml:churn:1\n    compute: cpu\n';
@@ -23,6 +23,27 @@ test('flags only what the active workspace holds and the other lacks; unknown se
   const unknown = { ...both, secondary: holdings('ml-west', {}, [], new Set()) };
   assert.deepEqual(remoteFindings(portable, 'primary', unknown), []);
   assert.deepEqual(remoteFindings(portable, 'primary', { primary: both.primary }), []);
+});
+
+test("storage URLs into a workspace's own account: flagged with the datastore spelling; public sample data is not", () => {
+  const text = [
+    'inputs:',
+    '  a: {path: "https://mlweastsa.blob.core.windows.net/azureml-blobstore-1/data/credit/"}',
+    '  b: {path: wasbs://azureml-blobstore-1@mlweastsa.blob.core.windows.net/raw.csv}',
+    '  c: {path: https://mlweastsa.blob.core.windows.net/other/x.csv}',
+    '  d: {path: https://azuremlexamples.blob.core.windows.net/datasets/iris.csv}',
+    '',
+  ].join('\n');
+  const refs = lintText(text, { fileName: 'job.yml', collectPortable: true }).portable;
+  const stores = [{ datastore: 'workspaceblobstore', account: 'mlweastsa', container: 'azureml-blobstore-1' }];
+  const both = { primary: holdings('ml-east', {}, [], undefined, stores), secondary: holdings('ml-west', {}, []) };
+  const found = remoteFindings(refs, 'secondary', both);
+  assert.deepEqual(found.map((f) => [f.rule, text.slice(f.start, f.end), f.fixes[0]?.edits[0]?.newText]), [
+    ['workspace-storage-url', '"https://mlweastsa.blob.core.windows.net/azureml-blobstore-1/data/credit/"', 'azureml://datastores/workspaceblobstore/paths/data/credit/'],
+    ['workspace-storage-url', 'wasbs://azureml-blobstore-1@mlweastsa.blob.core.windows.net/raw.csv', 'azureml://datastores/workspaceblobstore/paths/raw.csv'],
+    ['workspace-storage-url', 'https://mlweastsa.blob.core.windows.net/other/x.csv', undefined],
+  ]);
+  assert.match(found[0]!.message, /storage account mlweastsa of the primary workspace 'ml-east'/);
 });
 
 test('the cache answers at once, refreshes once in the background when stale, and keeps what it knew when offline', async () => {
