@@ -29,7 +29,8 @@ const CANDIDATE = /azureml:\/\/|(?:azureml:)?\/subscriptions\/|https?:\/\/[a-z0-
 const QUICK = /\/subscriptions\/|azureml:\/\/|api\.azureml\.ms/i;
 
 export function mayHoldReference(text: string): boolean {
-  return QUICK.test(text);
+  // JSON may escape slashes (`\/subscriptions\/…`); the parser decodes them, so look at the decoded spelling too.
+  return QUICK.test(text) || (text.includes('\\/') && QUICK.test(text.replace(/\\\//g, '/')));
 }
 
 const ASSET_KINDS = new Set(['models', 'environments', 'data', 'components']);

@@ -102,6 +102,21 @@ describe('YAML: exact ranges however the value is written', () => {
     assert.deepEqual(f!.fixes, []);
   });
 
+  test('JSON with escaped slashes: ranged on the characters as written, fixed as a JSON string', () => {
+    const text = JSON.stringify({ model: ENV_ID.replace('environments/pytorch', 'models/m') }).replace(/\//g, '\\/');
+    const [f] = lintText(text, { fileName: 'payload.json' }).findings;
+    assert.equal(f!.rule, 'workspace-arm-id');
+    assert.equal(JSON.parse(`"${rangeText(text, f!)}"`), ENV_ID.replace('environments/pytorch', 'models/m'));
+    assert.deepEqual(JSON.parse(applyEdits(text, f!.fixes[0]!.edits)), { model: 'azureml:m:3' });
+  });
+
+  test('CRLF line endings and a byte-order mark', () => {
+    const text = `\ufeffname: x\r\ncompute: azureml:${COMPUTE_ID}\r\n`;
+    const [f] = lintYaml(text);
+    assert.deepEqual([f!.range.startLine, f!.range.startCol], [1, 'compute: '.length]);
+    assert.equal(rangeText(text, f!), `azureml:${COMPUTE_ID}`);
+  });
+
   test('JSON job payloads', () => {
     const text = JSON.stringify({ properties: { computeId: COMPUTE_ID, environmentId: 'azureml:pytorch:3' } }, null, 2);
     const findings = lintText(text, { fileName: 'payload.json' }).findings;
