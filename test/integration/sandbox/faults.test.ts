@@ -98,7 +98,11 @@ describe('sandbox faults', () => {
     const blob = await firstBlob('primary', p);
     await sb.fault('primary', 'reset');
     await assert.rejects(getWorkspace('primary'));
-    await assert.rejects(blobs(p.name).getContainerClient(p.container).getBlobClient(blob.name).downloadToBuffer(0, undefined, { maxRetryRequestsPerBlock: 0 }));
+    const res = await blobs(p.name).getContainerClient(p.container).getBlobClient(blob.name).download(0, undefined, { maxRetryRequests: 0 });
+    assert.equal(res.contentLength, blob.properties.contentLength, 'headers promise the whole body');
+    await assert.rejects(async () => {
+      for await (const _ of res.readableStreamBody!) void _;
+    }, 'the body is cut');
   });
 
   it('corrupt: downloads carry flipped bytes while the headers keep the original MD5', async () => {
@@ -122,6 +126,37 @@ describe('sandbox faults', () => {
     // The other region's downloads are intact.
     await sb.fault('primary', 'none');
     assert.deepEqual(await client.downloadToBuffer(), good);
+  });
+
+  it('survives clients that give up part-way, under every fault, and answers normally after healing', async () => {
+    const blob = await firstBlob('primary', p);
+    const client = blobs(p.name).getContainerClient(p.container).getBlobClient(blob.name);
+    const good = await client.downloadToBuffer();
+    for (const mode of ['none', 'slow', 'reset', 'corrupt', 'throttle', 'blackhole', 'outage'] as const) {
+      await sb.fault('primary', mode, { latencyMs: 20 });
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const abort = new AbortController();
+          const deadline = setTimeout(() => abort.abort(), 300);
+          try {
+            const res = await client.download(0, undefined, { abortSignal: abort.signal, maxRetryRequests: 0 });
+            const body = res.readableStreamBody!;
+            await new Promise<void>((resolve) => {
+              body.once('data', () => (abort.abort(), resolve())); // gone after the first chunk
+              body.once('error', () => resolve());
+              body.once('end', () => resolve());
+            });
+          } catch {
+            // expected: aborted, refused, throttled or cut
+          } finally {
+            clearTimeout(deadline);
+          }
+        }),
+      );
+    }
+    await sb.fault('primary', 'none');
+    assert.deepEqual(await client.downloadToBuffer(), good);
+    assert.equal((await getWorkspace('primary')).name, sb.primary.workspace_name);
   });
 
   it('is switched by the `aml-failover fault` command, which rejects unknown modes', async () => {
