@@ -32,7 +32,11 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
     .argument('[paths...]', 'files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb) or globs; default: the current folder')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--fix', 'apply every preferred fix in place, then report what is left')
-    .option('--remote', 'also flag portable references to models, environments and computes that exist in the active workspace but not in the other one (lists both workspaces; skipped with a note when unreachable)')
+    .option('--remote', "also flag portable references to models, environments and computes that exist in the active workspace but not in the other one, and URLs into a workspace's own storage (lists both workspaces; skipped with a note when unreachable)")
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 nothing of severity warning or above, 1 something was (an unreadable or invalid file is a finding), 2 bad usage.\nSeverities and ignored paths: the lint: section of aml-failover.yaml. Rules: docs/lint-rules.md.',
+    )
     .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; fix?: boolean; remote?: boolean }) => {
       const project: LintProject = await loadLintProject(ctx.projectDir());
       for (const p of project.problems) ctx.err(`aml-failover: ${p}`);
