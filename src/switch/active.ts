@@ -5,6 +5,7 @@ import {
   CONFIG_CANDIDATES,
   SWITCH_TARGET,
   findSdkConfig,
+  printable,
   readWorkspaceConfig,
   type ConfigHit,
   type ConfiguredWorkspace,
@@ -148,7 +149,7 @@ export async function configWarnings(
         kind: 'stale',
         file: f.file,
         workspace: read.workspace,
-        message: `${rel(f.file)} names ${names}, not the active workspace ${active.workspace.workspace_name}; code that passes this path explicitly would use it.`,
+        message: `${rel(f.file)} names ${names}, not the active workspace ${printable(active.workspace.workspace_name)}; code that passes this path explicitly would use it.`,
       });
     }
   }
@@ -156,7 +157,7 @@ export async function configWarnings(
 }
 
 export function describeWorkspace(ws: Omit<ConfiguredWorkspace, 'via'>): string {
-  return `${ws.workspace_name} (resource group ${ws.resource_group}, subscription ${ws.subscription_id})`;
+  return `${printable(ws.workspace_name)} (resource group ${printable(ws.resource_group)}, subscription ${printable(ws.subscription_id)})`;
 }
 
 function pairLabel(pair: PairConfig, ws: ConfiguredWorkspace): string {

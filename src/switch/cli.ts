@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { configWarnings, describeWorkspace, resolveActive } from './active';
 import { switchWorkspace } from './switchConfig';
 import { notFoundMessage, which } from './which';
+import { printable } from './configSearch';
 
 /** `aml-failover switch <primary|secondary>` and `aml-failover which [dir]`. */
 export function registerSwitchCli(program: Command, ctx: CliContext): void {
@@ -68,9 +69,9 @@ export function registerSwitchCli(program: Command, ctx: CliContext): void {
         ctx.out(
           [
             result.hit.file,
-            `  workspace       ${ws.workspace_name}`,
-            `  resource group  ${ws.resource_group}`,
-            `  subscription    ${ws.subscription_id}`,
+            `  workspace       ${printable(ws.workspace_name)}`,
+            `  resource group  ${printable(ws.resource_group)}`,
+            `  subscription    ${printable(ws.subscription_id)}`,
             `  read from       ${ws.via === 'Scope' ? 'the Scope key (wins over the other keys)' : 'subscription_id, resource_group, workspace_name'}`,
             `  pair role       ${role}`,
           ].join('\n'),

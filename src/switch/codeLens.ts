@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ROLES } from '../pair/pairFile';
 import type { FailoverProject } from '../vscode/project';
 import { roleOf } from './active';
-import { parseWorkspaceConfig } from './configSearch';
+import { parseWorkspaceConfig, printable } from './configSearch';
 
 const SELECTOR: vscode.DocumentSelector = {
   scheme: 'file',
@@ -28,7 +28,7 @@ export function registerConfigCodeLens(project: FailoverProject): vscode.Disposa
       const top = new vscode.Range(0, 0, 0, 0);
       const label = role
         ? `$(cloud) ${role === 'primary' ? 'Primary' : 'Secondary'} workspace · ${pair.workspaces[role].region}${usedFromRoot ? ' · active' : ''}`
-        : `$(warning) ${parsed.workspace.workspace_name} is not in the failover pair`;
+        : `$(warning) ${printable(parsed.workspace.workspace_name)} is not in the failover pair`;
       const lenses = [new vscode.CodeLens(top, { title: label, command: '' })];
       if (usedFromRoot && !doc.isDirty) {
         for (const other of ROLES.filter((r) => r !== role)) {

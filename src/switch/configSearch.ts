@@ -43,7 +43,7 @@ export function parseWorkspaceConfig(text: string): WorkspaceConfigParse {
   try {
     data = JSON.parse(stripBom(text));
   } catch (err) {
-    return { ok: false, notJson: true, error: `not valid JSON (${(err as Error).message})` };
+    return { ok: false, notJson: true, error: `not valid JSON (${printable((err as Error).message)})` };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, notJson: false, error: 'not a JSON object' };
@@ -72,6 +72,15 @@ export function parseWorkspaceConfig(text: string): WorkspaceConfigParse {
       via: 'keys',
     },
   };
+}
+
+/**
+ * A value read from a config file, safe to print in a terminal or a VS Code label: control and bidi characters
+ * replaced, `$(` (a codicon in labels) defused, very long values shortened. For display only, never for matching.
+ */
+export function printable(value: string): string {
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd').replace(/\$\(/g, '$\u200b(');
+  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
 }
 
 export function stripBom(text: string): string {

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { errorMessage } from '../common/errors';
 import { ROLES, type Role } from '../pair/pairFile';
-import type { ConfigWarning } from '../switch/active';
+import { describeWorkspace, type ConfigWarning } from '../switch/active';
+import { printable } from '../switch/configSearch';
 import type { FailoverProject, ProjectSnapshot } from '../vscode/project';
 import { projectRelative } from '../vscode/project';
 import {
@@ -207,7 +208,7 @@ function configNotices(snapshot: ProjectSnapshot): NoticeTreeNode[] {
   } else if (active?.state === 'invalid' && active.hit) {
     notices.push({ kind: 'notice', id: 'notice:active', label: `${projectRelative(snapshot, active.hit.file)} is not usable`, detail: `${active.error ?? 'invalid'}. Fix it, or delete it and switch.`, file: active.hit.file });
   } else if (active?.state === 'other' && active.hit && active.workspace) {
-    notices.push({ kind: 'notice', id: 'notice:active', label: `Active: ${active.workspace.workspace_name} (not in the pair)`, detail: `${projectRelative(snapshot, active.hit.file)} names ${active.workspace.workspace_name} in ${active.workspace.resource_group}, which is neither the primary nor the secondary.`, file: active.hit.file });
+    notices.push({ kind: 'notice', id: 'notice:active', label: `Active: ${printable(active.workspace.workspace_name)} (not in the pair)`, detail: `${projectRelative(snapshot, active.hit.file)} names ${describeWorkspace(active.workspace)}, which is neither the primary nor the secondary.`, file: active.hit.file });
   }
   if (snapshot.warnings.length) {
     notices.push({
@@ -222,8 +223,8 @@ function configNotices(snapshot: ProjectSnapshot): NoticeTreeNode[] {
 }
 
 function warningSummary(w: ConfigWarning): string {
-  if (w.kind === 'shadowing') return `shadows .azureml/config.json${w.workspace ? ` · ${w.workspace.workspace_name}` : ''}`;
-  if (w.kind === 'stale') return `names ${w.workspace?.workspace_name ?? 'another workspace'}`;
+  if (w.kind === 'shadowing') return `shadows .azureml/config.json${w.workspace ? ` · ${printable(w.workspace.workspace_name)}` : ''}`;
+  if (w.kind === 'stale') return `names ${w.workspace ? printable(w.workspace.workspace_name) : 'another workspace'}`;
   return 'not a usable config';
 }
 

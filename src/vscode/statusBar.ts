@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { PAIR_FILE_NAME } from '../pair/pairFile';
+import { printable } from '../switch/configSearch';
 import type { FailoverProject, ProjectSnapshot } from './project';
 import { projectRelative } from './project';
 import { getSetting, onDidChangeSetting } from './settings';
@@ -26,7 +27,7 @@ export function statusBarContent(snapshot: ProjectSnapshot): { text: string; too
     md.appendMarkdown(`${active.role === 'primary' ? 'Primary' : 'Secondary'}: \`${ws.workspace_name}\` in ${ws.region}, resource group \`${ws.resource_group}\``);
     if (active.hit) md.appendMarkdown(`\n\nfrom \`${projectRelative(snapshot, active.hit.file)}\``);
   } else if (active.state === 'other' && active.workspace) {
-    md.appendMarkdown(`\`${active.workspace.workspace_name}\` is neither the primary nor the secondary.`);
+    md.appendMarkdown(`\`${printable(active.workspace.workspace_name)}\` is neither the primary nor the secondary.`);
   } else if (active.state === 'invalid') {
     md.appendMarkdown(`${active.hit ? `\`${projectRelative(snapshot, active.hit.file)}\`` : 'The config file'} is not usable: ${active.error ?? 'invalid'}.`);
   } else {
@@ -39,7 +40,7 @@ export function statusBarContent(snapshot: ProjectSnapshot): { text: string; too
     return { text: `$(cloud) ${ws.workspace_name} (${ws.region})${warnings}`, tooltip: md, command: 'amlFailover.switchWorkspace' };
   }
   if (active.state === 'other' && active.workspace) {
-    return { text: `$(warning) ${active.workspace.workspace_name} (not in pair)`, tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };
+    return { text: `$(warning) ${printable(active.workspace.workspace_name)} (not in pair)`, tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };
   }
   if (active.state === 'invalid') return { text: '$(error) AML config invalid', tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };
   return { text: '$(cloud) No AML workspace', tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };

@@ -84,6 +84,18 @@ test('bad usage and bad input exit 2, a failed operation exits 1, with one clear
   }
 });
 
+test('which prints a hostile workspace name from a config file without its control characters', async () => {
+  const p = await project({ '.azureml/config.json': JSON.stringify({ subscription_id: 's', resource_group: 'rg', workspace_name: 'ws\u001b]0;pwned\u0007' }) });
+  try {
+    const r = run(['which'], p.dir);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(r.out), JSON.stringify(r.out));
+    assert.match(r.out, /workspace\s+ws\ufffd\]0;pwned\ufffd/);
+  } finally {
+    await p.cleanup();
+  }
+});
+
 test('--help and --version exit 0', () => {
   const help = run(['--help'], '/');
   assert.equal(help.code, 0);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CONFIG_CANDIDATES, findSdkConfig, parseWorkspaceConfig } from '../../../src/switch/configSearch';
+import { CONFIG_CANDIDATES, findSdkConfig, parseWorkspaceConfig, printable } from '../../../src/switch/configSearch';
 import { config, project, SUB } from './helpers';
 
 test('the SDK candidates are tried in its order', () => {
@@ -61,4 +61,10 @@ test('bad config text is explained, and told apart from JSON without a workspace
   const badScope = parseWorkspaceConfig('{"Scope": "/subscriptions/x"}');
   assert.ok(!badScope.ok && /Scope/.test(badScope.error));
   assert.ok(parseWorkspaceConfig(`\ufeff${config('ml-east')}`).ok, 'a UTF-8 BOM is tolerated');
+});
+
+test('names from config files are printed without control characters, bidi overrides or codicons', () => {
+  assert.equal(printable('ml\u001b[31mred\u202eevil$(zap)'), 'ml\ufffd[31mred\ufffdevil$\u200b(zap)');
+  assert.equal(printable('x'.repeat(300)).length, 100);
+  assert.equal(printable('mlw-eastus'), 'mlw-eastus');
 });
