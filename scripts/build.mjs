@@ -1,6 +1,8 @@
-// One bundler: esbuild. Three bundles:
+// One bundler: esbuild. Four bundles:
 //   dist/extension.js  the VS Code extension (vscode external)
-//   dist/cli.js        the aml-failover command line (sandbox included)
+//   dist/cli.js        the aml-failover command line
+//   dist/sandbox.js    the sandbox cloud (servers, Azurite launcher, seed), loaded by `aml-failover sandbox` only;
+//                      part of the CLI's npm package, not of the .vsix
 //   dist/azure-sdk.js  the Azure SDKs, loaded on first use by both, so activation does not pay for them
 import * as esbuild from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
@@ -13,6 +15,16 @@ const azureSdkExternal = {
   name: 'azure-sdk-external',
   setup(build) {
     build.onResolve({ filter: /[/\\]azureSdk(\.ts)?$/ }, () => ({ path: './azure-sdk.js', external: true }));
+  },
+};
+
+/** `import('./sandbox')` in src/sandbox/cli.ts becomes a runtime require of the separate sandbox bundle. */
+const sandboxExternal = {
+  name: 'sandbox-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sandbox$/ }, (args) =>
+      /[/\\]src[/\\]sandbox[/\\]cli\.ts$/.test(args.importer) ? { path: './sandbox.js', external: true } : undefined,
+    );
   },
 };
 
@@ -31,7 +43,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [azureSdkExternal] },
   // Azurite runs as a child process from node_modules (the sandbox resolves its entry point at run time).
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['azurite'], plugins: [azureSdkExternal] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [azureSdkExternal, sandboxExternal] },
+  { ...common, entryPoints: ['src/sandbox/sandbox.ts'], outfile: 'dist/sandbox.js', external: ['azurite'], plugins: [azureSdkExternal] },
   // Some SDK dependencies read import.meta.url (createRequire); in a CommonJS bundle it must come from __filename.
   {
     ...common,
