@@ -10,6 +10,7 @@
 //                                 the vscode and ui stages still get a freshly packaged .vsix)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,8 +47,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** Runs a command, streaming its output, and returns its exit code and captured stdout. */
-function run(command, args) {
+/**
+ * Runs a command and returns its exit code and captured stdout. Its output is streamed as it comes, or with
+ * `buffered` held back and returned as `all` (for steps that run side by side).
+ */
+function run(command, args, { buffered = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: REPO,
@@ -57,11 +61,16 @@ function run(command, args) {
       detached: true,
     });
     let out = '';
+    let all = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      process.stdout.write(chunk);
+      if (buffered) all += chunk;
+      else process.stdout.write(chunk);
     });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.stderr.on('data', (chunk) => {
+      if (buffered) all += chunk;
+      else process.stderr.write(chunk);
+    });
     const timer = setTimeout(() => {
       console.error(`\nnpm test: ${command} ${args.join(' ')} ran longer than ${STAGE_TIMEOUT_MS / 60_000} min; stopping it`);
       try {
@@ -74,7 +83,7 @@ function run(command, args) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       running.delete(child);
-      resolve({ code: code ?? (signal ? 1 : 0), out });
+      resolve({ code: code ?? (signal ? 1 : 0), out, all });
     });
   });
 }
@@ -85,12 +94,28 @@ function banner(stage) {
 
 /** A step that must pass for the rest to mean anything. */
 async function step(stage, command, args) {
-  banner(stage);
-  const started = Date.now();
-  const { code } = await run(command, args);
-  const ok = code === 0;
-  results.push({ stage, ok, passed: 0, failed: ok ? 0 : 1, seconds: (Date.now() - started) / 1000, note: '' });
-  if (!ok) finish(`${stage} failed`);
+  await parallelSteps([[stage, command, args]]);
+}
+
+/** Steps run side by side (each on its own core); their outputs are printed one after the other. */
+async function parallelSteps(steps) {
+  const outcomes = await Promise.all(
+    steps.map(async ([stage, command, args]) => {
+      const started = Date.now();
+      if (steps.length === 1) banner(stage);
+      const { code, all } = await run(command, args, { buffered: steps.length > 1 });
+      return { stage, ok: code === 0, all, seconds: (Date.now() - started) / 1000 };
+    }),
+  );
+  for (const o of outcomes) {
+    if (steps.length > 1) {
+      banner(o.stage);
+      process.stdout.write(o.all);
+    }
+    results.push({ stage: o.stage, ok: o.ok, passed: 0, failed: o.ok ? 0 : 1, seconds: o.seconds, note: '' });
+  }
+  const failed = outcomes.filter((o) => !o.ok).map((o) => o.stage);
+  if (failed.length) finish(`${failed.join(' and ')} failed`);
 }
 
 /** test/<dir>/**\/*.test.ts, sorted (Node 20's --test takes no globs). */
@@ -107,7 +132,7 @@ function testFiles(dir) {
  * A node:test stage; counts come from the spec reporter's summary (`ℹ pass N`, `ℹ fail N`). A test running longer
  * than `testTimeoutMs` fails (and the stage goes on) instead of hanging the run.
  */
-async function nodeTestStage(stage, files, testTimeoutMs) {
+async function nodeTestStage(stage, files, testTimeoutMs, concurrency = 1) {
   banner(stage);
   if (files.length === 0) {
     console.log(`(no test files under test/${stage})`);
@@ -116,7 +141,8 @@ async function nodeTestStage(stage, files, testTimeoutMs) {
   }
   const started = Date.now();
   const { code, out } = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, ...files,
+    '--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`,
+    `--test-concurrency=${concurrency}`, ...files,
   ]);
   const count = (label) => Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
   let passed = count('pass');
@@ -164,7 +190,9 @@ function finish(reason) {
 
 if (!only) await setUpAndBuild();
 else if (wanted('vscode') || wanted('ui')) await step('package', 'npm', ['run', '--silent', 'package']);
-if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000);
+// Unit test files are independent and mostly CPU-bound: two at a time on two cores. Integration and UI files each
+// start a sandbox or a VS Code, whose timings mean more one at a time.
+if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000, Math.min(2, availableParallelism()));
 if (wanted('integration')) await nodeTestStage('integration', testFiles('integration'), 300_000);
 if (wanted('vscode')) await vscodeStage();
 if (wanted('ui')) await nodeTestStage('ui', testFiles('ui'), 300_000);
@@ -185,8 +213,10 @@ async function setUpAndBuild() {
   results.push({ stage: 'setup', ok: code === 0, passed: 0, failed: code === 0 ? 0 : 1, seconds: (Date.now() - setupStarted) / 1000, note: '' });
   if (code !== 0) finish('setup failed');
 
-  await step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
-  await step('lint', 'npm', ['run', '--silent', 'lint']);
+  await parallelSteps([
+    ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
+    ['lint', 'npm', ['run', '--silent', 'lint']],
+  ]);
   await step('build', 'npm', ['run', '--silent', 'build']);
   await step('package', 'npm', ['run', '--silent', 'package:vsix']);
 }
