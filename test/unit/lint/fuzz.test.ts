@@ -69,7 +69,7 @@ function mutate(text: string, m: Mutation): string {
   }
 }
 
-test('thousands of mutated real files: never throws, sane ranges, bounded time', () => {
+test('thousands of mutated real files (1,200 mutants, each linted as its own kind and as another): never throws, sane ranges, bounded time', () => {
   fc.assert(
     fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.constantFrom(...KINDS), (i, mutations, otherKind) => {
       const seed = seeds[i]!;
@@ -78,7 +78,7 @@ test('thousands of mutated real files: never throws, sane ranges, bounded time',
       check(text, own);
       check(text, otherKind);
     }),
-    { numRuns: 2500, seed: 4242 },
+    { numRuns: 1200, seed: 4242 },
   );
 });
 
