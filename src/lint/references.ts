@@ -26,7 +26,7 @@ const CANDIDATE = /azureml:\/\/|(?:azureml:)?\/subscriptions\/|https?:\/\/[a-z0-
 // Characters that end a reference written inside longer text (URLs' query strings, JSON, prose): white space,
 // quotes, ? & # , ; ( ) [ ] | \ = (see TERMINATORS).
 /** Cheap pre-check: text without any of these cannot hold a pinned reference. */
-const QUICK = /\/subscriptions\/|azureml:\/\/|api\.azureml\.ms/i;
+const QUICK = /\/subscriptions\/|azureml:\/\/(?!registries\/|datastores\/)|api\.azureml\.ms/i;
 
 export function mayHoldReference(text: string): boolean {
   // JSON may escape slashes (`\/subscriptions\/…`); the parser decodes them, so look at the decoded spelling too.
