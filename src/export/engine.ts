@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomicWrite';
-import { errorMessage } from '../common/errors';
+import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetRef, type FileSource, type Manifest, type ManifestEntry } from './manifest';
 import { ByteBudget, runPool } from './pool';
@@ -93,10 +93,54 @@ export const DEFAULT_CONCURRENCY = 64;
 export const DEFAULT_MEMORY_BUDGET = 32 * 1024 * 1024;
 
 export async function runExport(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
-  const { outDir, signal, logger } = options;
+  const { outDir, signal } = options;
   // Every request in flight listens on the signal; hundreds at once are expected, not a leak.
   setMaxListeners(0, signal);
   await fs.mkdir(outDir, { recursive: true });
+  const releaseLock = await lockOutDir(outDir);
+  try {
+    return await runLocked(plan, options);
+  } finally {
+    await releaseLock();
+  }
+}
+
+export const LOCK_FILE = '.aml-failover-export.lock';
+
+/**
+ * One export at a time per folder: a second one would sweep the first one's partial files. A lock left by a killed
+ * export (its process is gone) is taken over.
+ */
+async function lockOutDir(outDir: string): Promise<() => Promise<void>> {
+  const lock = path.join(outDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      // Our own pid means another export in this process (the extension host runs several) holds it.
+      if (pid && isAlive(pid)) {
+        throw new UserError(`Another export (process ${pid}) is writing to ${outDir}; wait for it or cancel it, or export to another folder.`);
+      }
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw new UserError(`Cannot lock ${outDir} for the export.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
+  const { outDir, signal, logger } = options;
   const swept = await sweepPartials(outDir);
   if (swept) logger.info(`Removed ${swept} partial file(s) left by an interrupted export.`);
 
