@@ -221,6 +221,10 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
     const exited = new Promise<number>((resolve) => (settle = resolve));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => forwardLog(type, args));
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(Number(code)));
+    page.once('crash', () => {
+      console.log('  the workbench page crashed');
+      settle(1);
+    });
 
     const payload: Array<[string, string]> = [
       ['extensionDevelopmentPath', server.remoteUri(testHost)],
