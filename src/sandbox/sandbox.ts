@@ -251,12 +251,14 @@ async function loadSeedNotebooks(): Promise<{ name: string; data: Buffer }[]> {
 
 async function seedBlobs(sdk: typeof import('../azure/azureSdk'), azuriteUrl: string, world: World, blobs: BlobSeed[]): Promise<void> {
   const byAccount = new Map<string, InstanceType<typeof sdk.BlobServiceClient>>();
+  const creating: Promise<unknown>[] = [];
   for (const role of ROLES) {
     const r = world.regions[role];
     const client = new sdk.BlobServiceClient(`${azuriteUrl}/${r.storageAccount}`, new sdk.StorageSharedKeyCredential(r.storageAccount, r.storageKey), { retryOptions: { maxTries: 2 } });
     byAccount.set(r.storageAccount, client);
-    for (const c of [r.blobContainer, r.artifactContainer]) await client.getContainerClient(c).createIfNotExists();
+    for (const c of [r.blobContainer, r.artifactContainer]) creating.push(client.getContainerClient(c).createIfNotExists());
   }
+  await Promise.all(creating);
   const accountOf = (container: string) => {
     for (const role of ROLES) {
       const r = world.regions[role];
@@ -355,14 +357,16 @@ async function selfCheck(record: SandboxRecord, ca: string, token: string, world
         .on('error', reject);
     });
   const auth = { authorization: `Bearer ${token}`, 'x-ms-version': '2025-01-05' };
-  for (const role of ROLES) {
+  const urls = ROLES.flatMap((role) => {
     const r = world.regions[role];
-    const ws = `${record.armUrl}/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${r.workspaceName}?api-version=${API_VERSION}`;
-    const checks = [
-      [ws, await get(ws, auth)],
-      [record.storage[role].blobUrl, await get(`${record.storage[role].blobUrl}/${r.blobContainer}?restype=container`, auth)],
-      [record.storage[role].fileUrl, await get(`${record.storage[role].fileUrl}/${r.fileShare}?restype=share`, auth)],
-    ] as const;
-    for (const [url, status] of checks) if (status !== 200) throw new Error(`The sandbox endpoint ${url} answered ${status} to its own start-up check.`);
-  }
+    return [
+      `${record.armUrl}/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${r.workspaceName}?api-version=${API_VERSION}`,
+      `${record.storage[role].blobUrl}/${r.blobContainer}?restype=container`,
+      `${record.storage[role].fileUrl}/${r.fileShare}?restype=share`,
+    ];
+  });
+  const statuses = await Promise.all(urls.map((url) => get(url, auth)));
+  statuses.forEach((status, i) => {
+    if (status !== 200) throw new Error(`The sandbox endpoint ${urls[i]} answered ${status} to its own start-up check.`);
+  });
 }
