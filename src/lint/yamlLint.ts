@@ -45,11 +45,12 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
     const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
     const tooDeep = /call stack/i.test(reason);
+    const template = !options.json && index.lineText(index.lineOf(s)).includes('{{') ? ' (it looks like a template: an unquoted {{…}} is not YAML)' : '';
     findings.push({
       rule: options.json ? 'invalid-json' : 'invalid-yaml',
       message: tooDeep
         ? `This file is nested too deeply to be read as ${what}, so it was only checked as far as it could be read.`
-        : `Not valid ${what}, so this file was only checked as far as it could be read: ${reason}${more}.`,
+        : `Not valid ${what}, so this file was only checked as far as it could be read: ${reason}${more}${template}.`,
       start: s,
       end: Math.max(e, s + 1),
       anchorLine: index.lineOf(s),
