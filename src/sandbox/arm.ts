@@ -158,9 +158,8 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       }
     }
     const body = method === 'PUT' || method === 'POST' || method === 'PATCH' ? await readJson(req) : (req.resume(), undefined);
-    const result = route(method, names, lower, query, body, region);
-    const r = await result;
-    json(res, r.status, r.body, r.headers ?? {}, region?.role);
+    const answer = route(method, names, lower, query, body, region);
+    json(res, answer.status, answer.body, answer.headers ?? {}, region?.role);
   }
 
   function regionOf(names: string[], lower: string[]): Region | undefined {
@@ -213,7 +212,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return new ArmError(404, 'InvalidResourceType', `The sandbox has no ARM operation ${method} ${printable(rawPath)}; it serves ${ML} workspaces and their associated resources.`);
   }
 
-  async function route(method: string, names: string[], lower: string[], query: URLSearchParams, body: unknown, region: Region | undefined): Promise<Answer> {
+  function route(method: string, names: string[], lower: string[], query: URLSearchParams, body: unknown, region: Region | undefined): Answer {
     const path = '/' + names.map(encodeURIComponent).join('/');
     const sub = names[1];
     if (!Object.values(world.regions).some((r) => r.subscriptionId.toLowerCase() === sub.toLowerCase())) {

@@ -3,7 +3,6 @@
 // notebooks under Users/<alias>/; the secondary holds a partial, slightly different copy — drift to discover.
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Role } from '../pair/pairFile';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
 
 export interface SeedOptions {
@@ -450,10 +449,3 @@ def main():
 if __name__ == "__main__":
     main()
 `;
-
-/** For callers that need the regions in a fixed order. */
-export function regionsOf(world: World): Region[] {
-  return (['primary', 'secondary'] as Role[]).map((r) => world.regions[r]);
-}
-
-
