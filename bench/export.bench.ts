@@ -232,7 +232,7 @@ export async function figures(log: (line: string) => void = (l) => console.log(l
       if (ok) add({ ...against(`export ${count} notebooks, ${SLOW_MS} ms/request (wall time)`, oursMs / 1000, 's', { name: 'az storage file download-batch (16 connections)', value: ms / 1000 }), note: 'az 2.45 from Debian, one run' });
       // az 2.45 asks for nested folders as one %2F-encoded segment (GET …/Users%2Falice?restype=directory), which the
       // sandbox's file share answers 404: the comparison does not apply here until the sandbox accepts that spelling.
-      else add({ name: 'az storage file download-batch on the sandbox share', value: Number.NaN, unit: 's', note: 'does not apply: az lists nested folders as Users%2Falice, which the sandbox share answers 404' });
+      else log('az storage file download-batch: does not apply here (az lists nested folders as Users%2Falice, which the sandbox share answers 404)');
       await fs.rm(dest, { recursive: true, force: true });
       await fs.rm(conf, { recursive: true, force: true });
     }
