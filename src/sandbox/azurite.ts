@@ -1,5 +1,5 @@
 // Azurite (the official storage emulator, npm `azurite`) as a child process serving Blob for both regions' storage
-// accounts on loopback over plain HTTP. Only the sandbox's storage fronts talk to it; it is stopped by its PID.
+// accounts on loopback over plain HTTP. Only the sandbox's storage endpoints (storageFront.ts) talk to it; it is stopped by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';

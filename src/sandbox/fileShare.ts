@@ -69,6 +69,10 @@ export class FileService {
     await fs.mkdir(this.dataDir, { recursive: true });
   }
 
+  hasShare(name: string): boolean {
+    return this.shares.has(k(name));
+  }
+
   createShare(name: string): Share {
     const existing = this.shares.get(k(name));
     if (existing) throw new StorageError(409, 'ShareAlreadyExists', 'The specified share already exists.');

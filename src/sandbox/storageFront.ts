@@ -1,6 +1,6 @@
-// One region's storage endpoints: HTTPS fronts (one for Blob, one for Files) that check authentication like Azure
-// (Shared Key with the account key, or the sandbox's bearer token; anonymous refused), forward blob calls to Azurite
-// and serve the file share themselves — so that the region's faults apply to storage too. Outage closes the listening
+// One region's storage endpoint: an HTTPS front (Blob and Files on one port) that checks authentication like Azure
+// (Shared Key with the account key, or the sandbox's bearer token; anonymous refused), forwards blob calls to Azurite
+// and serves the file share itself — so that the region's faults apply to storage too. Outage closes the listening
 // sockets (connections are refused); blackhole accepts connections and never answers.
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -25,9 +25,10 @@ export interface StorageFrontOptions {
 }
 
 export interface StorageFront {
+  /** Both the same: https://127.0.0.1:<port>/<account> */
   blobUrl: string;
   fileUrl: string;
-  ports: { blob: number; file: number };
+  port: number;
   close(): Promise<void>;
 }
 
@@ -88,11 +89,11 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
   const azurite = new URL(opts.azuriteUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  const blobServer = https.createServer({ ...opts.tls }, (req, res) => void serve(req, res, 'blob'));
-  const fileServer = https.createServer({ ...opts.tls }, (req, res) => void serve(req, res, 'file'));
-  for (const s of [blobServer, fileServer]) s.keepAliveTimeout = 5000;
+  // Blob and Files share one endpoint per region (path-style URLs); serviceOf() tells their requests apart.
+  const server = https.createServer({ ...opts.tls }, (req, res) => void serve(req, res));
+  server.keepAliveTimeout = 5000;
   const held = new Set<net.Socket>();
-  const accept = (server: https.Server) => (socket: net.Socket) => {
+  const listener = new Listener((socket: net.Socket) => {
     if (faults.get(role).mode === 'blackhole') {
       // Accepted, never answered (not even the TLS handshake).
       held.add(socket);
@@ -101,22 +102,16 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       return;
     }
     server.emit('connection', socket);
-  };
-  const blob = new Listener(accept(blobServer));
-  const file = new Listener(accept(fileServer));
-  await Promise.all([blob.listen(0), file.listen(0)]);
+  });
+  await listener.listen(0);
 
   const onChange = (changed: Role) => {
     if (changed !== role) return;
     const mode = faults.get(role).mode;
     for (const s of held) s.destroy();
     held.clear();
-    if (mode === 'outage') {
-      void blob.close();
-      void file.close();
-    } else {
-      Promise.all([blob.reopen(), file.reopen()]).catch((err: unknown) => logger.error(`Cannot reopen ${account}'s storage endpoints: ${(err as Error).message}`));
-    }
+    if (mode === 'outage') void listener.close();
+    else listener.reopen().catch((err: unknown) => logger.error(`Cannot reopen ${account}'s storage endpoint: ${(err as Error).message}`));
   };
   faults.on('change', onChange);
 
@@ -134,9 +129,15 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     sendBody(res, faults.get(role), body, { download: false });
   }
 
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse, service: 'blob' | 'file'): Promise<void> {
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     commonHeaders(res);
     res.setHeader('x-ms-version', String(req.headers['x-ms-version'] ?? '2025-01-05'));
+    const rawUrl = req.url ?? '/';
+    const qIndex = rawUrl.indexOf('?');
+    const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
+    const query = new URLSearchParams(qIndex < 0 ? '' : rawUrl.slice(qIndex + 1));
+    const segments = rawPath.split('/').slice(1);
+    const service = serviceOf(req, segments[1], query, (name) => opts.files.hasShare(name));
     res.setHeader('server', service === 'blob' ? 'Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0 (sandbox, Azurite)' : 'Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0 (sandbox)');
     try {
       const outcome = await gate(faults, role, res);
@@ -149,14 +150,13 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         req.resume();
         throw new StorageError(429, 'ServerBusy', `The ${service} service of ${account} is throttling requests; retry after ${THROTTLE_RETRY_AFTER_S} s.`, { 'retry-after': String(THROTTLE_RETRY_AFTER_S) });
       }
-      const rawUrl = req.url ?? '/';
-      const qIndex = rawUrl.indexOf('?');
-      const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
-      const query = new URLSearchParams(qIndex < 0 ? '' : rawUrl.slice(qIndex + 1));
-      const segments = rawPath.split('/').slice(1);
       if (segments[0] !== account) {
         req.resume();
         throw new StorageError(400, 'InvalidUri', `This endpoint serves the storage account '${account}' only; the path must start with /${account}/.`);
+      }
+      if (service === 'blob' && query.get('restype') === 'container' && req.method === 'PUT' && segments[1] && opts.files.hasShare(safeDecode(segments[1]))) {
+        req.resume();
+        throw new StorageError(409, 'ContainerAlreadyExists', `A file share of ${account} is named '${safeDecode(segments[1])}'; the sandbox serves blobs and files on one endpoint, so a container cannot take that name.`);
       }
       const auth = authenticate(req, rawUrl, query);
       if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
@@ -244,17 +244,41 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     });
   }
 
+  const url = `https://127.0.0.1:${listener.port}/${account}`;
   return {
-    blobUrl: `https://127.0.0.1:${blob.port}/${account}`,
-    fileUrl: `https://127.0.0.1:${file.port}/${account}`,
-    ports: { blob: blob.port, file: file.port },
+    blobUrl: url,
+    fileUrl: url,
+    port: listener.port,
     async close() {
       faults.off('change', onChange);
       for (const s of held) s.destroy();
-      await Promise.all([blob.close(), file.close()]);
-      blobServer.close();
-      fileServer.close();
+      await listener.close();
+      server.close();
       agent.destroy();
     },
   };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Which service a request on the shared endpoint is for. Share- and directory-level calls say so in `restype`, file
+ * creation in `x-ms-type`; other paths go by whether their first segment names a file share. Account-level calls
+ * (listing, service properties) look the same in both services: they go to Files when the client says it is a
+ * file-share client (`x-ms-file-request-intent`, or its User-Agent), else to Blob.
+ */
+export function serviceOf(req: http.IncomingMessage, first: string | undefined, query: URLSearchParams, isShare: (name: string) => boolean): 'blob' | 'file' {
+  const restype = query.get('restype');
+  if (restype === 'share' || restype === 'directory') return 'file';
+  if (restype === 'container') return 'blob';
+  if (String(req.headers['x-ms-type'] ?? '').toLowerCase() === 'file') return 'file';
+  if (first) return isShare(safeDecode(first)) ? 'file' : 'blob';
+  if (req.headers['x-ms-file-request-intent'] || /storage-file-share|storage-file\b|FileShare/i.test(String(req.headers['user-agent'] ?? ''))) return 'file';
+  return 'blob';
 }

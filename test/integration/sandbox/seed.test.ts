@@ -53,6 +53,10 @@ describe('sandbox seeding', () => {
     assert.ok(notebooks.some((n) => n.endsWith('.ipynb')));
     assert.ok(sb.pair.cloud.caFile?.endsWith(path.join('.aml-failover', 'sandbox-ca.pem')));
     assert.equal(Object.keys(sb.pair.cloud.storage).length, 2, 'one storage account per region');
+    for (const [account, ep] of Object.entries(sb.pair.cloud.storage)) {
+      assert.equal(ep.blob, ep.file, 'one HTTPS endpoint per region serves both blob and file');
+      assert.match(ep.blob, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/${account}$`));
+    }
   });
 
   it('seeds a primary with several assets and a secondary that drifted from it', async () => {
