@@ -39,6 +39,10 @@ export function fileKind(fileName: string): FileKind | undefined {
 /** The SDK's workspace config files hold the workspace on purpose: they are what switching rewrites. */
 const SDK_CONFIG_NAMES = new Set(['config.json', 'project.json']);
 
+export function isSdkConfig(fileName: string, text: string): boolean {
+  return SDK_CONFIG_NAMES.has(path.basename(fileName).toLowerCase()) && /"(subscription_id|Scope)"/.test(text);
+}
+
 /**
  * Lints one file's text. Pure and synchronous; never throws (a file it cannot read as its kind gets one calm
  * finding of its own rule). Findings are sorted by position; severities, `off` rules and inline ignores applied.
@@ -56,9 +60,7 @@ export function lintText(text: string, options: LintOptions): LintResult {
     result.findings = finish([{ rule: 'skipped-file', message: skipped, start: 0, end: 0, anchorLine: 0, fixes: [] }], index, options, false);
     return result;
   }
-  if (kind === 'json' && SDK_CONFIG_NAMES.has(path.basename(options.fileName).toLowerCase()) && /"(subscription_id|Scope)"/.test(text)) {
-    return result;
-  }
+  if (kind === 'json' && isSdkConfig(options.fileName, text)) return result;
   let raw: RawFinding[];
   try {
     if (kind === 'yaml' || kind === 'json') {
@@ -101,7 +103,7 @@ function couldNotCheck(kind: FileKind, err: unknown, index: TextIndex): RawFindi
 }
 
 /** Severities, `off`, inline ignores, ranges; sorted. */
-function finish(raw: RawFinding[], index: TextIndex, options: LintOptions, useIgnores: boolean): Finding[] {
+export function finish(raw: RawFinding[], index: TextIndex, options: LintOptions, useIgnores: boolean): Finding[] {
   const ignores = useIgnores ? inlineIgnores(index.text, index) : undefined;
   const out: Finding[] = [];
   for (const f of raw) {

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { ExtensionDeps } from '../vscode/deps';
 import { getSetting, onDidChangeSetting } from '../vscode/settings';
 import { withOverrides } from './config';
-import { fixAll, lintText } from './lint';
+import { fixAll } from './lint';
+import { IncrementalLinter } from './incremental';
 import { lintProjectFrom, withConfig, type LintProject } from './project';
 import { RULES_DOC } from './rules';
 import { RemoteHoldings, remoteFindings } from './remote';
@@ -46,6 +47,8 @@ function kindOf(doc: vscode.TextDocument): FileKind | undefined {
 export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDeps): void {
   const collection = vscode.languages.createDiagnosticCollection('aml-failover-lint');
   const linted = new Map<string, Linted>();
+  // Per document: a keystroke inside a value is re-linted without a new parse (incremental.ts).
+  const linters = new Map<string, IncrementalLinter>();
   const pending = new Map<string, { timer: NodeJS.Timeout; cancel: vscode.CancellationTokenSource }>();
   const docsUri = vscode.Uri.joinPath(context.extensionUri, RULES_DOC);
   let project = currentProject(deps);
@@ -67,10 +70,13 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     if (!kind || !getSetting('lint.enabled', doc.uri) || (doc.uri.scheme === 'file' && project.isIgnored(doc.uri.fsPath))) {
       collection.delete(doc.uri);
       linted.delete(key);
+      linters.delete(key);
       return;
     }
     const version = doc.version;
-    const result = lintText(doc.getText(), { fileName: doc.fileName, kind, config: project.config, pair: project.pair, remote: remote?.check });
+    let linter = linters.get(key);
+    if (!linter) linters.set(key, (linter = new IncrementalLinter()));
+    const result = linter.lint(doc.getText(), { fileName: doc.fileName, kind, config: project.config, pair: project.pair, remote: remote?.check });
     // Superseded while running (a newer edit, a close): its own run publishes.
     if (token?.isCancellationRequested || doc.isClosed || doc.version !== version) return;
     linted.set(key, { version, findings: result.findings, kind });
@@ -142,6 +148,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
       const key = doc.uri.toString();
       cancelPending(key);
       linted.delete(key);
+      linters.delete(key);
       collection.delete(doc.uri);
     }),
     deps.project.onDidChange(relintAll),

@@ -21,6 +21,16 @@ export interface YamlLintResult {
   portable: PortableReference[];
 }
 
+/** A string value as written, for incremental re-linting (incremental.ts). */
+export interface ValueSpan {
+  start: number;
+  end: number;
+  type: Scalar.Type | undefined;
+  key: string | undefined;
+  anchorLine: number;
+  tagged: boolean;
+}
+
 interface Work {
   node: unknown;
   key: string | undefined;
@@ -32,7 +42,7 @@ interface Work {
  * scanned for pinned references, with ranges on the characters as written (quoted, folded, continued lines,
  * anchors), plus `#` comments. Aliases are not followed: a value is reported once, where it is written.
  */
-export function lintYaml(text: string, index: TextIndex, options: { json: boolean; pair?: PairNames; collectPortable?: boolean }): YamlLintResult {
+export function lintYaml(text: string, index: TextIndex, options: { json: boolean; pair?: PairNames; collectPortable?: boolean; spans?: ValueSpan[] }): YamlLintResult {
   const findings: RawFinding[] = [];
   const portable: PortableReference[] = [];
   const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: false });
@@ -61,7 +71,7 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
   const scalarSpans: number[] = [];
   const stack: Work[] = [];
   // Nothing to find without a candidate, unless the remote check wants the portable references.
-  if (scan || options.collectPortable) for (const doc of list) stack.push({ node: doc.contents, key: undefined, anchorLine: -1 });
+  if (scan || options.collectPortable || options.spans) for (const doc of list) stack.push({ node: doc.contents, key: undefined, anchorLine: -1 });
   // Depth-first without recursion: deeply nested input must not exhaust the call stack.
   while (stack.length) {
     const { node, key, anchorLine } = stack.pop()!;
@@ -72,6 +82,7 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
       scalarSpans.push(range[0], range[1]);
       if (typeof node.value !== 'string') continue;
       const line = anchorLine >= 0 ? anchorLine : index.lineOf(range[0]);
+      options.spans?.push({ start: range[0], end: range[1], type: node.type, key, anchorLine: line, tagged: Boolean(node.tag) });
       if (scan) scanScalar(text, node as Scalar<string>, key, line, options.pair, findings);
       if (options.collectPortable) collectPortable(node as Scalar<string>, key, line, portable);
       continue;
@@ -106,7 +117,7 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
   return { findings, portable };
 }
 
-function scanScalar(text: string, node: Scalar<string>, key: string | undefined, anchorLine: number, pair: PairNames | undefined, out: RawFinding[]): void {
+export function scanScalar(text: string, node: Scalar<string>, key: string | undefined, anchorLine: number, pair: PairNames | undefined, out: RawFinding[]): void {
   const value = node.value;
   const matches = findPinnedReferences(value);
   if (!matches.length) return;
@@ -152,7 +163,7 @@ function mayRewrite(match: PinnedMatch, value: string, key: string | undefined):
 
 const STORAGE_URL = /^(?:https:\/\/([a-z0-9]{3,24})\.(?:blob|dfs)\.core\.windows\.net\/([^/?#\s]+)\/?([^?#\s]*)|(?:wasbs|abfss):\/\/([^@/\s]+)@([a-z0-9]{3,24})\.(?:blob|dfs)\.core\.windows\.net\/?([^?#\s]*))$/i;
 
-function collectPortable(node: Scalar<string>, key: string | undefined, anchorLine: number, out: PortableReference[]): void {
+export function collectPortable(node: Scalar<string>, key: string | undefined, anchorLine: number, out: PortableReference[]): void {
   const value = node.value.trim();
   const [start, end] = node.range!;
   const url = value.includes('.core.windows.net') ? STORAGE_URL.exec(value) : null;
