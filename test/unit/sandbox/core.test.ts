@@ -1,5 +1,6 @@
 // Pure parts of the sandbox: job timelines, outages ending jobs, ranges, Shared Key signatures, the pair file text.
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { ShareServiceClient, StorageSharedKeyCredential } from '@azure/storage-file-share';
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
@@ -7,6 +8,7 @@ import { parsePairFile } from '../../../src/pair/pairFile';
 import { parseRange } from '../../../src/sandbox/fileShare';
 import { pairFileText, PAIR_FILE_MARKER } from '../../../src/sandbox/project';
 import { verifySharedKey } from '../../../src/sandbox/sharedKey';
+import { serviceOf } from '../../../src/sandbox/storageFront';
 import { failUnfinishedJobs, jobStatus, newRegion, type JobRecord } from '../../../src/sandbox/world';
 
 const job = (over: Partial<JobRecord> = {}): JobRecord => ({ name: 'j', body: { properties: {} }, submittedAt: 1_000, queuedMs: 100, runMs: 500, ...over });
@@ -62,6 +64,20 @@ describe('sandbox core', () => {
     assert.equal(verifySharedKey('PUT', path.replace('alice', 'bob'), headers, 'acct', key), false);
     assert.equal(verifySharedKey('PUT', path, { ...headers, 'x-ms-range': 'bytes=0-4' }, 'acct', key), false);
     assert.equal(verifySharedKey('PUT', path, headers, 'acct', Buffer.alloc(64, 8).toString('base64')), false);
+  });
+
+  it('tells blob and file requests apart on the shared storage endpoint', () => {
+    const req = (headers: Record<string, string> = {}) => ({ headers }) as unknown as IncomingMessage;
+    const q = (s: string) => new URLSearchParams(s);
+    const isShare = (n: string) => n.toLowerCase() === 'code-1';
+    assert.equal(serviceOf(req(), 'code-1', q('restype=share'), isShare), 'file');
+    assert.equal(serviceOf(req(), 'code-1', q('restype=directory&comp=list'), isShare), 'file');
+    assert.equal(serviceOf(req(), 'azureml', q('restype=container'), isShare), 'blob');
+    assert.equal(serviceOf(req({ 'x-ms-type': 'file' }), 'new-share', q(''), isShare), 'file');
+    assert.equal(serviceOf(req(), 'CODE-1', q(''), isShare), 'file', 'share names are case-insensitive');
+    assert.equal(serviceOf(req(), 'azureml', q(''), isShare), 'blob');
+    assert.equal(serviceOf(req({ 'user-agent': 'azsdk-js-storage-file-share/12.31.0' }), undefined, q('comp=list'), isShare), 'file');
+    assert.equal(serviceOf(req({ 'user-agent': 'azsdk-js-azure-storage-blob/12.32.0' }), undefined, q('comp=list'), isShare), 'blob');
   });
 
   it('writes a pair file the product parses, marked as the sandbox’s', () => {
