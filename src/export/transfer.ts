@@ -7,7 +7,6 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import { PARTIAL_SUFFIX } from './safePaths';
-import { HashWorker } from './hashWorker';
 import type { ByteBudget } from './pool';
 import { DEFAULT_RETRY, IntegrityError, abortError, throwIfAborted, withRetry, type RetryPolicy } from './retry';
 
@@ -144,8 +143,8 @@ async function attemptFile(reader: RangeReader, remote: RemoteFile, target: stri
 
 async function attemptStream(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
   const temp = await tempBeside(target);
-  // Hashing on a worker thread: the main thread is busy enough receiving and writing.
-  const hasher = new HashWorker();
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
   let written = 0;
   const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
   const opened = new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
@@ -159,7 +158,8 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
         try {
           for await (const part of body as AsyncIterable<Buffer>) {
             if (written + part.length > remote.size) throw new IntegrityError(`${remote.path}: the service sent more than ${remote.size} bytes.`);
-            await hasher.update(part);
+            sha256.update(part);
+            md5.update(part);
             written += part.length;
             options.onBytes?.(part.length);
             // The file stream survives a cut body, so the next attempt appends to it.
@@ -174,8 +174,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
       { policy: options.policy, signal: options.signal, onRetry: options.onRetry },
     );
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    const digests = await hasher.digest();
-    const md5Base64 = checkMD5(remote, digests.md5);
+    const md5Base64 = checkMD5(remote, md5.digest('base64'));
     const handle = await fs.open(temp, 'r+');
     try {
       await handle.sync();
@@ -184,9 +183,8 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     }
     await fs.rename(temp, target);
     placed = true;
-    return { size: written, sha256: digests.sha256, md5: md5Base64 };
+    return { size: written, sha256: sha256.digest('hex'), md5: md5Base64 };
   } finally {
-    await hasher.dispose();
     if (!placed) {
       out.destroy();
       await fs.rm(temp, { force: true });
