@@ -74,7 +74,8 @@ test('one export at a time per folder; a lock left by a dead process is taken ov
   const gate = new Promise<void>((r) => (open = r));
   const slow = plan({ 'a.ipynb': randomBytes(100) }, { gate });
   const running = runExport(slow.plan, { outDir: out, signal: new AbortController().signal, logger: silentLogger });
-  await new Promise((r) => setImmediate(r));
+  // Wait until the first export is fetching (it holds the lock by then).
+  while (slow.reads.length === 0) await new Promise((r) => setTimeout(r, 5));
   await assert.rejects(runExport(plan({ 'b.ipynb': randomBytes(100) }).plan, { outDir: out, signal: new AbortController().signal, logger: silentLogger }), /Another export/);
   open();
   await running;
