@@ -28,7 +28,7 @@ function pairNote(pinned: PinnedWorkspace, pair: PairNames | undefined): string 
   for (const role of ['primary', 'secondary'] as const) {
     const ws = pair[role];
     if (ws && same(ws.workspace, pinned.workspace) && (!pinned.resourceGroup || same(ws.resourceGroup, pinned.resourceGroup))) {
-      return `, the ${role} workspace of this pair,`;
+      return `, the ${role} workspace of this pair`;
     }
   }
   return '';
