@@ -6,41 +6,23 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { REPO, launchChromium, startCodeServer, type RunningCodeServer } from '../support/codeServer';
-import { startSandbox, type RunningSandbox } from '../support/sandbox';
+import type { Page } from 'playwright-core';
+import type { RunningSandbox } from '../support/sandbox';
+import { openSandboxWorkbench, type SandboxWorkbench } from '../support/workbench';
 
-const SHOT_DIRS = [
-  path.join(REPO, 'test-results', 'screenshots'),
-  ...(process.env.AML_FAILOVER_UPDATE_SCREENSHOTS === '1' ? [path.join(REPO, 'media', 'screenshots')] : []),
-];
-
+let workbench: SandboxWorkbench;
 let sandbox: RunningSandbox;
-let server: RunningCodeServer;
-let browser: Browser;
 let page: Page;
+let screenshot: (name: string) => Promise<void>;
 
 before(async () => {
-  sandbox = await startSandbox();
-  server = await startCodeServer({ settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 760 } })).newPage();
-  await page.goto(server.workbenchUrl(sandbox.projectDir));
+  workbench = await openSandboxWorkbench();
+  ({ sandbox, page, screenshot } = workbench);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sandbox?.stop();
+  await workbench?.stop();
 });
-
-async function screenshot(name: string): Promise<void> {
-  const png = await page.screenshot();
-  for (const dir of SHOT_DIRS) {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, `${name}.png`), png);
-  }
-}
 
 /** Drags the sash at the side bar's right edge, so the screenshots show the nodes' descriptions in full. */
 async function widenSideBar(width: number): Promise<void> {
