@@ -3,7 +3,7 @@
 // Content-MD5 when it has one; only then is the file flushed and renamed into place. A cut, short or corrupted
 // range is fetched again; a file that fails for good leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, fdatasync, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import { PARTIAL_SUFFIX } from './safePaths';
@@ -48,6 +48,7 @@ export interface TransferResult {
 
 export const MAX_RANGE = 4 * 1024 * 1024;
 const MAX_CHUNK = 64 * 1024 * 1024;
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 /** Downloads `remote` to `target` (absolute) via a temporary file; resolves once the verified file is in place. */
 export async function downloadVerified(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
@@ -147,8 +148,26 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
   const md5 = createHash('md5');
   let written = 0;
   const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
-  const opened = new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
+  let fd: number | undefined;
+  const opened = new Promise<void>((resolve, reject) =>
+    out
+      .once('open', (opened: number) => {
+        fd = opened;
+        resolve();
+      })
+      .once('error', reject),
+  );
   let placed = false;
+  // Flush to disk while downloading (one flush in flight, every FLUSH_EVERY bytes), so the fsync before the rename
+  // does not have to write the whole file at the end.
+  let flushing: Promise<void> | undefined;
+  let flushedAt = 0;
+  const flushSoon = () => {
+    if (flushing || written - flushedAt < FLUSH_EVERY || fd === undefined) return;
+    flushedAt = written;
+    const handle = fd;
+    flushing = new Promise<void>((resolve) => fdatasync(handle, () => resolve())).finally(() => (flushing = undefined));
+  };
   try {
     await opened;
     // A connection cut part-way costs only the rest of the file: ask again from the first byte not yet written.
@@ -164,6 +183,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
             options.onBytes?.(part.length);
             // The file stream survives a cut body, so the next attempt appends to it.
             if (!out.write(part)) await once(out, 'drain', { signal: options.signal });
+            flushSoon();
           }
         } catch (err) {
           if (options.signal.aborted) throw abortError(options.signal);
@@ -173,6 +193,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
       },
       { policy: options.policy, signal: options.signal, onRetry: options.onRetry },
     );
+    await flushing;
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     const md5Base64 = checkMD5(remote, md5.digest('base64'));
     const handle = await fs.open(temp, 'r+');
@@ -185,6 +206,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     placed = true;
     return { size: written, sha256: sha256.digest('hex'), md5: md5Base64 };
   } finally {
+    await flushing;
     if (!placed) {
       out.destroy();
       await fs.rm(temp, { force: true });
