@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -29,7 +29,13 @@ function plan(files: Record<string, Buffer>, opts: { gate?: Promise<void> } = {}
   return { plan: p, reads };
 }
 
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'export-engine-'));
+const madeDirs: string[] = [];
+after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+const tmp = async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'export-engine-'));
+  madeDirs.push(dir);
+  return dir;
+};
 
 test('a second run over a complete export downloads nothing and rewrites nothing', async () => {
   const out = await tmp();

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -47,8 +47,13 @@ function remoteFile(data: Buffer, faults: Fault[] = [], opts: { rangeMD5?: boole
   return { reader, reads };
 }
 
+const madeDirs: string[] = [];
+after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+
 async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'export-transfer-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'export-transfer-'));
+  madeDirs.push(dir);
+  return dir;
 }
 
 async function filesIn(dir: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 // `aml-failover lint` as CI runs it: a child process, its output and its exit code.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -21,8 +21,12 @@ function run(args: string[], cwd: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+const madeDirs: string[] = [];
+after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-lint-'));
+  madeDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fs.writeFile(path.join(dir, name), text);
