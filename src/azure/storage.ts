@@ -109,6 +109,20 @@ async function datastoreSecret(conn: AzureConnection, workspace: WorkspaceRef, d
   }
 }
 
+/** A blob's or file's properties as a StoredFile; undefined when the service says it does not exist (404). */
+async function statOrMissing(
+  path: string,
+  properties: Promise<{ contentLength?: number; etag?: string; contentMD5?: Uint8Array }>,
+): Promise<StoredFile | undefined> {
+  try {
+    const p = await properties;
+    return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
 function b64(x: Uint8Array | undefined): string | undefined {
   return x && x.length ? Buffer.from(x).toString('base64') : undefined;
 }
@@ -130,13 +144,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
       }
     },
     async stat(path, signal) {
-      try {
-        const p = await use().getBlobClient(path).getProperties({ abortSignal: signal });
-        return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-        throw err;
-      }
+      return statOrMissing(path, use().getBlobClient(path).getProperties({ abortSignal: signal }));
     },
     async read(path, offset, count, signal) {
       const r = await use()
@@ -187,13 +195,7 @@ function fileStorage(datastore: string, account: string, share: ShareClient): Da
       return walk(prefix.replace(/^\/+|\/+$/g, ''), signal);
     },
     async stat(path, signal) {
-      try {
-        const p = await use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal });
-        return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-        throw err;
-      }
+      return statOrMissing(path, use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal }));
     },
     async read(path, offset, count, signal) {
       const r = await use()
