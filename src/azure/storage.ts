@@ -9,6 +9,7 @@ import type { ShareClient } from '@azure/storage-file-share';
 import type { AzureBlobDatastore, AzureFileDatastore } from '@azure/arm-machinelearning';
 import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
+import { unlessNotFound } from './notFound';
 import { UserError } from '../common/errors';
 import type { WorkspaceRef } from '../pair/pairFile';
 
@@ -114,13 +115,8 @@ async function statOrMissing(
   path: string,
   properties: Promise<{ contentLength?: number; etag?: string; contentMD5?: Uint8Array }>,
 ): Promise<StoredFile | undefined> {
-  try {
-    const p = await properties;
-    return { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
+  const p = await unlessNotFound(properties);
+  return p && { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
 }
 
 function b64(x: Uint8Array | undefined): string | undefined {

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
+import { unlessNotFound } from '../azure/notFound';
 import { openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -198,7 +199,6 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
 
   const datastoreUri = (ws: WorkspaceRef, p: string) =>
     `azureml://subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/workspaces/${ws.workspace_name}/datastores/${TARGET_DATASTORE}/paths/${p}`;
-  const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
 
   const replicateModel = async (name: string, version: string, model: ModelVersion): Promise<Outcome> => {
     const uri = model.properties.modelUri;
@@ -206,12 +206,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     const src = await filesAt(source, uri);
     const refusal = hostile(src.files);
     if (refusal) return { status: 'refused', reason: refusal };
-    let existing: ModelVersion | undefined;
-    try {
-      existing = await to.modelVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const existing = await unlessNotFound(to.modelVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal }));
     if (existing) {
       if (!existing.properties.modelUri) return { status: 'conflict', reason: 'the version there has no files' };
       const there = await filesAt(target, existing.properties.modelUri);
@@ -255,12 +250,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
   };
 
   const replicateEnvironment = async (name: string, version: string, env: EnvironmentVersion): Promise<Outcome> => {
-    let existing: EnvironmentVersion | undefined;
-    try {
-      existing = await to.environmentVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const existing = await unlessNotFound(to.environmentVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal }));
     if (existing) {
       const difference = sameEnvironment(env.properties, existing.properties);
       return difference ? { status: 'conflict', reason: `version ${version} exists there with ${difference}` } : { status: 'unchanged' };
