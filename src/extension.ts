@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { createLog, loggerFor, showError } from './vscode/log';
 import { FailoverProject } from './vscode/project';
+import { Refresher } from './vscode/refresh';
 import type { ExtensionDeps } from './vscode/deps';
 import { registerFailoverView } from './view/register';
 import type { FailoverTree } from './view/failoverTree';
@@ -21,7 +22,7 @@ export interface AmlFailoverApi {
   project: FailoverProject;
   /** The Failover tree's data provider (getChildren / getTreeItem give exactly what the view shows). */
   tree: FailoverTree;
-  /** The active-workspace status-bar item's text, or undefined while hidden. */
+  /** The status bar's texts (one item per region, and the foundation's item for a config problem), or undefined while none shows. */
   statusBarText(): string | undefined;
 }
 
@@ -33,13 +34,15 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
   try {
     const project = new FailoverProject(logger);
     context.subscriptions.push(project);
-    const tree = registerFailoverView(context, { project, logger });
-    const deps: ExtensionDeps = { log, logger, project, tree };
+    const refresh = new Refresher(logger);
+    context.subscriptions.push(refresh);
+    const tree = registerFailoverView(context, { project, logger, refresh });
+    const deps: ExtensionDeps = { log, logger, project, tree, refresh };
     // register<Capability>(context, deps) calls go here, one per capability folder.
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);
-    registerHealth(context, deps);
+    const regions = registerHealth(context, deps);
     registerLint(context, deps);
     registerSandbox(context, deps);
     registerExport(context, deps);
@@ -48,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
       () => logger.info('AML Failover activated.'),
       (err) => showError(log, 'AML Failover could not read the project; see the log for details.', err),
     );
-    return { project, tree, statusBarText: statusBar.text };
+    const statusBarText = () => [statusBar.text(), regions.statusBarText()].filter(Boolean).join(' ') || undefined;
+    return { project, tree, statusBarText };
   } catch (err) {
     void showError(log, 'AML Failover could not start; see the log for details.', err);
     throw err;

@@ -1,6 +1,9 @@
 // The VS Code side of export and replicate: commands on the Failover tree's nodes (workspace, Notebooks and its
 // folders, models and versions, the Drift node), each run under window.withProgress with a working Cancel that
-// aborts every SDK call. The work itself is the core (exportWorkspace, replicate); this file only adapts.
+// aborts every SDK call. A command started from a node uses that node and never asks for (or guesses) another.
+// The work itself is the core (exportWorkspace, replicate); this file only adapts.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { connect } from '../azure/connection';
 import { errorMessage } from '../common/errors';
@@ -11,7 +14,9 @@ import { isContributedNode, isWorkspaceNode } from '../view/contributions';
 import type { ExportResult } from './engine';
 import { defaultOutDir, exportWorkspace, summarize } from './exportWorkspace';
 import { EXPORT_KINDS, type ExportKind, type NameFilter } from './plan';
-import { replicate, summarizeReplication, type ReplicateResult } from '../replicate/replicate';
+import { listInventory } from '../inventory/listInventory';
+import { missingVersions } from '../replicate/plan';
+import { replicate, summarizeReplication, type ReplicateKind, type ReplicateResult } from '../replicate/replicate';
 
 /** What a command may be given: a tree node, or (from tests, keybindings, other extensions) plain options. */
 interface CommandOptions {
@@ -78,14 +83,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
           },
         });
       });
-      for (const line of summarize(result)) deps.logger.info(line);
-      const headline = summarize(result)[0];
-      const open = 'Open Manifest';
-      const show = result.cancelled || result.complete ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-      void show(`${headline}${result.names.length || result.warnings.length ? ' See the log for names and warnings.' : ''}`, open, 'Show Log').then((choice) => {
-        if (choice === open) void vscode.window.showTextDocument(vscode.Uri.file(result.manifestPath));
-        if (choice === 'Show Log') deps.log.show(true);
-      });
+      void showExportResult(result, role, p.projectDir);
       return result;
     } catch (err) {
       void showError(deps.log, `Export from the ${role} workspace failed: ${errorMessage(err)}`, err);
@@ -93,16 +91,40 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     }
   };
 
-  const runReplicateCommand = async (options: { from: Role; names?: NameFilter[]; kinds?: ('models' | 'environments')[] }): Promise<ReplicateResult | undefined> => {
+  /** The log gets every line (warnings at warn); the notification names the folder and counts the warnings. */
+  const showExportResult = async (result: ExportResult, role: Role, projectDir: string) => {
+    const lines = summarize(result);
+    for (const line of lines) {
+      if (line.startsWith('  failed')) deps.logger.error(line.trim());
+      else if (/^ {2}(warning|name)/.test(line)) deps.logger.warn(line.trim());
+      else deps.logger.info(line);
+    }
+    const warnings = result.warnings.length + result.names.length;
+    const folder = path.relative(projectDir, result.outDir) || '.';
+    const counts = lines[0].replace(/^[^:]*:\s*/, '').replace(/\.$/, '');
+    const verb = result.cancelled ? 'Cancelled the export' : result.complete ? 'Exported' : 'Exported with problems';
+    const message = `${verb} from the ${role} workspace into ${folder.startsWith('..') ? result.outDir : folder}: ${counts}.${warnings ? ` ${warnings} warning${warnings === 1 ? '' : 's'} (see the log).` : ''}${result.failed.length ? ` ${result.failed.length} failed.` : ''}`;
+    const show = result.cancelled || (result.complete && !warnings) ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const actions = existsSync(result.manifestPath) ? [REVEAL, OPEN_MANIFEST, SHOW_LOG] : [SHOW_LOG];
+    const choice = await show(message, ...actions);
+    if (choice === REVEAL) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.outDir));
+    if (choice === OPEN_MANIFEST) await vscode.window.showTextDocument(vscode.Uri.file(result.manifestPath));
+    if (choice === SHOW_LOG) deps.log.show(true);
+  };
+
+  const runReplicateCommand = async (options: { from: Role; names?: NameFilter[]; kinds?: ReplicateKind[]; confirm?: boolean }): Promise<ReplicateResult | undefined> => {
     const p = pairOrExplain();
     if (!p) return undefined;
-    const to: Role = options.from === 'primary' ? 'secondary' : 'primary';
+    const from = options.from;
+    const to: Role = from === 'primary' ? 'secondary' : 'primary';
+    const kinds = options.kinds ?? ['models', 'environments'];
     try {
+      if (options.confirm && !(await confirmReplication(p.pair, from, to, kinds))) return undefined;
       const result = await withCancel(`Replicating to the ${to} workspace`, async (signal, progress) => {
         const conn = await connect(p.pair.cloud, { logger: deps.logger });
         return replicate(conn, {
-          kinds: options.kinds ?? ['models', 'environments'],
-          source: p.pair.workspaces[options.from],
+          kinds,
+          source: p.pair.workspaces[from],
           target: p.pair.workspaces[to],
           names: options.names,
           signal,
@@ -110,17 +132,87 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
           onProgress: (done, total, last) => progress.report({ increment: 100 / total, message: `${done}/${total} ${last}` }),
         });
       });
-      const lines = summarizeReplication(result);
-      for (const line of lines) deps.logger.info(line);
-      const problems = result.assets.some((a) => a.outcome.status === 'conflict' || a.outcome.status === 'refused' || a.outcome.status === 'failed');
-      void (problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`${lines[0]}${problems ? ' See the log for details.' : ''}`, 'Show Log').then((c) => {
-        if (c) deps.log.show(true);
-      });
+      if (result.assets.some((a) => a.outcome.status === 'replicated')) deps.refresh.didWrite({ kind: 'replicate', roles: [to] });
+      void showReplicationResult(result, to);
       return result;
     } catch (err) {
       void showError(deps.log, `Replication to the ${to} workspace failed: ${errorMessage(err)}`, err);
       return undefined;
     }
+  };
+
+  /** Lists both workspaces and asks, naming every version that would be created; true to go ahead. */
+  const confirmReplication = async (pair: PairConfig, from: Role, to: Role, kinds: ReplicateKind[]): Promise<boolean> => {
+    const missing = await withCancel(`Comparing the ${from} and the ${to} workspace`, async (signal) => {
+      const conn = await connect(pair.cloud, { logger: deps.logger });
+      const sections = [...kinds];
+      const [source, target] = await Promise.all([
+        listInventory(conn, from, pair.workspaces[from], { sections, signal }),
+        listInventory(conn, to, pair.workspaces[to], { sections, signal }),
+      ]);
+      return missingVersions(source, target, kinds);
+    });
+    const target = pair.workspaces[to].workspace_name;
+    if (!missing.length) {
+      void vscode.window.showInformationMessage(`Nothing to replicate: the ${to} workspace ${target} holds every model and environment version of the ${from}.`);
+      return false;
+    }
+    const shown = missing.slice(0, 30).map((m) => `${m.kind} ${m.name}:${m.version}`);
+    if (missing.length > shown.length) shown.push(`… and ${missing.length - shown.length} more`);
+    const go = `Replicate ${missing.length}`;
+    const choice = await vscode.window.showWarningMessage(
+      `Create ${missing.length} version${missing.length === 1 ? '' : 's'} in the ${to} workspace ${target}?`,
+      { modal: true, detail: `${shown.join('\n')}\n\nVersions that already exist there with other content are reported as conflicts, never overwritten.` },
+      go,
+    );
+    return choice === go;
+  };
+
+  const showReplicationResult = async (result: ReplicateResult, to: Role) => {
+    const lines = summarizeReplication(result);
+    deps.logger.info(lines[0]);
+    for (const line of lines.slice(1)) {
+      if (/^ {2}replicated/.test(line)) deps.logger.info(line.trim());
+      else deps.logger.warn(line.trim());
+    }
+    const problems = result.assets.filter((a) => a.outcome.status === 'conflict' || a.outcome.status === 'refused' || a.outcome.status === 'failed');
+    const showProblems = `Show ${problems.length === 1 ? 'Problem' : `${problems.length} Problems`}`;
+    const choice = await (problems.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
+      problems.length ? `${lines[0]} Nothing in the ${to} workspace was overwritten.` : lines[0],
+      ...(problems.length ? [showProblems, SHOW_LOG] : [SHOW_LOG]),
+    );
+    if (choice === SHOW_LOG) deps.log.show(true);
+    if (choice === showProblems) {
+      await vscode.window.showQuickPick(
+        problems.map((a) => ({
+          label: `$(${a.outcome.status === 'conflict' ? 'warning' : 'error'}) ${a.kind} ${a.name}:${a.version}`,
+          description: a.outcome.status,
+          detail: 'reason' in a.outcome ? a.outcome.reason : undefined,
+        })),
+        { title: `Not replicated to the ${to} workspace`, placeHolder: 'Conflicts are never overwritten: register a new version, or remove the one there first', matchOnDetail: true },
+      );
+    }
+  };
+
+  /** Model nodes under Primary offer "Replicate to Secondary", under Secondary "Replicate to Primary". */
+  const replicateModelTo = (to: Role) => (arg?: unknown) => {
+    const from: Role = to === 'primary' ? 'secondary' : 'primary';
+    if (isContributedNode(arg)) {
+      if (arg.workspace && arg.workspace.role !== from) {
+        void vscode.window.showWarningMessage(`That model is in the ${arg.workspace.role} workspace; it cannot be replicated to itself.`);
+        return undefined;
+      }
+      return runReplicateCommand({ from, names: [modelFilter(arg.node.data)], kinds: ['models'] });
+    }
+    const o = asOptions(arg);
+    if (!o.names?.length) return nodeGone('Replicate');
+    return runReplicateCommand({ from, names: o.names, kinds: ['models'] });
+  };
+
+  /** A node command that got no node: the view re-read it while the menu was open. Never guess another target. */
+  const nodeGone = (what: string) => {
+    void vscode.window.showInformationMessage(`${what}: the item changed in the Failover view while its menu was open. Try again.`);
+    return undefined;
   };
 
   context.subscriptions.push(
@@ -135,17 +227,14 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
       return runExportCommand({ ...asOptions(arg), ...(role ? { role } : {}), kinds: ['notebooks'], ...(folder ? { folder } : {}) });
     }),
     vscode.commands.registerCommand('amlFailover.exportModel', (arg?: unknown) => {
-      if (!isContributedNode(arg)) return runExportCommand({ ...asOptions(arg), kinds: ['models'] });
-      return runExportCommand({ role: arg.workspace?.role, kinds: ['models'], names: [modelFilter(arg.node.data)] });
+      if (isContributedNode(arg)) return runExportCommand({ role: arg.workspace?.role, kinds: ['models'], names: [modelFilter(arg.node.data)] });
+      const o = asOptions(arg);
+      if (!o.role || !o.names?.length) return nodeGone('Export Model');
+      return runExportCommand({ ...o, kinds: ['models'] });
     }),
-    vscode.commands.registerCommand('amlFailover.replicateModel', (arg?: unknown) => {
-      if (!isContributedNode(arg)) {
-        const o = asOptions(arg);
-        return runReplicateCommand({ from: o.role ?? 'primary', names: o.names, kinds: ['models'] });
-      }
-      return runReplicateCommand({ from: arg.workspace?.role ?? 'primary', names: [modelFilter(arg.node.data)], kinds: ['models'] });
-    }),
-    vscode.commands.registerCommand('amlFailover.replicateMissing', () => runReplicateCommand({ from: 'primary' })),
+    vscode.commands.registerCommand('amlFailover.replicateToSecondary', replicateModelTo('secondary')),
+    vscode.commands.registerCommand('amlFailover.replicateToPrimary', replicateModelTo('primary')),
+    vscode.commands.registerCommand('amlFailover.replicateMissing', () => runReplicateCommand({ from: 'primary', confirm: true })),
     vscode.commands.registerCommand('amlFailover.cancelExport', () => {
       for (const a of running) a.abort(new Error('Cancelled by the user.'));
       return running.size;
@@ -153,6 +242,10 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     { dispose: () => running.forEach((a) => a.abort(new Error('The extension is shutting down.'))) },
   );
 }
+
+const REVEAL = 'Reveal in Explorer';
+const OPEN_MANIFEST = 'Open Manifest';
+const SHOW_LOG = 'Show Log';
 
 function asOptions(arg: unknown): CommandOptions {
   return arg && typeof arg === 'object' && !isContributedNode(arg) && !isWorkspaceNode(arg) ? (arg as CommandOptions) : {};

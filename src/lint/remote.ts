@@ -29,7 +29,10 @@ export interface Holdings {
   environments: Map<string, Set<string>>;
   computes: Set<string>;
   datastores: StoreOf[];
+  /** When this listing was made. */
   fetchedAt: number;
+  /** Set when the latest listing failed (why): these holdings are the last known ones, from `fetchedAt`. */
+  unreachable?: string;
 }
 
 export function holdingsOf(inventory: WorkspaceInventory): Holdings {
@@ -56,28 +59,44 @@ function has(h: Holdings, ref: PortableReference): boolean | undefined {
 
 const WHAT = { models: 'model', environments: 'environment' } as const;
 
-/** Findings for references present in the active workspace and missing from the other; silent when unknown. */
-export function remoteFindings(portable: readonly PortableReference[], active: Role, holdings: Partial<Record<Role, Holdings>>): RawFinding[] {
+/**
+ * Findings for references to what one workspace of the pair holds and the other lacks: from the active side it will
+ * not resolve after a failover; from the other side (after a switch) it does not resolve now. Silent when unknown.
+ * A side whose latest listing failed answers from its last known listing, and the message says so.
+ */
+export function remoteFindings(
+  portable: readonly PortableReference[],
+  active: Role,
+  holdings: Partial<Record<Role, Holdings>>,
+  timeOf: (ms: number) => string = (ms) => new Date(ms).toLocaleTimeString(),
+): RawFinding[] {
   const otherRole: Role = active === 'primary' ? 'secondary' : 'primary';
   const here = holdings[active];
   const there = holdings[otherRole];
   if (!here || !there) return [];
+  const both = { [active]: here, [otherRole]: there } as Record<Role, Holdings>;
+  const lastKnown = lastKnownNote([here, there], timeOf);
   const out: RawFinding[] = [];
   for (const ref of portable) {
     if (ref.kind === 'storage-url') {
-      const hit = storageFinding(ref, { [active]: here, [otherRole]: there } as Record<Role, Holdings>);
+      const hit = storageFinding(ref, both);
       if (hit) out.push(hit);
       continue;
     }
-    if (has(here, ref) !== true || has(there, ref) !== false) continue;
+    const inActive = has(here, ref);
+    const inOther = has(there, ref);
+    const holder: Role | undefined = inActive === true && inOther === false ? active : inActive === false && inOther === true ? otherRole : undefined;
+    if (!holder) continue;
+    const lacker: Role = holder === 'primary' ? 'secondary' : 'primary';
     const what =
       ref.kind === 'compute'
         ? `Compute ${ref.name}`
         : `${WHAT[ref.assetType as 'models' | 'environments']} ${ref.name}${ref.version ? ` version ${ref.version}` : ''}`;
     const fix = ref.kind === 'compute' ? `create a compute named ${ref.name} there` : 'replicate it there (AML Failover: Replicate)';
+    const effect = holder === active ? 'this reference will not resolve after a failover' : `the ${lacker} is the active workspace, so this reference does not resolve now`;
     out.push({
       rule: 'not-in-other-workspace',
-      message: `${what.charAt(0).toUpperCase()}${what.slice(1)} exists in the ${active} workspace '${here.workspace}' but not in the ${otherRole} '${there.workspace}': this reference will not resolve after a failover; ${fix}.`,
+      message: `${what.charAt(0).toUpperCase()}${what.slice(1)} exists in the ${holder} workspace '${both[holder].workspace}' but not in the ${lacker} '${both[lacker].workspace}': ${effect}; ${fix}.${lastKnown}`,
       start: ref.start,
       end: ref.end,
       anchorLine: ref.anchorLine,
@@ -85,6 +104,14 @@ export function remoteFindings(portable: readonly PortableReference[], active: R
     });
   }
   return out;
+}
+
+/** " (last known, 14:02:11; mlw-eastus unreachable)" when an answer rests on a listing that could not be renewed. */
+function lastKnownNote(sides: Holdings[], timeOf: (ms: number) => string): string {
+  const stale = sides.filter((h) => h.unreachable !== undefined);
+  if (!stale.length) return '';
+  const since = Math.min(...stale.map((h) => h.fetchedAt));
+  return ` (last known, ${timeOf(since)}; ${stale.map((h) => h.workspace).join(' and ')} unreachable)`;
 }
 
 /** A URL into a workspace's own storage account: pinned to that workspace's region. */
@@ -113,7 +140,8 @@ export type FetchHoldings = (role: Role, signal: AbortSignal) => Promise<Holding
 /**
  * What both workspaces hold, refreshed in the background: {@link snapshot} answers at once from the cache;
  * {@link ensureFresh} starts a refresh when the cache is older than `maxAgeMs` (one at a time). A failed refresh
- * keeps what was known and is only logged: offline is not a lint finding.
+ * keeps what was known, marked `unreachable` (findings then say "last known"), and is logged: offline is not a lint
+ * finding, and it does not make one vanish either.
  */
 export class RemoteHoldings {
   private current: Partial<Record<Role, Holdings>> = {};
@@ -143,12 +171,23 @@ export class RemoteHoldings {
         const roles: Role[] = ['primary', 'secondary'];
         const results = await Promise.allSettled(roles.map((role) => this.fetch(role, this.abort.signal)));
         const next = { ...this.current };
+        let changed = false;
         results.forEach((r, i) => {
-          if (r.status === 'fulfilled') next[roles[i]!] = r.value;
-          else this.options.logger.debug(`Lint remote check: could not list the ${roles[i]} workspace: ${errorMessage(r.reason)}`);
+          const role = roles[i]!;
+          if (r.status === 'fulfilled') {
+            next[role] = r.value;
+            changed = true;
+            return;
+          }
+          this.options.logger.debug(`Lint remote check: could not list the ${role} workspace: ${errorMessage(r.reason)}`);
+          // Keep the last known answer, marked, rather than dropping what it found.
+          const known = next[role];
+          if (known && known.unreachable === undefined) {
+            next[role] = { ...known, unreachable: errorMessage(r.reason) };
+            changed = true;
+          }
         });
         this.refreshedAt = (this.options.now ?? Date.now)();
-        const changed = results.some((r) => r.status === 'fulfilled');
         this.current = next;
         if (changed && !this.abort.signal.aborted) this.options.onDidChange?.();
       } finally {

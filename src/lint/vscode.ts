@@ -8,6 +8,7 @@ import { lintProjectFrom, withConfig, type LintProject } from './project';
 import { RULES_DOC } from './rules';
 import { RemoteHoldings, remoteFindings } from './remote';
 import { azureHoldings } from './remoteAzure';
+import { pairIdentity } from '../health/session';
 import type { FileKind, Finding, PortableReference, Severity } from './types';
 import type { RawFinding } from './findings';
 
@@ -52,7 +53,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
   const pending = new Map<string, { timer: NodeJS.Timeout; cancel: vscode.CancellationTokenSource }>();
   const docsUri = vscode.Uri.joinPath(context.extensionUri, RULES_DOC);
   let project = currentProject(deps);
-  let remote: { holdings: RemoteHoldings; check: (portable: PortableReference[]) => RawFinding[] } | undefined;
+  let remote: { key: string; holdings: RemoteHoldings; check: (portable: PortableReference[]) => RawFinding[] } | undefined;
 
   const cancelPending = (key: string) => {
     const p = pending.get(key);
@@ -105,17 +106,22 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     for (const doc of vscode.workspace.textDocuments) schedule(doc, 0);
   };
 
-  // The remote check answers from a cache filled in the background; new data re-lints the open documents.
+  // The remote check answers from a cache filled in the background; new data re-lints the open documents. The cache
+  // belongs to the pair, not to the active workspace: a switch (say, during an outage) keeps what was known.
   const resetRemote = () => {
+    const snapshot = deps.project.snapshot;
+    const key = snapshot.pair.state === 'valid' && getSetting('lint.remoteCheck') ? pairIdentity(snapshot.pair.config) : undefined;
+    if (remote && remote.key === key) return;
     remote?.holdings.dispose();
     remote = undefined;
-    const snapshot = deps.project.snapshot;
-    const role = snapshot.active?.role;
-    if (snapshot.pair.state !== 'valid' || !role || !getSetting('lint.remoteCheck')) return;
+    if (snapshot.pair.state !== 'valid' || !key) return;
     const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger), { logger: deps.logger, onDidChange: relintOpen });
     remote = {
+      key,
       holdings,
       check: (portable) => {
+        const role = deps.project.snapshot.active?.role;
+        if (!role) return [];
         holdings.ensureFresh();
         return remoteFindings(portable, role, holdings.snapshot());
       },
@@ -152,6 +158,9 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
       collection.delete(doc.uri);
     }),
     deps.project.onDidChange(relintAll),
+    // After a switch or a replicate what each side holds (or whether it answers) is worth asking again.
+    deps.refresh.onDidWrite(() => void remote?.holdings.refresh()),
+    deps.refresh.add('lint remote check', async () => remote?.holdings.refresh()),
     onDidChangeSetting(['lint.enabled', 'lint.rules', 'lint.ignore', 'lint.remoteCheck'], relintAll),
     vscode.languages.registerCodeActionsProvider(selector, new LintCodeActions(linted, () => project), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],

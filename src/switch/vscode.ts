@@ -16,7 +16,7 @@ const ROLE_TITLE: Record<Role, string> = { primary: 'Primary', secondary: 'Secon
 
 /**
  * Commands: `amlFailover.switchTo` (a role or a tree node), `amlFailover.switchWorkspace` (quick pick),
- * `amlFailover.whichConfig` (Explorer), `amlFailover.refresh`, `amlFailover.openPairFile`, `amlFailover.showLog`;
+ * `amlFailover.whichConfig` (Explorer), `amlFailover.openPairFile`, `amlFailover.showLog`;
  * warning diagnostics in config files that shadow or contradict the switched one; the config-file CodeLens.
  * Both switch commands resolve to the SwitchResult (undefined when nothing was switched), for scripts and tests.
  */
@@ -58,6 +58,7 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
       return undefined;
     }
     const after = await project.refresh();
+    if (result.changed) deps.refresh.didWrite({ kind: 'switch', roles: [role] });
     const ws = result.target;
     for (const note of result.notes) deps.logger.info(note);
     // Nested configs that agree with the new workspace are harmless for now (they stay listed in the view).
@@ -133,9 +134,6 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
   context.subscriptions.push(
     vscode.commands.registerCommand('amlFailover.switchTo', switchTo),
     vscode.commands.registerCommand('amlFailover.switchWorkspace', pickAndSwitch),
-    vscode.commands.registerCommand('amlFailover.refresh', async () => {
-      await project.refresh();
-    }),
     vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
     vscode.commands.registerCommand('amlFailover.whichConfig', (uri?: vscode.Uri) => whichConfig(uri, project.snapshot)),
     registerConfigWarningDiagnostics(project, vscode.Uri.joinPath(context.extensionUri, PAIR_DOC)),

@@ -15,10 +15,21 @@ export interface TreeContribution {
   workspaceVerdict?(workspace: WorkspaceTreeNode): Verdict | undefined;
   /** Nodes at the root, below Primary and Secondary (e.g. Drift). */
   rootNodes?(context: TreeContext, token: vscode.CancellationToken): vscode.ProviderResult<ContributedNode[]>;
-  /** Fire to have the tree ask again (the whole tree is re-read; items keep their expansion state by id). */
-  readonly onDidChange?: vscode.Event<void>;
+  /**
+   * Fire to have the tree ask again. With a {@link TreeChange} only what it names is re-read (menus opened on other
+   * rows keep working); without one the whole tree is. Items keep their expansion state by id either way.
+   */
+  readonly onDidChange?: vscode.Event<TreeChange | void>;
   /** Sorts contributions against each other (lower first; default 100). */
   readonly order?: number;
+}
+
+/** What changed, so the tree re-reads only that (see {@link TreeContribution.onDidChange}). */
+export interface TreeChange {
+  /** The Primary / Secondary nodes of these roles: their verdict, description and children. */
+  workspaces?: readonly Role[];
+  /** This contribution's root nodes (and their children). */
+  rootNodes?: boolean;
 }
 
 /** What the tree knows when it asks contributions for nodes. */
@@ -34,7 +45,8 @@ export interface ContributedNode {
   /**
    * The item to show. Set `contextValue` so your menus can target it; `id` is derived from the path of the node
    * when you leave it unset (give one when labels are not unique among siblings).
-   * `collapsibleState` defaults to Collapsed when `children` is set, else None.
+   * A node with `children` is Collapsed unless you make it Expanded (a `new TreeItem(label)` is already `None`, so
+   * the tree cannot tell "unset" from "None"); a node without `children` is a leaf.
    */
   item: vscode.TreeItem;
   /** Lazily asked when the user expands the node. */
@@ -91,7 +103,7 @@ export interface Verdict {
 
 /** What `tree.addContribution` returns: dispose to remove it, refresh to have the tree ask again (expansion is kept). */
 export interface ContributionHandle extends vscode.Disposable {
-  refresh(): void;
+  refresh(change?: TreeChange): void;
 }
 
 /** The tree as other capabilities see it (passed to their register functions from activate). */

@@ -12,6 +12,7 @@ import {
   type ContributedTreeNode,
   type ContributionHandle,
   type FailoverTreeApi,
+  type TreeChange,
   type FailoverTreeNode,
   type NoticeTreeNode,
   type TreeContext,
@@ -38,11 +39,19 @@ const SEVERITY_RANK: Record<Verdict['severity'], number> = { error: 4, warning: 
  * config, then whatever other capabilities contribute (see ./contributions.ts and ./README.md).
  */
 export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, FailoverTreeApi, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<FailoverTreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<FailoverTreeNode | FailoverTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<FailoverTreeNode>;
   private readonly contributions: { contribution: TreeContribution; subscription?: vscode.Disposable }[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * The objects last handed to VS Code, reused while their id stays the same: VS Code resolves the node a menu
+   * command runs on from these, and a refresh of the whole tree forgets them all until it has asked again — a
+   * command clicked in that moment would get no node. So changes re-read only the rows they concern.
+   */
+  private workspaceNodes?: { snapshot: ProjectSnapshot; nodes: Map<Role, WorkspaceTreeNode> };
+  private readonly contributed = new Map<string, { -readonly [K in keyof ContributedTreeNode]: ContributedTreeNode[K] }>();
+  private readonly rootIds = new Map<string, string[]>();
 
   constructor(
     private readonly project: FailoverProject,
@@ -53,12 +62,12 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
   }
 
   addContribution(contribution: TreeContribution): ContributionHandle {
-    const entry = { contribution, subscription: contribution.onDidChange?.(() => this.refresh()) };
+    const entry = { contribution, subscription: contribution.onDidChange?.((change) => void this.refreshFor(contribution, change || undefined)) };
     this.contributions.push(entry);
     this.contributions.sort((a, b) => (a.contribution.order ?? 100) - (b.contribution.order ?? 100));
     this.refresh();
     return {
-      refresh: () => this.refresh(),
+      refresh: (change?: TreeChange) => void this.refreshFor(contribution, change),
       dispose: () => {
         const i = this.contributions.indexOf(entry);
         if (i >= 0) this.contributions.splice(i, 1);
@@ -68,8 +77,31 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
     };
   }
 
+  /** Re-reads the whole tree. */
   refresh(): void {
+    this.contributed.clear();
     this.changed.fire(undefined);
+  }
+
+  /** Re-reads what a contribution says changed: its root nodes or the workspace nodes named, else everything. */
+  private async refreshFor(contribution: TreeContribution, change: TreeChange | undefined): Promise<void> {
+    if (!change) return this.refresh();
+    const elements: FailoverTreeNode[] = [];
+    for (const role of change.workspaces ?? []) {
+      const node = this.workspaceNodes?.nodes.get(role);
+      if (node) elements.push(node);
+    }
+    if (change.rootNodes && contribution.rootNodes) {
+      const context = treeContext(this.project.snapshot);
+      const known = this.rootIds.get(contribution.id);
+      if (!context || !known) return this.refresh();
+      const token = new vscode.CancellationTokenSource().token;
+      const nodes = this.wrap(contribution.id, await this.ask(contribution, () => contribution.rootNodes?.(context, token)), undefined, undefined, 'root');
+      // Nodes came or went: the root itself changed.
+      if (nodes.map((n) => n.id).join('\n') !== known.join('\n')) return this.refresh();
+      elements.push(...nodes);
+    }
+    if (elements.length) this.changed.fire(elements);
   }
 
   async getChildren(node?: FailoverTreeNode, token?: vscode.CancellationToken): Promise<FailoverTreeNode[]> {
@@ -98,9 +130,18 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
     if (node.kind === 'notice') return noticeItem(node);
     const item = node.node.item;
     item.id = node.id;
-    if (item.collapsibleState === undefined) {
-      item.collapsibleState = node.node.children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    // `new TreeItem(label)` is already None: a node with children opens unless it asked to start Expanded.
+    if (node.node.children) {
+      if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Expanded) item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+    } else {
+      item.collapsibleState = vscode.TreeItemCollapsibleState.None;
     }
+    return item;
+  }
+
+  /** Workspace tooltips are built on hover, so a new latency or reason never needs a refresh of the row. */
+  resolveTreeItem(item: vscode.TreeItem, node: FailoverTreeNode): vscode.TreeItem {
+    if (node.kind === 'workspace') item.tooltip = this.workspaceTooltip(node, this.verdicts(node));
     return item;
   }
 
@@ -113,19 +154,22 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
     const context = treeContext(snapshot);
     // Without a valid pair the tree is empty so the view shows its welcome content (package.json viewsWelcome).
     if (!context) return [];
-    const out: FailoverTreeNode[] = ROLES.map((role) => workspaceNodeFor(context, role));
+    if (this.workspaceNodes?.snapshot !== snapshot) {
+      this.workspaceNodes = { snapshot, nodes: new Map(ROLES.map((role) => [role, workspaceNodeFor(context, role)])) };
+    }
+    const out: FailoverTreeNode[] = [...this.workspaceNodes.nodes.values()];
     out.push(...configNotices(snapshot));
     for (const { contribution } of this.contributions) {
       if (!contribution.rootNodes) continue;
-      const nodes = await this.ask(contribution, () => contribution.rootNodes?.(context, token));
-      out.push(...this.wrap(contribution.id, nodes, undefined, undefined, 'root'));
+      const nodes = this.wrap(contribution.id, await this.ask(contribution, () => contribution.rootNodes?.(context, token)), undefined, undefined, 'root');
+      this.rootIds.set(contribution.id, nodes.map((n) => n.id));
+      out.push(...nodes);
     }
     return out;
   }
 
-  private workspaceItem(node: WorkspaceTreeNode): vscode.TreeItem {
-    const { workspace: ws, role, active } = node;
-    const verdicts = this.contributions
+  private verdicts(node: WorkspaceTreeNode): Verdict[] {
+    return this.contributions
       .map(({ contribution }) => {
         try {
           return contribution.workspaceVerdict?.(node);
@@ -135,15 +179,25 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
         }
       })
       .filter((v): v is Verdict => v !== undefined);
+  }
+
+  private workspaceItem(node: WorkspaceTreeNode): vscode.TreeItem {
+    const { workspace: ws, role, active } = node;
+    const verdicts = this.verdicts(node);
     const worst = verdicts.reduce<Verdict | undefined>((w, v) => (!w || SEVERITY_RANK[v.severity] > SEVERITY_RANK[w.severity] ? v : w), undefined);
     const hasChildren = this.contributions.some((c) => c.contribution.workspaceChildren);
     const item = new vscode.TreeItem(ROLE_TITLE[role], hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `workspace:${role}`;
-    item.description = [active ? 'active' : undefined, ws.workspace_name, ws.region, ...verdicts.map((v) => v.label)]
-      .filter(Boolean)
-      .join(' · ');
+    // The verdict first: the side bar's default width cuts the end of the description off.
+    item.description = [...verdicts.map((v) => v.label), active ? 'active' : undefined, ws.region, ws.workspace_name].filter(Boolean).join(' · ');
     item.iconPath = worst ? (worst.icon ?? VERDICT_ICON[worst.severity]) : new vscode.ThemeIcon(active ? 'cloud' : 'circle-large-outline');
     item.contextValue = [WORKSPACE_CONTEXT.workspace, WORKSPACE_CONTEXT[role], ...(active ? [WORKSPACE_CONTEXT.active] : [])].join(' ');
+    item.accessibilityInformation = { label: `${ROLE_TITLE[role]} workspace ${ws.workspace_name} in ${ws.region}${active ? ', active' : ''}${verdicts.length ? `: ${verdicts.map((v) => v.label).join(', ')}` : ''}` };
+    return item;
+  }
+
+  private workspaceTooltip(node: WorkspaceTreeNode, verdicts: Verdict[]): vscode.MarkdownString {
+    const { workspace: ws, role, active } = node;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${ROLE_TITLE[role]} workspace**${active ? ' — active' : ''}\n\n`);
     md.appendMarkdown(`| | |\n|---|---|\n`);
@@ -153,9 +207,7 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
     if (workload) md.appendMarkdown(`| Availability | ${cell(workload)} |\n`);
     for (const v of verdicts) if (v.detail) md.appendMarkdown(`\n${v.detail}\n`);
     if (!active) md.appendMarkdown(`\n_Use "Switch to this workspace" to make it active._`);
-    item.tooltip = md;
-    item.accessibilityInformation = { label: `${ROLE_TITLE[role]} workspace ${ws.workspace_name} in ${ws.region}${active ? ', active' : ''}` };
-    return item;
+    return md;
   }
 
   private async ask(contribution: TreeContribution, call: () => vscode.ProviderResult<ContributedNode[]>): Promise<ContributedNode[]> {
@@ -180,7 +232,15 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
       let id = node.item.id ?? `${parentId}/${contributionId}:${label}`;
       for (let n = 2; used.has(id); n++) id = `${node.item.id ?? `${parentId}/${contributionId}:${label}`}#${n}`;
       used.add(id);
-      return { kind: 'contributed', contributionId, node, parent, workspace, id };
+      const known = this.contributed.get(id);
+      if (known && known.parent === parent && known.contributionId === contributionId) {
+        known.node = node;
+        known.workspace = workspace;
+        return known;
+      }
+      const wrapped: ContributedTreeNode = { kind: 'contributed', contributionId, node, parent, workspace, id };
+      this.contributed.set(id, wrapped);
+      return wrapped;
     });
   }
 

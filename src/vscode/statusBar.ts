@@ -20,7 +20,6 @@ export function statusBarContent(snapshot: ProjectSnapshot): { text: string; too
   if (snapshot.pair.state !== 'valid' || !snapshot.active) return undefined;
   const pair = snapshot.pair.config;
   const active = snapshot.active;
-  const warnings = snapshot.warnings.length ? ` $(warning)${snapshot.warnings.length}` : '';
   md.appendMarkdown('**Azure ML workspace** (what the SDK reads from the project folder)\n\n');
   if (active.role) {
     const ws = pair.workspaces[active.role];
@@ -34,11 +33,15 @@ export function statusBarContent(snapshot: ProjectSnapshot): { text: string; too
     md.appendMarkdown('No config.json: the SDK would not know which workspace to use.');
   }
   for (const w of snapshot.warnings) md.appendMarkdown(`\n\n$(warning) ${w.message}`);
-  md.appendMarkdown('\n\n_Click to switch._');
   if (active.role) {
-    const ws = pair.workspaces[active.role];
-    return { text: `$(cloud) ${ws.workspace_name} (${ws.region})${warnings}`, tooltip: md, command: 'amlFailover.switchWorkspace' };
+    // The region items (src/health/vscode/statusBar.ts) name the active workspace; this one only points at
+    // config files that could send code elsewhere.
+    if (!snapshot.warnings.length) return undefined;
+    md.appendMarkdown('\n\n_Click to see them in the Failover view._');
+    const n = snapshot.warnings.length;
+    return { text: `$(warning) ${n} AML config warning${n === 1 ? '' : 's'}`, tooltip: md, command: 'amlFailover.workspaces.focus', warning: true };
   }
+  md.appendMarkdown('\n\n_Click to switch._');
   if (active.state === 'other' && active.workspace) {
     return { text: `$(warning) ${printable(active.workspace.workspace_name)} (not in pair)`, tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };
   }
@@ -46,7 +49,10 @@ export function statusBarContent(snapshot: ProjectSnapshot): { text: string; too
   return { text: '$(cloud) No AML workspace', tooltip: md, command: 'amlFailover.switchWorkspace', warning: true };
 }
 
-/** The status-bar item naming the active workspace and its region; clicking offers the switch. */
+/**
+ * The status-bar item for what the region items cannot say: a broken pair file, no usable config, a workspace
+ * outside the pair (clicking offers the switch), or config files that shadow the switched one.
+ */
 export function registerStatusBar(context: vscode.ExtensionContext, deps: { project: FailoverProject }): StatusBarView {
   const item = vscode.window.createStatusBarItem('amlFailover.activeWorkspace', vscode.StatusBarAlignment.Left, 50);
   item.name = 'AML Failover: active workspace';

@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
 import { ROLES, type Role } from '../../pair/pairFile';
+import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import type { HealthService } from './healthService';
 import { HEALTH_LABEL, HEALTH_LOOK, ROLE_TITLE, commandLink, healthMarkdownLines } from './presentation';
 
 /**
- * Both regions at a glance: one item per workspace ("✓ Primary eastus", the active one marked), coloured by its
- * verdict, with one Markdown tooltip giving details and command links. Sits beside the foundation's
- * active-workspace item.
+ * Both regions at a glance, and the only place the status bar names the active workspace: one item per workspace
+ * ("✓ Primary eastus (active)"), coloured by its verdict, with one Markdown tooltip giving details and command links.
+ * Clicking one offers that region's actions (`amlFailover.regionActions`). Shown while the pair file is valid and
+ * `amlFailover.statusBar.enabled` is on, whether or not health is monitored.
  */
 export class HealthStatusBar implements vscode.Disposable {
   private readonly items: Record<Role, vscode.StatusBarItem>;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly health: HealthService) {
     this.items = {
@@ -19,13 +21,21 @@ export class HealthStatusBar implements vscode.Disposable {
     };
     for (const role of ROLES) {
       this.items[role].name = `AML Failover: ${ROLE_TITLE[role]} health`;
-      this.items[role].command = { command: 'amlFailover.refreshHealth', title: 'Refresh health' };
+      this.items[role].command = { command: 'amlFailover.regionActions', title: `${ROLE_TITLE[role]} workspace actions`, arguments: [role] };
     }
-    this.subscription = health.onDidChange((change) => {
-      if (!change || change.previous.health !== change.current.health || change.previous.reason !== change.current.reason || change.previous.checkedAt === undefined) this.render();
-      else this.renderTooltips();
-    });
+    this.subscriptions = [
+      health.onDidChange((change) => {
+        if (!change || change.previous.health !== change.current.health || change.previous.reason !== change.current.reason || change.previous.checkedAt === undefined) this.render();
+        else this.renderTooltips();
+      }),
+      onDidChangeSetting(['statusBar.enabled', 'health.enabled'], () => this.render()),
+    ];
     this.render();
+  }
+
+  /** The items' texts as shown (undefined while hidden), for the extension's read-only API. */
+  text(): string | undefined {
+    return this.visible ? ROLES.map((role) => this.items[role].text).join(' ') : undefined;
   }
 
   /** What the items show now (for the log and tests). */
@@ -42,7 +52,7 @@ export class HealthStatusBar implements vscode.Disposable {
 
   private render(): void {
     const states = ROLES.map((role) => this.health.state(role));
-    if (states.some((s) => !s) || !this.health.enabled) {
+    if (states.some((s) => !s) || !getSetting('statusBar.enabled')) {
       for (const role of ROLES) this.items[role].hide();
       this.visible = false;
       return;
@@ -65,7 +75,7 @@ export class HealthStatusBar implements vscode.Disposable {
   private renderTooltips(): void {
     const active = this.health.activeRole;
     const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['amlFailover.switchTo', 'amlFailover.runDiagnostics', 'amlFailover.refreshHealth', 'amlFailover.showLog'] };
+    md.isTrusted = { enabledCommands: ['amlFailover.switchTo', 'amlFailover.runDiagnostics', 'amlFailover.refresh', 'amlFailover.showLog'] };
     for (const role of ROLES) {
       const s = this.health.state(role);
       if (!s) continue;
@@ -74,7 +84,7 @@ export class HealthStatusBar implements vscode.Disposable {
       if (role !== active) links.unshift(commandLink(`Switch to ${role}`, 'amlFailover.switchTo', [role]));
       md.appendMarkdown(`\n\n${links.join(' · ')}\n\n---\n\n`);
     }
-    md.appendMarkdown(`${commandLink('Refresh', 'amlFailover.refreshHealth')} · ${commandLink('Show log', 'amlFailover.showLog')}`);
+    md.appendMarkdown(`${commandLink('Refresh', 'amlFailover.refresh')} · ${commandLink('Show log', 'amlFailover.showLog')}`);
     for (const role of ROLES) this.items[role].tooltip = md;
   }
 
@@ -84,7 +94,7 @@ export class HealthStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     for (const role of ROLES) this.items[role].dispose();
   }
 }

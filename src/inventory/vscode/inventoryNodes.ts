@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Role } from '../../pair/pairFile';
 import type { ContributedNode } from '../../view/contributions';
 import { isJobRunning, printableName, recentJobs, type InventorySection, type NotebookFile, type WorkspaceInventory } from '../inventory';
 import type { InventoryEntry } from './inventoryService';
@@ -40,8 +41,24 @@ function computeIcon(state: string): [string, string?] {
   return ['vm'];
 }
 
-/** The children of a Primary / Secondary node: one node per kind of asset, each listing lazily from the cache. */
-export function inventoryNodes(entry: InventoryEntry): ContributedNode[] {
+/**
+ * The children of a Primary / Secondary node: one node per kind of asset, each listing lazily from the cache. Every
+ * node's `contextValue` ends with the role it sits under (`inventory.model primary`), so menus can name the real
+ * direction ("Replicate to Secondary" under Primary, "Replicate to Primary" under Secondary).
+ */
+export function inventoryNodes(entry: InventoryEntry, role: Role): ContributedNode[] {
+  return withRole(sections(entry), role);
+}
+
+function withRole(nodes: ContributedNode[], role: Role): ContributedNode[] {
+  return nodes.map((n) => {
+    if (n.item.contextValue) n.item.contextValue = `${n.item.contextValue} ${role}`;
+    const children = n.children;
+    return children ? { ...n, children: async (token) => withRole((await children.call(n, token)) ?? [], role) } : n;
+  });
+}
+
+function sections(entry: InventoryEntry): ContributedNode[] {
   const out: ContributedNode[] = [];
   const inv = entry.inventory;
   if (entry.error) {

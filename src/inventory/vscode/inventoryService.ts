@@ -62,9 +62,9 @@ export class InventoryService implements vscode.Disposable {
     return this.list(role);
   }
 
-  /** Lists again every workspace the user has looked at. */
-  async refresh(): Promise<void> {
-    await Promise.all([...this.entries.keys()].map((role) => this.list(role)));
+  /** Lists again every workspace the user has looked at (of `roles`, when given). */
+  async refresh(roles?: readonly Role[]): Promise<void> {
+    await Promise.all([...this.entries.keys()].filter((role) => !roles || roles.includes(role)).map((role) => this.list(role)));
   }
 
   private list(role: Role): Promise<InventoryEntry> {

@@ -14,12 +14,12 @@ function holdings(workspace: string, models: Record<string, string[]>, computes:
 const JOB = 'model: azureml:churn:2\ncompute: azureml:gpu\njobs:\n  a:\n    model: azureml:churn:1\n    compute: cpu\n';
 const portable = lintText(JOB, { fileName: 'job.yml', collectPortable: true }).portable;
 
-test('flags only what the active workspace holds and the other lacks; unknown sections stay silent', () => {
+test('flags what one workspace holds and the other lacks, from either side; unknown sections stay silent', () => {
   const both = { primary: holdings('ml-east', { churn: ['1', '2'] }, ['gpu', 'cpu']), secondary: holdings('ml-west', { churn: ['1'] }, ['cpu']) };
   const found = remoteFindings(portable, 'primary', both).map((f) => JOB.slice(f.start, f.end));
   assert.deepEqual(found, ['azureml:churn:2', 'azureml:gpu']);
-  // From the secondary's side nothing it holds is missing in the primary.
-  assert.deepEqual(remoteFindings(portable, 'secondary', both), []);
+  // From the secondary's side (after a switch) the same references do not resolve at all: still flagged.
+  assert.deepEqual(remoteFindings(portable, 'secondary', both).map((f) => JOB.slice(f.start, f.end)), ['azureml:churn:2', 'azureml:gpu']);
   const unknown = { ...both, secondary: holdings('ml-west', {}, [], new Set()) };
   assert.deepEqual(remoteFindings(portable, 'primary', unknown), []);
   assert.deepEqual(remoteFindings(portable, 'primary', { primary: both.primary }), []);
@@ -74,6 +74,34 @@ test('the cache answers at once, refreshes once in the background when stale, an
   cache.ensureFresh();
   await cache.refresh();
   assert.ok(cache.snapshot().secondary?.computes.has('cpu'), 'offline keeps the last known holdings');
-  assert.equal(changes, 1);
+  assert.equal(cache.snapshot().secondary?.unreachable, 'ECONNREFUSED', 'marked as last known');
+  assert.equal(changes, 2, 'becoming last known is a change (the findings say so)');
+  now = 10_000;
+  await cache.refresh();
+  assert.equal(changes, 2, 'still offline: nothing new');
+  offline = false;
+  now = 20_000;
+  await cache.refresh();
+  assert.equal(cache.snapshot().secondary?.unreachable, undefined, 'back: a fresh answer');
   cache.dispose();
+});
+
+test('a switch during an outage keeps the finding, from the last known listing, and says so', () => {
+  const env = 'environment: azureml:pytorch-env@latest\ncompute: azureml:gpu-cluster\n';
+  const refs = lintText(env, { fileName: 'job.yml', collectPortable: true }).portable;
+  const primary: Holdings = { ...holdings('mlw-eastus', {}, ['gpu-cluster', 'cpu-cluster']), environments: new Map([['pytorch-env', new Set(['1'])]]), fetchedAt: Date.UTC(2026, 0, 1, 9, 30) };
+  const secondary = holdings('mlw-westus', {}, ['cpu-cluster']);
+  const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  const before = remoteFindings(refs, 'primary', { primary, secondary }, time);
+  assert.deepEqual(before.map((f) => env.slice(f.start, f.end)), ['azureml:pytorch-env@latest', 'azureml:gpu-cluster']);
+  assert.doesNotMatch(before[0]!.message, /last known/);
+
+  // The primary is down, its last listing kept and marked; the user switched to the secondary.
+  const down = { primary: { ...primary, unreachable: 'ECONNREFUSED' }, secondary };
+  const after = remoteFindings(refs, 'secondary', down, time);
+  assert.deepEqual(after.map((f) => env.slice(f.start, f.end)), ['azureml:pytorch-env@latest', 'azureml:gpu-cluster'], 'still missing, still flagged');
+  assert.match(after[0]!.message, /^Environment pytorch-env exists in the primary workspace 'mlw-eastus' but not in the secondary 'mlw-westus': the secondary is the active workspace, so this reference does not resolve now;/);
+  for (const f of after) assert.match(f.message, / \(last known, 09:30:00; mlw-eastus unreachable\)$/);
+  // Nothing either side holds, or both hold, is flagged.
+  assert.deepEqual(remoteFindings(lintText('compute: azureml:cpu-cluster\n', { fileName: 'j.yml', collectPortable: true }).portable, 'secondary', down, time), []);
 });

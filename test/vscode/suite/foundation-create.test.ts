@@ -58,7 +58,7 @@ describe('foundation: create failover config', () => {
     const labels = (await api.tree.getChildren()).map((n) => api.tree.getTreeItem(n).label);
     assert.deepEqual(labels.slice(0, 2), ['Primary', 'Secondary']);
     assert.ok(snapshot.warnings.some((w) => w.kind === 'stale' && w.file === path.join(projectDir(), 'deploy', 'config.json')));
-    await waitFor(() => api.statusBarText()?.includes('mlw-eastus (eastus)'), 'the status bar to name the primary');
+    await waitFor(() => api.statusBarText()?.includes('Primary eastus (active)'), 'the status bar to name the primary');
   });
 
   it('"Which Azure ML workspace applies here?" answers for a folder', async () => {

@@ -47,14 +47,15 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
   it('shows Primary and Secondary with name, region and the active one marked', async () => {
     const rows = await rootRows();
     assert.deepEqual(rows.slice(0, 2).map((r) => r.label), ['Primary', 'Secondary']);
-    // Other capabilities (health) may append their verdict after the region.
-    assert.match(rows[0].description, /^active · mlw-eastus · eastus( · |$)/);
-    assert.match(rows[1].description, /^mlw-westus · westus( · |$)/);
+    // Other capabilities' verdicts (health) come first, so a narrow side bar still shows them.
+    assert.match(rows[0].description, /(^| · )active · eastus · mlw-eastus$/);
+    assert.match(rows[1].description, /(^| · )westus · mlw-westus$/);
+    assert.doesNotMatch(rows[1].description, /\bactive\b/);
     assert.match(rows[0].contextValue, /\bworkspace\b/);
     assert.match(rows[0].contextValue, /\bprimary\b/);
     assert.match(rows[0].contextValue, /\bactive\b/);
     assert.doesNotMatch(rows[1].contextValue, /\bactive\b/);
-    const tooltip = api.tree.getTreeItem(rows[1].node).tooltip as vscode.MarkdownString;
+    const tooltip = api.tree.resolveTreeItem(api.tree.getTreeItem(rows[1].node), rows[1].node).tooltip as vscode.MarkdownString;
     assert.match(tooltip.value, /rg-ml-westus/);
     assert.match(tooltip.value, /00000000-0000-0000-0000-000000000001/);
   });
@@ -98,8 +99,9 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     assert.ok(!after.some((r) => r.label === 'Test root'), 'dispose removes the contribution');
   });
 
-  it('names the active workspace and its region in the status bar', async () => {
-    await waitFor(() => api.statusBarText()?.includes('mlw-eastus (eastus)'), 'the status bar to name the primary');
+  it('names the active workspace and its region in the status bar, once', async () => {
+    await waitFor(() => api.statusBarText()?.includes('Primary eastus (active)'), 'the status bar to name the primary');
+    assert.doesNotMatch(api.statusBarText() ?? '', /mlw-eastus/, 'the region item is the only one naming it');
   });
 
   it('switches to the secondary: config.json rewritten with other keys kept; tree and status bar follow', async () => {
@@ -112,7 +114,7 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
       friendly_name: 'team workspace (kept by the switch)',
     });
     assert.deepEqual(await fs.readdir(path.dirname(configFile())), ['config.json'], 'no temp file left next to it');
-    await waitFor(() => api.statusBarText()?.includes('mlw-westus (westus)'), 'the status bar to name the secondary');
+    await waitFor(() => api.statusBarText()?.includes('Secondary westus (active)'), 'the status bar to name the secondary');
     await waitFor(async () => (await activeRow()) === 'Secondary', 'the tree to mark the secondary active');
   });
 
@@ -130,7 +132,7 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     assert.ok(primary);
     await vscode.commands.executeCommand('amlFailover.switchTo', primary.node);
     assert.equal((await readConfig()).workspace_name, 'mlw-eastus');
-    await waitFor(() => api.statusBarText()?.includes('mlw-eastus (eastus)'), 'the status bar to name the primary again');
+    await waitFor(() => api.statusBarText()?.includes('Primary eastus (active)'), 'the status bar to name the primary again');
   });
 
   it('follows a change to config.json made outside the extension (file watcher)', async () => {
@@ -138,7 +140,7 @@ describe('foundation: tree, switch, status bar, pair-file diagnostics', () => {
     const data = await readConfig();
     await fs.writeFile(configFile(), JSON.stringify({ ...data, resource_group: 'rg-ml-westus', workspace_name: 'mlw-westus' }, null, 2));
     await changed;
-    await waitFor(() => api.statusBarText()?.includes('mlw-westus (westus)'), 'the status bar to follow the edit');
+    await waitFor(() => api.statusBarText()?.includes('Secondary westus (active)'), 'the status bar to follow the edit');
     assert.equal(await activeRow(), 'Secondary');
   });
 

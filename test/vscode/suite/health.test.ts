@@ -53,7 +53,7 @@ describe('health: status bar, tree and notifications', function () {
     assert.equal(secondary.text, '$(pass-filled) Secondary westus');
     assert.match(primary.tooltip, /command:amlFailover\.switchTo\?/);
     assert.match(primary.tooltip, /command:amlFailover\.runDiagnostics/);
-    assert.match(primary.tooltip, /command:amlFailover\.refreshHealth/);
+    assert.match(primary.tooltip, /command:amlFailover\.refresh\b/);
     assert.match(primary.tooltip, /command:amlFailover\.showLog/);
   });
 
