@@ -1,8 +1,9 @@
-// One bundler: esbuild. Four bundles:
+// One bundler: esbuild. Five bundles:
 //   dist/extension.js  the VS Code extension (vscode external)
 //   dist/cli.js        the aml-failover command line
 //   dist/sandbox.js    the sandbox cloud (servers, Azurite launcher, seed), loaded by `aml-failover sandbox` only;
 //                      part of the CLI's npm package, not of the .vsix
+//   dist/lint-worker.js  the lint worker thread `aml-failover lint` starts beside its main thread for many files
 //   dist/azure-sdk.js  the Azure SDKs, loaded on first use by both, so activation does not pay for them
 import * as esbuild from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
@@ -44,6 +45,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [azureSdkExternal] },
   // Azurite runs as a child process from node_modules (the sandbox resolves its entry point at run time).
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [azureSdkExternal, sandboxExternal] },
+  // The lint worker thread (src/lint/run.ts starts it beside the main one for many files): the linter core only.
+  { ...common, entryPoints: ['src/lint/worker.ts'], outfile: 'dist/lint-worker.js' },
   { ...common, entryPoints: ['src/sandbox/sandbox.ts'], outfile: 'dist/sandbox.js', external: ['azurite'], plugins: [azureSdkExternal] },
   // Some SDK dependencies read import.meta.url (createRequire); in a CommonJS bundle it must come from __filename.
   {

@@ -1,110 +1,122 @@
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { writeFileAtomic } from '../common/atomicWrite';
-import { expandTargets, type LintTarget } from './files';
-import { fixAll, lintText } from './lint';
-import { loadLintProject, type LintProject as BaseProject } from './project';
-import { RemoteHoldings, remoteFindings } from './remote';
-import { azureHoldings } from './remoteAzure';
-import { loadPairFile } from '../pair/pairFile';
-import { resolveActive } from '../switch/active';
+import { expandTargets } from './files';
+import { loadLintProject, type LintProject } from './project';
+import { fixTarget, lintAll, lintTarget, unreadable, type LintSettings } from './run';
 import type { RawFinding } from './findings';
 import type { PortableReference } from './types';
-
-type LintProject = BaseProject & { remote?: (portable: PortableReference[]) => RawFinding[] };
 import { toJson, toSarif, toText, type FileFindings } from './report';
-import { severityRank } from './rules';
-import { severityOf } from './config';
-import type { Finding, RuleCode } from './types';
+import { RULES_DOC, severityRank } from './rules';
 
 declare const PACKAGE_VERSION: string | undefined;
 
+type RemoteCheck = (portable: PortableReference[]) => RawFinding[];
+
 /**
- * `aml-failover lint [paths|folders|globs…] [--format text|json|sarif] [--fix]`.
+ * `aml-failover lint [paths|folders|globs…] [--format text|json|sarif] [--fix] [--explain]`.
+ * Paths resolve against the current folder, as in every command; `--project` picks the pair file, its `lint:`
+ * settings and the default target when no path is given.
  * Exit 0: nothing of severity warning or above; 1: something was; 2: bad usage (an unreadable or invalid input file
  * is a finding, not bad usage).
  */
 export function registerLintCli(program: Command, ctx: CliContext): void {
   program
     .command('lint')
-    .description('flag workspace- and region-pinned references in Azure ML YAML, JSON job payloads, Python and notebooks')
-    .argument('[paths...]', 'files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb) or globs; default: the current folder')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .option('--fix', 'apply every preferred fix in place, then report what is left')
-    .option('--remote', "also flag portable references to models, environments and computes that exist in the active workspace but not in the other one, and URLs into a workspace's own storage (lists both workspaces; skipped with a note when unreachable)")
+    .description('Flag workspace- and region-pinned references in Azure ML YAML, JSON job payloads, Python and notebooks')
+    .argument('[paths...]', 'Files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb) or globs (default: the project folder)')
+    .addOption(new Option('--format <format>', 'Output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--explain', 'Follow each finding with its full explanation and the link to its rule')
+    .option('--fix', 'Apply every preferred fix in place, then report what is left')
+    .option('--remote', "Also flag references to models, environments and computes that the other workspace lacks, and URLs into a workspace's own storage (lists both workspaces; skipped with a note when unreachable)")
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing of severity warning or above, 1 something was (an unreadable or invalid file is a finding), 2 bad usage.\nSeverities and ignored paths: the lint: section of aml-failover.yaml. Rules: docs/lint-rules.md.',
+      [
+        '',
+        'Text output: file:line:col: severity rule: message (one line per finding, like a compiler).',
+        'Paths are relative to the current folder; --project chooses aml-failover.yaml, its lint: settings and the folder linted when no path is given.',
+        'Folders holding an aml-failover export (its manifest.json) and the default export folder aml-export/ are never walked.',
+        'Exit codes: 0 nothing of severity warning or above, 1 something was (an unreadable or invalid file is a finding), 2 bad usage.',
+        'Rules: docs/lint-rules.md.',
+      ].join('\n'),
     )
-    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; fix?: boolean; remote?: boolean }) => {
-      const project: LintProject = await loadLintProject(ctx.projectDir());
+    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; explain?: boolean; fix?: boolean; remote?: boolean }) => {
+      const projectDir = ctx.projectDir();
+      const project = await loadLintProject(projectDir);
       for (const p of project.problems) ctx.err(`aml-failover: ${p}`);
-      if (opts.remote) project.remote = await remoteCheck(ctx);
+      const remote = opts.remote ? await remoteCheck(ctx) : undefined;
       const cwd = process.cwd();
-      const expanded = await expandTargets(paths, cwd, project.isIgnored);
+      const expanded = await expandTargets(paths.length ? paths : [path.relative(cwd, projectDir) || '.'], cwd, project);
       for (const glob of expanded.unmatchedGlobs) ctx.err(`aml-failover: no file matches ${glob}`);
-      const results: FileFindings[] = [];
-      let fixed = 0;
-      for (const target of expanded.missing) results.push(unreadable(target, 'no such file or folder', project));
-      for (const target of expanded.targets) {
-        if (ctx.signal.aborted) break;
-        const r = await lintFile(target, project, Boolean(opts.fix), ctx);
-        fixed += r.fixed;
-        if (r.result.findings.length) results.push(r.result);
-      }
+      for (const folder of expanded.exportFolders) ctx.err(`aml-failover: ${folder} holds an aml-failover export (manifest.json); it is not linted.`);
+      const { results, fixed } = await lintTargets(expanded.targets, project, { fix: Boolean(opts.fix), remote, ctx });
       if (opts.fix && fixed) ctx.err(`Fixed ${fixed} finding${fixed === 1 ? '' : 's'}.`);
+      const all = [...expanded.missing.map((target) => unreadable(target, 'no such file or folder', project)), ...results.filter((r) => r.findings.length)];
       const checked = expanded.targets.length + expanded.missing.length;
-      if (opts.format === 'json') ctx.out(JSON.stringify(toJson(results), null, 2));
-      else if (opts.format === 'sarif') ctx.out(JSON.stringify(toSarif(results, cwd, typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : '0.0.0-dev'), null, 2));
-      else ctx.out(toText(results, checked));
-      const failing = results.some((r) => r.findings.some((f) => severityRank(f.severity) >= severityRank('warning')));
+      if (opts.format === 'json') ctx.out(JSON.stringify(toJson(all), null, 2));
+      else if (opts.format === 'sarif') ctx.out(JSON.stringify(toSarif(all, cwd, typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : '0.0.0-dev'), null, 2));
+      else ctx.out(toText(all, checked, { explain: Boolean(opts.explain), rulesDoc: opts.explain ? rulesDoc(cwd) : undefined }));
+      const failing = all.some((r) => r.findings.some((f) => severityRank(f.severity) >= severityRank('warning')));
       ctx.setExitCode(failing ? 1 : 0);
     });
 }
 
-async function lintFile(target: LintTarget, project: LintProject, fix: boolean, ctx: CliContext): Promise<{ result: FileFindings; fixed: number }> {
-  const limit = project.config.maxFileSizeKb * 1024 * (target.absolute.toLowerCase().endsWith('.ipynb') ? 16 : 1);
-  let text: string;
-  try {
-    const stat = await fs.stat(target.absolute);
-    if (stat.size > limit * 4) {
-      // Far too large to read: say so without loading it.
-      return { result: finding(target, 'skipped-file', `Not checked: the file is ${Math.round(stat.size / 1024)} KB, over the lint limit (lint.maxFileSizeKb).`, project), fixed: 0 };
-    }
-    text = await fs.readFile(target.absolute, 'utf8');
-  } catch (err) {
-    return { result: unreadable(target, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, project), fixed: 0 };
+async function lintTargets(
+  targets: Parameters<typeof lintAll>[0],
+  project: LintProject,
+  options: { fix: boolean; remote?: RemoteCheck; ctx: CliContext },
+): Promise<{ results: FileFindings[]; fixed: number }> {
+  const settings: LintSettings = { config: project.config, pair: project.pair };
+  const { ctx } = options;
+  // The common case (CI): nothing to write, nothing remote; many files go to two threads.
+  if (!options.fix && !options.remote) {
+    const { results, byWorker } = await lintAll(targets, settings, { signal: ctx.signal });
+    if (byWorker) ctx.logger.debug(`${byWorker} of ${targets.length} files were linted by the worker thread.`);
+    return { results, fixed: 0 };
   }
-  const options = { fileName: target.absolute, config: project.config, pair: project.pair, remote: project.remote };
+  const results: FileFindings[] = [];
   let fixed = 0;
-  if (fix) {
-    const result = fixAll(text, options);
-    if (result.applied) {
-      await writeFileAtomic(target.absolute, result.text);
-      ctx.logger.info(`Fixed ${result.applied} in ${target.display}`);
-      text = result.text;
-      fixed = result.applied;
+  for (const target of targets) {
+    if (ctx.signal.aborted) break;
+    if (!options.fix) {
+      results.push(lintTarget(target, settings, options.remote));
+      continue;
     }
+    const r = await fixTarget(
+      target,
+      settings,
+      async (file, text) => {
+        await writeFileAtomic(file, text);
+        ctx.logger.info(`Fixed ${target.display}`);
+      },
+      options.remote,
+    );
+    fixed += r.fixed;
+    results.push(r.result);
   }
-  return { result: { file: target.display, absolute: target.absolute, findings: lintText(text, options).findings }, fixed };
+  return { results, fixed };
 }
 
-function unreadable(target: LintTarget, reason: string, project: LintProject): FileFindings {
-  return finding(target, 'unreadable-file', `Cannot read ${target.display}: ${reason}.`, project);
-}
-
-function finding(target: LintTarget, rule: RuleCode, message: string, project: LintProject): FileFindings {
-  const severity = severityOf(project.config, rule);
-  const findings: Finding[] =
-    severity === 'off'
-      ? []
-      : [{ rule, severity, message, start: 0, end: 0, range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 }, anchorLine: 0, fixes: [] }];
-  return { file: target.display, absolute: target.absolute, findings };
+/** Where this package's docs/lint-rules.md is, as a reader in `cwd` can open it. */
+function rulesDoc(cwd: string): string {
+  // Bundled: <package>/dist/cli.js; from the sources: <package>/src/lint/cli.ts.
+  const file = [path.join(__dirname, '..', RULES_DOC), path.join(__dirname, '..', '..', RULES_DOC)].find((f) => existsSync(f));
+  if (!file) return RULES_DOC;
+  const rel = path.relative(cwd, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }
 
 /** One listing of both workspaces for this run; unreachable or no active pair workspace: a note, no findings. */
-async function remoteCheck(ctx: CliContext): Promise<((portable: PortableReference[]) => RawFinding[]) | undefined> {
+async function remoteCheck(ctx: CliContext): Promise<RemoteCheck | undefined> {
+  // Loaded only for --remote: the Azure side of the linter is not needed to lint files.
+  const [{ RemoteHoldings, remoteFindings }, { azureHoldings }, { loadPairFile }, { resolveActive }] = await Promise.all([
+    import('./remote'),
+    import('./remoteAzure'),
+    import('../pair/pairFile'),
+    import('../switch/active'),
+  ]);
   const projectDir = ctx.projectDir();
   const pair = await loadPairFile(projectDir);
   const active = await resolveActive(projectDir, pair);

@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { isExportFolder } from '../export/exportFolder';
 import { fileKind } from './lint';
 
 /** Folders never walked. */
@@ -20,15 +21,28 @@ export interface ExpandResult {
   /** Arguments that named nothing that exists (files are findings; these are notes). */
   unmatchedGlobs: string[];
   missing: LintTarget[];
+  /** Folders named on the command line that hold an aml-failover export: not linted (the linter's own output). */
+  exportFolders: string[];
+}
+
+/** What the walk needs to know of the project: which paths `lint.ignore` and the default export folder exclude. */
+export interface WalkFilter {
+  isIgnoredPath(absolute: string): boolean;
 }
 
 /**
- * Expands the CLI's arguments: files, folders (walked for *.yml, *.yaml, *.json, *.py, *.ipynb, skipping
- * node_modules and .git), and globs (`jobs/**\/*.yml`). `isIgnored` gets project-relative paths.
+ * Expands the CLI's arguments, each relative to `cwd`: files, folders (walked for *.yml, *.yaml, *.json, *.py,
+ * *.ipynb, skipping node_modules, .git, ignored paths and folders holding an export's manifest.json), and globs
+ * (`jobs/**\/*.yml`). Synchronous inside: a CLI walking a project has nothing else to do meanwhile, and a series
+ * of awaited readdirs leaves the process idle between them.
  */
-export async function expandTargets(args: readonly string[], cwd: string, isIgnored: (absolute: string) => boolean): Promise<ExpandResult> {
+export async function expandTargets(args: readonly string[], cwd: string, filter: WalkFilter): Promise<ExpandResult> {
+  return expandTargetsSync(args, cwd, filter);
+}
+
+function expandTargetsSync(args: readonly string[], cwd: string, filter: WalkFilter): ExpandResult {
   const seen = new Set<string>();
-  const result: ExpandResult = { targets: [], unmatchedGlobs: [], missing: [] };
+  const result: ExpandResult = { targets: [], unmatchedGlobs: [], missing: [], exportFolders: [] };
   const add = (absolute: string, display: string, explicit: boolean) => {
     if (seen.has(absolute)) return;
     seen.add(absolute);
@@ -37,20 +51,21 @@ export async function expandTargets(args: readonly string[], cwd: string, isIgno
   for (const arg of args.length ? args : ['.']) {
     const absolute = path.resolve(cwd, arg);
     const display = (p: string) => (path.isAbsolute(arg) ? p : path.relative(cwd, p) || '.');
-    const stat = await fs.stat(absolute).catch(() => undefined);
+    const stat = statOrUndefined(absolute);
     if (stat?.isFile()) {
       add(absolute, display(absolute), true);
       continue;
     }
     if (stat?.isDirectory()) {
-      for (const file of await walk(absolute, isIgnored)) add(file, display(file), false);
+      if (isExportFolder(absolute)) result.exportFolders.push(display(absolute));
+      else for (const file of walk(absolute, filter)) add(file, display(file), false);
       continue;
     }
     if (picomatch.scan(arg).isGlob) {
       const { base, glob } = picomatch.scan(arg.split(path.sep).join('/'));
       const root = path.resolve(cwd, base || '.');
       const match = picomatch(glob, { dot: true });
-      const files = (await walk(root, isIgnored)).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
+      const files = walk(root, filter).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
       if (!files.length) result.unmatchedGlobs.push(arg);
       for (const file of files) add(file, display(file), false);
       continue;
@@ -60,23 +75,32 @@ export async function expandTargets(args: readonly string[], cwd: string, isIgno
   return result;
 }
 
-async function walk(root: string, isIgnored: (absolute: string) => boolean): Promise<string[]> {
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function walk(root: string, filter: WalkFilter): string[] {
   const out: string[] = [];
   const queue = [root];
   while (queue.length) {
-    const dir = queue.shift()!;
-    let entries: import('node:fs').Dirent[];
+    const dir = queue.pop()!;
+    let entries: Dirent[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       continue;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // The linter's own output: an export folder is recognised by its manifest, wherever it was written.
+    if (dir !== root && entries.some((e) => e.name === 'manifest.json' && e.isFile()) && isExportFolder(dir)) continue;
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !isIgnored(p)) queue.push(p);
-      } else if (e.isFile() && fileKind(e.name) && !isIgnored(p)) {
+        if (!SKIPPED_DIRS.has(e.name) && !filter.isIgnoredPath(p)) queue.push(p);
+      } else if (e.isFile() && fileKind(e.name) && !filter.isIgnoredPath(p)) {
         out.push(p);
       }
     }

@@ -5,6 +5,8 @@ import type { Fix, PinnedWorkspace, RuleCode, TextEdit } from './types';
 export interface RawFinding {
   rule: RuleCode;
   message: string;
+  /** The one-line form of `message` (see Finding.short). */
+  short?: string;
   start: number;
   end: number;
   anchorLine: number;
@@ -60,7 +62,11 @@ export function pinnedFinding(
     const subject = !match.target ? 'This reference' : match.target === 'workspace' ? 'This workspace id' : `This reference to ${match.target}`;
     message = `${subject} pins ${pins}${note}: ${ADVICE[match.rule] ?? 'it breaks when you fail over'}${advice}.`;
   }
-  if (options.inComment) message = `In a comment: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+  let short = pinnedShort(match, options.pair);
+  if (options.inComment) {
+    message = `In a comment: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+    short = `in a comment: ${short}`;
+  }
   const fixes: Fix[] = [];
   if (match.portable && options.replace) {
     const edits = options.replace(match.portable);
@@ -69,6 +75,7 @@ export function pinnedFinding(
   return {
     rule: options.inComment ? 'reference-in-comment' : match.rule,
     message,
+    short,
     start: at.start,
     end: at.end,
     anchorLine: at.anchorLine,
@@ -76,6 +83,20 @@ export function pinnedFinding(
     reference: match.value,
     pinned: match.pinned,
   };
+}
+
+/** The one-line form: what pins which workspace, and the portable spelling when it fits on the line. */
+function pinnedShort(match: PinnedMatch, pair: PairNames | undefined): string {
+  const what = !match.target ? 'reference' : match.target === 'workspace' ? 'workspace id' : match.target;
+  if (match.rule === 'job-output-reference') return `outputs of ${what} exist only in the workspace that ran it`;
+  const p = match.pinned;
+  const ws = p.workspace ? `workspace '${p.workspace}'` : p.workspaceId ? `workspace ${p.workspaceId}` : p.region ? `region ${p.region}` : p.subscription ? `subscription ${p.subscription}` : 'one workspace';
+  const role = /the (primary|secondary) workspace/.exec(pairNote(p, pair))?.[1];
+  const pins = `pins ${ws}${role ? ` (${role})` : ''}`;
+  const base = `${match.rule === 'region-tracking-uri' ? 'MLflow tracking URI' : what} ${pins}`;
+  if (!match.portable) return base;
+  // The fix matters more than the subject (the column points at it): drop the subject before the fix.
+  return [`${base}; write ${match.portable}`, `${pins}; write ${match.portable}`].find((s) => s.length <= 100) ?? base;
 }
 
 function cap(s: string): string {

@@ -57,7 +57,7 @@ export function lintText(text: string, options: LintOptions): LintResult {
   const limit = limitKb * 1024 * (kind === 'notebook' ? 16 : 1);
   const skipped = skipReason(text, limit);
   if (skipped) {
-    result.findings = finish([{ rule: 'skipped-file', message: skipped, start: 0, end: 0, anchorLine: 0, fixes: [] }], index, options, false);
+    result.findings = finish([{ rule: 'skipped-file', message: skipped, short: skipped.replace(/^Not checked: the file is/, 'not checked:').replace(/\.$/, ''), start: 0, end: 0, anchorLine: 0, fixes: [] }], index, options, false);
     return result;
   }
   if (kind === 'json' && isSdkConfig(options.fileName, text)) return result;
@@ -95,6 +95,7 @@ function couldNotCheck(kind: FileKind, err: unknown, index: TextIndex): RawFindi
     rule: kind === 'yaml' ? 'invalid-yaml' : 'invalid-json',
     message:
       kind === 'notebook' ? `Not a readable notebook, so it was not checked: ${reason}` : `This file could not be checked: ${reason}.`,
+    short: `${kind === 'notebook' ? 'not a readable notebook' : 'could not be checked'}: ${reason}`,
     start: offset,
     end: offset + 1,
     anchorLine: index.lineOf(offset),
@@ -142,6 +143,7 @@ function lintNotebook(text: string, index: TextIndex, options: LintOptions): Fin
       out.push({
         ...f,
         message: `Cell ${cell.index + 1}, line ${f.range.startLine + 1}: ${f.message}`,
+        short: f.short && `cell ${cell.index + 1}, line ${f.range.startLine + 1}: ${f.short}`,
         start,
         end,
         range: index.range(start, end),

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_EXPORT_FOLDER, insideExportFolder } from '../export/exportFolder';
 import { PAIR_FILE_NAME, loadPairFile, type PairConfig } from '../pair/pairFile';
 import { defaultLintConfig, ignoredPathMatcher, lintConfigFromSection, type LintConfig } from './config';
 import type { PairNames } from './findings';
@@ -10,8 +11,13 @@ export interface LintProject {
   pair?: PairNames;
   /** Problems with the lint: section or the pair file, to show once. */
   problems: string[];
-  /** True for files under `lint.ignore` (absolute paths). */
+  /**
+   * True for files (absolute paths) the linter leaves alone: under `lint.ignore`, under the default export folder,
+   * or inside any folder holding an aml-failover export's manifest.json — the linter never lints its own output.
+   */
   isIgnored(absolute: string): boolean;
+  /** The cheap part of `isIgnored`, by name only (`lint.ignore` and the default export folder): for folder walks. */
+  isIgnoredPath(absolute: string): boolean;
 }
 
 export function pairNames(config: PairConfig): PairNames {
@@ -29,16 +35,19 @@ export function lintProjectFrom(projectDir: string, pair: PairConfig | undefined
 }
 
 export function withConfig(projectDir: string, config: LintConfig, pair: PairNames | undefined, problems: string[]): LintProject {
-  const matcher = ignoredPathMatcher(config.ignore);
+  const matcher = ignoredPathMatcher([`${DEFAULT_EXPORT_FOLDER}/**`, ...config.ignore]);
+  const isIgnoredPath = (absolute: string) => {
+    const rel = path.relative(projectDir, absolute);
+    return !rel.startsWith('..') && !path.isAbsolute(rel) && rel !== '' && matcher(rel.split(path.sep).join('/'));
+  };
+  const inProject = (absolute: string) => !path.relative(projectDir, absolute).startsWith('..');
   return {
     projectDir,
     config,
     pair,
     problems,
-    isIgnored: (absolute) => {
-      const rel = path.relative(projectDir, absolute);
-      return !rel.startsWith('..') && !path.isAbsolute(rel) && rel !== '' && matcher(rel.split(path.sep).join('/'));
-    },
+    isIgnoredPath,
+    isIgnored: (absolute) => isIgnoredPath(absolute) || insideExportFolder(absolute, projectDir && inProject(absolute) ? projectDir : undefined),
   };
 }
 

@@ -153,6 +153,7 @@ export function lintPython(text: string, index: TextIndex, options: { pair?: Pai
             findings.push({
               rule: 'literal-subscription-id',
               message: `A literal subscription id is assigned to ${target}: it pins this code to subscription ${tok.text}. Read the workspace from the config file with MLClient.from_config() (switching changes that file), or from an environment variable.`,
+              short: `literal subscription id ${tok.text} assigned to ${target}`,
               start: tok.contentStart!,
               end: tok.contentStart! + tok.text.length,
               anchorLine: index.lineOf(tok.start),
@@ -271,6 +272,7 @@ function clientFinding(
   return {
     rule: 'literal-workspace-client',
     message: `${call} names ${describePinned(pinned)}${which} literally: this code keeps using it after you fail over. Use ${replacement.replace(/\(.*\)$/s, '()')}, which reads the workspace config file that switching changes.`,
+    short: `${call} names ${pinned.workspace ? `workspace '${pinned.workspace}'` : pinned.resourceGroup ? `resource group '${pinned.resourceGroup}'` : `subscription ${pinned.subscription}`} literally; use ${replacement.replace(/\(.*\)$/s, '()')}`,
     start,
     end,
     anchorLine: index.lineOf(start),

@@ -36,18 +36,41 @@ export function toJson(files: readonly FileFindings[]): JsonFinding[] {
   );
 }
 
-export function toText(files: readonly FileFindings[], checked: number): string {
+/** The longest one-line message of the text output (a compiler's line: location, severity, rule, message). */
+export const SHORT_MESSAGE_MAX = 100;
+
+/** A finding's one-line message: its own `short`, or the first clause of the full message, at most 100 characters. */
+export function shortMessage(f: Pick<Finding, 'message' | 'short'>): string {
+  const s = (f.short ?? lowerFirst(/^(.{10,}?)(?:[:;.]\s|\.$)/s.exec(f.message)?.[1] ?? f.message)).replace(/\s+/g, ' ').trim();
+  return s.length > SHORT_MESSAGE_MAX ? `${s.slice(0, SHORT_MESSAGE_MAX - 1).trimEnd()}…` : s;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+export interface TextOptions {
+  /** Follow each finding with its full message and where its rule is explained. */
+  explain?: boolean;
+  /** Where docs/lint-rules.md is, for `--explain` (default: its path in the repository). */
+  rulesDoc?: string;
+}
+
+/** `file:line:col: severity rule: message`, one line per finding, then a count. */
+export function toText(files: readonly FileFindings[], checked: number, options: TextOptions = {}): string {
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const { file, findings } of files) {
     for (const f of findings) {
       counts[f.severity]++;
-      lines.push(`${file}:${f.range.startLine + 1}:${f.range.startCol + 1}: ${f.severity} [${f.rule}] ${f.message}`);
+      lines.push(`${file}:${f.range.startLine + 1}:${f.range.startCol + 1}: ${f.severity} ${f.rule}: ${shortMessage(f)}`);
+      if (options.explain) lines.push(`    ${f.message}`, `    see ${options.rulesDoc ?? RULES_DOC}#${f.rule}`);
     }
   }
   const total = counts.error + counts.warning + counts.info + counts.hint;
   const parts = (['error', 'warning', 'info', 'hint'] as const).filter((s) => counts[s]).map((s) => `${counts[s]} ${s}${counts[s] > 1 && s !== 'info' ? 's' : ''}`);
   lines.push(total ? `${total} finding${total > 1 ? 's' : ''} (${parts.join(', ')}) in ${checked} file${checked === 1 ? '' : 's'} checked.` : `No findings in ${checked} file${checked === 1 ? '' : 's'} checked.`);
+  if (total && !options.explain) lines.push('Run with --explain for why and what to write instead.');
   return lines.join('\n');
 }
 

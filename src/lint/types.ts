@@ -55,7 +55,10 @@ export interface PinnedWorkspace {
 export interface Finding {
   rule: RuleCode;
   severity: Severity;
+  /** The full explanation: what is pinned, why it matters, what to write instead (editor hover, JSON, SARIF). */
   message: string;
+  /** One line of at most about 100 characters for the CLI's compiler-style text output (`--explain` adds `message`). */
+  short?: string;
   /** Offsets into the linted text, end exclusive. */
   start: number;
   end: number;

@@ -61,6 +61,7 @@ export function lintYaml(text: string, index: TextIndex, options: { json: boolea
       message: tooDeep
         ? `This file is nested too deeply to be read as ${what}, so it was only checked as far as it could be read.`
         : `Not valid ${what}, so this file was only checked as far as it could be read: ${reason}${more}${template}.`,
+      short: tooDeep ? `nested too deeply to be read as ${what}` : `not valid ${what}: ${reason}${more}`,
       start: s,
       end: Math.max(e, s + 1),
       anchorLine: index.lineOf(s),

@@ -72,7 +72,7 @@ test('--fix rewrites what it can, atomically, and reports the rest; exit 0 once 
   const r = run(['--fix'], dir);
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.err, /Fixed 3 findings/);
-  assert.match(r.out, /note\.yml:1:8: info \[reference-in-comment\]/);
+  assert.match(r.out, /^note\.yml:1:8: info reference-in-comment: in a comment: /m);
   const job = parse(await fs.readFile(path.join(dir, 'train.yml'), 'utf8')) as Record<string, string>;
   assert.equal(job.environment, 'azureml:pytorch:3');
   assert.equal(job.compute, 'azureml:gpu');
@@ -111,7 +111,7 @@ test('globs, the lint: section (severities, ignored paths), explicit and missing
   // An explicitly named file is linted even under an ignored path.
   const explicit = run(['legacy/old.yml'], dir);
   assert.equal(explicit.code, 1);
-  assert.match(explicit.out, /legacy\/old\.yml:3:14: error \[workspace-arm-id\]/);
+  assert.match(explicit.out, /^legacy\/old\.yml:3:14: error workspace-arm-id: /m);
 });
 
 test('exit 2 on bad usage only; invalid files are findings', async () => {
@@ -120,8 +120,8 @@ test('exit 2 on bad usage only; invalid files are findings', async () => {
   assert.equal(run(['--nope'], dir).code, 2);
   const r = run([], dir);
   assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /bad\.yml:\d+:\d+: info \[invalid-yaml\]/);
-  assert.match(r.out, /bad\.ipynb:1:\d+: info \[invalid-json\]/);
+  assert.match(r.out, /^bad\.yml:\d+:\d+: info invalid-yaml: not valid YAML: /m);
+  assert.match(r.out, /^bad\.ipynb:1:\d+: info invalid-json: not a readable notebook: /m);
   const broken = await project({ 'aml-failover.yaml': 'workspaces: [\n', 'a.yml': 'a: 1\n' });
   assert.equal(run([], broken).code, 2);
 });
@@ -154,4 +154,77 @@ test('the 575 official files: exit 0', () => {
   const findings = JSON.parse(r.out) as { rule: string; severity: string }[];
   assert.deepEqual([...new Set(findings.map((f) => `${f.rule}/${f.severity}`))], ['invalid-yaml/info']);
   assert.equal(findings.length, 9);
+});
+
+const PAIR_WITH_LINT = (rules: string) =>
+  [
+    'workspaces:',
+    `  primary: {subscription_id: ${SUB}, resource_group: demorg, workspace_name: devplatv2, region: eastus}`,
+    `  secondary: {subscription_id: ${SUB}, resource_group: rg-west, workspace_name: ml-west, region: westus}`,
+    'lint:',
+    '  rules:',
+    rules,
+    '',
+  ].join('\n');
+
+test('--project DIR from another folder: lints DIR with its lint: settings; path arguments stay relative to the current folder', async () => {
+  const dir = await project({ 'aml-failover.yaml': PAIR_WITH_LINT('    workspace-arm-id: error'), 'jobs/train.yml': PINNED_JOB });
+  const elsewhere = await project({ 'here.yml': PINNED_JOB });
+  const r = run(['--project', dir, '--format', 'json'], elsewhere);
+  assert.equal(r.code, 1, r.err);
+  const findings = JSON.parse(r.out) as { file: string; rule: string; severity: string }[];
+  // The project's file, shown relative to where the command ran; the project's severity; nothing from the cwd.
+  const rel = path.relative(elsewhere, path.join(dir, 'jobs/train.yml'));
+  assert.deepEqual(findings.map((f) => [f.file, f.severity]), [[rel, 'error'], [rel, 'error']]);
+  // A path argument is the current folder's, linted with DIR's settings.
+  const named = run(['here.yml', '--project', dir, '--format', 'json'], elsewhere);
+  assert.deepEqual((JSON.parse(named.out) as { file: string; severity: string }[]).map((f) => [f.file, f.severity]), [['here.yml', 'error'], ['here.yml', 'error']]);
+});
+
+test('text output reads like a compiler: file:line:col: severity rule: short message; --explain adds the explanation and the rule link', async () => {
+  const dir = await project({ 'jobs/train.yml': PINNED_JOB, 'n.ipynb': NOTEBOOK, 'bad.yml': 'a: [1,\n' });
+  const r = run([], dir);
+  assert.equal(r.code, 1, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  const findingLines = lines.filter((l) => /^\S+:\d+:\d+: /.test(l));
+  assert.equal(findingLines.length, 4, r.out);
+  for (const line of findingLines) {
+    const m = /^(\S+):(\d+):(\d+): (error|warning|info|hint) ([a-z-]+): (.+)$/.exec(line);
+    assert.ok(m, `not compiler-style: ${line}`);
+    assert.ok(m[6]!.length <= 100, `message over 100 characters: ${m[6]}`);
+  }
+  assert.match(r.out, /^jobs\/train\.yml:3:14: warning workspace-arm-id: .*pins workspace 'devplatv2'; write azureml:pytorch:3$/m);
+  assert.match(r.out, /^n\.ipynb:8:\d+: warning literal-workspace-client: cell 1, line 1: MLClient\(\.\.\.\) names workspace 'devplatv2' literally; use MLClient\.from_config\(\)$/m);
+  assert.match(lines.at(-2)!, /^4 findings \(3 warnings, 1 info\) in 3 files checked\.$/);
+  const explained = run(['jobs/train.yml', '--explain'], dir);
+  const [first, long, link] = explained.out.split('\n');
+  assert.match(first!, /^jobs\/train\.yml:3:14: warning workspace-arm-id: /);
+  assert.match(long!, /^ {4}This reference to environment pytorch version 3 pins workspace 'devplatv2' \(resource group demorg, subscription [-0-9a-f]+\): it breaks when you fail over; write azureml:pytorch:3 to follow the active workspace\.$/);
+  assert.match(link!, /^ {4}see \S*docs\/lint-rules\.md#workspace-arm-id$/);
+  assert.ok(readFileSync(path.join(REPO, 'docs/lint-rules.md'), 'utf8').includes('## workspace-arm-id'));
+});
+
+const EXPORT_MANIFEST = `${JSON.stringify({ version: 1, tool: 'aml-failover', complete: true, files: [], names: [], failed: [] }, null, 2)}\n`;
+
+test("the linter skips its own output: folders holding an aml-failover manifest.json, and the default export folder", async () => {
+  const dir = await project({
+    'jobs/train.yml': PINNED_JOB,
+    // An export to a folder of the user's choosing, recognised by its manifest, not by its name or place.
+    'backup/2024/manifest.json': EXPORT_MANIFEST,
+    'backup/2024/jobs/train.yml': PINNED_JOB,
+    'backup/2024/notebooks/Users/a/n.ipynb': NOTEBOOK,
+    // The default export folder, even before its manifest is written (an export in progress).
+    'aml-export/primary/models/m/1/model.yml': PINNED_JOB,
+    // Someone else's manifest.json is an ordinary file in an ordinary folder.
+    'webapp/manifest.json': JSON.stringify({ name: 'app', tool: 'other', id: ARM('computes/gpu') }),
+    'webapp/job.yml': PINNED_JOB,
+  });
+  const r = run(['--format', 'json'], dir);
+  const files = [...new Set((JSON.parse(r.out) as { file: string }[]).map((f) => f.file))];
+  assert.deepEqual(files, ['jobs/train.yml', 'webapp/job.yml', 'webapp/manifest.json']);
+  // Named as a folder: said, not linted. Named as a file: linted (explicit files always are).
+  const named = run(['backup/2024'], dir);
+  assert.equal(named.code, 0, named.out);
+  assert.match(named.err, /backup\/2024 holds an aml-failover export \(manifest\.json\); it is not linted/);
+  assert.equal(run(['backup/2024/jobs/train.yml'], dir).code, 1);
 });
