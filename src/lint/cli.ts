@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { rewriteFileWithin } from '../common/atomicWrite';
+import { errorMessage } from '../common/errors';
 import { expandTargets, type LintTarget } from './files';
 import { fixAll, lintText } from './lint';
 import { loadLintProject, type LintProject as BaseProject } from './project';
@@ -81,10 +82,15 @@ async function lintFile(target: LintTarget, project: LintProject, fix: boolean, 
   if (fix) {
     const result = fixAll(text, options);
     if (result.applied) {
-      await writeFileAtomic(target.absolute, result.text);
-      ctx.logger.info(`Fixed ${result.applied} in ${target.display}`);
-      text = result.text;
-      fixed = result.applied;
+      try {
+        // In place as the user sees it: mode and owner kept, a symbolic link edited through, never out of the project.
+        await rewriteFileWithin(ctx.projectDir(), target.absolute, result.text);
+        ctx.logger.info(`Fixed ${result.applied} in ${target.display}`);
+        text = result.text;
+        fixed = result.applied;
+      } catch (err) {
+        ctx.err(`aml-failover: not fixed: ${errorMessage(err)}`);
+      }
     }
   }
   return { result: { file: target.display, absolute: target.absolute, findings: lintText(text, options).findings }, fixed };

@@ -1,0 +1,68 @@
+import { after, mock, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { rewriteFileWithin, writeFileAtomic } from '../../../src/common/atomicWrite';
+
+const madeDirs: string[] = [];
+after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+const tmp = async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'atomic-write-'));
+  madeDirs.push(dir);
+  return dir;
+};
+
+/** Watches fs.promises.open (the module's own way to the disk): which paths were opened, and which handles synced. */
+function watchOpens() {
+  const synced: string[] = [];
+  const real = fs.open.bind(fs);
+  const spy = mock.method(fs, 'open', async (...args: Parameters<typeof fs.open>) => {
+    const handle = await real(...args);
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      await sync();
+      synced.push(String(args[0]));
+    };
+    return handle;
+  });
+  return { synced, restore: () => spy.mock.restore() };
+}
+
+test('after the rename, the folder is flushed too (not on Windows)', { skip: process.platform === 'win32' }, async () => {
+  const dir = await tmp();
+  const file = path.join(dir, 'config.json');
+  const watch = watchOpens();
+  try {
+    await writeFileAtomic(file, '{"a": 1}\n');
+  } finally {
+    watch.restore();
+  }
+  assert.equal(await fs.readFile(file, 'utf8'), '{"a": 1}\n');
+  // The temporary file is flushed before the rename, the folder after it.
+  assert.equal(watch.synced.length, 2, JSON.stringify(watch.synced));
+  assert.match(path.basename(watch.synced[0]!), /^\.config\.json\.tmp-/);
+  assert.equal(watch.synced[1], dir);
+});
+
+test('the mode asked for is kept exactly, whatever the umask', { skip: process.platform === 'win32' }, async () => {
+  const dir = await tmp();
+  const file = path.join(dir, 'shared.yml');
+  await writeFileAtomic(file, 'a: 1\n', 0o664);
+  assert.equal((await fs.stat(file)).mode & 0o777, 0o664);
+});
+
+test('rewriteFileWithin edits through a link inside the root and refuses one that leads out', { skip: process.platform === 'win32' }, async () => {
+  const root = await tmp();
+  const outside = await tmp();
+  await fs.writeFile(path.join(root, 'real.yml'), 'old\n', { mode: 0o600 });
+  await fs.symlink('real.yml', path.join(root, 'link.yml'));
+  await fs.writeFile(path.join(outside, 'victim.yml'), 'old\n');
+  await fs.symlink(path.join(outside, 'victim.yml'), path.join(root, 'out.yml'));
+  await rewriteFileWithin(root, path.join(root, 'link.yml'), 'new\n');
+  assert.ok((await fs.lstat(path.join(root, 'link.yml'))).isSymbolicLink());
+  assert.equal(await fs.readFile(path.join(root, 'real.yml'), 'utf8'), 'new\n');
+  assert.equal((await fs.stat(path.join(root, 'real.yml'))).mode & 0o777, 0o600);
+  await assert.rejects(rewriteFileWithin(root, path.join(root, 'out.yml'), 'new\n'), /out\.yml is a symbolic link to .*victim\.yml, outside the project/);
+  assert.equal(await fs.readFile(path.join(outside, 'victim.yml'), 'utf8'), 'old\n');
+});
