@@ -50,6 +50,27 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, k
 }
 
 /**
+ * Creates `file` with `data` only if no file of that name exists, and so that it appears whole or not at all: the
+ * bytes go to a flushed temporary file first, which is then hard-linked into place (the link fails if the name is
+ * taken, even by a link, and never replaces anything). Rejects with code EEXIST when the name is taken.
+ */
+export async function createFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const handle = await fs.open(tmp, CREATE_NEW_NO_FOLLOW, 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    await fs.link(tmp, file);
+  } finally {
+    await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+  }
+  await syncDir(dir);
+}
+
+/**
  * Flushes a folder's entries (renames, new files) to disk. Windows cannot open a folder for this and orders its
  * metadata itself; some file systems refuse it (EINVAL), which leaves nothing better to do.
  */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { rewriteFileWithin, writeFileAtomic } from '../../../src/common/atomicWrite';
+import { createFileExclusive, rewriteFileWithin, writeFileAtomic } from '../../../src/common/atomicWrite';
 
 const madeDirs: string[] = [];
 after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
@@ -65,4 +65,24 @@ test('rewriteFileWithin edits through a link inside the root and refuses one tha
   assert.equal((await fs.stat(path.join(root, 'real.yml'))).mode & 0o777, 0o600);
   await assert.rejects(rewriteFileWithin(root, path.join(root, 'out.yml'), 'new\n'), /out\.yml is a symbolic link to .*victim\.yml, outside the project/);
   assert.equal(await fs.readFile(path.join(outside, 'victim.yml'), 'utf8'), 'old\n');
+});
+
+test('createFileExclusive never replaces a file that appeared meanwhile, and leaves no temporary file', async () => {
+  const dir = await tmp();
+  const file = path.join(dir, 'aml-failover.yaml');
+  // Many writers race for one name: exactly one wins, the others are told EEXIST, and the winner's bytes are whole.
+  const texts = Array.from({ length: 8 }, (_, i) => `workspaces: ${i}\n${'x'.repeat(100_000)}\n`);
+  const results = await Promise.allSettled(texts.map((t) => createFileExclusive(file, t)));
+  const won = results.filter((r) => r.status === 'fulfilled');
+  assert.equal(won.length, 1);
+  for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as NodeJS.ErrnoException).code, 'EEXIST');
+  const winner = texts[results.findIndex((r) => r.status === 'fulfilled')];
+  assert.equal(await fs.readFile(file, 'utf8'), winner);
+  assert.deepEqual(await fs.readdir(dir), ['aml-failover.yaml']);
+  // A link planted at the name counts as taken: nothing is written through it.
+  const victim = path.join(dir, 'victim');
+  await fs.writeFile(victim, 'keep');
+  await fs.symlink(victim, path.join(dir, 'planted.yaml'));
+  await assert.rejects(createFileExclusive(path.join(dir, 'planted.yaml'), 'new'), { code: 'EEXIST' });
+  assert.equal(await fs.readFile(victim, 'utf8'), 'keep');
 });
