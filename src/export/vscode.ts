@@ -20,6 +20,8 @@ interface CommandOptions {
   names?: NameFilter[];
   folder?: string;
   outDir?: string;
+  /** Replace files edited in the export folder since the last export. */
+  force?: boolean;
 }
 
 export function registerExport(context: vscode.ExtensionContext, deps: ExtensionDeps): void {
@@ -68,6 +70,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
           names: options.names,
           notebooksFolder: options.folder,
           outDir,
+          force: options.force,
           signal,
           logger: deps.logger,
           connection: conn,
@@ -86,6 +89,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
         if (choice === open) void vscode.window.showTextDocument(vscode.Uri.file(result.manifestPath));
         if (choice === 'Show Log') deps.log.show(true);
       });
+      if (result.localEdits.length) offerReplace(result.localEdits, () => runExportCommand({ ...options, role, kinds, outDir, force: true }));
       return result;
     } catch (err) {
       void showError(deps.log, `Export from the ${role} workspace failed: ${errorMessage(err)}`, err);
@@ -152,6 +156,17 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     }),
     { dispose: () => running.forEach((a) => a.abort(new Error('The extension is shutting down.'))) },
   );
+}
+
+/** Files edited in the export folder were kept: say which, and offer to export again replacing them. */
+function offerReplace(localEdits: string[], again: () => Thenable<unknown>): void {
+  const replace = 'Replace Them';
+  const which = localEdits.length === 1 ? localEdits[0] : `${localEdits.length} files (${localEdits.slice(0, 3).join(', ')}${localEdits.length > 3 ? ', …' : ''})`;
+  void vscode.window
+    .showWarningMessage(`${which} in the export folder ${localEdits.length === 1 ? 'was' : 'were'} edited since the last export and kept. Export again and replace ${localEdits.length === 1 ? 'it' : 'them'} with the workspace's version?`, replace)
+    .then((choice) => {
+      if (choice === replace) void again();
+    });
 }
 
 function asOptions(arg: unknown): CommandOptions {

@@ -1,8 +1,9 @@
-import { after, mock, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { watchSyncs } from '../../support/watchSyncs';
 import { createFileExclusive, rewriteFileWithin, writeFileAtomic } from '../../../src/common/atomicWrite';
 
 const madeDirs: string[] = [];
@@ -13,26 +14,10 @@ const tmp = async () => {
   return dir;
 };
 
-/** Watches fs.promises.open (the module's own way to the disk): which paths were opened, and which handles synced. */
-function watchOpens() {
-  const synced: string[] = [];
-  const real = fs.open.bind(fs);
-  const spy = mock.method(fs, 'open', async (...args: Parameters<typeof fs.open>) => {
-    const handle = await real(...args);
-    const sync = handle.sync.bind(handle);
-    handle.sync = async () => {
-      await sync();
-      synced.push(String(args[0]));
-    };
-    return handle;
-  });
-  return { synced, restore: () => spy.mock.restore() };
-}
-
 test('after the rename, the folder is flushed too (not on Windows)', { skip: process.platform === 'win32' }, async () => {
   const dir = await tmp();
   const file = path.join(dir, 'config.json');
-  const watch = watchOpens();
+  const watch = watchSyncs();
   try {
     await writeFileAtomic(file, '{"a": 1}\n');
   } finally {
