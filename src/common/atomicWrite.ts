@@ -1,18 +1,38 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UserError } from './errors';
+
+/**
+ * Flags for creating a temporary file: a new file only (O_EXCL), and never through a symbolic link at its name
+ * (O_NOFOLLOW, where the platform has it; O_EXCL alone already refuses an existing link).
+ */
+export const CREATE_NEW_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
+/** What a rewritten file keeps of the file it replaces. */
+export interface KeepOwnership {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
 
 /**
  * Writes `data` to `file` so that readers only ever see the old or the new bytes: a temporary file in the same
- * folder, flushed, then renamed over the target. A crash part-way leaves at most a stray `.tmp-*` file.
+ * folder, flushed, renamed over the target, then the folder flushed too (else a power loss can undo the rename).
+ * A crash part-way leaves at most a stray `.tmp-*` file.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, keep?: number | KeepOwnership): Promise<void> {
+  const { mode, uid, gid } = typeof keep === 'number' ? { mode: keep, uid: undefined, gid: undefined } : (keep ?? {});
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const handle = await fs.open(tmp, 'wx', mode);
+  const handle = await fs.open(tmp, CREATE_NEW_NO_FOLLOW, 0o666);
   try {
     await handle.writeFile(data);
+    // The umask applies at creation; the mode asked for is the mode kept.
+    if (mode !== undefined) await handle.chmod(mode & 0o7777);
+    // Only root (or a member of the group) may hand the file back to its owner; otherwise it stays the writer's.
+    if (uid !== undefined && gid !== undefined && process.platform !== 'win32') await handle.chown(uid, gid).catch(() => undefined);
     await handle.sync();
   } catch (err) {
     await handle.close();
@@ -26,4 +46,65 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await fs.rm(tmp, { force: true });
     throw err;
   }
+  await syncDir(dir);
+}
+
+/**
+ * Creates `file` with `data` only if no file of that name exists, and so that it appears whole or not at all: the
+ * bytes go to a flushed temporary file first, which is then hard-linked into place (the link fails if the name is
+ * taken, even by a link, and never replaces anything). Rejects with code EEXIST when the name is taken.
+ */
+export async function createFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const handle = await fs.open(tmp, CREATE_NEW_NO_FOLLOW, 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    await fs.link(tmp, file);
+  } finally {
+    await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+  }
+  await syncDir(dir);
+}
+
+/**
+ * Flushes a folder's entries (renames, new files) to disk. Windows cannot open a folder for this and orders its
+ * metadata itself; some file systems refuse it (EINVAL), which leaves nothing better to do.
+ */
+export async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+  try {
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EPERM') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Rewrites a file of the project in place as far as a user can tell: its mode (and owner, where allowed) kept, and
+ * a symbolic link edited through to its target rather than replaced by a plain file. A link whose target lies
+ * outside `root` is refused: a repository's link must never make a fix write elsewhere.
+ */
+export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array): Promise<{ written: string }> {
+  const realRoot = await fs.realpath(root);
+  const target = await fs.realpath(file);
+  const rel = path.relative(realRoot, target);
+  if (!isInside(rel)) {
+    throw new UserError(`${file} is a symbolic link to ${target}, outside the project ${realRoot}; not written.`);
+  }
+  const before = await fs.stat(target);
+  await writeFileAtomic(target, data, { mode: before.mode, uid: before.uid, gid: before.gid });
+  return { written: target };
+}
+
+/** Whether a path relative to a folder (path.relative's answer) names something strictly inside it. */
+export function isInside(relative: string): boolean {
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }

@@ -1,4 +1,4 @@
-// `aml-failover export <notebooks|models|environments|jobs|all> [--from primary|secondary] [--out DIR] [--name N[:V]…]`
+// `aml-failover export <notebooks|models|environments|jobs|all> [--from primary|secondary] [--out DIR] [--name N[:V]…] [--force]`
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { UserError } from '../common/errors';
@@ -17,7 +17,8 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
     .option('--name <name...>', 'only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
     .option('--folder <path>', 'only this folder of the notebook share, e.g. Users/alice')
     .option('--concurrency <n>', 'files in flight at once', String(DEFAULT_CONCURRENCY))
-    .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string }) => {
+    .option('--force', 'replace files in the export folder that were edited since the last export (otherwise they are kept and reported)')
+    .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string; force?: boolean }) => {
       const kinds = parseKinds(what);
       const from = parseRole(opts.from, '--from');
       const concurrency = Number(opts.concurrency);
@@ -34,6 +35,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
         logger: ctx.logger,
         onProgress: progress.update,
         concurrency,
+        force: Boolean(opts.force),
       });
       progress.done();
       for (const line of summarize(result)) ctx.out(line);

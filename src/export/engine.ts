@@ -1,18 +1,21 @@
 // Carries out an export plan into OUT: verifies what is already there, fetches only what is missing or wrong (a
 // few files at a time, within a memory budget), writes the generated YAML only when it changed, and keeps
 // OUT/manifest.json saying exactly what is complete — also after a cancel, a failure or a kill.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { syncDir, writeFileAtomic } from '../common/atomicWrite';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { lockFolder } from './lock';
 import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetRef, type FileSource, type Manifest, type ManifestEntry } from './manifest';
 import { ByteBudget, runPool } from './pool';
 import { throwIfAborted, type RetryPolicy } from './retry';
-import type { PathReport } from './safePaths';
+import { OutFolder, PARTIAL_SUFFIX, UnsafeTargetError, type PathReport } from './safePaths';
 import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
+
+export { LOCK_FILE } from './lock';
 
 export interface PlannedDownload {
   /** Relative to OUT, already made safe. */
@@ -67,6 +70,8 @@ export interface RunOptions {
   memoryBudgetBytes?: number;
   policy?: RetryPolicy;
   onProgress?: (p: ExportProgress) => void;
+  /** Replace files in OUT that were edited locally (they differ from what the last export wrote). */
+  force?: boolean;
 }
 
 export interface ExportResult {
@@ -84,6 +89,8 @@ export interface ExportResult {
   failed: PlanFailure[];
   names: PathReport[];
   warnings: string[];
+  /** Files in OUT (relative) this export would have replaced but kept: they were edited locally. `force` replaces them. */
+  localEdits: string[];
   complete: boolean;
   cancelled: boolean;
 }
@@ -93,69 +100,48 @@ export const DEFAULT_CONCURRENCY = 64;
 export const DEFAULT_MEMORY_BUDGET = 32 * 1024 * 1024;
 
 export async function runExport(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
-  const { outDir, signal } = options;
   // Every request in flight listens on the signal; hundreds at once are expected, not a leak.
-  setMaxListeners(0, signal);
-  await fs.mkdir(outDir, { recursive: true });
-  const releaseLock = await lockOutDir(outDir);
+  setMaxListeners(0, options.signal);
+  const out = await OutFolder.open(options.outDir);
+  const releaseLock = await lockFolder(out.root);
   try {
-    return await runLocked(plan, options);
+    return await runLocked(plan, out, options);
   } finally {
     await releaseLock();
   }
 }
 
-export const LOCK_FILE = '.aml-failover-export.lock';
-
-/**
- * One export at a time per folder: a second one would sweep the first one's partial files. A lock left by a killed
- * export (its process is gone) is taken over.
- */
-async function lockOutDir(outDir: string): Promise<() => Promise<void>> {
-  const lock = path.join(outDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-      // Our own pid means another export in this process (the extension host runs several) holds it.
-      if (pid && isAlive(pid)) {
-        throw new UserError(`Another export (process ${pid}) is writing to ${outDir}; wait for it or cancel it, or export to another folder.`);
-      }
-      await fs.rm(lock, { force: true });
-    }
-  }
-  throw new UserError(`Cannot lock ${outDir} for the export.`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
+async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions): Promise<ExportResult> {
   const { outDir, signal, logger } = options;
-  const swept = await sweepPartials(outDir);
+  try {
+    await out.prepare(MANIFEST_FILE);
+  } catch (err) {
+    throw new UserError(errorMessage(err));
+  }
+  const swept = await sweepPartials(out.root);
   if (swept) logger.info(`Removed ${swept} partial file(s) left by an interrupted export.`);
 
-  const previous = await readManifest(outDir);
+  const previous = await readManifest(out.root);
   const previousByPath = new Map((previous?.files ?? []).map((e) => [e.path, e]));
   const planned = new Set([...plan.downloads.map((d) => d.local), ...plan.writes.map((w) => w.local)]);
   const kept = (previous?.files ?? []).filter((e) => !planned.has(e.path) && !plan.inScope(e));
 
   const done = new Map<string, ManifestEntry>();
   const failed: PlanFailure[] = [...plan.failed];
-  const manifest = (files: ManifestEntry[]): Manifest => ({ ...emptyManifest(), complete: false, files, names: plan.names, failed });
+  const localEdits: string[] = [];
+  const manifest = (files: ManifestEntry[]): Manifest => ({ ...emptyManifest(), complete: false, files, names: plan.names, failed, localEdits });
   // While running, files of an earlier run not yet looked at stay listed: a kill must not forget them.
   const checkpointState = () => manifest([...kept, ...(previous?.files ?? []).filter((e) => planned.has(e.path) && !done.has(e.path)), ...done.values()]);
   let finalState: Manifest | undefined;
-  const writer = new ManifestWriter(outDir, () => finalState ?? checkpointState());
+  // Folders that got a file by rename since the last manifest write: flushed first, so the manifest never lists a
+  // file a power loss could take back.
+  const renamedInto = new Set<string>();
+  const flushFolders = async () => {
+    const dirs = [...renamedInto];
+    renamedInto.clear();
+    await Promise.all(dirs.map(syncDir));
+  };
+  const writer = new ManifestWriter(out.root, () => finalState ?? checkpointState(), flushFolders);
   await writer.init();
 
   const result: ExportResult = {
@@ -170,6 +156,7 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
     failed,
     names: plan.names,
     warnings: plan.warnings,
+    localEdits,
     complete: false,
     cancelled: false,
   };
@@ -182,38 +169,67 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
   const report = (last?: string) => options.onProgress?.({ ...progress, last });
 
   const budget = new ByteBudget(options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
-  const abs = (local: string) => path.join(outDir, ...local.split('/'));
+  const transferOptions = (d: PlannedDownload) => {
+    let counted = 0;
+    return {
+      counted: () => counted,
+      options: {
+        signal,
+        policy: options.policy,
+        budget,
+        onBytes: (n: number) => {
+          counted += n;
+          progress.bytesDone += n;
+        },
+        onRetry: (err: unknown, attempt: number, waitMs: number) => {
+          result.retries++;
+          logger.warn(`${d.local}: ${errorMessage(err)} — retry ${attempt} in ${waitMs} ms.`);
+        },
+      },
+    };
+  };
+  const keepLocalEdit = (local: string) => {
+    localEdits.push(local);
+    logger.warn(`${local}: edited here since the last export (it differs from what that export wrote); kept, not replaced.`);
+  };
 
   const exportOne = async (d: PlannedDownload) => {
-    const target = abs(d.local);
     const entryBase = { path: d.local, source: d.source, asset: d.asset, etag: d.remote.etag, contentMD5: d.remote.contentMD5 };
     try {
-      const existing = await verifyExisting(target, d.remote, previousByPath.get(d.local), signal);
-      if (existing) {
-        done.set(d.local, { ...entryBase, size: existing.size, sha256: existing.sha256 });
+      const target = await out.prepare(d.local);
+      const local = await inspectLocal(target, d.remote, previousByPath.get(d.local), signal);
+      if (local.state === 'same') {
+        done.set(d.local, { ...entryBase, size: local.size, sha256: local.sha256 });
         result.verified++;
         progress.bytesDone += d.remote.size;
+      } else if (local.state === 'other' && !options.force && local.size !== d.remote.size) {
+        // Cannot be the service's bytes: a local edit, kept without downloading anything.
+        keepLocalEdit(d.local);
+        progress.bytesDone += d.remote.size;
       } else {
-        let counted = 0;
-        const got = await downloadVerified(d.reader, d.remote, target, {
-          signal,
-          policy: options.policy,
-          budget,
-          onBytes: (n) => {
-            counted += n;
-            progress.bytesDone += n;
-          },
-          onRetry: (err, attempt, waitMs) => {
-            result.retries++;
-            logger.warn(`${d.local}: ${errorMessage(err)} — retry ${attempt} in ${waitMs} ms.`);
-          },
-        });
+        // A file there that the last export did not write: fetched beside it and compared, never written over it.
+        const beside = local.state === 'other' && !options.force;
+        const into = beside ? path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.${randomBytes(4).toString('hex')}.remote${PARTIAL_SUFFIX}`) : target;
+        const t = transferOptions(d);
+        let got;
+        try {
+          got = await downloadVerified(d.reader, d.remote, into, t.options);
+        } finally {
+          if (beside) await fs.rm(into, { force: true }).catch(() => undefined);
+        }
         // Bytes thrown away by retries were counted as progress; settle on the file's size.
-        progress.bytesDone += d.remote.size - counted;
-        done.set(d.local, { ...entryBase, size: got.size, sha256: got.sha256 });
-        result.fetched++;
+        progress.bytesDone += d.remote.size - t.counted();
         result.bytesFetched += got.size;
-        writer.checkpoint();
+        if (beside && local.state === 'other' && got.sha256 !== local.sha256) keepLocalEdit(d.local);
+        else {
+          done.set(d.local, { ...entryBase, size: got.size, sha256: got.sha256 });
+          if (beside) result.verified++;
+          else {
+            result.fetched++;
+            renamedInto.add(path.dirname(target));
+          }
+          writer.checkpoint();
+        }
       }
       progress.filesDone++;
       report(d.local);
@@ -224,25 +240,42 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
     }
   };
 
+  const writeOne = async (w: PlannedWrite) => {
+    const content = Buffer.from(w.content, 'utf8');
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    let target;
+    try {
+      target = await out.prepare(w.local);
+    } catch (err) {
+      if (!(err instanceof UnsafeTargetError)) throw err;
+      logger.error(`${w.local}: ${err.message}`);
+      failed.push({ source: w.source, asset: w.asset, error: err.message });
+      return;
+    }
+    const current = await fs.readFile(target).catch(() => undefined);
+    const previousSha = previousByPath.get(w.local)?.sha256;
+    if (current && current.equals(content)) result.unchanged++;
+    else if (current && !options.force && createHash('sha256').update(current).digest('hex') !== previousSha) {
+      keepLocalEdit(w.local);
+      return;
+    } else {
+      await writeFileAtomic(target, content);
+      result.written++;
+    }
+    done.set(w.local, { path: w.local, size: content.length, sha256, source: w.source, asset: w.asset });
+  };
+
   try {
     // Small files first: many finish early, and the progress bar moves.
     const ordered = [...plan.downloads].sort((a, b) => a.remote.size - b.remote.size);
     await runPool(ordered, options.concurrency ?? DEFAULT_CONCURRENCY, exportOne, signal);
     for (const w of plan.writes) {
       throwIfAborted(signal);
-      const content = Buffer.from(w.content, 'utf8');
-      const target = abs(w.local);
-      const current = await fs.readFile(target).catch(() => undefined);
-      if (current && current.equals(content)) result.unchanged++;
-      else {
-        await writeFileAtomic(target, content);
-        result.written++;
-      }
-      done.set(w.local, { path: w.local, size: content.length, sha256: createHash('sha256').update(content).digest('hex'), source: w.source, asset: w.asset });
+      await writeOne(w);
       progress.filesDone++;
       report(w.local);
     }
-    result.complete = failed.length === 0;
+    result.complete = failed.length === 0 && localEdits.length === 0;
   } catch (err) {
     if (!signal.aborted) throw err;
     result.cancelled = true;
@@ -253,24 +286,27 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
   return result;
 }
 
+type LocalState = { state: 'absent' } | { state: 'same' | 'ours' | 'other'; size: number; sha256: string };
+
 /**
- * A file already in OUT counts as exported when its size matches and either its MD5 matches the service's
- * Content-MD5, or the earlier manifest recorded the same remote version (ETag) and the file still has the sha256
- * recorded then. Anything else is fetched again.
+ * What is at `target` before the export writes it: nothing; the service's bytes already ('same': the size matches
+ * and either the MD5 matches the service's Content-MD5, or the earlier manifest recorded this remote version and the
+ * file still has the sha256 recorded then); a copy the last export wrote and no one touched since ('ours', to be
+ * replaced); or something else ('other': edited here, or never exported). The file is read at most once.
  */
-async function verifyExisting(target: string, remote: RemoteFile, previous: ManifestEntry | undefined, signal: AbortSignal): Promise<{ size: number; sha256: string } | undefined> {
+async function inspectLocal(target: string, remote: RemoteFile, previous: ManifestEntry | undefined, signal: AbortSignal): Promise<LocalState> {
   let stat;
   try {
-    stat = await fs.stat(target);
+    stat = await fs.lstat(target);
   } catch {
-    return undefined;
+    return { state: 'absent' };
   }
-  if (!stat.isFile() || stat.size !== remote.size) return undefined;
-  const byMD5 = Boolean(remote.contentMD5);
-  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || previous.etag === remote.etag);
-  if (!byMD5 && !byManifest) return undefined;
   const local = await hashFile(target, signal);
-  if (byMD5 && local.md5 === remote.contentMD5) return local;
-  if (!byMD5 && byManifest && local.sha256 === previous!.sha256) return local;
-  return undefined;
+  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || previous.etag === remote.etag);
+  if (stat.size === remote.size) {
+    if (remote.contentMD5 && local.md5 === remote.contentMD5) return { state: 'same', ...local };
+    if (!remote.contentMD5 && byManifest && local.sha256 === previous.sha256) return { state: 'same', ...local };
+  }
+  if (previous && local.sha256 === previous.sha256 && local.size === previous.size) return { state: 'ours', ...local };
+  return { state: 'other', ...local };
 }

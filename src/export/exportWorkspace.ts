@@ -23,6 +23,8 @@ export interface ExportRequest {
   /** Reuse a connection (the extension keeps one); otherwise one is made from the pair file. */
   connection?: AzureConnection;
   concurrency?: number;
+  /** Replace files in OUT that were edited since the last export (otherwise they are kept and reported). */
+  force?: boolean;
 }
 
 export function defaultOutDir(projectDir: string, from: Role): string {
@@ -44,14 +46,14 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportResult>
     throw err;
   }
   try {
-    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency });
+    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force });
   } finally {
     plan.dispose();
   }
 }
 
 function emptyResult(outDir: string): ExportResult {
-  return { outDir, manifestPath: path.join(outDir, MANIFEST_FILE), fetched: 0, verified: 0, bytesFetched: 0, written: 0, unchanged: 0, retries: 0, failed: [], names: [], warnings: [], complete: false, cancelled: false };
+  return { outDir, manifestPath: path.join(outDir, MANIFEST_FILE), fetched: 0, verified: 0, bytesFetched: 0, written: 0, unchanged: 0, retries: 0, failed: [], names: [], warnings: [], localEdits: [], complete: false, cancelled: false };
 }
 
 /** The summary lines both adapters show. */
@@ -64,6 +66,7 @@ export function summarize(r: ExportResult): string[] {
   );
   for (const n of r.names) lines.push(`  name ${JSON.stringify(n.remote)}: ${n.reasons.map(describeReason).join('; ')} — ${n.local ? `exported as ${n.local}` : 'refused'}.`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  for (const local of r.localEdits) lines.push(`  kept: ${local} was edited here since the last export (it differs from what that export wrote); not replaced — export with --force to replace it.`);
   for (const f of r.failed) lines.push(`  failed: ${f.asset.kind} ${f.asset.name}${f.asset.version ? `:${f.asset.version}` : ''} (${f.source.path}): ${f.error}`);
   lines.push(`Manifest: ${r.manifestPath}`);
   return lines;

@@ -48,10 +48,12 @@ export interface Manifest {
   names: PathReport[];
   /** Files that could not be exported, with the reason. */
   failed: { source: FileSource; asset: AssetRef; error: string }[];
+  /** Files (relative to OUT) edited locally since the last export, which this run kept instead of replacing. */
+  localEdits?: string[];
 }
 
 export function emptyManifest(): Manifest {
-  return { version: MANIFEST_VERSION, tool: 'aml-failover', complete: false, files: [], names: [], failed: [] };
+  return { version: MANIFEST_VERSION, tool: 'aml-failover', complete: false, files: [], names: [], failed: [], localEdits: [] };
 }
 
 export async function readManifest(outDir: string): Promise<Manifest | undefined> {
@@ -90,6 +92,8 @@ export class ManifestWriter {
   constructor(
     private readonly outDir: string,
     private readonly snapshot: () => Manifest,
+    /** Runs before each write (the engine flushes the folders files were renamed into). */
+    private readonly beforeWrite: () => Promise<void> = async () => undefined,
   ) {}
 
   /** Starts from what is on disk, so an unchanged export is recognised. */
@@ -139,6 +143,7 @@ export class ManifestWriter {
   }
 
   private async writeIfChanged(): Promise<void> {
+    await this.beforeWrite();
     const text = serializeManifest(this.snapshot());
     if (text === this.last) return;
     await writeFileAtomic(path.join(this.outDir, MANIFEST_FILE), text);

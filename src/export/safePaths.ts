@@ -1,6 +1,8 @@
 // Maps names that come from the service (blob names, file-share paths, asset names) to paths under the export
 // folder. Names are hostile until proven otherwise: nothing may land outside OUT, overwrite a sibling that differs
 // only in case, or trip Windows over a reserved device name. Every refusal and rewrite is reported.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
 /** Why a remote name was not exported. */
 export type RefusalReason = 'parent-segment' | 'absolute-path' | 'control-character' | 'empty-name' | 'too-long';
@@ -192,4 +194,80 @@ export class SafePathMapper {
 /** A name safe to print in a report or log line: control characters become \u escapes. */
 export function printable(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A write the export refused because it would have gone through a symbolic link or out of the export folder. */
+export class UnsafeTargetError extends Error {
+  constructor(
+    /** Relative to OUT. */
+    readonly local: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnsafeTargetError';
+  }
+}
+
+/**
+ * The export folder, resolved once (so a symlinked home or /tmp works), below which no symbolic link is followed:
+ * every folder on the way to a file is created or checked with lstat, and a link (to a folder or a file) in the
+ * way is refused, naming it. A repository may commit `aml-export/primary/notebooks -> ~/.ssh`; the export must
+ * not write there.
+ */
+export class OutFolder {
+  /** Folders (relative, "" for the root) checked to be real folders inside the root during this run. */
+  private readonly checked = new Map<string, Promise<void>>([['', Promise.resolve()]]);
+
+  private constructor(readonly root: string) {}
+
+  /** Creates `outDir` if needed (links in the path the user gave are theirs to have) and resolves it. */
+  static async open(outDir: string): Promise<OutFolder> {
+    await fs.mkdir(outDir, { recursive: true });
+    return new OutFolder(await fs.realpath(outDir));
+  }
+
+  abs(local: string): string {
+    return path.join(this.root, ...local.split('/'));
+  }
+
+  /**
+   * Makes sure `local` can be written without leaving the folder: its parent folders exist and are real folders
+   * (created one by one, checked with lstat), and the file itself, if present, is a regular file. Throws
+   * UnsafeTargetError otherwise.
+   */
+  async prepare(local: string): Promise<string> {
+    const parts = local.split('/');
+    for (let i = 1; i < parts.length; i++) await this.folder(parts.slice(0, i).join('/'));
+    const target = this.abs(local);
+    const stat = await fs.lstat(target).catch(() => undefined);
+    if (stat?.isSymbolicLink()) throw this.refusal(local, await fs.readlink(target).catch(() => '?'));
+    if (stat && !stat.isFile()) throw new UnsafeTargetError(local, `${target} is in the way (not a regular file).`);
+    return target;
+  }
+
+  private folder(rel: string): Promise<void> {
+    let p = this.checked.get(rel);
+    if (!p) {
+      p = this.checkFolder(rel);
+      this.checked.set(rel, p);
+    }
+    return p;
+  }
+
+  private async checkFolder(rel: string): Promise<void> {
+    const abs = this.abs(rel);
+    let stat = await fs.lstat(abs).catch(() => undefined);
+    if (!stat) {
+      await fs.mkdir(abs).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      stat = await fs.lstat(abs);
+    }
+    if (stat.isSymbolicLink()) throw this.refusal(rel, await fs.readlink(abs).catch(() => '?'));
+    if (!stat.isDirectory()) throw new UnsafeTargetError(rel, `${abs} is a file where the export needs a folder.`);
+  }
+
+  private refusal(local: string, to: string): UnsafeTargetError {
+    return new UnsafeTargetError(local, `${this.abs(local)} is a symbolic link (to ${to}); the export never writes through links. Remove the link or export to another folder.`);
+  }
 }

@@ -25,6 +25,8 @@ interface CommandOptions {
   names?: NameFilter[];
   folder?: string;
   outDir?: string;
+  /** Replace files edited in the export folder since the last export. */
+  force?: boolean;
 }
 
 export function registerExport(context: vscode.ExtensionContext, deps: ExtensionDeps): void {
@@ -73,6 +75,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
           names: options.names,
           notebooksFolder: options.folder,
           outDir,
+          force: options.force,
           signal,
           logger: deps.logger,
           connection: conn,
@@ -84,6 +87,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
         });
       });
       void showExportResult(result, role, p.projectDir);
+      if (result.localEdits.length) offerReplace(result.localEdits, () => runExportCommand({ ...options, role, kinds, outDir, force: true }));
       return result;
     } catch (err) {
       void showError(deps.log, `Export from the ${role} workspace failed: ${errorMessage(err)}`, err);
@@ -246,6 +250,17 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
 const REVEAL = 'Reveal in Explorer';
 const OPEN_MANIFEST = 'Open Manifest';
 const SHOW_LOG = 'Show Log';
+
+/** Files edited in the export folder were kept: say which, and offer to export again replacing them. */
+function offerReplace(localEdits: string[], again: () => Thenable<unknown>): void {
+  const replace = 'Replace Them';
+  const which = localEdits.length === 1 ? localEdits[0] : `${localEdits.length} files (${localEdits.slice(0, 3).join(', ')}${localEdits.length > 3 ? ', …' : ''})`;
+  void vscode.window
+    .showWarningMessage(`${which} in the export folder ${localEdits.length === 1 ? 'was' : 'were'} edited since the last export and kept. Export again and replace ${localEdits.length === 1 ? 'it' : 'them'} with the workspace's version?`, replace)
+    .then((choice) => {
+      if (choice === replace) void again();
+    });
+}
 
 function asOptions(arg: unknown): CommandOptions {
   return arg && typeof arg === 'object' && !isContributedNode(arg) && !isWorkspaceNode(arg) ? (arg as CommandOptions) : {};

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { rewriteFileWithin } from '../common/atomicWrite';
+import { errorMessage } from '../common/errors';
 import { expandTargets } from './files';
 import { loadLintProject, type LintProject } from './project';
 import { fixTarget, lintAll, lintTarget, unreadable, type LintSettings } from './run';
@@ -84,17 +85,23 @@ async function lintTargets(
       results.push(lintTarget(target, settings, options.remote));
       continue;
     }
-    const r = await fixTarget(
-      target,
-      settings,
-      async (file, text) => {
-        await writeFileAtomic(file, text);
-        ctx.logger.info(`Fixed ${target.display}`);
-      },
-      options.remote,
-    );
-    fixed += r.fixed;
-    results.push(r.result);
+    try {
+      const r = await fixTarget(
+        target,
+        settings,
+        async (file, text) => {
+          // In place as the user sees it: mode and owner kept, a symbolic link edited through, never out of the project.
+          await rewriteFileWithin(ctx.projectDir(), file, text);
+          ctx.logger.info(`Fixed ${target.display}`);
+        },
+        options.remote,
+      );
+      fixed += r.fixed;
+      results.push(r.result);
+    } catch (err) {
+      ctx.err(`aml-failover: not fixed: ${errorMessage(err)}`);
+      results.push(lintTarget(target, settings, options.remote));
+    }
   }
   return { results, fixed };
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { createFileExclusive, writeFileAtomic } from '../common/atomicWrite';
 import { UserError } from '../common/errors';
 import type { CliContext } from '../cli/context';
 import { findSdkConfig, readWorkspaceConfig } from '../switch/configSearch';
@@ -30,7 +30,11 @@ export function registerPairCli(program: Command, ctx: CliContext): void {
       const text = renderPairFile(primary, secondary);
       const check = parsePairFile(text, projectDir);
       if (!check.ok) throw new UserError(check.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n'), 'usage');
-      await writeFileAtomic(file, text);
+      if (opts.force) await writeFileAtomic(file, text);
+      else await createFileExclusive(file, text).catch((err: NodeJS.ErrnoException) => {
+        // Created by something else since the check above: still never overwritten without --force.
+        throw err.code === 'EEXIST' ? new UserError(`${file} already exists; pass --force to overwrite it.`, 'usage') : err;
+      });
       ctx.out(`Wrote ${file}: primary ${primary.workspace_name} (${primary.region}), secondary ${secondary.workspace_name} (${secondary.region}).`);
     });
 }

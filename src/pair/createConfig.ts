@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { createFileExclusive } from '../common/atomicWrite';
 import { errorMessage } from '../common/errors';
 import { readWorkspaceConfig } from '../switch/configSearch';
 import { scanConfigFiles } from '../switch/active';
@@ -55,7 +55,19 @@ async function createConfig(deps: ExtensionDeps): Promise<vscode.Uri | undefined
   const text = renderPairFile(primary, secondary);
   const check = parsePairFile(text, projectDir);
   if (!check.ok) throw new Error(check.problems.map((p) => p.message).join(' '));
-  await writeFileAtomic(snapshot.pairFile.fsPath, text);
+  try {
+    // Exclusive: a pair file that appeared while the pickers were open (another window, a git pull) is never replaced.
+    await createFileExclusive(snapshot.pairFile.fsPath, text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    deps.logger.warn(`${snapshot.pairFile.fsPath} appeared while the guide was open; not overwritten.`);
+    const open = 'Open It';
+    void vscode.window.showWarningMessage(`${PAIR_FILE_NAME} was created by something else while you were choosing; it was left as it is and nothing was written.`, open).then((choice) => {
+      if (choice === open) void vscode.window.showTextDocument(snapshot.pairFile!);
+    });
+    await deps.project.refresh();
+    return undefined;
+  }
   deps.logger.info(`Wrote ${snapshot.pairFile.fsPath}.`);
   const after = await deps.project.refresh();
   await vscode.window.showTextDocument(snapshot.pairFile);

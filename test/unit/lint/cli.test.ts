@@ -228,3 +228,22 @@ test("the linter skips its own output: folders holding an aml-failover manifest.
   assert.match(named.err, /backup\/2024 holds an aml-failover export \(manifest\.json\); it is not linted/);
   assert.equal(run(['backup/2024/jobs/train.yml'], dir).code, 1);
 });
+test('--fix edits in place: the mode is kept, a link is edited through to its target, a link out of the project is refused', { skip: process.platform === 'win32' }, async () => {
+  const dir = await project({ 'jobs/real.yml': PINNED_JOB });
+  const outside = await project({ 'victim.yml': PINNED_JOB });
+  await fs.chmod(path.join(dir, 'jobs/real.yml'), 0o640);
+  await fs.symlink('real.yml', path.join(dir, 'jobs/link.yml'));
+  await fs.symlink(path.join(outside, 'victim.yml'), path.join(dir, 'jobs/out.yml'));
+  const r = run(['jobs/link.yml', 'jobs/out.yml'], dir);
+  assert.equal(r.code, 1, 'both still have findings before --fix');
+  const fixed = run(['--fix', 'jobs/link.yml', 'jobs/out.yml'], dir);
+  assert.match(fixed.err, /not fixed: .*out\.yml is a symbolic link to .*victim\.yml, outside the project/);
+  assert.equal(await fs.readFile(path.join(outside, 'victim.yml'), 'utf8'), PINNED_JOB, 'nothing written outside the project');
+  assert.ok((await fs.lstat(path.join(dir, 'jobs/out.yml'))).isSymbolicLink());
+  assert.ok((await fs.lstat(path.join(dir, 'jobs/link.yml'))).isSymbolicLink(), 'the link is still a link');
+  assert.equal(await fs.readlink(path.join(dir, 'jobs/link.yml')), 'real.yml');
+  const job = parse(await fs.readFile(path.join(dir, 'jobs/real.yml'), 'utf8')) as Record<string, string>;
+  assert.equal(job.compute, 'azureml:gpu', 'the target was fixed');
+  assert.equal((await fs.stat(path.join(dir, 'jobs/real.yml'))).mode & 0o777, 0o640);
+  assert.deepEqual((await fs.readdir(path.join(dir, 'jobs'))).sort(), ['link.yml', 'out.yml', 'real.yml'], 'no temporary file left');
+});
