@@ -209,8 +209,9 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
           },
         });
         // Bytes thrown away by retries were counted as progress; settle on the file's size.
-        progress.bytesDone += d.remote.size - counted;
-        done.set(d.local, { ...entryBase, size: got.size, sha256: got.sha256 });
+        progress.bytesDone += got.size - counted;
+        // The version fetched may be newer than the one listed (the file changed while it was read).
+        done.set(d.local, { ...entryBase, etag: got.remote.etag, contentMD5: got.remote.contentMD5, size: got.size, sha256: got.sha256 });
         result.fetched++;
         result.bytesFetched += got.size;
         writer.checkpoint();
