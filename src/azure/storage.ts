@@ -5,7 +5,7 @@
 // DatastoreStorage object: never logged, never returned, dropped by dispose().
 import type { Readable } from 'node:stream';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import type { ShareClient } from '@azure/storage-file-share';
+import type { RequestPolicyFactory, ShareClient } from '@azure/storage-file-share';
 import type { AzureBlobDatastore, AzureFileDatastore } from '@azure/arm-machinelearning';
 import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
@@ -20,12 +20,16 @@ export interface StoredFile {
   etag?: string;
   /** Base64 MD5 of the whole file, when the service stores one. */
   contentMD5?: string;
+  /** The blob's metadata (blob datastores). */
+  metadata?: Record<string, string>;
 }
 
 export interface RangeRead {
   body: NodeJS.ReadableStream;
   /** MD5 of this range as the service computed it (asked for ranges of at most 4 MiB). */
   rangeMD5?: string;
+  /** The ETag of the version that answered. */
+  etag?: string;
 }
 
 export interface DatastoreStorage {
@@ -38,10 +42,13 @@ export interface DatastoreStorage {
   list(prefix: string, signal: AbortSignal): AsyncIterable<StoredFile>;
   /** The file's listing entry, or undefined when it does not exist. */
   stat(path: string, signal: AbortSignal): Promise<StoredFile | undefined>;
-  /** Bytes [offset, offset + count) of a file, with the range's MD5 when count ≤ 4 MiB. */
-  read(path: string, offset: number, count: number, signal: AbortSignal): Promise<RangeRead>;
-  /** Uploads a local file as a block blob storing its Content-MD5 (blob datastores only). */
-  upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal): Promise<void>;
+  /**
+   * Bytes [offset, offset + count) of a file, with the range's MD5 when count ≤ 4 MiB. With `etag`, only of that
+   * version: sent as If-Match, so a file changed since answers 412 (the caller also compares the answer's ETag).
+   */
+  read(path: string, offset: number, count: number, signal: AbortSignal, etag?: string): Promise<RangeRead>;
+  /** Uploads a local file as a block blob storing its Content-MD5 and `metadata` (blob datastores only). */
+  upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
   /** Forgets the secret and closes connections. */
   dispose(): void;
 }
@@ -78,15 +85,16 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
     else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
     return blobStorage(datastore, account, service.getContainerClient(container));
   }
-  let share: ShareClient;
-  if (secret?.type === 'key') {
-    share = new sdk.ShareServiceClient(endpoints.file, new sdk.FileSharedKeyCredential(account, secret.value), options).getShareClient(container);
-  } else if (secret?.type === 'sas') {
-    share = new sdk.ShareServiceClient(`${endpoints.file}?${secret.value.replace(/^\?/, '')}`, undefined, options).getShareClient(container);
-  } else {
-    share = new sdk.ShareServiceClient(endpoints.file, conn.credential, { ...options, fileRequestIntent: 'backup' }).getShareClient(container);
-  }
-  return fileStorage(datastore, account, share);
+  const ifMatch = new WeakMap<object, string>();
+  const pipeline = sdk.newFilePipeline(
+    secret?.type === 'key' ? new sdk.FileSharedKeyCredential(account, secret.value) : secret?.type === 'sas' ? undefined : conn.credential,
+    options,
+  );
+  pipeline.factories.push(ifMatchPolicy(ifMatch));
+  const fileUrl = secret?.type === 'sas' ? `${endpoints.file}?${secret.value.replace(/^\?/, '')}` : endpoints.file;
+  // A token (identity-based access) must say what it reads for: backup, as the studio does.
+  const share = new sdk.ShareServiceClient(fileUrl, pipeline, secret ? undefined : { fileRequestIntent: 'backup' }).getShareClient(container);
+  return fileStorage(datastore, account, share, ifMatch);
 }
 
 type Secret = { type: 'key' | 'sas'; value: string };
@@ -113,10 +121,27 @@ async function datastoreSecret(conn: AzureConnection, workspace: WorkspaceRef, d
 /** A blob's or file's properties as a StoredFile; undefined when the service says it does not exist (404). */
 async function statOrMissing(
   path: string,
-  properties: Promise<{ contentLength?: number; etag?: string; contentMD5?: Uint8Array }>,
+  properties: Promise<{ contentLength?: number; etag?: string; contentMD5?: Uint8Array; metadata?: Record<string, string> }>,
 ): Promise<StoredFile | undefined> {
   const p = await unlessNotFound(properties);
-  return p && { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5) };
+  return p && { path, size: p.contentLength ?? 0, etag: p.etag, contentMD5: b64(p.contentMD5), metadata: p.metadata };
+}
+
+/**
+ * Azure Files' Get File has no conditional headers in its REST spec and the SDK no option for them, so the If-Match a
+ * read asks for is added here, found by the request's abort signal (one of its own per read). Where the service
+ * ignores it, the reader still sees the answer's ETag.
+ */
+function ifMatchPolicy(wanted: WeakMap<object, string>): RequestPolicyFactory {
+  return {
+    create: (next) => ({
+      sendRequest: (request) => {
+        const etag = request.abortSignal && wanted.get(request.abortSignal);
+        if (etag) request.headers.set('If-Match', etag);
+        return next.sendRequest(request);
+      },
+    }),
+  };
 }
 
 function b64(x: Uint8Array | undefined): string | undefined {
@@ -135,24 +160,29 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
     account,
     container: container.containerName,
     async *list(prefix, signal) {
-      for await (const blob of use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal })) {
-        yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5) };
+      for await (const blob of use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true })) {
+        yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5), metadata: blob.metadata };
       }
     },
     async stat(path, signal) {
       return statOrMissing(path, use().getBlobClient(path).getProperties({ abortSignal: signal }));
     },
-    async read(path, offset, count, signal) {
+    async read(path, offset, count, signal, etag) {
       const r = await use()
         .getBlobClient(path)
-        .download(offset, count, { abortSignal: signal, rangeGetContentMD5: count <= 4 * 1024 * 1024, maxRetryRequests: 0 });
+        .download(offset, count, {
+          abortSignal: signal,
+          rangeGetContentMD5: count <= 4 * 1024 * 1024,
+          maxRetryRequests: 0,
+          conditions: etag ? { ifMatch: etag } : undefined,
+        });
       if (!r.readableStreamBody) throw new Error(`No body for ${path}`);
-      return { body: r.readableStreamBody, rangeMD5: b64(r.contentMD5) };
+      return { body: r.readableStreamBody, rangeMD5: b64(r.contentMD5), etag: r.etag };
     },
-    async upload(path, localFile, _size, contentMD5, signal) {
+    async upload(path, localFile, _size, contentMD5, signal, metadata) {
       await use()
         .getBlockBlobClient(path)
-        .uploadFile(localFile, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: contentMD5 }, blockSize: 4 * 1024 * 1024, concurrency: 4 });
+        .uploadFile(localFile, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: contentMD5 }, metadata, blockSize: 4 * 1024 * 1024, concurrency: 4 });
     },
     dispose() {
       client = undefined;
@@ -160,7 +190,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
   };
 }
 
-function fileStorage(datastore: string, account: string, share: ShareClient): DatastoreStorage {
+function fileStorage(datastore: string, account: string, share: ShareClient, ifMatch: WeakMap<object, string>): DatastoreStorage {
   let client: ShareClient | undefined = share;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
@@ -193,12 +223,15 @@ function fileStorage(datastore: string, account: string, share: ShareClient): Da
     async stat(path, signal) {
       return statOrMissing(path, use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal }));
     },
-    async read(path, offset, count, signal) {
+    async read(path, offset, count, signal, etag) {
+      // A signal of this read's own carries its If-Match to the pipeline policy.
+      const own = AbortSignal.any([signal]);
+      if (etag) ifMatch.set(own, etag);
       const r = await use()
         .rootDirectoryClient.getFileClient(path)
-        .download(offset, count, { abortSignal: signal, rangeGetContentMD5: count <= 4 * 1024 * 1024, maxRetryRequests: 0 });
+        .download(offset, count, { abortSignal: own, rangeGetContentMD5: count <= 4 * 1024 * 1024, maxRetryRequests: 0 });
       if (!r.readableStreamBody) throw new Error(`No body for ${path}`);
-      return { body: r.readableStreamBody as Readable, rangeMD5: b64(r.contentMD5) };
+      return { body: r.readableStreamBody as Readable, rangeMD5: b64(r.contentMD5), etag: r.etag };
     },
     async upload() {
       throw new UserError(`Datastore ${datastore} is a file share; replication uploads to blob datastores only.`);

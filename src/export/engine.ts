@@ -218,11 +218,12 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
           if (beside) await fs.rm(into, { force: true }).catch(() => undefined);
         }
         // Bytes thrown away by retries were counted as progress; settle on the file's size.
-        progress.bytesDone += d.remote.size - t.counted();
+        progress.bytesDone += got.size - t.counted();
         result.bytesFetched += got.size;
         if (beside && local.state === 'other' && got.sha256 !== local.sha256) keepLocalEdit(d.local);
         else {
-          done.set(d.local, { ...entryBase, size: got.size, sha256: got.sha256 });
+          // The version fetched may be newer than the one listed (the file changed while it was read).
+          done.set(d.local, { ...entryBase, etag: got.remote.etag, contentMD5: got.remote.contentMD5, size: got.size, sha256: got.sha256 });
           if (beside) result.verified++;
           else {
             result.fetched++;

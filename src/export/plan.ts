@@ -87,9 +87,6 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
     return bindings;
   };
-  const reader = (store: DatastoreStorage, remotePath: string): RangeReader => ({
-    read: (offset, count, s) => store.read(remotePath, offset, count, s),
-  });
   const assetKey = (a: AssetRef) => `${a.kind}\u0000${a.name}\u0000${a.version ?? ''}`;
   const plannedAssets = new Set<string>();
 
@@ -103,7 +100,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     if (single) {
       const local = mapper.map(leafName(remotePath), dir);
       if (!local) return undefined;
-      downloads.push({ local, source: source(single.path), asset, remote: single, reader: reader(store, single.path) });
+      downloads.push({ local, source: source(single.path), asset, remote: single, reader: datastoreReader(store, single.path) });
       return local.slice(dir.length + 1);
     }
     const prefix = remotePath === '' || remotePath.endsWith('/') ? remotePath : `${remotePath}/`;
@@ -119,7 +116,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       }
       const local = mapper.map(file.path.slice(prefix.length), base);
       if (!local) continue;
-      downloads.push({ local, source: source(file.path), asset, remote: file, reader: reader(store, file.path) });
+      downloads.push({ local, source: source(file.path), asset, remote: file, reader: datastoreReader(store, file.path) });
       count++;
     }
     if (count === 0) warnings.push(`${asset.kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}: no files found at ${store.datastore}/${remotePath}.`);
@@ -150,7 +147,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
         const rel = folder ? file.path.slice(folder.length + 1) : file.path;
         const local = mapper.map(rel, base);
         if (!local) continue;
-        downloads.push({ local, source: { workspace: wsId, datastore: store.datastore, path: file.path }, asset, remote: file, reader: reader(store, file.path) });
+        downloads.push({ local, source: { workspace: wsId, datastore: store.datastore, path: file.path }, asset, remote: file, reader: datastoreReader(store, file.path) });
       }
       scopes.push((e) => e.asset.kind === 'notebooks' && (e.path === base || e.path.startsWith(`${base}/`)));
     }
@@ -214,7 +211,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     if (!dir) return;
     const uri = model.properties.modelUri;
     if (!uri) throw new Error('the model version has no modelUri');
-    const location = locateInDatastore(uri, await datastoreBindings());
+    const location = locateInDatastore(uri, await datastoreBindings(), workspace);
     if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of this workspace`);
     mapper.reserve(`${dir}/model.yml`);
     const store = await storage(location.datastore);
@@ -242,7 +239,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
     const contextUri = env.properties.build?.contextUri;
     if (contextUri) {
-      const location = locateInDatastore(contextUri, await datastoreBindings());
+      const location = locateInDatastore(contextUri, await datastoreBindings(), workspace);
       if (!location) throw new Error(`its build context is at ${contextUri}, which is not a datastore of this workspace`);
       const store = await storage(location.datastore);
       const folder = location.path.endsWith('/') || location.path === '' ? location.path : `${location.path}/`;
@@ -286,6 +283,14 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
       storages.clear();
     },
+  };
+}
+
+/** Reads one file of a datastore for downloadVerified: ranges of the listed version, and its entry again after a change. */
+export function datastoreReader(store: DatastoreStorage, remotePath: string): RangeReader {
+  return {
+    read: (offset, count, signal, etag) => store.read(remotePath, offset, count, signal, etag),
+    stat: (signal) => store.stat(remotePath, signal),
   };
 }
 

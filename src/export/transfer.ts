@@ -1,14 +1,16 @@
 // One verified download: bytes go to a temporary file beside the target, in ranges of at most 4 MiB fetched a few
 // at a time, each range checked against the service's range MD5 when it gives one, the whole file against its
 // Content-MD5 when it has one; only then is the file flushed and renamed into place. A cut, short or corrupted
-// range is fetched again; a file that fails for good leaves nothing behind.
+// range is fetched again; a file that fails for good leaves nothing behind. Every range asks for the version that was
+// listed (If-Match with its ETag), so a file that changes part-way is never stitched from two versions: it is started
+// again from its new listing entry, a few times at most.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, fdatasync, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import { PARTIAL_SUFFIX } from './safePaths';
 import type { ByteBudget } from './pool';
-import { DEFAULT_RETRY, IntegrityError, abortError, throwIfAborted, withRetry, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, IntegrityError, abortError, statusOf, throwIfAborted, withRetry, type RetryPolicy } from './retry';
 
 /** A file as the service lists it. */
 export interface RemoteFile {
@@ -22,8 +24,25 @@ export interface RemoteFile {
 
 /** Reads byte ranges of one remote file; implemented over the blob and file-share SDK clients. */
 export interface RangeReader {
-  read(offset: number, count: number, signal: AbortSignal): Promise<{ body: NodeJS.ReadableStream; rangeMD5?: string }>;
+  /**
+   * Bytes [offset, offset + count) of the version `etag` names (sent as If-Match; the service answers 412 when the
+   * file has changed since), with the range's MD5 and the ETag of the version that answered.
+   */
+  read(offset: number, count: number, signal: AbortSignal, etag?: string): Promise<{ body: NodeJS.ReadableStream; rangeMD5?: string; etag?: string }>;
+  /** The file's listing entry as it is now, to start again after it changed; undefined when it is gone. */
+  stat?(signal: AbortSignal): Promise<RemoteFile | undefined>;
 }
+
+/** The file is no longer the version being read (412 to If-Match, or another ETag in an answer): start it again. */
+export class VersionChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VersionChangedError';
+  }
+}
+
+/** Times one download starts again on a new version of its file before giving up. */
+export const MAX_VERSION_RESTARTS = 3;
 
 export interface TransferOptions {
   signal: AbortSignal;
@@ -44,6 +63,8 @@ export interface TransferResult {
   size: number;
   sha256: string;
   md5: string;
+  /** The version downloaded: the one listed, or the one listed after it changed part-way. */
+  remote: RemoteFile;
 }
 
 export const MAX_RANGE = 4 * 1024 * 1024;
@@ -53,15 +74,52 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
 /** Downloads `remote` to `target` (absolute) via a temporary file; resolves once the verified file is in place. */
 export async function downloadVerified(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
   const policy = options.policy ?? DEFAULT_RETRY;
-  // Whole-file attempts: a Content-MD5 mismatch at the end means starting over.
-  // With a whole-file Content-MD5 to check at the end, one streamed GET (resumed from where it was cut) is as fast
-  // as a plain download; without one, ranges of at most 4 MiB let the service vouch for every range it sends.
-  const attempt = remote.contentMD5 && remote.size > MAX_RANGE ? attemptStream : attemptFile;
-  return withRetry(() => attempt(reader, remote, target, options), {
-    policy: { ...policy, maxAttempts: Math.min(policy.maxAttempts, 3) },
-    signal: options.signal,
-    onRetry: options.onRetry,
-  });
+  let version = remote;
+  for (let restarts = 0; ; restarts++) {
+    // Whole-file attempts: a Content-MD5 mismatch at the end means starting over.
+    // With a whole-file Content-MD5 to check at the end, one streamed GET (resumed from where it was cut) is as fast
+    // as a plain download; without one, ranges of at most 4 MiB let the service vouch for every range it sends.
+    const attempt = version.contentMD5 && version.size > MAX_RANGE ? attemptStream : attemptFile;
+    const current = version;
+    try {
+      const got = await withRetry(() => attempt(reader, current, target, options), {
+        policy: { ...policy, maxAttempts: Math.min(policy.maxAttempts, 3) },
+        signal: options.signal,
+        onRetry: options.onRetry,
+      });
+      return { ...got, remote: current };
+    } catch (err) {
+      if (!(err instanceof VersionChangedError) || options.signal.aborted) throw err;
+      if (!reader.stat || restarts >= MAX_VERSION_RESTARTS) {
+        throw new Error(`${remote.path} changed ${restarts + 1} time(s) while it was being read; export it again once nothing is writing to it.`);
+      }
+      options.onRetry?.(err, restarts + 1, 0);
+      const now = await withRetry(() => reader.stat!(options.signal), { policy, signal: options.signal, onRetry: options.onRetry });
+      if (!now) throw new Error(`${remote.path} was deleted while it was being read.`);
+      version = now;
+    }
+  }
+}
+
+/** One read of the listed version: a 412 to If-Match, or an answer from another version, is a VersionChangedError. */
+async function readVersion(reader: RangeReader, remote: RemoteFile, offset: number, count: number, signal: AbortSignal) {
+  let answer;
+  try {
+    answer = await reader.read(offset, count, signal, remote.etag);
+  } catch (err) {
+    if (statusOf(err) === 412) throw new VersionChangedError(`${remote.path} changed while it was being read (its ETag is no longer ${remote.etag}).`);
+    throw err;
+  }
+  if (remote.etag && answer.etag && bareETag(answer.etag) !== bareETag(remote.etag)) {
+    (answer.body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    throw new VersionChangedError(`${remote.path} changed while it was being read (ETag ${answer.etag}, listed ${remote.etag}).`);
+  }
+  return answer;
+}
+
+/** Listings may give an ETag bare and headers quoted (or weak); the version is the same. */
+export function bareETag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
 
 async function attemptFile(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
@@ -86,7 +144,7 @@ async function attemptFile(reader: RangeReader, remote: RemoteFile, target: stri
       const p = (async () => {
         await options.budget?.acquire(count);
         try {
-          return await withRetry(() => readRange(reader, offset, count, rangeOptions), {
+          return await withRetry(() => readRange(reader, remote, offset, count, rangeOptions), {
             policy: options.policy,
             signal: stopFile.signal,
             onRetry: options.onRetry,
@@ -133,7 +191,7 @@ async function attemptFile(reader: RangeReader, remote: RemoteFile, target: stri
     await handle.close();
     await fs.rename(temp, target);
     placed = true;
-    return { size: position, sha256: sha256.digest('hex'), md5: md5Base64 };
+    return { size: position, sha256: sha256.digest('hex'), md5: md5Base64, remote };
   } finally {
     if (!placed) {
       await handle.close().catch(() => undefined);
@@ -173,7 +231,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     // A connection cut part-way costs only the rest of the file: ask again from the first byte not yet written.
     await withRetry(
       async () => {
-        const { body } = await reader.read(written, remote.size - written, options.signal);
+        const { body } = await readVersion(reader, remote, written, remote.size - written, options.signal);
         try {
           for await (const part of body as AsyncIterable<Buffer>) {
             if (written + part.length > remote.size) throw new IntegrityError(`${remote.path}: the service sent more than ${remote.size} bytes.`);
@@ -204,7 +262,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     }
     await fs.rename(temp, target);
     placed = true;
-    return { size: written, sha256: sha256.digest('hex'), md5: md5Base64 };
+    return { size: written, sha256: sha256.digest('hex'), md5: md5Base64, remote };
   } finally {
     await flushing;
     if (!placed) {
@@ -229,8 +287,8 @@ function checkMD5(remote: RemoteFile, md5Base64: string): string {
   return md5Base64;
 }
 
-async function readRange(reader: RangeReader, offset: number, count: number, options: TransferOptions): Promise<Buffer> {
-  const { body, rangeMD5 } = await reader.read(offset, count, options.signal);
+async function readRange(reader: RangeReader, remote: RemoteFile, offset: number, count: number, options: TransferOptions): Promise<Buffer> {
+  const { body, rangeMD5 } = await readVersion(reader, remote, offset, count, options.signal);
   const parts: Buffer[] = [];
   let received = 0;
   try {

@@ -47,21 +47,15 @@ export function notebookCells(text: string): NotebookCell[] {
     const source = cell.members?.get('source');
     if (!source) return;
     const parts = source.kind === 'array' ? source.items!.filter((n) => n.kind === 'string') : source.kind === 'string' ? [source] : [];
-    const chars: string[] = [];
-    const startOf: number[] = [];
-    const endOf: number[] = [];
-    for (const part of parts) {
-      const d = decode(text, part);
-      chars.push(d.value);
-      startOf.push(...d.startOf);
-      endOf.push(...d.endOf);
-    }
+    // One decoded text for all parts, appended in place: a cell may hold millions of characters.
+    const decoded: Decoded = { chunks: [], startOf: [], endOf: [] };
+    for (const part of parts) decodeInto(text, part, decoded);
     const first = source.items?.[0];
     out.push({
       index,
-      text: chars.join(''),
-      startOf,
-      endOf,
+      text: decoded.chunks.join(''),
+      startOf: decoded.startOf,
+      endOf: decoded.endOf,
       sourceStart: source.start,
       sourceEnd: source.end,
       sourceIsArray: source.kind === 'array',
@@ -89,35 +83,41 @@ function indentBefore(text: string, offset: number): string {
 
 const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
+interface Decoded {
+  chunks: string[];
+  startOf: number[];
+  endOf: number[];
+}
+
 function decode(text: string, node: JsonNode): { value: string; startOf: number[]; endOf: number[] } {
-  const chars: string[] = [];
-  const startOf: number[] = [];
-  const endOf: number[] = [];
+  const d: Decoded = { chunks: [], startOf: [], endOf: [] };
+  decodeInto(text, node, d);
+  return { value: d.chunks.join(''), startOf: d.startOf, endOf: d.endOf };
+}
+
+/** Appends a JSON string's value to `out`, with the offsets each character came from. Loops only (no spreads). */
+function decodeInto(text: string, node: JsonNode, out: Decoded): void {
   let i = node.start + 1;
   const last = node.end - 1;
   while (i < last) {
-    const c = text[i]!;
-    if (c === '\\') {
-      const n = text[i + 1]!;
-      if (n === 'u') {
-        chars.push(String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16)));
-        startOf.push(i);
-        endOf.push(i + 6);
-        i += 6;
-      } else {
-        chars.push(SIMPLE_ESCAPES[n] ?? n);
-        startOf.push(i);
-        endOf.push(i + 2);
-        i += 2;
+    const backslash = text.indexOf('\\', i);
+    const stop = backslash === -1 || backslash > last ? last : backslash;
+    if (stop > i) {
+      out.chunks.push(text.slice(i, stop));
+      for (let j = i; j < stop; j++) {
+        out.startOf.push(j);
+        out.endOf.push(j + 1);
       }
+      i = stop;
       continue;
     }
-    chars.push(c);
-    startOf.push(i);
-    endOf.push(i + 1);
-    i++;
+    const n = text[i + 1]!;
+    const width = n === 'u' ? 6 : 2;
+    out.chunks.push(n === 'u' ? String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16)) : (SIMPLE_ESCAPES[n] ?? n));
+    out.startOf.push(i);
+    out.endOf.push(i + width);
+    i += width;
   }
-  return { value: chars.join(''), startOf, endOf };
 }
 
 /** A JSON reader that keeps offsets. Iterative for arrays/objects so deep nesting cannot overflow the stack. */

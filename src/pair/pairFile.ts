@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { UserError } from '../common/errors';
 import { parseCloud, type CloudSetting } from '../azure/cloud';
 
@@ -66,8 +66,23 @@ export type PairParseResult =
 const AVAILABILITY = new Set(['hot/hot', 'hot/warm', 'hot/cold']);
 const WORKSPACE_KEYS: (keyof WorkspaceRef)[] = ['subscription_id', 'resource_group', 'workspace_name', 'region'];
 
+/** Aliases the whole file may expand to when read as data (the yaml library's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parses and validates the text of a pair file. Never throws; every problem carries a range. */
 export function parsePairFile(text: string, projectDir: string): PairParseResult {
+  try {
+    return parseChecked(text, projectDir);
+  } catch (err) {
+    // A file the reader cannot take in (nesting too deep for the stack, …) is a problem on the file like any other.
+    const reason = err instanceof RangeError ? 'it is nested too deeply' : err instanceof Error ? err.message : String(err);
+    const firstLineEnd = text.indexOf('\n');
+    const range = { startLine: 0, startCol: 0, endLine: 0, endCol: firstLineEnd === -1 ? text.length : firstLineEnd };
+    return { ok: false, problems: [{ message: `${PAIR_FILE_NAME} could not be read: ${reason}.`, severity: 'error', code: 'yaml-syntax', range }] };
+  }
+}
+
+function parseChecked(text: string, projectDir: string): PairParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: PairProblem[] = [];
@@ -87,13 +102,25 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   for (const e of doc.errors) error('yaml-syntax', `Not valid YAML: ${e.message.split('\n')[0]}`, rangeOf(e.pos));
   if (doc.errors.length) return { ok: false, problems };
 
-  const root = doc.contents;
+  // The file as plain data, aliases expanded once, within a bound: an alias bomb is one problem, not a hang or a throw.
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    if (!/alias/i.test((err as Error).message)) throw err;
+    error('yaml-syntax', `Its aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases.`, nodeRange(firstAlias(doc), doc.contents as YamlNode));
+    return { ok: false, problems };
+  }
+  // A value written as an alias (`subscription_id: *sub`) is checked as the node it names.
+  const deref = <T>(node: T): T => (isAlias(node) ? (node.resolve(doc) as T) : node);
+
+  const root = deref(doc.contents);
   if (!isMap(root)) {
     error('pair-structure', `${PAIR_FILE_NAME} must be a mapping with a "workspaces" section.`, nodeRange(root as YamlNode));
     return { ok: false, problems };
   }
 
-  const workspacesNode = root.get('workspaces', true);
+  const workspacesNode = deref(root.get('workspaces', true));
   const workspaces: Partial<Record<Role, WorkspaceRef>> = {};
   if (!workspacesNode) {
     const near = root.items.find((p) => isScalar(p.key) && editDistance(String(p.key.value).toLowerCase(), 'workspaces') <= 2);
@@ -108,7 +135,7 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
     error('pair-structure', '"workspaces" must be a mapping with "primary" and "secondary".', nodeRange(workspacesNode as YamlNode, keyNode(doc, ['workspaces'])));
   } else {
     for (const role of ROLES) {
-      const wsNode = workspacesNode.get(role, true);
+      const wsNode = deref(workspacesNode.get(role, true));
       if (!wsNode) {
         error('pair-structure', `Missing workspaces.${role}.`, nodeRange(keyNode(doc, ['workspaces']), workspacesNode));
         continue;
@@ -119,7 +146,7 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
       }
       const ref: Partial<WorkspaceRef> = {};
       for (const key of WORKSPACE_KEYS) {
-        const value = wsNode.get(key, true);
+        const value = deref(wsNode.get(key, true));
         if (value === undefined || value === null) {
           // A key written under another name (workspaceName, location, …) is reported, with its fix, below.
           if (!wsNode.items.some((p) => isScalar(p.key) && suggestKey(String(p.key.value)) === key)) {
@@ -160,14 +187,15 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   }
 
   const availability: Record<string, string> = {};
-  const availabilityNode = root.get('availability', true);
+  const availabilityNode = deref(root.get('availability', true));
   if (availabilityNode !== undefined && availabilityNode !== null) {
     if (!isMap(availabilityNode)) {
       error('availability', '"availability" must map a workload to hot/hot, hot/warm or hot/cold.', nodeRange(availabilityNode as YamlNode, keyNode(doc, ['availability'])));
     } else {
       for (const pair of availabilityNode.items) {
         const k = isScalar(pair.key) ? String(pair.key.value) : '';
-        const v = isScalar(pair.value) ? String(pair.value.value) : '';
+        const value = deref(pair.value);
+        const v = isScalar(value) ? String(value.value) : '';
         const normalized = v.toLowerCase().replace(/\s+/g, '').replace(/[-_,]/g, '/');
         if (!AVAILABILITY.has(v)) {
           error('availability', `availability.${k} must be one of hot/hot, hot/warm, hot/cold.`, nodeRange(pair.value as YamlNode, pair.key as YamlNode),
@@ -179,7 +207,7 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
   }
 
   const cloudNode = root.get('cloud', true) as YamlNode | undefined;
-  const cloud = parseCloud(cloudNode === undefined ? undefined : (cloudNode as YamlNode).toJSON(), projectDir);
+  const cloud = parseCloud(data.cloud, projectDir);
   if (!cloud.ok) {
     for (const message of cloud.errors) {
       // "cloud.storage.acct.blob must …" → the range of that value, when it exists.
@@ -199,9 +227,21 @@ export function parsePairFile(text: string, projectDir: string): PairParseResult
       workspaces: workspaces as Record<Role, WorkspaceRef>,
       availability,
       cloud: cloud.cloud,
-      sections: (doc.toJS() ?? {}) as Record<string, unknown>,
+      sections: data,
     },
   };
+}
+
+/** The first alias in the file (where an expansion starts), for a problem's range. */
+function firstAlias(doc: Document): YamlNode | undefined {
+  let found: YamlNode | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function valueNode(doc: Document, pathKeys: string[]): YamlNode | undefined {

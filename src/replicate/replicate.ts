@@ -1,8 +1,10 @@
 // Replication into the other workspace: each model version's files are copied (verified download from the source's
-// datastore, upload with Content-MD5 to the target's default blob datastore) and the same name and version is
-// registered there; environments are registered with the same definition (and build context, copied the same way).
-// Idempotent: a version already on the other side with the same content is left alone. A version there with other
-// content is a conflict: reported, never overwritten. A version whose files carry hostile names is refused.
+// datastore, read once and hashed on the way; upload with Content-MD5 and the sha256 in the blob's metadata to the
+// target's default blob datastore) and the same name and version is registered there; environments are registered
+// with the same definition (and build context, copied the same way).
+// Idempotent: a version already on the other side with the same content is left alone, known from the sha256 and
+// source ETag recorded when it was copied, so a re-run reads no file. A version there with other content is a
+// conflict: reported, never overwritten. A version whose files carry hostile names is refused.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
@@ -14,11 +16,11 @@ import { unlessNotFound } from '../azure/notFound';
 import { openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { NameFilter } from '../export/plan';
+import { datastoreReader, type NameFilter } from '../export/plan';
 import { runPool } from '../export/pool';
-import { IntegrityError, throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
+import { throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
-import { downloadVerified } from '../export/transfer';
+import { bareETag, downloadVerified } from '../export/transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 
@@ -28,6 +30,9 @@ export type ReplicateKind = (typeof REPLICATE_KINDS)[number];
 /** Where replicated files go in the target's default blob datastore. */
 export const TARGET_DATASTORE = 'workspaceblobstore';
 export const TARGET_PREFIX = 'aml-failover/replicated';
+/** Metadata replicate writes on each blob it copies: the content's sha256 and the ETag of the source version read. */
+export const SHA256_METADATA = 'amlfailover_sha256';
+export const SOURCE_ETAG_METADATA = 'amlfailover_source_etag';
 
 export interface ReplicateRequest {
   kinds: ReplicateKind[];
@@ -102,7 +107,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
 
   /** Files of an asset at a datastore URI, relative to its folder; refuses hostile names. */
   const filesAt = async (ws: WorkspaceRef, uri: string): Promise<{ store: DatastoreStorage; single: boolean; base: string; files: (StoredFile & { relative: string })[] }> => {
-    const location = locateInDatastore(uri, await bindings(ws));
+    const location = locateInDatastore(uri, await bindings(ws), ws);
     if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of workspace ${ws.workspace_name}`);
     const s = await store(ws, location.datastore);
     const single = location.path !== '' && !location.path.endsWith('/') ? await s.stat(location.path, signal) : undefined;
@@ -131,32 +136,21 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     return undefined;
   };
 
-  /** MD5 of a stored file: the service's Content-MD5, or computed by reading it (verified ranges). */
-  const md5Of = async (s: DatastoreStorage, f: StoredFile): Promise<string> => {
-    if (f.contentMD5) return f.contentMD5;
-    const hash = createHash('md5');
-    const chunk = 4 * 1024 * 1024;
-    for (let offset = 0; offset < f.size; offset += chunk) {
-      const count = Math.min(chunk, f.size - offset);
-      const buffer = await withRetry(
-        async () => {
-          const { body, rangeMD5 } = await s.read(f.path, offset, count, signal);
-          const parts: Buffer[] = [];
-          for await (const p of body as AsyncIterable<Buffer>) parts.push(p);
-          const b = Buffer.concat(parts);
-          if (b.length !== count || (rangeMD5 && createHash('md5').update(b).digest('base64') !== rangeMD5)) {
-            throw new IntegrityError(`${f.path}: range at ${offset} arrived damaged`);
-          }
-          return b;
-        },
-        { signal, policy: req.policy },
-      );
-      hash.update(buffer);
+  /** Downloads one stored file (verified, read once) into the staging folder; `use` gets the local copy and its hashes. */
+  const fetchOnce = async <T>(s: DatastoreStorage, f: StoredFile, use: (local: string, got: Awaited<ReturnType<typeof downloadVerified>>) => Promise<T>): Promise<T> => {
+    const local = path.join(staging, createHash('sha256').update(`${s.account}/${s.container}/${f.path}`).digest('hex'));
+    try {
+      return await use(local, await downloadVerified(datastoreReader(s, f.path), f, local, { signal, policy: req.policy }));
+    } finally {
+      await fs.rm(local, { force: true });
     }
-    return hash.digest('base64');
   };
 
-  /** Same relative names, sizes and MD5s on both sides. */
+  /** sha256 of a stored file: recorded by an earlier replication, or read once (verified) to compute it. */
+  const sha256Of = async (s: DatastoreStorage, f: StoredFile): Promise<string> =>
+    f.metadata?.[SHA256_METADATA] ?? fetchOnce(s, f, async (_local, got) => got.sha256);
+
+  /** Same relative names, sizes and content on both sides; reads a file only when no recorded hash answers. */
   const sameFiles = async (a: Awaited<ReturnType<typeof filesAt>>, b: Awaited<ReturnType<typeof filesAt>>): Promise<string | undefined> => {
     if (a.files.length !== b.files.length) return `${b.files.length} file(s) there, ${a.files.length} here`;
     const byName = new Map(b.files.map((f) => [f.relative, f]));
@@ -164,12 +158,14 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       const other = byName.get(f.relative);
       if (!other) return `${f.relative} is missing there`;
       if (other.size !== f.size) return `${f.relative} differs in size`;
-      if ((await md5Of(a.store, f)) !== (await md5Of(b.store, other))) return `${f.relative} differs in content`;
+      const known = knownSame(f, other);
+      const same = known ?? (await sha256Of(a.store, f)) === (await sha256Of(b.store, other));
+      if (!same) return `${f.relative} differs in content`;
     }
     return undefined;
   };
 
-  /** Copies files to the target's blob datastore under `prefix`, skipping those already there intact. */
+  /** Copies files to the target's blob datastore under `prefix`, skipping those already copied from the same version. */
   const copyFiles = async (src: Awaited<ReturnType<typeof filesAt>>, prefix: string): Promise<{ files: number; bytes: number }> => {
     const dest = await store(target, TARGET_DATASTORE);
     let files = 0;
@@ -180,17 +176,14 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       async (f) => {
         const destPath = `${prefix}${f.relative}`;
         const existing = await dest.stat(destPath, signal);
-        const md5 = await md5Of(src.store, f);
-        if (existing && existing.size === f.size && existing.contentMD5 === md5) return;
-        const local = path.join(staging, createHash('sha256').update(destPath).digest('hex'));
-        try {
-          const got = await downloadVerified({ read: (o, c, s) => src.store.read(f.path, o, c, s) }, { ...f, contentMD5: md5 }, local, { signal, policy: req.policy });
-          await withRetry(() => dest.upload(destPath, local, got.size, Buffer.from(got.md5, 'base64'), signal), { signal, policy: req.policy });
+        if (existing && knownSame(f, existing)) return;
+        // Read once: the download verifies (If-Match, range MD5s, Content-MD5 when listed) and hashes on the way.
+        await fetchOnce(src.store, f, async (local, got) => {
+          const metadata = { [SHA256_METADATA]: got.sha256, ...(got.remote.etag ? { [SOURCE_ETAG_METADATA]: bareETag(got.remote.etag) } : {}) };
+          await withRetry(() => dest.upload(destPath, local, got.size, Buffer.from(got.md5, 'base64'), signal, metadata), { signal, policy: req.policy });
           files++;
           bytes += got.size;
-        } finally {
-          await fs.rm(local, { force: true });
-        }
+        });
       },
       signal,
     );
@@ -345,4 +338,24 @@ export function summarizeReplication(r: ReplicateResult): string[] {
     else if (o.status === 'failed') lines.push(`  failed: ${what}: ${o.reason}`);
   }
   return lines;
+}
+
+/**
+ * Whether a target file holds the source's content, from what is recorded without reading either: true or false
+ * when the records decide, undefined when only reading can tell. A sha256 replicate recorded on the target counts when
+ * the source is the very version it was copied from (same ETag) or records a sha256 of its own; Content-MD5s count
+ * only for a target replicate did not write (then both are the service's word, not ours).
+ */
+export function knownSame(source: StoredFile, target: StoredFile): boolean | undefined {
+  if (source.size !== target.size) return false;
+  const targetSha = target.metadata?.[SHA256_METADATA];
+  if (targetSha) {
+    const sourceSha = source.metadata?.[SHA256_METADATA];
+    if (sourceSha) return sourceSha === targetSha;
+    const copiedFrom = target.metadata?.[SOURCE_ETAG_METADATA];
+    if (copiedFrom && source.etag && bareETag(source.etag) === copiedFrom) return true;
+    return undefined;
+  }
+  if (source.contentMD5 && target.contentMD5) return source.contentMD5 === target.contentMD5;
+  return undefined;
 }

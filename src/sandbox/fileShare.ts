@@ -229,6 +229,11 @@ export class FileService {
       return { status: 202, headers: {} };
     }
     if ((method === 'GET' || method === 'HEAD') && !comp) {
+      // As Blob storage does for reads: a client asking for one version (If-Match) of a file since changed gets 412.
+      const ifMatch = req.headers['if-match'];
+      if (ifMatch !== undefined && !etagMatches(String(ifMatch), existing.etag)) {
+        throw new StorageError(412, 'ConditionNotMet', 'The condition specified using HTTP conditional header(s) is not met.');
+      }
       const headers: Record<string, string> = {
         ...smbHeaders(existing),
         ...metaHeaders(existing),
@@ -351,6 +356,12 @@ function nameXml(name: string): string {
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** If-Match semantics: "*" or any listed ETag, compared without quotes or a weak prefix. */
+function etagMatches(header: string, current: string): boolean {
+  const bare = (e: string) => e.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  return header.split(',').some((e) => e.trim() === '*' || bare(e) === bare(current));
 }
 
 function xml(status: number, body: string): { status: number; headers: Record<string, string>; body: Buffer } {

@@ -251,7 +251,7 @@ describe('Python', () => {
 });
 
 describe('notebooks', () => {
-  const notebook = (source: string[]) =>
+  const notebook = (source: string[] | string) =>
     `${JSON.stringify({ cells: [{ cell_type: 'markdown', metadata: {}, source: ['# MLClient("x")'] }, { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }], metadata: {}, nbformat: 4, nbformat_minor: 2 }, null, 1)}\n`;
 
   test('code cells are linted; ranges are on the .ipynb line; fix-all rewrites the cell the way nbformat writes it', () => {
@@ -265,6 +265,23 @@ describe('notebooks', () => {
     const nb = JSON.parse(fixed.text) as { cells: { source: string[] }[] };
     assert.deepEqual(nb.cells[1]!.source, ['from azure.ai.ml import MLClient\n', 'ml = MLClient.from_config(credential=cred)\n', 'print("done")']);
     assert.equal(fixed.text, notebook(nb.cells[1]!.source));
+  });
+  test('a 5 MB code cell (one string and one line per item) is read, and its reference found on its line and column', () => {
+    const filler = 'x = 1  # padding padding padding padding padding padding\n';
+    const lines = Array.from({ length: Math.ceil((5 * 1024 * 1024) / filler.length) }, () => filler);
+    const at = Math.floor(lines.length * 0.9);
+    lines.splice(at, 0, `ml = MLClient(cred, "${SUB}", "rg", "ws")\n`);
+    const config = lintConfigFromSection({ maxFileSizeKb: 16 * 1024 }).config;
+    for (const source of [lines, lines.join('')]) {
+      const text = notebook(source);
+      const findings = lintText(text, { fileName: 'big.ipynb', config }).findings;
+      assert.deepEqual(findings.map((f) => [f.rule, f.severity === 'info']), [['literal-workspace-client', false]], JSON.stringify(findings.map((f) => f.message)));
+      const f = findings[0]!;
+      assert.match(f.message, new RegExp(`^Cell 2, line ${at + 1}: `));
+      // The range is where the call is written in the .ipynb text.
+      const line = text.split('\n')[f.range.startLine]!;
+      assert.equal(line.slice(f.range.startCol, f.range.startCol + 'MLClient('.length), 'MLClient(');
+    }
   });
   test('not a notebook: one calm finding', () => {
     const findings = lintText('{"cells": [', { fileName: 'n.ipynb' }).findings;

@@ -142,3 +142,54 @@ test('workspaceArmId is the Azure ML workspace resource id', () => {
     '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws',
   );
 });
+
+test('an alias bomb ("billion laughs") is one problem on the file, found fast, never an exception', () => {
+  const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i < 9; i++) {
+    const name = String.fromCharCode(97 + i);
+    const prev = String.fromCharCode(96 + i);
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+  }
+  for (const where of ['top', 'cloud']) {
+    const bomb = where === 'top' ? `${GOOD}${levels.join('\n')}\n` : `${GOOD}cloud:\n${levels.map((l) => `  ${l}`).join('\n')}\n`;
+    const r = parsePairFile(bomb, '/proj');
+    assert.equal(r.ok, false);
+    assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
+    assert.equal(r.problems[0].code, 'yaml-syntax');
+    assert.match(r.problems[0].message, /alias/i);
+    // On the first alias, where the expansion starts.
+    assert.equal(covered(bomb, r.problems[0]), '*a');
+  }
+});
+
+test('aliases are followed: in the cloud section, for the whole cloud, and for workspace values', () => {
+  const cloudWithAliases = `${GOOD}defaults: {endpoint: &arm 'https://management.azure.com/', suffix: &sfx core.windows.net}
+cloud:
+  name: AzureCloud
+  resourceManager: *arm
+  storageSuffix: *sfx
+`;
+  const r = parsePairFile(cloudWithAliases, '/proj');
+  assert.equal(r.ok, true, JSON.stringify(r.problems));
+  if (r.ok) assert.equal(r.config.cloud.name, 'AzureCloud');
+
+  const wholeCloud = `${GOOD}clouds: {public: &public AzureCloud}\ncloud: *public\n`;
+  const w = parsePairFile(wholeCloud, '/proj');
+  assert.equal(w.ok, true, JSON.stringify(w.problems));
+  if (w.ok) assert.equal(w.config.cloud.name, 'AzureCloud');
+
+  const sharedSub = `workspaces:
+  primary:   {subscription_id: &sub 00000000-0000-0000-0000-000000000001, resource_group: rg-east, workspace_name: ml-east, region: eastus}
+  secondary: {subscription_id: *sub, resource_group: rg-west, workspace_name: ml-west, region: westus}
+`;
+  const s = parsePairFile(sharedSub, '/proj');
+  assert.equal(s.ok, true, JSON.stringify(s.problems));
+  if (s.ok) assert.equal(s.config.workspaces.secondary.subscription_id, '00000000-0000-0000-0000-000000000001');
+});
+
+test('nesting too deep to read is a problem on the file, never an exception', () => {
+  for (const text of [`${GOOD}cloud: ${'['.repeat(20000)}`, `${GOOD}deep: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\n`, `${GOOD}deep:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 2)}- `).join('\n')}x\n`]) {
+    const r = parsePairFile(text, '/proj');
+    if (!r.ok) assert.ok(r.problems.length >= 1 && r.problems.every((p) => p.range.startLine >= 0));
+  }
+});
