@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../common/logger';
 import type { Role } from '../pair/pairFile';
-import { CONTROL_PATH, isFaultMode, type FaultRequest } from './control';
+import { CONTROL_PATH, faultOptionsProblem, isFaultMode, type FaultRequest } from './control';
 import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
 import { BodyTooLarge, ServiceError, commonHeaders, readBody } from './http';
 import {
@@ -84,7 +84,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', buf.length);
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    sendBody(res, role ? faults.get(role) : { mode: 'none', latencyMs: 0 }, buf, { download: false });
+    sendBody(res, faults.bodyEffect(role, false), buf);
   };
 
   const error = (res: ServerResponse, e: ArmError, role?: Role) =>
@@ -192,12 +192,11 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return readJson(req).then((body) => {
       const b = (body ?? {}) as Partial<FaultRequest>;
       if ((b.role !== 'primary' && b.role !== 'secondary') || typeof b.mode !== 'string' || !isFaultMode(b.mode)) {
-        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N}.');
+        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N}.');
       }
-      if (b.latencyMs !== undefined && (typeof b.latencyMs !== 'number' || !(b.latencyMs >= 0) || b.latencyMs > 600_000)) {
-        throw new ArmError(400, 'InvalidFault', 'latencyMs must be a number of milliseconds between 0 and 600000.');
-      }
-      opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs });
+      const problem = faultOptionsProblem(b.mode, b);
+      if (problem) throw new ArmError(400, 'InvalidFault', problem);
+      opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed });
       json(res, 200, { role: b.role, ...faults.get(b.role) });
     });
   }

@@ -2,11 +2,17 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors';
 import type { CliContext } from '../cli/context';
-import { FAULT_MODES, isFaultMode, sendFault } from './control';
+import { FAULT_MODES, describeFault, isFaultMode, sendFault, type FaultOptions } from './control';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`${name} must be a whole number from ${min} to ${max}.`, 'usage');
+  return n;
+};
+
+const share = (name: string) => (v: string) => {
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!(n > 0 && n <= 1)) throw new UserError(`${name} must be a number above 0 and at most 1 (e.g. 0.3 for 30 % of responses), not "${v}".`, 'usage');
   return n;
 };
 
@@ -70,14 +76,16 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
 
   program
     .command('fault')
-    .description('Switch a fault on a region of the running sandbox: none heals; outage, blackhole, slow, throttle, reset, corrupt.')
+    .description('Switch a fault on a region of the running sandbox: none heals; outage, blackhole, slow, throttle, reset, corrupt (reset and corrupt on every response, or on a seeded share of them with --rate).')
     .argument('<role>', 'primary or secondary')
     .argument('<mode>', FAULT_MODES.join('|'))
     .option('--latency-ms <n>', 'added latency per request for slow (default 2000)', int('--latency-ms', 0, 600_000))
-    .action(async (role: string, mode: string, o: { latencyMs?: number }) => {
+    .option('--rate <p>', 'reset/corrupt: the share of responses affected, above 0 and at most 1 (default 1)', share('--rate'))
+    .option('--seed <n>', 'reset/corrupt with --rate: seed of the generator picking the responses, so a run repeats (default 1)', int('--seed', 0, 0xffffffff))
+    .action(async (role: string, mode: string, o: FaultOptions) => {
       if (role !== 'primary' && role !== 'secondary') throw new UserError(`Unknown region "${role}"; use primary or secondary.`, 'usage');
       if (!isFaultMode(mode)) throw new UserError(`Unknown fault "${mode}"; use one of ${FAULT_MODES.join(', ')}.`, 'usage');
-      await sendFault(ctx.projectDir(), role, mode, { latencyMs: o.latencyMs });
-      ctx.out(`${role}: ${mode}${mode === 'slow' ? ` (${o.latencyMs ?? 2000} ms per request)` : ''}`);
+      await sendFault(ctx.projectDir(), role, mode, o);
+      ctx.out(`${role}: ${describeFault(mode, o)}`);
     });
 }

@@ -14,6 +14,38 @@ export interface FaultRequest {
   mode: FaultMode;
   /** For `slow`: added latency per request (default 2000 ms). */
   latencyMs?: number;
+  /** For `reset` and `corrupt`: the share of responses affected, 0 < rate ≤ 1 (default 1). */
+  rate?: number;
+  /** For `reset` and `corrupt` below rate 1: seed of the generator that picks the responses (default 1). */
+  seed?: number;
+}
+
+export type FaultOptions = Pick<FaultRequest, 'latencyMs' | 'rate' | 'seed'>;
+
+/** Modes that act on some responses only when given a rate. */
+export const RATED_MODES: readonly FaultMode[] = ['reset', 'corrupt'];
+
+/** Why a fault's options are not acceptable, or undefined when they are (shared by the CLI and the sandbox). */
+export function faultOptionsProblem(mode: FaultMode, o: FaultOptions): string | undefined {
+  if (o.latencyMs !== undefined && (typeof o.latencyMs !== 'number' || !(o.latencyMs >= 0 && o.latencyMs <= 600_000))) {
+    return 'latencyMs must be a number of milliseconds from 0 to 600000.';
+  }
+  if (o.rate !== undefined) {
+    if (typeof o.rate !== 'number' || !(o.rate > 0 && o.rate <= 1)) return `--rate must be a number above 0 and at most 1 (the share of responses), not ${String(o.rate)}.`;
+    if (!RATED_MODES.includes(mode)) return `--rate applies to ${RATED_MODES.join(' and ')} only, not ${mode}.`;
+  }
+  if (o.seed !== undefined) {
+    if (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) return `--seed must be a whole number from 0 to ${0xffffffff}, not ${String(o.seed)}.`;
+    if (!RATED_MODES.includes(mode)) return `--seed applies to ${RATED_MODES.join(' and ')} only, not ${mode}.`;
+  }
+  return undefined;
+}
+
+/** How a switched fault reads in the CLI's and the sandbox's output. */
+export function describeFault(mode: FaultMode, o: FaultOptions): string {
+  if (mode === 'slow') return `slow (${o.latencyMs ?? 2000} ms per request)`;
+  if (RATED_MODES.includes(mode) && o.rate !== undefined && o.rate < 1) return `${mode} (${+(o.rate * 100).toFixed(2)} % of ${mode === 'corrupt' ? 'downloads' : 'responses'}, seed ${o.seed ?? 1})`;
+  return mode;
 }
 
 /** What a running sandbox records in DIR/.aml-failover/sandbox.json for the `fault` command and tests. */
@@ -52,10 +84,12 @@ export async function readSandboxRecord(projectDir: string): Promise<SandboxReco
 }
 
 /** Applies a fault to one region of the sandbox running for `projectDir`; resolves once it is in force. */
-export async function sendFault(projectDir: string, role: Role, mode: FaultMode, opts: { latencyMs?: number } = {}): Promise<void> {
+export async function sendFault(projectDir: string, role: Role, mode: FaultMode, opts: FaultOptions = {}): Promise<void> {
+  const problem = faultOptionsProblem(mode, opts);
+  if (problem) throw new UserError(problem, 'usage');
   const record = await readSandboxRecord(projectDir);
   const [ca, token] = await Promise.all([fs.readFile(record.caFile, 'utf8'), fs.readFile(record.tokenFile, 'utf8')]);
-  const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs } satisfies FaultRequest);
+  const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs, rate: opts.rate, seed: opts.seed } satisfies FaultRequest);
   const url = new URL(record.controlUrl);
   await new Promise<void>((resolve, reject) => {
     const req = https.request(

@@ -10,14 +10,38 @@ export interface RegionFault {
   mode: FaultMode;
   /** Added latency per request for `slow`. */
   latencyMs: number;
+  /** Share of responses `reset` cuts or of downloads `corrupt` spoils (0 < rate ≤ 1); 1 for the other modes. */
+  rate: number;
+  /** Seed of the generator that picks which responses, so a run can be repeated. */
+  seed: number;
 }
 
 export const DEFAULT_SLOW_MS = 2000;
 export const THROTTLE_RETRY_AFTER_S = 1;
+export const DEFAULT_FAULT_SEED = 1;
+
+const NO_FAULT: RegionFault = { mode: 'none', latencyMs: 0, rate: 1, seed: DEFAULT_FAULT_SEED };
+
+/** What happens to one response body. */
+export type BodyEffect = 'intact' | 'cut' | 'corrupt';
+
+/** mulberry32: a small generator giving the same sequence for the same seed on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** The current fault of each region; emits 'change' (role, fault) after a switch. */
 export class FaultBoard extends EventEmitter {
-  private readonly faults: Record<Role, RegionFault> = { primary: { mode: 'none', latencyMs: 0 }, secondary: { mode: 'none', latencyMs: 0 } };
+  private readonly faults: Record<Role, RegionFault> = { primary: NO_FAULT, secondary: NO_FAULT };
+  /** One generator per region, restarted from the seed on every switch, so the same switch picks the same responses. */
+  private readonly draws: Record<Role, () => number> = { primary: seededRandom(DEFAULT_FAULT_SEED), secondary: seededRandom(DEFAULT_FAULT_SEED) };
   /** Requests held by `blackhole`, released (their sockets cut) when the region's fault changes. */
   private readonly held: Record<Role, Set<ServerResponse>> = { primary: new Set(), secondary: new Set() };
 
@@ -25,11 +49,26 @@ export class FaultBoard extends EventEmitter {
     return this.faults[role];
   }
 
-  set(role: Role, mode: FaultMode, latencyMs?: number): void {
-    this.faults[role] = { mode, latencyMs: mode === 'slow' ? (latencyMs ?? DEFAULT_SLOW_MS) : 0 };
+  set(role: Role, mode: FaultMode, opts: { latencyMs?: number; rate?: number; seed?: number } = {}): void {
+    const seed = opts.seed ?? DEFAULT_FAULT_SEED;
+    this.faults[role] = { mode, latencyMs: mode === 'slow' ? (opts.latencyMs ?? DEFAULT_SLOW_MS) : 0, rate: opts.rate ?? 1, seed };
+    this.draws[role] = seededRandom(seed);
     for (const res of this.held[role]) res.destroy();
     this.held[role].clear();
     this.emit('change', role, this.faults[role]);
+  }
+
+  /**
+   * What the region's fault does to one response body: `reset` cuts any body, `corrupt` spoils file contents only
+   * (`download`; listings and JSON are left alone, as TLS would protect them). Below rate 1 each response the fault
+   * could touch takes one draw from the region's seeded generator.
+   */
+  bodyEffect(role: Role | undefined, download: boolean): BodyEffect {
+    if (!role) return 'intact';
+    const fault = this.faults[role];
+    const effect: BodyEffect = fault.mode === 'reset' ? 'cut' : fault.mode === 'corrupt' && download ? 'corrupt' : 'intact';
+    if (effect === 'intact' || fault.rate >= 1) return effect;
+    return this.draws[role]() < fault.rate ? effect : 'intact';
   }
 
   /** Accept the request and never answer it (until the fault changes or the sandbox stops). */
@@ -92,20 +131,25 @@ export function corruptStream(): Transform {
 }
 
 /**
- * Sends a response body under the region's fault: `reset` sends the headers and part of the body, then cuts the
- * connection; `corrupt` (when `download` is true) flips bytes while the headers keep the original Content-MD5.
+ * Sends a response body with its effect (FaultBoard.bodyEffect): `cut` sends the headers and part of the body, then
+ * cuts the connection; `corrupt` flips bytes while the headers keep the original Content-MD5.
  */
-export function sendBody(res: ServerResponse, fault: RegionFault, body: Buffer | Readable, opts: { download: boolean; length?: number }): void {
+export function sendBody(res: ServerResponse, effect: BodyEffect, body: Buffer | Readable, opts: { length?: number } = {}): void {
   const length = Buffer.isBuffer(body) ? body.length : (opts.length ?? 0);
-  if (fault.mode === 'reset') {
+  if (effect === 'cut') {
     const cut = Math.floor(length / 2);
+    if (cut === 0 || res.req?.method === 'HEAD') {
+      // Nothing to cut part-way (an empty body, a HEAD): the connection drops before the answer.
+      if (!Buffer.isBuffer(body)) body.resume();
+      res.destroy();
+      return;
+    }
+    res.flushHeaders();
     if (Buffer.isBuffer(body)) {
-      res.flushHeaders();
       res.write(body.subarray(0, cut), () => res.destroy());
       return;
     }
     let sent = 0;
-    res.flushHeaders();
     const cutter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         const room = cut - sent;
@@ -116,15 +160,10 @@ export function sendBody(res: ServerResponse, fault: RegionFault, body: Buffer |
         if (sent >= cut) setImmediate(() => res.destroy());
       },
     });
-    if (cut === 0) {
-      body.resume();
-      setImmediate(() => res.destroy());
-      return;
-    }
     body.pipe(cutter).pipe(res);
     return;
   }
-  const corrupt = fault.mode === 'corrupt' && opts.download;
+  const corrupt = effect === 'corrupt';
   if (Buffer.isBuffer(body)) {
     if (corrupt) {
       const c = corruptStream();

@@ -13,7 +13,7 @@ import { ROLES, type Role } from '../pair/pairFile';
 import { startAzurite, type AzuriteProcess } from './azurite';
 import { createArmHandler } from './arm';
 import { makeCertificates } from './certs';
-import { CONTROL_PATH, RECORD_FILE, STATE_DIR, type FaultRequest, type SandboxRecord } from './control';
+import { CONTROL_PATH, RECORD_FILE, STATE_DIR, describeFault, type FaultRequest, type SandboxRecord } from './control';
 import { FaultBoard } from './faults';
 import { FileService } from './fileShare';
 import { checkProjectDir, writeProject } from './project';
@@ -113,12 +113,12 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     // ARM
     let armUrl = '';
     const onFault = (f: FaultRequest) => {
-      faults.set(f.role, f.mode, f.latencyMs);
+      faults.set(f.role, f.mode, f);
       if (f.mode === 'outage') {
         const n = failUnfinishedJobs(world.regions[f.role]);
         if (n) s.logger.info(`${n} unfinished job(s) in ${world.regions[f.role].location} ended Failed.`);
       }
-      s.progress(`fault: ${f.role} (${world.regions[f.role].location}) → ${f.mode}${f.mode === 'slow' ? ` ${faults.get(f.role).latencyMs} ms` : ''}`);
+      s.progress(`fault: ${f.role} (${world.regions[f.role].location}) → ${describeFault(f.mode, f)}`);
     };
     const armServer = https.createServer(
       { cert: certs.certPem, key: certs.keyPem },

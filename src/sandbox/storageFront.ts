@@ -126,7 +126,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       return;
     }
     res.setHeader('content-length', body.length);
-    sendBody(res, faults.get(role), body, { download: false });
+    sendBody(res, faults.bodyEffect(role, false), body);
   }
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -173,10 +173,10 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       for (const [h, v] of Object.entries(result.headers)) res.setHeader(h, v);
       if (!result.body || req.method === 'HEAD') {
         if (!res.hasHeader('content-length')) res.setHeader('content-length', '0');
-        res.end();
+        sendBody(res, faults.bodyEffect(role, false), Buffer.alloc(0));
         return;
       }
-      sendBody(res, faults.get(role), result.body, { download: Boolean(result.download), length: result.length });
+      sendBody(res, faults.bodyEffect(role, Boolean(result.download)), result.body, { length: result.length });
     } catch (err) {
       if (err instanceof StorageError) return storageError(res, err);
       logger.error(err as Error);
@@ -225,14 +225,15 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
           if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
         }
         const length = Number(up.headers['content-length'] ?? 0);
-        const download = req.method === 'GET' && (up.statusCode === 200 || up.statusCode === 206);
+        // A blob's contents, not a listing or properties (those carry comp= or restype=).
+        const download = req.method === 'GET' && (up.statusCode === 200 || up.statusCode === 206) && !/[?&](comp|restype)=/.test(rawUrl);
         up.once('end', resolve);
         up.once('error', () => resolve());
         res.once('close', () => {
           up.destroy();
           resolve();
         });
-        sendBody(res, faults.get(role), up, { download, length });
+        sendBody(res, faults.bodyEffect(role, download), up, { length });
       });
       upstream.on('error', (err) => {
         logger.warn(`Azurite did not answer ${req.method} ${rawUrl}: ${err.message}`);

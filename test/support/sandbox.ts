@@ -6,9 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { loadPairFile, type PairConfig, type Role, type WorkspaceRef } from '../../src/pair/pairFile';
-import { sendFault, type FaultMode } from '../../src/sandbox/control';
+import { sendFault, type FaultMode, type FaultOptions } from '../../src/sandbox/control';
 
-export type { FaultMode } from '../../src/sandbox/control';
+export type { FaultMode, FaultOptions } from '../../src/sandbox/control';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -57,7 +57,7 @@ export interface RunningSandbox {
   /** Everything the sandbox printed so far. */
   output(): string;
   /** Switch a region's fault at run time (`none` heals). Resolves once the sandbox applied it. */
-  fault(role: Role, mode: FaultMode, opts?: { latencyMs?: number }): Promise<void>;
+  fault(role: Role, mode: FaultMode, opts?: FaultOptions): Promise<void>;
   /** Stops the sandbox by PID, waits for its exit, removes the temporary project. Safe to call twice. */
   stop(): Promise<void>;
 }

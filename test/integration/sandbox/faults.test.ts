@@ -159,7 +159,52 @@ describe('sandbox faults', () => {
     assert.equal((await getWorkspace('primary')).name, sb.primary.workspace_name);
   });
 
-  it('is switched by the `aml-failover fault` command, which rejects unknown modes', async () => {
+  it('reset --rate cuts about that share of ARM and storage answers, the same ones again for the same seed', async () => {
+    const blob = await firstBlob('primary', p);
+    const client = blobs(p.name).getContainerClient(p.container).getBlobClient(blob.name);
+    // One request at a time, so each takes the next draw of the region's generator.
+    const pattern = async (n: number) => {
+      const out: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        const arm = await getWorkspace('primary').then(() => true, () => false);
+        const storage = await client.downloadToBuffer(0, undefined, { maxRetryRequestsPerBlock: 0 }).then(() => true, () => false);
+        out.push(arm, storage);
+      }
+      return out;
+    };
+    await sb.fault('primary', 'reset', { rate: 0.3, seed: 7 });
+    const first = await pattern(50);
+    const cut = first.filter((ok) => !ok).length / first.length;
+    assert.ok(cut > 0.15 && cut < 0.45, `about 30 % cut: ${cut}`);
+    assert.ok(first.some((ok, i) => !ok && i % 2 === 0), 'ARM answers are cut too');
+    await sb.fault('primary', 'reset', { rate: 0.3, seed: 7 });
+    assert.deepEqual(await pattern(50), first, 'the same seed cuts the same answers');
+    await sb.fault('primary', 'reset', { rate: 0.3, seed: 8 });
+    assert.notDeepEqual(await pattern(50), first, 'another seed cuts others');
+  });
+
+  it('corrupt --rate spoils about that share of downloads, never a listing or an ARM answer', async () => {
+    const blob = await firstBlob('primary', p);
+    const client = blobs(p.name).getContainerClient(p.container).getBlobClient(blob.name);
+    const good = await client.downloadToBuffer();
+    const pattern = async (n: number) => {
+      const out: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        assert.equal((await getWorkspace('primary')).name, sb.primary.workspace_name);
+        assert.ok((await firstBlob('primary', p)).name, 'listings are intact');
+        out.push((await client.downloadToBuffer()).equals(good));
+      }
+      return out;
+    };
+    await sb.fault('primary', 'corrupt', { rate: 0.5, seed: 3 });
+    const first = await pattern(40);
+    const spoiled = first.filter((ok) => !ok).length / first.length;
+    assert.ok(spoiled > 0.25 && spoiled < 0.75, `about half spoiled: ${spoiled}`);
+    await sb.fault('primary', 'corrupt', { rate: 0.5, seed: 3 });
+    assert.deepEqual(await pattern(40), first, 'the same seed spoils the same downloads');
+  });
+
+  it('is switched by the `aml-failover fault` command, which rejects unknown modes and bad rates or seeds', async () => {
     const run = promisify(execFile);
     const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', sb.projectDir], { cwd: REPO });
     await cli('fault', 'secondary', 'outage');
@@ -167,5 +212,12 @@ describe('sandbox faults', () => {
     await cli('fault', 'secondary', 'none');
     assert.equal((await getWorkspace('secondary')).name, sb.secondary.workspace_name);
     await assert.rejects(cli('fault', 'secondary', 'meltdown'), (e: { code?: number; stderr?: string }) => e.code === 2 && /Unknown fault "meltdown"/.test(e.stderr ?? ''));
+    const { stdout } = await cli('fault', 'secondary', 'reset', '--rate', '0.3', '--seed', '7');
+    assert.match(stdout, /secondary: reset \(30 % of responses, seed 7\)/);
+    for (const rate of ['0', '1.5', 'NaN', '']) {
+      await assert.rejects(cli('fault', 'secondary', 'reset', '--rate', rate), (e: { code?: number; stderr?: string }) => e.code === 2 && /--rate must be a number above 0 and at most 1/.test(e.stderr ?? ''), `--rate ${rate}`);
+    }
+    await assert.rejects(cli('fault', 'secondary', 'slow', '--rate', '0.5'), (e: { code?: number; stderr?: string }) => e.code === 2 && /--rate applies to reset and corrupt only/.test(e.stderr ?? ''));
+    await assert.rejects(cli('fault', 'secondary', 'reset', '--seed', '1.5'), (e: { code?: number; stderr?: string }) => e.code === 2 && /--seed must be a whole number/.test(e.stderr ?? ''));
   });
 });
