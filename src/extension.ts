@@ -12,6 +12,7 @@ import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
+import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -34,8 +35,10 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     const project = new FailoverProject(logger);
     context.subscriptions.push(project);
     const tree = registerFailoverView(context, { project, logger });
-    const deps: ExtensionDeps = { log, logger, project, tree };
+    const cloudTrust = createCloudTrust(context, logger);
+    const deps: ExtensionDeps = { log, logger, project, tree, cloudTrust };
     // register<Capability>(context, deps) calls go here, one per capability folder.
+    registerCloudTrust(context, deps);
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);

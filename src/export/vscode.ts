@@ -60,7 +60,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       const result = await withCancel(`Exporting ${what} from the ${role} workspace`, async (signal, progress) => {
         let shown = 0;
-        const conn = await connect(p.pair.cloud, { logger: deps.logger });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
         return exportWorkspace({
           projectDir: p.projectDir,
           from: role,
@@ -99,7 +99,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     const to: Role = options.from === 'primary' ? 'secondary' : 'primary';
     try {
       const result = await withCancel(`Replicating to the ${to} workspace`, async (signal, progress) => {
-        const conn = await connect(p.pair.cloud, { logger: deps.logger });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
         return replicate(conn, {
           kinds: options.kinds ?? ['models', 'environments'],
           source: p.pair.workspaces[options.from],

@@ -112,7 +112,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     const snapshot = deps.project.snapshot;
     const role = snapshot.active?.role;
     if (snapshot.pair.state !== 'valid' || !role || !getSetting('lint.remoteCheck')) return;
-    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger), { logger: deps.logger, onDidChange: relintOpen });
+    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger, deps.cloudTrust), { logger: deps.logger, onDidChange: relintOpen });
     remote = {
       holdings,
       check: (portable) => {
