@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UserError, errorMessage } from './common/errors';
 import type { Logger } from './common/logger';
+import { fixedTrust, parseTrustedClouds, trustedCloudsFromEnv, TRUST_CLOUD_FLAG } from './azure/trust';
 import type { CliContext, RegisterCli } from './cli/context';
 import { registerSwitchCli } from './switch/cli';
 import { registerPairCli } from './pair/cli';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Disaster-recovery tooling for a primary/secondary Azure Machine Learning workspace pair.')
     .version(version(), '-V, --version')
     .option('--project <dir>', 'folder holding aml-failover.yaml', process.cwd())
+    .option(`${TRUST_CLOUD_FLAG} <url>`, 'send your Azure token to this endpoint of a custom cloud (repeatable; also AML_FAILOVER_TRUSTED_CLOUDS)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('-v, --verbose', 'log details to stderr')
     .showHelpAfterError()
     .exitOverride()
@@ -43,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     logger,
     projectDir: () => path.resolve(String(program.opts().project)),
+    cloudTrust: () => fixedTrust([...parseTrustedClouds(program.opts().trustCloud as string[], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
     isTTY: Boolean(process.stdout.isTTY),
     signal: abort.signal,
     setExitCode: (code) => {

@@ -13,6 +13,7 @@ import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
+import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -37,8 +38,10 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     const refresh = new Refresher(logger);
     context.subscriptions.push(refresh);
     const tree = registerFailoverView(context, { project, logger, refresh });
-    const deps: ExtensionDeps = { log, logger, project, tree, refresh };
+    const cloudTrust = createCloudTrust(context, logger);
+    const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust };
     // register<Capability>(context, deps) calls go here, one per capability folder.
+    registerCloudTrust(context, deps);
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);

@@ -19,6 +19,8 @@ export interface CloudSetting {
   tokenFile?: string;
   /** Microsoft Entra authority host for the credential, for sovereign clouds. */
   authorityHost?: string;
+  /** The folder of the pair file that described this cloud (a mapping), where a running sandbox records itself. */
+  projectDir?: string;
 }
 
 export const KNOWN_CLOUDS: Record<string, CloudSetting> = {
@@ -115,6 +117,7 @@ export function parseCloud(value: unknown, projectDir: string): CloudParseResult
     caFile: resolve(str('caFile')),
     tokenFile: resolve(str('tokenFile')),
     authorityHost: httpsUrl('authorityHost', str('authorityHost')) ?? base?.authorityHost,
+    projectDir: path.resolve(projectDir),
   };
   if (!cloud.storageSuffix && Object.keys(storage).length === 0) {
     errors.push('cloud: give storageSuffix or storage endpoints so storage accounts can be reached.');

@@ -3,6 +3,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { CloudSetting } from './cloud';
+import { fixedTrust, requireTrusted, trustedCloudsFromEnv, verifiedSandboxOrigins, type CloudTrust, type Endpoint } from './trust';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
 
@@ -19,10 +20,20 @@ export interface AzureConnection {
   ml(subscriptionId: string): Promise<AzureMachineLearningWorkspaces>;
   /** Pipeline options every client of this connection gets: trust, retries, user agent. */
   readonly clientOptions: { tlsOptions?: { ca: string }; userAgentOptions: { userAgentPrefix: string } };
+  /**
+   * Throws UntrustedEndpointError unless `endpoint` may receive this connection's credential or a secret it hands
+   * out (src/azure/trust.ts). Call before building a client for any endpoint other than resourceManager.
+   */
+  requireTrusted(endpoint: Endpoint): Promise<void>;
 }
 
 export interface ConnectOptions {
   logger: Logger;
+  /**
+   * What the user trusts outside the repository (default: AML_FAILOVER_TRUSTED_CLOUDS only); the pair file alone
+   * never decides where a token goes.
+   */
+  trust?: CloudTrust;
   /** Deadline for each credential call (a credential can hang for minutes when packets are dropped). */
   credentialTimeoutMs?: number;
   /** Extra pipeline policies (e.g. per-call deadlines) appended to every ARM client. */
@@ -31,6 +42,13 @@ export interface ConnectOptions {
 }
 
 export async function connect(cloud: CloudSetting, options: ConnectOptions): Promise<AzureConnection> {
+  // Decided before anything is read or built: a repository's token file is read only for an endpoint allowed to get it.
+  const sandboxOrigins = cloud.tokenFile ? await verifiedSandboxOrigins(cloud) : undefined;
+  const trust = options.trust ?? fixedTrust(trustedCloudsFromEnv());
+  const requireEndpoint = (endpoint: Endpoint) => requireTrusted(cloud, endpoint, trust, sandboxOrigins);
+  await requireEndpoint({ kind: 'resourceManager', url: cloud.resourceManager });
+  // The credential sends a client secret or a federated assertion to the authority host.
+  if (!cloud.tokenFile && cloud.authorityHost) await requireEndpoint({ kind: 'authorityHost', url: cloud.authorityHost });
   let ca: string | undefined;
   if (cloud.caFile) {
     try {
@@ -50,6 +68,7 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     credential,
     ca,
     clientOptions,
+    requireTrusted: requireEndpoint,
     ml(subscriptionId) {
       let client = clients.get(subscriptionId);
       if (!client) {

@@ -70,6 +70,8 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
   const container = kind === 'blob' ? (props as AzureBlobDatastore).containerName : (props as AzureFileDatastore).fileShareName;
   if (!account || !container) throw new UserError(`Datastore ${datastore} names no storage account or ${kind === 'blob' ? 'container' : 'share'}.`);
   const endpoints = storageEndpoints(conn.cloud, account);
+  // The account key, SAS or token goes to the endpoint the pair file names for this account: only when trusted.
+  await conn.requireTrusted({ kind: 'storage', url: kind === 'blob' ? endpoints.blob : endpoints.file });
   const secret = await datastoreSecret(conn, workspace, datastore, signal);
   const sdk = await import('./azureSdk');
   // tlsOptions reaches the clients' core pipeline (createClientPipeline), so the CA is trusted by these clients only.

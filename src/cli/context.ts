@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 
 /** What every capability's CLI adapter gets: where to print, how to log, and the selected project folder. */
@@ -11,6 +12,8 @@ export interface CliContext {
   logger: Logger;
   /** Absolute path of --project (default: the current folder). */
   projectDir(): string;
+  /** The endpoints the user trusts with a token: --trust-cloud URL (repeatable) and AML_FAILOVER_TRUSTED_CLOUDS. */
+  cloudTrust(): CloudTrust;
   /** True when stdout is a terminal (progress bars, colours). */
   isTTY: boolean;
   /** Aborted on SIGINT/SIGTERM so long work stops cleanly. */

@@ -33,6 +33,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
         notebooksFolder: opts.folder,
         signal: ctx.signal,
         logger: ctx.logger,
+        trust: ctx.cloudTrust(),
         onProgress: progress.update,
         concurrency,
         force: Boolean(opts.force),

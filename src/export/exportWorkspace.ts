@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { connect, type AzureConnection } from '../azure/connection';
+import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 import { loadPairFile, type Role } from '../pair/pairFile';
 import { runExport, type ExportProgress, type ExportResult } from './engine';
@@ -20,6 +21,8 @@ export interface ExportRequest {
   signal: AbortSignal;
   logger: Logger;
   onProgress?: (p: ExportProgress) => void;
+  /** What the user trusts (src/azure/trust.ts), when no connection is given. */
+  trust?: CloudTrust;
   /** Reuse a connection (the extension keeps one); otherwise one is made from the pair file. */
   connection?: AzureConnection;
   concurrency?: number;
@@ -34,7 +37,7 @@ export function defaultOutDir(projectDir: string, from: Role): string {
 export async function exportWorkspace(req: ExportRequest): Promise<ExportResult> {
   const pair = await loadPairFile(req.projectDir);
   const workspace = pair.workspaces[req.from];
-  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger }));
+  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
   const outDir = path.resolve(req.projectDir, req.outDir ?? defaultOutDir(req.projectDir, req.from));
   req.logger.info(`Exporting ${req.kinds.join(', ')} from ${req.from} workspace ${workspace.workspace_name} to ${outDir}.`);
   let plan;

@@ -67,7 +67,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       const result = await withCancel(`Exporting ${what} from the ${role} workspace`, async (signal, progress) => {
         let shown = 0;
-        const conn = await connect(p.pair.cloud, { logger: deps.logger });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
         return exportWorkspace({
           projectDir: p.projectDir,
           from: role,
@@ -125,7 +125,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       if (options.confirm && !(await confirmReplication(p.pair, from, to, kinds))) return undefined;
       const result = await withCancel(`Replicating to the ${to} workspace`, async (signal, progress) => {
-        const conn = await connect(p.pair.cloud, { logger: deps.logger });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
         return replicate(conn, {
           kinds,
           source: p.pair.workspaces[from],

@@ -1,4 +1,5 @@
 import { connect, type AzureConnection } from '../azure/connection';
+import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 import { ROLES, type PairConfig } from '../pair/pairFile';
 import { azureWorkspaceEndpoints, tokenKeeper } from './azureProbes';
@@ -8,8 +9,8 @@ import { DEFAULT_HEALTH_SETTINGS, HealthMonitor, type HealthSettings } from './m
  * A connection made for probing: no pipeline retries (the probe retries within its own budget, so a throttled or
  * failing region never holds a probe longer than its deadline).
  */
-export function connectForProbes(pair: PairConfig, logger: Logger): Promise<AzureConnection> {
-  return connect(pair.cloud, { logger, retryOptions: { maxRetries: 0 }, credentialTimeoutMs: 15_000 });
+export function connectForProbes(pair: PairConfig, logger: Logger, trust?: CloudTrust): Promise<AzureConnection> {
+  return connect(pair.cloud, { logger, trust, retryOptions: { maxRetries: 0 }, credentialTimeoutMs: 15_000 });
 }
 
 /** A monitor of both workspaces of the pair through one connection. */

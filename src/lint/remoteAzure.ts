@@ -1,4 +1,5 @@
 import { connect, type AzureConnection } from '../azure/connection';
+import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 import { listInventory } from '../inventory/listInventory';
 import type { PairConfig } from '../pair/pairFile';
@@ -8,10 +9,10 @@ import { holdingsOf, type FetchHoldings } from './remote';
 const LIST_DEADLINE_MS = 30_000;
 
 /** Lists what each workspace of the pair holds through the one Azure layer (ml client list calls). */
-export function azureHoldings(config: PairConfig, logger: Logger): FetchHoldings {
+export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudTrust): FetchHoldings {
   let connection: Promise<AzureConnection> | undefined;
   return async (role, signal) => {
-    connection ??= connect(config.cloud, { logger, credentialTimeoutMs: 10_000, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
+    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
     let conn: AzureConnection;
     try {
       conn = await connection;

@@ -1,9 +1,10 @@
-// VS Code adapter: "Start Sandbox Cloud" opens a terminal running `aml-failover sandbox --project <folder>`. The
+// VS Code adapter: "Start Sandbox Cloud" opens a terminal whose process is `aml-failover sandbox --project <folder>`. The
 // sandbox lives in the CLI package, not in the extension; the extension connects through the pair file it writes.
 import * as vscode from 'vscode';
 import type { ExtensionDeps } from '../vscode/deps';
 import { getSetting } from '../vscode/settings';
-import { sandboxCommandLine } from './terminal';
+import { errorMessage } from '../common/errors';
+import { sandboxProcess, type SandboxProcess } from './terminal';
 
 export const START_SANDBOX_COMMAND = 'amlFailover.startSandbox';
 const TERMINAL_NAME = 'AML Failover sandbox';
@@ -18,12 +19,18 @@ export function registerSandbox(context: vscode.ExtensionContext, deps: Pick<Ext
         existing.show();
         return existing;
       }
-      const line = sandboxCommandLine(getSetting('sandbox.command'), folder.fsPath, process.platform);
-      deps.logger.info(`Starting the sandbox in a terminal: ${line}`);
-      const terminal = vscode.window.createTerminal({ name: TERMINAL_NAME, cwd: folder.fsPath, iconPath: new vscode.ThemeIcon('cloud') });
-      terminal.show();
+      let run: SandboxProcess;
+      try {
+        run = sandboxProcess(getSetting('sandbox.command'), folder.fsPath, process.platform);
+      } catch (err) {
+        void vscode.window.showErrorMessage(errorMessage(err));
+        return undefined;
+      }
+      deps.logger.info(`Starting the sandbox in a terminal: ${JSON.stringify([run.executable, ...run.args])}`);
+      // The terminal runs the CLI itself with separate arguments: no shell reads the folder's name.
       // Ctrl-C (or closing the terminal) stops the sandbox and everything it started.
-      terminal.sendText(line, true);
+      const terminal = vscode.window.createTerminal({ name: TERMINAL_NAME, cwd: folder.fsPath, shellPath: run.executable, shellArgs: run.args, iconPath: new vscode.ThemeIcon('cloud') });
+      terminal.show();
       return terminal;
     }),
   );

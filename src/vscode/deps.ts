@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 import type { FailoverTreeApi } from '../view/contributions';
 import type { FailoverProject } from './project';
@@ -9,6 +10,7 @@ import type { Refresher } from './refresh';
  * - `project`: the pair file, the active workspace and config warnings, re-read on every change (onDidChange)
  * - `tree`: the Failover tree's contribution API (src/view/README.md)
  * - `refresh`: the one Refresh command's participants, and the product's own writes (views re-read after them)
+ * - `cloudTrust`: pass to every connect() (src/azure/trust.ts)
  */
 export interface ExtensionDeps {
   log: vscode.LogOutputChannel;
@@ -16,4 +18,6 @@ export interface ExtensionDeps {
   project: FailoverProject;
   tree: FailoverTreeApi;
   refresh: Refresher;
+  /** The endpoints the user trusts with their Azure token (user setting, prompts remembered per endpoint). */
+  cloudTrust: CloudTrust;
 }

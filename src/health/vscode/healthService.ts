@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
+import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import { ROLES, type PairConfig, type Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -35,10 +36,13 @@ export class HealthService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
+    private readonly trust: CloudTrust,
   ) {
     this.disposables.push(
       this.changed,
       project.onDidChange(() => void this.follow()),
+      // A newly trusted endpoint: try again (follow() retries while the last set-up failed).
+      onDidChangeSetting('trustedClouds', () => void this.follow()),
       onDidChangeSetting(['health.enabled', 'health.intervalSeconds', 'health.maxRequestsPerMinute'], () => {
         if (this.monitor && getSetting('health.enabled')) this.monitor.updateSettings(healthSettings());
         void this.follow();
@@ -106,7 +110,7 @@ export class HealthService implements vscode.Disposable {
       return;
     }
     try {
-      const connection = await connectForProbes(pair, this.logger);
+      const connection = await connectForProbes(pair, this.logger, this.trust);
       if (generation !== this.generation) return;
       this.connection = connection;
       if (!this.enabled) {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { connect, type AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
+import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import type { PairConfig, Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -34,6 +35,7 @@ export class InventoryService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
+    private readonly trust: CloudTrust,
   ) {
     this.disposables.push(
       this.changed,
@@ -104,7 +106,7 @@ export class InventoryService implements vscode.Disposable {
     if (!this.connection || this.pairKey !== pairIdentity(pair)) {
       this.pairKey = pairIdentity(pair);
       // One retry in the pipeline: listings are user-initiated and bounded by their own deadline.
-      this.connection = connect(pair.cloud, { logger: this.logger, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
+      this.connection = connect(pair.cloud, { logger: this.logger, trust: this.trust, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
       this.connection.catch(() => (this.connection = undefined));
     }
     return this.connection;

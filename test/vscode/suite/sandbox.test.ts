@@ -1,7 +1,8 @@
 // @env AML_FAILOVER_SANDBOX_LARGE_MODEL_MB=1
 // "Start Sandbox Cloud in a Terminal" on an empty folder: the terminal runs the CLI's sandbox, which seeds the folder
 // and writes aml-failover.yaml; the extension picks the pair up (both workspaces in the tree); closing the terminal
-// stops the sandbox and everything it started.
+// stops the sandbox and everything it started. The terminal runs the CLI as a process with separate arguments, so a
+// folder name with shell syntax in it is just a name.
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -56,5 +57,23 @@ describe('sandbox: start from VS Code', () => {
         return true;
       }
     }, `sandbox process ${pid} to exit`, 30_000);
+  });
+
+  it('starts a folder whose name holds $(…), backquotes, quotes and spaces as that very folder, running nothing else', async () => {
+    const parent = projectDir();
+    const dir = path.join(parent, `p $(touch PWNED) \`touch PWNED2\` "q" 'r'; touch PWNED3`);
+    await fs.mkdir(dir);
+    terminal = await vscode.commands.executeCommand<vscode.Terminal>('amlFailover.startSandbox', vscode.Uri.file(dir));
+    assert.ok(terminal, 'the command returns its terminal');
+    const record = path.join(dir, '.aml-failover', 'sandbox.json');
+    await waitFor(() => existsSync(record), 'the sandbox for the oddly named folder to be ready', 90_000);
+    assert.match(await fs.readFile(path.join(dir, 'aml-failover.yaml'), 'utf8'), /^# Written by `aml-failover sandbox`/);
+    for (const folder of [parent, dir]) {
+      const stray = (await fs.readdir(folder)).filter((n) => n.startsWith('PWNED'));
+      assert.deepEqual(stray, [], `nothing in the folder name ran (in ${folder})`);
+    }
+    terminal.dispose();
+    terminal = undefined;
+    await waitFor(() => !existsSync(record), 'the sandbox to stop when its terminal closes', 30_000);
   });
 });
