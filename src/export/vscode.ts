@@ -148,7 +148,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   /** Lists both workspaces and asks, naming every version that would be created; true to go ahead. */
   const confirmReplication = async (pair: PairConfig, from: Role, to: Role, kinds: ReplicateKind[]): Promise<boolean> => {
     const missing = await withCancel(`Comparing the ${from} and the ${to} workspace`, async (signal) => {
-      const conn = await connect(pair.cloud, { logger: deps.logger });
+      const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
       const sections = [...kinds];
       const [source, target] = await Promise.all([
         listInventory(conn, from, pair.workspaces[from], { sections, signal }),
