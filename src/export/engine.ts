@@ -12,7 +12,7 @@ import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetR
 import { ByteBudget, runPool } from './pool';
 import { throwIfAborted, type RetryPolicy } from './retry';
 import type { PathReport } from './safePaths';
-import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
+import { bareETag, downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
 
 export interface PlannedDownload {
   /** Relative to OUT, already made safe. */
@@ -268,7 +268,7 @@ async function verifyExisting(target: string, remote: RemoteFile, previous: Mani
   }
   if (!stat.isFile() || stat.size !== remote.size) return undefined;
   const byMD5 = Boolean(remote.contentMD5);
-  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || previous.etag === remote.etag);
+  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || (previous.etag !== undefined && bareETag(previous.etag) === bareETag(remote.etag)));
   if (!byMD5 && !byManifest) return undefined;
   const local = await hashFile(target, signal);
   if (byMD5 && local.md5 === remote.contentMD5) return local;
