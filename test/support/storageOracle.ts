@@ -15,15 +15,17 @@ export function armClient(sb: RunningSandbox, subscription = sb.primary.subscrip
 }
 
 /** The blob container or file share behind `datastore` of the `role` workspace. */
-export async function datastoreClients(sb: RunningSandbox, role: Role, datastore: string): Promise<{ blob?: ContainerClient; share?: ShareClient }> {
+export async function datastoreClients(sb: RunningSandbox, role: Role, datastore: string): Promise<{ blob?: ContainerClient; share?: ShareClient; fileKey: FileKey }> {
   const ws = sb.pair.workspaces[role];
   const client = armClient(sb, ws.subscription_id);
   const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, datastore)).properties as { accountName: string; containerName?: string; fileShareName?: string };
   const secret = (await client.datastores.listSecrets(ws.resource_group, ws.workspace_name, datastore)) as { key: string };
   const endpoints = sb.pair.cloud.storage[ds.accountName];
   const options = { tlsOptions: { ca: sb.ca } } as object;
+  const fileKey = new FileKey(ds.accountName, secret.key);
   return {
+    fileKey,
     blob: ds.containerName ? new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(ds.accountName, secret.key), options).getContainerClient(ds.containerName) : undefined,
-    share: ds.fileShareName ? new ShareServiceClient(endpoints.file, new FileKey(ds.accountName, secret.key), options).getShareClient(ds.fileShareName) : undefined,
+    share: ds.fileShareName ? new ShareServiceClient(endpoints.file, fileKey, options).getShareClient(ds.fileShareName) : undefined,
   };
 }

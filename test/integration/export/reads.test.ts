@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AzureLogger, getLogLevel, setLogLevel, type AzureLogLevel } from '@azure/logger';
 import type { ContainerClient } from '@azure/storage-blob';
+import { ShareFileClient, newPipeline } from '@azure/storage-file-share';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
 import { runExport, type PlannedDownload } from '../../../src/export/engine';
@@ -133,7 +134,8 @@ describe('reading the service: file versions, workspaces in URIs, replicate read
     const entry = (await readManifest(out))!.files.find((f) => f.path.endsWith('growing.ipynb'))!;
     assert.equal(entry.sha256, sha256(newer));
     assert.equal(entry.etag, (await file.getProperties()).etag, 'the manifest records the version exported');
-    assert.ok(lines.some((l) => /changed while it was being read/.test(l)), lines.join('\n'));
+    // The service refused the stale version (If-Match sent and honoured), rather than the answer's ETag giving it away.
+    assert.ok(lines.some((l) => /changed while it was being read \(its ETag is no longer/.test(l)), lines.join('\n'));
   });
 
   it('a large block blob without Content-MD5 rewritten between two ranges is exported whole in its new version', async () => {
@@ -143,12 +145,34 @@ describe('reading the service: file versions, workspaces in URIs, replicate read
     await putBlobWithoutMD5(blob!, 'reads/changing/weights.bin', older);
     await registerModel(sb.primary, 'reads-changing', modelUri(sb.primary, 'reads/changing/'));
     const out = path.join(scratch, 'changing-model');
-    const { result } = await exportWith({ kinds: ['models'], names: [{ name: 'reads-changing', version: '1' }] }, out, (downloads) => {
+    const { result, lines } = await exportWith({ kinds: ['models'], names: [{ name: 'reads-changing', version: '1' }] }, out, (downloads) => {
       changeBeforeRange(downloads.find((x) => x.local.endsWith('weights.bin'))!, 8 * MiB, () => putBlobWithoutMD5(blob!, 'reads/changing/weights.bin', newer));
     });
     assert.equal(result.complete, true, JSON.stringify(result.failed));
     const exported = await fs.readFile(path.join(out, 'models', 'reads-changing', '1', 'changing', 'weights.bin'));
     assert.ok(exported.equals(newer), `the new version, whole (got ${exported.length} bytes, sha256 ${sha256(exported).slice(0, 12)})`);
+    assert.ok(lines.some((l) => /changed while it was being read \(its ETag is no longer/.test(l)), lines.join('\n'));
+  });
+
+  it('the sandbox answers 412 to a ranged read naming a stale version, for blobs (Azurite) and files', async () => {
+    const { blob } = await oracle('primary', 'workspaceblobstore');
+    const { share, fileKey } = await oracle('primary', 'workspaceworkingdirectory');
+    const blobClient = blob!.getBlockBlobClient('reads/stale/a.bin');
+    await share!.getDirectoryClient('Users/reads').createIfNotExists();
+    const fileClient = share!.getDirectoryClient('Users/reads').getFileClient('stale.ipynb');
+    await blobClient.uploadData(Buffer.from('first'));
+    await fileClient.uploadData(Buffer.from('first'));
+    const blobEtag = (await blobClient.getProperties()).etag!;
+    const fileEtag = (await fileClient.getProperties()).etag!;
+    // The current version reads.
+    assert.equal((await blobClient.download(0, 3, { conditions: { ifMatch: blobEtag } })).etag, blobEtag);
+    await blobClient.uploadData(Buffer.from('second'));
+    await fileClient.uploadData(Buffer.from('second'));
+    await assert.rejects(blobClient.download(0, 3, { conditions: { ifMatch: blobEtag } }), (err: { statusCode?: number }) => err.statusCode === 412);
+    // The file-share SDK has no If-Match option: send the header as the product does, through a request policy.
+    const pipeline = newPipeline(fileKey, { tlsOptions: { ca: sb.ca } } as object);
+    pipeline.factories.push({ create: (next) => ({ sendRequest: (r) => (r.headers.set('If-Match', fileEtag), next.sendRequest(r)) }) });
+    await assert.rejects(new ShareFileClient(fileClient.url, pipeline).download(0, 3), (err: { statusCode?: number }) => err.statusCode === 412);
   });
 
   it("a model whose URI names the other workspace's datastore fails clearly, and this workspace's datastore of that name is not read", async () => {
