@@ -133,7 +133,8 @@ export function bareETag(etag: string): string {
 }
 
 async function attemptFile(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
-  const chunkSize = Math.min(options.chunkSize ?? MAX_RANGE, MAX_CHUNK);
+  // Without a whole-file Content-MD5 the range MD5s are the only check, and Azure gives them for ranges ≤ 4 MiB.
+  const chunkSize = Math.min(options.chunkSize ?? MAX_RANGE, remote.contentMD5 ? MAX_CHUNK : MAX_RANGE);
   const parallel = Math.max(1, options.parallel ?? 4);
   const temp = await tempBeside(target);
   const handle = await fs.open(temp, 'wx');
