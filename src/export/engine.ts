@@ -13,7 +13,7 @@ import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetR
 import { ByteBudget, runPool } from './pool';
 import { throwIfAborted, type RetryPolicy } from './retry';
 import { OutFolder, PARTIAL_SUFFIX, UnsafeTargetError, type PathReport } from './safePaths';
-import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
+import { bareETag, downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
 
 export { LOCK_FILE } from './lock';
 
@@ -303,7 +303,7 @@ async function inspectLocal(target: string, remote: RemoteFile, previous: Manife
     return { state: 'absent' };
   }
   const local = await hashFile(target, signal);
-  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || previous.etag === remote.etag);
+  const byManifest = previous !== undefined && previous.size === remote.size && (remote.etag === undefined || (previous.etag !== undefined && bareETag(previous.etag) === bareETag(remote.etag)));
   if (stat.size === remote.size) {
     if (remote.contentMD5 && local.md5 === remote.contentMD5) return { state: 'same', ...local };
     if (!remote.contentMD5 && byManifest && local.sha256 === previous.sha256) return { state: 'same', ...local };

@@ -87,7 +87,7 @@ export async function downloadVerified(reader: RangeReader, remote: RemoteFile, 
         signal: options.signal,
         onRetry: options.onRetry,
       });
-      return { ...got, remote: current };
+      return got;
     } catch (err) {
       if (!(err instanceof VersionChangedError) || options.signal.aborted) throw err;
       if (!reader.stat || restarts >= MAX_VERSION_RESTARTS) {
@@ -101,18 +101,28 @@ export async function downloadVerified(reader: RangeReader, remote: RemoteFile, 
   }
 }
 
-/** One read of the listed version: a 412 to If-Match, or an answer from another version, is a VersionChangedError. */
-async function readVersion(reader: RangeReader, remote: RemoteFile, offset: number, count: number, signal: AbortSignal) {
+/**
+ * The version one download reads: the listed ETag, or (when the listing gave none) the ETag of the first answer, so
+ * the ranges of one file always come from one version.
+ */
+interface Pinned {
+  etag?: string;
+}
+
+/** One read of the pinned version: a 412 to If-Match, or an answer from another version, is a VersionChangedError. */
+async function readVersion(reader: RangeReader, remote: RemoteFile, pinned: Pinned, offset: number, count: number, signal: AbortSignal) {
+  const wanted = pinned.etag;
   let answer;
   try {
-    answer = await reader.read(offset, count, signal, remote.etag);
+    answer = await reader.read(offset, count, signal, wanted);
   } catch (err) {
-    if (statusOf(err) === 412) throw new VersionChangedError(`${remote.path} changed while it was being read (its ETag is no longer ${remote.etag}).`);
+    if (statusOf(err) === 412) throw new VersionChangedError(`${remote.path} changed while it was being read (its ETag is no longer ${wanted}).`);
     throw err;
   }
-  if (remote.etag && answer.etag && bareETag(answer.etag) !== bareETag(remote.etag)) {
+  pinned.etag ??= answer.etag;
+  if (pinned.etag && answer.etag && bareETag(answer.etag) !== bareETag(pinned.etag)) {
     (answer.body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-    throw new VersionChangedError(`${remote.path} changed while it was being read (ETag ${answer.etag}, listed ${remote.etag}).`);
+    throw new VersionChangedError(`${remote.path} changed while it was being read (ETag ${answer.etag}, reading ${pinned.etag}).`);
   }
   return answer;
 }
@@ -123,7 +133,8 @@ export function bareETag(etag: string): string {
 }
 
 async function attemptFile(reader: RangeReader, remote: RemoteFile, target: string, options: TransferOptions): Promise<TransferResult> {
-  const chunkSize = Math.min(options.chunkSize ?? MAX_RANGE, MAX_CHUNK);
+  // Without a whole-file Content-MD5 the range MD5s are the only check, and Azure gives them for ranges ≤ 4 MiB.
+  const chunkSize = Math.min(options.chunkSize ?? MAX_RANGE, remote.contentMD5 ? MAX_CHUNK : MAX_RANGE);
   const parallel = Math.max(1, options.parallel ?? 4);
   const temp = await tempBeside(target);
   const handle = await fs.open(temp, 'wx');
@@ -138,13 +149,14 @@ async function attemptFile(reader: RangeReader, remote: RemoteFile, target: stri
     const onOuterAbort = () => stopFile.abort(options.signal.reason);
     options.signal.addEventListener('abort', onOuterAbort, { once: true });
     const rangeOptions: TransferOptions = { ...options, signal: stopFile.signal };
+    const pinned: Pinned = { etag: remote.etag };
     const start = (i: number) => {
       const offset = i * chunkSize;
       const count = Math.min(chunkSize, remote.size - offset);
       const p = (async () => {
         await options.budget?.acquire(count);
         try {
-          return await withRetry(() => readRange(reader, remote, offset, count, rangeOptions), {
+          return await withRetry(() => readRange(reader, remote, pinned, offset, count, rangeOptions), {
             policy: options.policy,
             signal: stopFile.signal,
             onRetry: options.onRetry,
@@ -191,7 +203,7 @@ async function attemptFile(reader: RangeReader, remote: RemoteFile, target: stri
     await handle.close();
     await fs.rename(temp, target);
     placed = true;
-    return { size: position, sha256: sha256.digest('hex'), md5: md5Base64, remote };
+    return { size: position, sha256: sha256.digest('hex'), md5: md5Base64, remote: { ...remote, etag: pinned.etag } };
   } finally {
     if (!placed) {
       await handle.close().catch(() => undefined);
@@ -216,6 +228,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
       .once('error', reject),
   );
   let placed = false;
+  const pinned: Pinned = { etag: remote.etag };
   // Flush to disk while downloading (one flush in flight, every FLUSH_EVERY bytes), so the fsync before the rename
   // does not have to write the whole file at the end.
   let flushing: Promise<void> | undefined;
@@ -231,7 +244,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     // A connection cut part-way costs only the rest of the file: ask again from the first byte not yet written.
     await withRetry(
       async () => {
-        const { body } = await readVersion(reader, remote, written, remote.size - written, options.signal);
+        const { body } = await readVersion(reader, remote, pinned, written, remote.size - written, options.signal);
         try {
           for await (const part of body as AsyncIterable<Buffer>) {
             if (written + part.length > remote.size) throw new IntegrityError(`${remote.path}: the service sent more than ${remote.size} bytes.`);
@@ -262,7 +275,7 @@ async function attemptStream(reader: RangeReader, remote: RemoteFile, target: st
     }
     await fs.rename(temp, target);
     placed = true;
-    return { size: written, sha256: sha256.digest('hex'), md5: md5Base64, remote };
+    return { size: written, sha256: sha256.digest('hex'), md5: md5Base64, remote: { ...remote, etag: pinned.etag } };
   } finally {
     await flushing;
     if (!placed) {
@@ -287,8 +300,8 @@ function checkMD5(remote: RemoteFile, md5Base64: string): string {
   return md5Base64;
 }
 
-async function readRange(reader: RangeReader, remote: RemoteFile, offset: number, count: number, options: TransferOptions): Promise<Buffer> {
-  const { body, rangeMD5 } = await readVersion(reader, remote, offset, count, options.signal);
+async function readRange(reader: RangeReader, remote: RemoteFile, pinned: Pinned, offset: number, count: number, options: TransferOptions): Promise<Buffer> {
+  const { body, rangeMD5 } = await readVersion(reader, remote, pinned, offset, count, options.signal);
   const parts: Buffer[] = [];
   let received = 0;
   try {

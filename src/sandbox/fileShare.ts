@@ -317,12 +317,14 @@ export class FileService {
       if (start < 0) start = entries.length;
     }
     const pageEntries = entries.slice(start, start + max);
+    // `include=Timestamps,Etag,…` asks for each entry's version, as Azure Files gives it.
+    const withEtag = (query.get('include') ?? '').split(',').some((x) => x.trim().toLowerCase() === 'etag');
     const next = entries[start + max];
     const items = pageEntries
       .map((e) =>
         e.kind === 'dir'
           ? `<Directory><FileId>${e.fileId}</FileId>${nameXml(e.name)}<Properties /></Directory>`
-          : `<File><FileId>${e.fileId}</FileId>${nameXml(e.name)}<Properties><Content-Length>${e.file!.size}</Content-Length></Properties></File>`,
+          : `<File><FileId>${e.fileId}</FileId>${nameXml(e.name)}<Properties><Content-Length>${e.file!.size}</Content-Length>${withEtag ? `<Last-Modified>${e.modified.toUTCString()}</Last-Modified><Etag>${esc(e.etag)}</Etag>` : ''}</Properties></File>`,
       )
       .join('');
     const body =

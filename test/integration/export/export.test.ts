@@ -8,8 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { ShareServiceClient, StorageSharedKeyCredential as FileKey, type ShareDirectoryClient } from '@azure/storage-file-share';
+import type { ShareDirectoryClient } from '@azure/storage-file-share';
 import { parse } from 'yaml';
 import { connect } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
@@ -20,6 +19,7 @@ import { planExport, type ExportKind } from '../../../src/export/plan';
 import { replicate } from '../../../src/replicate/replicate';
 import type { Role } from '../../../src/pair/pairFile';
 import { startSandbox, type FaultMode, type RunningSandbox } from '../../support/sandbox';
+import { armClient, datastoreClients } from '../../support/storageOracle';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const LARGE_MODEL = 'sentiment-bert';
@@ -45,26 +45,10 @@ function recordingLogger() {
 }
 
 function ml(subscription = sb.primary.subscription_id): AzureMachineLearningWorkspaces {
-  return new AzureMachineLearningWorkspaces(sb.credential, subscription, {
-    endpoint: sb.armUrl,
-    credentialScopes: ['https://management.azure.com/.default'],
-    tlsOptions: { ca: sb.ca },
-  });
+  return armClient(sb, subscription);
 }
 
-/** Plain SDK clients on a datastore, signed with the key listSecrets returns. */
-async function oracle(role: Role, datastore: string) {
-  const ws = sb.pair.workspaces[role];
-  const client = ml(ws.subscription_id);
-  const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, datastore)).properties as { accountName: string; containerName?: string; fileShareName?: string };
-  const secret = (await client.datastores.listSecrets(ws.resource_group, ws.workspace_name, datastore)) as { key: string };
-  const endpoints = sb.pair.cloud.storage[ds.accountName];
-  const options = { tlsOptions: { ca: sb.ca } } as object;
-  return {
-    blob: ds.containerName ? new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(ds.accountName, secret.key), options).getContainerClient(ds.containerName) : undefined,
-    share: ds.fileShareName ? new ShareServiceClient(endpoints.file, new FileKey(ds.accountName, secret.key), options).getShareClient(ds.fileShareName) : undefined,
-  };
-}
+const oracle = (role: Role, datastore: string) => datastoreClients(sb, role, datastore);
 
 async function shareFiles(dir: ShareDirectoryClient, prefix = ''): Promise<string[]> {
   const out: string[] = [];

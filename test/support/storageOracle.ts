@@ -1,0 +1,31 @@
+// Plain Azure SDK clients on a running sandbox — ARM, and a datastore's container or share signed with the key
+// listSecrets returns — for integration tests to check and change the service with, never through the product's code.
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
+import { ShareServiceClient, StorageSharedKeyCredential as FileKey, type ShareClient } from '@azure/storage-file-share';
+import type { Role } from '../../src/pair/pairFile';
+import type { RunningSandbox } from './sandbox';
+
+export function armClient(sb: RunningSandbox, subscription = sb.primary.subscription_id): AzureMachineLearningWorkspaces {
+  return new AzureMachineLearningWorkspaces(sb.credential, subscription, {
+    endpoint: sb.armUrl,
+    credentialScopes: ['https://management.azure.com/.default'],
+    tlsOptions: { ca: sb.ca },
+  });
+}
+
+/** The blob container or file share behind `datastore` of the `role` workspace. */
+export async function datastoreClients(sb: RunningSandbox, role: Role, datastore: string): Promise<{ blob?: ContainerClient; share?: ShareClient; fileKey: FileKey }> {
+  const ws = sb.pair.workspaces[role];
+  const client = armClient(sb, ws.subscription_id);
+  const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, datastore)).properties as { accountName: string; containerName?: string; fileShareName?: string };
+  const secret = (await client.datastores.listSecrets(ws.resource_group, ws.workspace_name, datastore)) as { key: string };
+  const endpoints = sb.pair.cloud.storage[ds.accountName];
+  const options = { tlsOptions: { ca: sb.ca } } as object;
+  const fileKey = new FileKey(ds.accountName, secret.key);
+  return {
+    fileKey,
+    blob: ds.containerName ? new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(ds.accountName, secret.key), options).getContainerClient(ds.containerName) : undefined,
+    share: ds.fileShareName ? new ShareServiceClient(endpoints.file, fileKey, options).getShareClient(ds.fileShareName) : undefined,
+  };
+}
