@@ -21,7 +21,11 @@ export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudT
       throw err;
     }
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(LIST_DEADLINE_MS)]);
-    const inventory = await listInventory(conn, role, config.workspaces[role], { sections: ['models', 'environments', 'computes', 'datastores'], signal: deadline });
+    const sections = ['models', 'environments', 'computes', 'datastores'] as const;
+    const inventory = await listInventory(conn, role, config.workspaces[role], { sections: [...sections], signal: deadline });
+    // Nothing could be listed: the workspace is unreachable, and the cache keeps its last known answer.
+    const problems = sections.map((s) => inventory.problems[s]);
+    if (problems.every(Boolean)) throw new Error(problems[0]);
     return holdingsOf(inventory);
   };
 }

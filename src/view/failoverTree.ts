@@ -32,6 +32,7 @@ const VERDICT_ICON: Record<Verdict['severity'], vscode.ThemeIcon> = {
   unknown: new vscode.ThemeIcon('question'),
   busy: new vscode.ThemeIcon('loading~spin'),
 };
+const ROOT: unique symbol = Symbol('root');
 const SEVERITY_RANK: Record<Verdict['severity'], number> = { error: 4, warning: 3, busy: 2, unknown: 1, ok: 0 };
 
 /**
@@ -52,6 +53,8 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
   private workspaceNodes?: { snapshot: ProjectSnapshot; nodes: Map<Role, WorkspaceTreeNode> };
   private readonly contributed = new Map<string, { -readonly [K in keyof ContributedTreeNode]: ContributedTreeNode[K] }>();
   private readonly rootIds = new Map<string, string[]>();
+  /** getChildren calls in flight, by parent (the root under ROOT). */
+  private readonly loading = new Map<FailoverTreeNode | typeof ROOT, Promise<unknown>>();
 
   constructor(
     private readonly project: FailoverProject,
@@ -101,10 +104,25 @@ export class FailoverTree implements vscode.TreeDataProvider<FailoverTreeNode>, 
       if (nodes.map((n) => n.id).join('\n') !== known.join('\n')) return this.refresh();
       elements.push(...nodes);
     }
-    if (elements.length) this.changed.fire(elements);
+    if (!elements.length) return;
+    // VS Code lists a row's children again when it is refreshed; while an earlier listing of the same row is still
+    // running, the two would register the same ids and the second fails (the row then stays empty). So wait.
+    await Promise.allSettled([this.loading.get(ROOT), ...elements.map((e) => this.loading.get(e))]);
+    this.changed.fire(elements);
   }
 
-  async getChildren(node?: FailoverTreeNode, token?: vscode.CancellationToken): Promise<FailoverTreeNode[]> {
+  getChildren(node?: FailoverTreeNode, token?: vscode.CancellationToken): Promise<FailoverTreeNode[]> {
+    const key = node ?? ROOT;
+    const work = this.childrenOf(node, token);
+    this.loading.set(key, work);
+    const done = () => {
+      if (this.loading.get(key) === work) this.loading.delete(key);
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  private async childrenOf(node: FailoverTreeNode | undefined, token: vscode.CancellationToken | undefined): Promise<FailoverTreeNode[]> {
     const cancel = token ?? new vscode.CancellationTokenSource().token;
     if (!node) return this.rootChildren(cancel);
     if (node.kind === 'notice') return node.children ?? [];

@@ -47,10 +47,10 @@ test('the Failover view lists both workspaces, the primary active, and the statu
   const secondaryRow = row('Secondary');
   await primaryRow.waitFor({ timeout: 30_000 });
   await secondaryRow.waitFor();
-  assert.match(await primaryRow.innerText(), new RegExp(`active[\\s\\S]*${primary.workspace_name}[\\s\\S]*${primary.region}`));
-  assert.match(await secondaryRow.innerText(), new RegExp(`${secondary.workspace_name}[\\s\\S]*${secondary.region}`));
+  assert.match(await primaryRow.innerText(), new RegExp(`active[\\s\\S]*${primary.region}[\\s\\S]*${primary.workspace_name}`));
+  assert.match(await secondaryRow.innerText(), new RegExp(`${secondary.region}[\\s\\S]*${secondary.workspace_name}`));
   assert.doesNotMatch(await secondaryRow.innerText(), /\bactive\b/);
-  await statusItem(`${primary.workspace_name} (${primary.region})`).first().waitFor();
+  await statusItem(`Primary ${primary.region} (active)`).first().waitFor();
   // The sandbox's regions are up, so health says so on both nodes once its first check is back.
   await primaryRow.filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
   await secondaryRow.filter({ hasText: 'healthy' }).waitFor({ timeout: 30_000 });
@@ -71,7 +71,7 @@ test('clicking "Switch to this workspace" on Secondary switches config.json and 
   await secondaryRow.hover();
   await secondaryRow.locator('.action-label[aria-label^="Switch to this workspace"]').click();
 
-  await statusItem(`${secondary.workspace_name} (${secondary.region})`).first().waitFor({ timeout: 15_000 });
+  await statusItem(`Secondary ${secondary.region} (active)`).first().waitFor({ timeout: 15_000 });
   await row('Secondary').filter({ hasText: 'active' }).waitFor();
   assert.doesNotMatch(await row('Primary').innerText(), /\bactive\b/);
 

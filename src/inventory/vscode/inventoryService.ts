@@ -98,7 +98,6 @@ export class InventoryService implements vscode.Disposable {
       return entry;
     })().finally(() => this.pending.delete(role));
     this.pending.set(role, job);
-    this.changed.fire(role);
     return job;
   }
 
