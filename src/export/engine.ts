@@ -49,10 +49,16 @@ export interface ExportPlan {
 }
 
 export interface ExportProgress {
+  /** All files of the run: downloads, then the generated YAML written after them. */
   files: number;
   filesDone: number;
   bytes: number;
   bytesDone: number;
+  /** The two phases apart, so a progress line can give one total per phase. */
+  downloads: number;
+  downloadsDone: number;
+  writes: number;
+  writesDone: number;
   /** The file just finished, relative to OUT. */
   last?: string;
 }
@@ -178,6 +184,10 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
     filesDone: 0,
     bytes: plan.downloads.reduce((n, d) => n + d.remote.size, 0),
     bytesDone: 0,
+    downloads: plan.downloads.length,
+    downloadsDone: 0,
+    writes: plan.writes.length,
+    writesDone: 0,
   };
   const report = (last?: string) => options.onProgress?.({ ...progress, last });
 
@@ -216,6 +226,7 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
         writer.checkpoint();
       }
       progress.filesDone++;
+      progress.downloadsDone++;
       report(d.local);
     } catch (err) {
       if (signal.aborted) throw err;
@@ -240,6 +251,7 @@ async function runLocked(plan: ExportPlan, options: RunOptions): Promise<ExportR
       }
       done.set(w.local, { path: w.local, size: content.length, sha256: createHash('sha256').update(content).digest('hex'), source: w.source, asset: w.asset });
       progress.filesDone++;
+      progress.writesDone++;
       report(w.local);
     }
     result.complete = failed.length === 0;
