@@ -11,13 +11,17 @@ import { EXPORT_KINDS, parseNameFilter, type ExportKind } from './plan';
 export function registerExportCli(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('Export notebooks, models (files + model.yml), environments (environment.yml) and job definitions (portable job YAML) of a workspace, verified and resumable, with OUT/manifest.json.')
-    .argument('<what>', `${EXPORT_KINDS.join('|')}|all`)
-    .option('--from <role>', 'primary or secondary', 'primary')
+    .description('Export notebooks, models, environments and job definitions of a workspace, verified and resumable')
+    .addHelpText(
+      'after',
+      '\nModels are written as their files and model.yml, environments as environment.yml, jobs as portable job YAML; OUT/manifest.json lists every file with its sha256.\nThe default folder aml-export/ is added to .gitignore when an export creates it in a git repository, and the linter never reads an export.\n',
+    )
+    .argument('<what>', `What to export: ${EXPORT_KINDS.join(', ')} or all`)
+    .option('--from <role>', 'Workspace to export from: primary or secondary', 'primary')
     .option('--out <dir>', 'Export folder, relative to the current folder (default: aml-export/<role> in the project)')
-    .option('--name <name...>', 'only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
-    .option('--folder <path>', 'only this folder of the notebook share, e.g. Users/alice')
-    .option('--concurrency <n>', 'files in flight at once', String(DEFAULT_CONCURRENCY))
+    .option('--name <name...>', 'Only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
+    .option('--folder <path>', 'Only this folder of the notebook share, e.g. Users/alice')
+    .option('--concurrency <n>', 'Files in flight at once', String(DEFAULT_CONCURRENCY))
     .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string }) => {
       const kinds = parseKinds(what);
       const from = parseRole(opts.from, '--from');
