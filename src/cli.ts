@@ -22,19 +22,30 @@ const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registe
 
 declare const PACKAGE_VERSION: string | undefined;
 
-export async function main(argv: string[]): Promise<number> {
-  const abort = new AbortController();
-  let exitCode = 0;
+/** Every command, option and argument description: sentence case, upper-case first letter, no final period. */
+export function buildProgram(ctx: CliContext, options: { version?: string } = {}): Command {
   const program = new Command('aml-failover')
-    .description('Disaster-recovery tooling for a primary/secondary Azure Machine Learning workspace pair.')
-    .version(version(), '-V, --version')
-    .option('--project <dir>', 'folder holding aml-failover.yaml', process.cwd())
-    .option(`${TRUST_CLOUD_FLAG} <url>`, 'send your Azure token to this endpoint of a custom cloud (repeatable; also AML_FAILOVER_TRUSTED_CLOUDS)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('-v, --verbose', 'log details to stderr')
+    .description('Disaster-recovery tooling for a primary/secondary Azure Machine Learning workspace pair')
+    .version(options.version ?? version(), '-V, --version', 'Print the version')
+    // Before the capabilities register: subcommands inherit the help option and the help command.
+    .helpOption('-h, --help', 'Show help')
+    .helpCommand('help [command]', 'Show help for a command')
+    .option('--project <dir>', 'Folder holding aml-failover.yaml (default: the current folder)')
+    .option(`${TRUST_CLOUD_FLAG} <url>`, 'Send your Azure token to this endpoint of a custom cloud (repeatable; also AML_FAILOVER_TRUSTED_CLOUDS)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('-v, --verbose', 'Log details to stderr')
+    .addHelpText('after', '\nPaths on the command line (and --out) are relative to the current folder; --project only chooses the project.\n')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  for (const register of capabilities) register(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  return program;
+}
 
+export async function main(argv: string[]): Promise<number> {
+  const abort = new AbortController();
+  let exitCode = 0;
+  // The closures below read `program` only once it exists (after buildProgram).
   const verbose = () => Boolean(program.opts().verbose);
   const log = (level: string) => (m: string | Error) => {
     if (verbose()) process.stderr.write(`[${level}] ${m instanceof Error ? (m.stack ?? m.message) : m}\n`);
@@ -44,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     logger,
-    projectDir: () => path.resolve(String(program.opts().project)),
+    projectDir: () => path.resolve(String(program.opts().project ?? '.')),
     cloudTrust: () => fixedTrust([...parseTrustedClouds(program.opts().trustCloud as string[], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
     isTTY: Boolean(process.stdout.isTTY),
     signal: abort.signal,
@@ -52,8 +63,12 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     },
   };
-  for (const register of capabilities) register(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  const program = buildProgram(ctx);
+  if (onlyGlobalOptions(argv)) {
+    // `aml-failover` alone asks what it can do: the help is the answer (stdout, exit 0), not an error.
+    program.outputHelp();
+    return 0;
+  }
 
   const onSignal = () => abort.abort(new Error('Interrupted'));
   process.once('SIGINT', onSignal);
@@ -77,6 +92,16 @@ export async function main(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** True when argv names no command: nothing, or only --project DIR and --verbose. */
+function onlyGlobalOptions(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--project') i++;
+    else if (!a.startsWith('--project=') && a !== '-v' && a !== '--verbose') return false;
+  }
+  return true;
 }
 
 function version(): string {

@@ -11,8 +11,9 @@ import { driftJson, formatDrift } from './format';
 export function registerDriftCli(program: Command, ctx: CliContext): void {
   program
     .command('drift')
-    .description('What differs between the primary and secondary workspaces: missing assets, differing versions, missing computes. Exit 0 when nothing differs, 1 when something does.')
-    .option('--json', 'print the comparison as JSON')
+    .description('Show what differs between the primary and secondary workspaces: missing assets, differing versions, missing computes')
+    .addHelpText('after', '\nExit codes: 0 nothing differs, 1 something does.\n')
+    .option('--json', 'Print the comparison as JSON')
     .action(async (opts: { json?: boolean }) => {
       const pair = await loadPairFile(ctx.projectDir());
       const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });

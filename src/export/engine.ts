@@ -52,10 +52,16 @@ export interface ExportPlan {
 }
 
 export interface ExportProgress {
+  /** All files of the run: downloads, then the generated YAML written after them. */
   files: number;
   filesDone: number;
   bytes: number;
   bytesDone: number;
+  /** The two phases apart, so a progress line can give one total per phase. */
+  downloads: number;
+  downloadsDone: number;
+  writes: number;
+  writesDone: number;
   /** The file just finished, relative to OUT. */
   last?: string;
 }
@@ -165,6 +171,10 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
     filesDone: 0,
     bytes: plan.downloads.reduce((n, d) => n + d.remote.size, 0),
     bytesDone: 0,
+    downloads: plan.downloads.length,
+    downloadsDone: 0,
+    writes: plan.writes.length,
+    writesDone: 0,
   };
   const report = (last?: string) => options.onProgress?.({ ...progress, last });
 
@@ -233,6 +243,7 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
         }
       }
       progress.filesDone++;
+      progress.downloadsDone++;
       report(d.local);
     } catch (err) {
       if (signal.aborted) throw err;
@@ -274,6 +285,7 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
       throwIfAborted(signal);
       await writeOne(w);
       progress.filesDone++;
+      progress.writesDone++;
       report(w.local);
     }
     result.complete = failed.length === 0 && localEdits.length === 0;

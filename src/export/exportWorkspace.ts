@@ -1,5 +1,7 @@
 // One call for both adapters: read the pair, connect, plan, run, and drop the storage secrets afterwards.
 import { existsSync } from 'node:fs';
+import { DEFAULT_EXPORT_FOLDER } from './exportFolder';
+import { ignoreNewFolder, type GitignoreChange } from './gitignore';
 import * as path from 'node:path';
 import { connect, type AzureConnection } from '../azure/connection';
 import type { CloudTrust } from '../azure/trust';
@@ -14,7 +16,7 @@ export interface ExportRequest {
   projectDir: string;
   from: Role;
   kinds: ExportKind[];
-  /** Absolute, or relative to the project folder. Default: <project>/aml-export/<role>. */
+  /** Absolute (adapters resolve what the user typed). Default: <project>/aml-export/<role>. */
   outDir?: string;
   names?: NameFilter[];
   notebooksFolder?: string;
@@ -31,10 +33,15 @@ export interface ExportRequest {
 }
 
 export function defaultOutDir(projectDir: string, from: Role): string {
-  return path.join(projectDir, 'aml-export', from);
+  return path.join(projectDir, DEFAULT_EXPORT_FOLDER, from);
 }
 
-export async function exportWorkspace(req: ExportRequest): Promise<ExportResult> {
+export interface ExportOutcome extends ExportResult {
+  /** The line added to .gitignore because this export created the default export folder in a git repository. */
+  gitignore?: GitignoreChange;
+}
+
+export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome> {
   const pair = await loadPairFile(req.projectDir);
   const workspace = pair.workspaces[req.from];
   const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
@@ -49,9 +56,24 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportResult>
     throw err;
   }
   try {
-    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force });
+    const gitignore = await ignoreDefaultFolder(req.projectDir, outDir, req.logger);
+    const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force });
+    return { ...result, gitignore };
   } finally {
     plan.dispose();
+  }
+}
+
+/** About to create the default export folder inside a git repository: keep it out of commits (never fatal). */
+async function ignoreDefaultFolder(projectDir: string, outDir: string, logger: Logger): Promise<GitignoreChange | undefined> {
+  const folder = path.join(projectDir, DEFAULT_EXPORT_FOLDER);
+  const rel = path.relative(folder, outDir);
+  if (rel.startsWith('..') || path.isAbsolute(rel) || existsSync(folder)) return undefined;
+  try {
+    return await ignoreNewFolder(projectDir, DEFAULT_EXPORT_FOLDER);
+  } catch (err) {
+    logger.warn(`Could not add ${DEFAULT_EXPORT_FOLDER}/ to .gitignore: ${(err as Error).message}`);
+    return undefined;
   }
 }
 
@@ -60,7 +82,7 @@ function emptyResult(outDir: string): ExportResult {
 }
 
 /** The summary lines both adapters show. */
-export function summarize(r: ExportResult): string[] {
+export function summarize(r: ExportOutcome): string[] {
   const lines: string[] = [];
   if (r.cancelled && r.fetched + r.verified + r.written + r.unchanged === 0 && !existsSync(r.manifestPath)) return ['Cancelled before any file was written.'];
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -72,5 +94,6 @@ export function summarize(r: ExportResult): string[] {
   for (const local of r.localEdits) lines.push(`  kept: ${local} was edited here since the last export (it differs from what that export wrote); not replaced — export with --force to replace it.`);
   for (const f of r.failed) lines.push(`  failed: ${f.asset.kind} ${f.asset.name}${f.asset.version ? `:${f.asset.version}` : ''} (${f.source.path}): ${f.error}`);
   lines.push(`Manifest: ${r.manifestPath}`);
+  if (r.gitignore) lines.push(`Added ${r.gitignore.line} to ${r.gitignore.file} so the export stays out of git.`);
   return lines;
 }

@@ -10,9 +10,10 @@ import type { HealthMonitor } from './monitor';
 export function registerHealthCli(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('Health of the primary and secondary workspaces. Exit 0 when the active one is healthy, 3 when it is down, 1 otherwise.')
-    .option('--json', 'print {"active", "workspaces": {primary, secondary}} as JSON')
-    .option('--watch', 'keep probing and print each change until Ctrl-C')
+    .description('Show the health of the primary and secondary workspaces')
+    .addHelpText('after', '\nExit codes: 0 the active workspace is healthy, 3 it is down, 1 otherwise.\n')
+    .option('--json', 'Print {"active", "workspaces": {primary, secondary}} as JSON')
+    .option('--watch', 'Keep probing and print each change until Ctrl-C')
     .action(async (opts: { json?: boolean; watch?: boolean }) => {
       const projectDir = ctx.projectDir();
       const pair = await loadPairFile(projectDir);

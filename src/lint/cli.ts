@@ -41,6 +41,7 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
         'Folders holding an aml-failover export (its manifest.json) and the default export folder aml-export/ are never walked.',
         'Exit codes: 0 nothing of severity warning or above, 1 something was (an unreadable or invalid file is a finding), 2 bad usage.',
         'Rules: docs/lint-rules.md.',
+        '',
       ].join('\n'),
     )
     .action(async (paths: string[], opts: { format: 'text' | 'json' | 'sarif'; explain?: boolean; fix?: boolean; remote?: boolean }) => {

@@ -12,12 +12,12 @@ import { pairedRegion, parseWorkspaceId, renderPairFile } from './pairTemplate';
 export function registerPairCli(program: Command, ctx: CliContext): void {
   program
     .command('init')
-    .description(`write ${PAIR_FILE_NAME}: the primary and the secondary workspace of the project`)
-    .addOption(new Option('--primary <id>', 'workspace ARM id or Azure ML studio URL (default: the workspace .azureml/config.json names now)'))
-    .requiredOption('--primary-region <region>', 'region of the primary, e.g. eastus')
-    .requiredOption('--secondary <id>', 'workspace ARM id or Azure ML studio URL of the secondary')
-    .option('--secondary-region <region>', 'region of the secondary (default: the region paired with the primary\'s)')
-    .option('--force', `overwrite an existing ${PAIR_FILE_NAME}`)
+    .description(`Write ${PAIR_FILE_NAME}: the primary and the secondary workspace of the project`)
+    .addOption(new Option('--primary <id>', 'Workspace ARM id or Azure ML studio URL (default: the workspace .azureml/config.json names now)'))
+    .requiredOption('--primary-region <region>', 'Region of the primary, e.g. eastus')
+    .requiredOption('--secondary <id>', 'Workspace ARM id or Azure ML studio URL of the secondary')
+    .option('--secondary-region <region>', "Region of the secondary (default: the region paired with the primary's)")
+    .option('--force', `Overwrite an existing ${PAIR_FILE_NAME}`)
     .action(async (opts: { primary?: string; primaryRegion: string; secondary: string; secondaryRegion?: string; force?: boolean }) => {
       const projectDir = ctx.projectDir();
       const file = path.join(projectDir, PAIR_FILE_NAME);

@@ -11,11 +11,12 @@ import { REPLICATE_KINDS, replicate, summarizeReplication, type ReplicateKind } 
 export function registerReplicateCli(program: Command, ctx: CliContext): void {
   program
     .command('replicate')
-    .description('Copy model files and register the same model and environment versions in the other workspace. Idempotent; a version that exists there with different content is reported as a conflict and never overwritten.')
-    .argument('<what>', `${REPLICATE_KINDS.join('|')}|all`)
-    .option('--from <role>', 'primary or secondary', 'primary')
-    .option('--to <role>', 'primary or secondary', 'secondary')
-    .option('--name <name...>', 'only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
+    .description('Copy model files and register the same model and environment versions in the other workspace')
+    .addHelpText('after', '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\n')
+    .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')} or all`)
+    .option('--from <role>', 'Workspace to copy from: primary or secondary', 'primary')
+    .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
+    .option('--name <name...>', 'Only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
     .action(async (what: string, opts: { from: string; to: string; name?: string[] }) => {
       const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
       if (!kinds.length) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')} or all.`, 'usage');

@@ -19,21 +19,22 @@ const share = (name: string) => (v: string) => {
 export function registerSandboxCli(program: Command, ctx: CliContext): void {
   program
     .command('sandbox')
-    .description('Run two emulated Azure ML regions on loopback (ARM over HTTPS, Azurite blobs, file shares), seed the --project folder as a sample project pointing at them, and serve until Ctrl-C.')
+    .description('Run two emulated Azure ML regions on loopback and seed the --project folder as a sample project pointing at them')
+    .addHelpText('after', '\nThe regions serve ARM over HTTPS, Azurite blobs and file shares until Ctrl-C.\n')
     .option('--port <n>', 'ARM port (default: a free one)', int('--port', 0, 65535))
-    .option('--force', 'replace an aml-failover.yaml the sandbox did not write')
+    .option('--force', 'Replace an aml-failover.yaml the sandbox did not write')
     .addOption(
-      new Option('--large-model-mb <n>', 'size of the large seeded model in MB')
+      new Option('--large-model-mb <n>', 'Size of the large seeded model in MB')
         .argParser(int('--large-model-mb', 1, 10_000))
         .default(200)
         .env('AML_FAILOVER_SANDBOX_LARGE_MODEL_MB'),
     )
-    .option('--notebooks <n>', 'extra small notebooks to seed on the primary share', int('--notebooks', 0, 100_000), 0)
-    .option('--scale <k>', 'seed K times the assets', int('--scale', 1, 1000), 1)
-    .option('--hostile', 'seed hostile blob and file names (.., absolute paths, control characters, case-only differences)')
-    .option('--page-size <n>', 'items per page in ARM list answers', int('--page-size', 1, 1000), 10)
-    .option('--job-seconds <n>', 'how long a submitted job runs before it completes', int('--job-seconds', 1, 86_400), 3)
-    .addOption(new Option('--stop-on-stdin-end', 'stop when stdin closes (for launchers: the sandbox never outlives them)').hideHelp())
+    .option('--notebooks <n>', 'Extra small notebooks to seed on the primary share', int('--notebooks', 0, 100_000), 0)
+    .option('--scale <k>', 'Seed K times the assets', int('--scale', 1, 1000), 1)
+    .option('--hostile', 'Seed hostile blob and file names (.., absolute paths, control characters, case-only differences)')
+    .option('--page-size <n>', 'Items per page in ARM list answers', int('--page-size', 1, 1000), 10)
+    .option('--job-seconds <n>', 'Seconds a submitted job runs before it completes', int('--job-seconds', 1, 86_400), 3)
+    .addOption(new Option('--stop-on-stdin-end', 'Stop when stdin closes (for launchers: the sandbox never outlives them)').hideHelp())
     .action(async (o: { port?: number; force?: boolean; largeModelMb: number; notebooks: number; scale: number; hostile?: boolean; pageSize: number; jobSeconds: number; stopOnStdinEnd?: boolean }) => {
       const { startSandbox } = await import('./sandbox');
       const started = Date.now();
@@ -76,12 +77,13 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
 
   program
     .command('fault')
-    .description('Switch a fault on a region of the running sandbox: none heals; outage, blackhole, slow, throttle, reset, corrupt (reset and corrupt on every response, or on a seeded share of them with --rate).')
-    .argument('<role>', 'primary or secondary')
-    .argument('<mode>', FAULT_MODES.join('|'))
-    .option('--latency-ms <n>', 'added latency per request for slow (default 2000)', int('--latency-ms', 0, 600_000))
-    .option('--rate <p>', 'reset/corrupt: the share of responses affected, above 0 and at most 1 (default 1)', share('--rate'))
-    .option('--seed <n>', 'reset/corrupt with --rate: seed of the generator picking the responses, so a run repeats (default 1)', int('--seed', 0, 0xffffffff))
+    .description('Switch a fault on a region of the running sandbox')
+    .addHelpText('after', '\nModes: none heals; outage, blackhole, slow, throttle, reset and corrupt break the region in their own way (reset and corrupt on every response, or on a seeded share of them with --rate).\n')
+    .argument('<role>', 'Primary or secondary')
+    .argument('<mode>', `One of ${FAULT_MODES.join(', ')}`)
+    .option('--latency-ms <n>', 'Added latency per request for slow (default: 2000)', int('--latency-ms', 0, 600_000))
+    .option('--rate <p>', 'Reset/corrupt: the share of responses affected, above 0 and at most 1 (default: 1)', share('--rate'))
+    .option('--seed <n>', 'Reset/corrupt with --rate: seed of the generator picking the responses, so a run repeats (default: 1)', int('--seed', 0, 0xffffffff))
     .action(async (role: string, mode: string, o: FaultOptions) => {
       if (role !== 'primary' && role !== 'secondary') throw new UserError(`Unknown region "${role}"; use primary or secondary.`, 'usage');
       if (!isFaultMode(mode)) throw new UserError(`Unknown fault "${mode}"; use one of ${FAULT_MODES.join(', ')}.`, 'usage');

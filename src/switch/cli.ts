@@ -13,10 +13,10 @@ import { printable } from './configSearch';
 export function registerSwitchCli(program: Command, ctx: CliContext): void {
   program
     .command('switch')
-    .description('point .azureml/config.json at the primary or the secondary workspace (atomic; other keys kept)')
-    .addArgument(new Argument('<role>', 'workspace of the pair to make active').choices(ROLES))
-    .option('--azure-cli-defaults', 'also set [defaults] group/workspace in the project\'s .azure/config')
-    .option('--json', 'print the result as JSON')
+    .description('Point .azureml/config.json at the primary or the secondary workspace (atomic; other keys kept)')
+    .addArgument(new Argument('<role>', 'Workspace of the pair to make active').choices(ROLES))
+    .option('--azure-cli-defaults', "Also set [defaults] group/workspace in the project's .azure/config")
+    .option('--json', 'Print the result as JSON')
     .action(async (role: Role, opts: { azureCliDefaults?: boolean; json?: boolean }) => {
       const projectDir = ctx.projectDir();
       const pair = await loadPairFile(projectDir);
@@ -47,9 +47,9 @@ export function registerSwitchCli(program: Command, ctx: CliContext): void {
 
   program
     .command('which')
-    .description('which config file the Azure ML SDK would use from a folder, and which workspace it names')
-    .argument('[dir]', 'folder to start from (default: the project folder)')
-    .option('--json', 'print the result as JSON')
+    .description('Show which config file the Azure ML SDK would use from a folder, and which workspace it names')
+    .argument('[dir]', 'Folder to start from, relative to the current folder (default: the project folder)')
+    .option('--json', 'Print the result as JSON')
     .action(async (dir: string | undefined, opts: { json?: boolean }) => {
       const projectDir = ctx.projectDir();
       const start = path.resolve(dir ?? projectDir);

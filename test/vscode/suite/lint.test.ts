@@ -2,6 +2,7 @@
 // Lint in the real editor: open a job YAML and a Python file, see the diagnostics on the pinned values, apply the
 // preferred quick fix, edit, close.
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, nextEvent, projectDir, waitFor } from '../support';
@@ -112,5 +113,23 @@ describe('lint in VS Code', () => {
     await vscode.languages.setTextDocumentLanguage(doc, 'plaintext');
     await closed;
     await waitFor(() => ours(uri).length === 0, 'diagnostics of train.py to be cleared');
+  });
+
+  it('leaves an export alone: files in a folder holding an aml-failover manifest.json get no diagnostics', async () => {
+    // What an export to a folder of the user's choosing writes, while the editor is open.
+    const pinned = 'environment: azureml:/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-ml-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-eastus/environments/sklearn-env/versions/2\n';
+    const out = path.join(projectDir(), 'backups', 'primary');
+    await fs.mkdir(path.join(out, 'jobs'), { recursive: true });
+    await fs.writeFile(path.join(out, 'manifest.json'), `${JSON.stringify({ version: 1, tool: 'aml-failover', complete: true, files: [], names: [], failed: [] }, null, 2)}\n`);
+    await fs.writeFile(path.join(out, 'jobs', 'exported.yml'), pinned);
+    await fs.writeFile(path.join(projectDir(), 'jobs', 'copied.yml'), pinned);
+    const exported = vscode.Uri.file(path.join(out, 'jobs', 'exported.yml'));
+    const copied = vscode.Uri.file(path.join(projectDir(), 'jobs', 'copied.yml'));
+    // Opened first, so its (debounced) lint runs first: once the copy outside the export has its diagnostic, the
+    // exported file has had its turn.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(exported));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(copied));
+    await diagnosticsFor(copied, 'the diagnostic on the copy outside the export', (ds) => ds.length === 1);
+    assert.deepEqual(ours(exported), []);
   });
 });
