@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares this machine for `npm test`: Debian packages (Chromium, code-server's build needs, ripgrep, yamllint)
+# Prepares this machine for `npm test`: Debian packages (Chromium, code-server's build needs, ripgrep, yamllint,
+# pre-commit for the hook's test)
 # and code-server 4.100.3 in a cache outside the repository. Idempotent; a second run takes well under a second.
 # Recipe: code-server's postinstall needs npm_config_unsafe_perm as root and npm_config_yes for node-gyp, and
 # @vscode/ripgrep would download rg from GitHub unless its cache already holds the tarball (we give it Debian's rg).
@@ -20,6 +21,7 @@ PACKAGES=(
   "build-essential:/usr/bin/make"
   "python3:/usr/bin/python3"
   "yamllint:/usr/bin/yamllint"
+  "pre-commit:/usr/bin/pre-commit"
 )
 
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }
