@@ -62,12 +62,26 @@ export async function createFileExclusive(file: string, data: string | Uint8Arra
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
-    await fs.link(tmp, file);
+    await fs.link(tmp, file).catch(async (err: NodeJS.ErrnoException) => {
+      // File systems without hard links (FAT, exFAT, some network shares): still exclusive, though not all-or-nothing.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) throw err;
+      await writeNew(file, data);
+    });
   } finally {
     await handle.close().catch(() => undefined);
     await fs.rm(tmp, { force: true });
   }
   await syncDir(dir);
+}
+
+async function writeNew(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(file, CREATE_NEW_NO_FOLLOW, 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
