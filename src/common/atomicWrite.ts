@@ -9,11 +9,13 @@ import { UserError } from './errors';
  */
 export const CREATE_NEW_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
-/** What a rewritten file keeps of the file it replaces. */
+/** What a rewritten file keeps of the file it replaces, and whether the folder is flushed after the rename. */
 export interface KeepOwnership {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** Default true. False when the caller flushes the folder itself, once for many files. */
+  syncFolder?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface KeepOwnership {
  * A crash part-way leaves at most a stray `.tmp-*` file.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, keep?: number | KeepOwnership): Promise<void> {
-  const { mode, uid, gid } = typeof keep === 'number' ? { mode: keep, uid: undefined, gid: undefined } : (keep ?? {});
+  const { mode, uid, gid, syncFolder = true } = typeof keep === 'number' ? { mode: keep } : (keep ?? {});
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -46,7 +48,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, k
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (syncFolder) await syncDir(dir);
 }
 
 /**

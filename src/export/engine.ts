@@ -259,7 +259,9 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
       keepLocalEdit(w.local);
       return;
     } else {
-      await writeFileAtomic(target, content);
+      // Its folder is flushed with the others before the manifest lists the file.
+      await writeFileAtomic(target, content, { syncFolder: false });
+      renamedInto.add(path.dirname(target));
       result.written++;
     }
     done.set(w.local, { path: w.local, size: content.length, sha256, source: w.source, asset: w.asset });
