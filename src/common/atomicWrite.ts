@@ -104,16 +104,15 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Rewrites a file of the project in place as far as a user can tell: its mode (and owner, where allowed) kept, and
- * a symbolic link edited through to its target rather than replaced by a plain file. A link whose target lies
- * outside `root` is refused: a repository's link must never make a fix write elsewhere.
+ * Rewrites a file in place as far as a user can tell: its mode (and owner, where allowed) kept, and a symbolic link
+ * edited through to its target rather than replaced by a plain file. Links are followed only while they stay inside
+ * `root` (`rootName` names it in the message): a repository's link must never make a fix write elsewhere.
  */
-export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array): Promise<{ written: string }> {
+export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array, rootName = 'the project'): Promise<{ written: string }> {
   const realRoot = await fs.realpath(root);
   const target = await fs.realpath(file);
-  const rel = path.relative(realRoot, target);
-  if (!isInside(rel)) {
-    throw new UserError(`${file} is a symbolic link to ${target}, outside the project ${realRoot}; not written.`);
+  if (!isInside(path.relative(realRoot, target))) {
+    throw new UserError(`${file} is a symbolic link to ${target}, outside ${rootName} (${realRoot}); not written.`);
   }
   const before = await fs.stat(target);
   await writeFileAtomic(target, data, { mode: before.mode, uid: before.uid, gid: before.gid });

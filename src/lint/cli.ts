@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
-import { rewriteFileWithin } from '../common/atomicWrite';
+import { isInside, rewriteFileWithin } from '../common/atomicWrite';
 import { errorMessage } from '../common/errors';
 import { expandTargets, type LintTarget } from './files';
 import { fixAll, lintText } from './lint';
@@ -84,7 +85,8 @@ async function lintFile(target: LintTarget, project: LintProject, fix: boolean, 
     if (result.applied) {
       try {
         // In place as the user sees it: mode and owner kept, a symbolic link edited through, never out of the project.
-        await rewriteFileWithin(ctx.projectDir(), target.absolute, result.text);
+        const [root, rootName] = fixBoundary(ctx.projectDir(), target.absolute);
+        await rewriteFileWithin(root, target.absolute, result.text, rootName);
         ctx.logger.info(`Fixed ${result.applied} in ${target.display}`);
         text = result.text;
         fixed = result.applied;
@@ -94,6 +96,14 @@ async function lintFile(target: LintTarget, project: LintProject, fix: boolean, 
     }
   }
   return { result: { file: target.display, absolute: target.absolute, findings: lintText(text, options).findings }, fixed };
+}
+
+/**
+ * Where links may lead a fix: the project, for a file in it; a file named outside the project (the user's explicit
+ * choice) may be edited through links only within its own folder.
+ */
+function fixBoundary(projectDir: string, file: string): [string, string] {
+  return isInside(path.relative(path.resolve(projectDir), path.resolve(file))) ? [projectDir, 'the project'] : [path.dirname(file), 'its folder'];
 }
 
 function unreadable(target: LintTarget, reason: string, project: LintProject): FileFindings {
