@@ -46,7 +46,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportResult>
     throw err;
   }
   try {
-    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force });
+    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force, projectDir: req.projectDir });
   } finally {
     plan.dispose();
   }

@@ -3,6 +3,7 @@
 // only in case, or trip Windows over a reserved device name. Every refusal and rewrite is reported.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../common/atomicWrite';
 
 /** Why a remote name was not exported. */
 export type RefusalReason = 'parent-segment' | 'absolute-path' | 'control-character' | 'empty-name' | 'too-long';
@@ -277,8 +278,19 @@ export class OutFolder {
 
   private constructor(readonly root: string) {}
 
-  /** Creates `outDir` if needed (links in the path the user gave are theirs to have) and resolves it. */
-  static async open(outDir: string): Promise<OutFolder> {
+  /**
+   * Creates `outDir` if needed and resolves it: links in a path the user gave are theirs to have. When OUT lies in
+   * `projectDir` (the default `aml-export/<role>` does), the folders between the two belong to the repository, so
+   * from the project down no link is followed either: a committed `aml-export -> ~/.ssh` is refused like one below.
+   */
+  static async open(outDir: string, projectDir?: string): Promise<OutFolder> {
+    const rel = projectDir === undefined ? '' : path.relative(path.resolve(projectDir), path.resolve(outDir));
+    if (projectDir !== undefined && isInside(rel)) {
+      const project = new OutFolder(await fs.realpath(projectDir));
+      const local = rel.split(path.sep).join('/');
+      await project.folder(local);
+      return new OutFolder(project.abs(local));
+    }
     await fs.mkdir(outDir, { recursive: true });
     return new OutFolder(await fs.realpath(outDir));
   }
@@ -294,7 +306,7 @@ export class OutFolder {
    */
   async prepare(local: string): Promise<string> {
     const parts = local.split('/');
-    for (let i = 1; i < parts.length; i++) await this.folder(parts.slice(0, i).join('/'));
+    if (parts.length > 1) await this.folder(parts.slice(0, -1).join('/'));
     const target = this.abs(local);
     const stat = await fs.lstat(target).catch(() => undefined);
     if (stat?.isSymbolicLink()) throw this.refusal(local, await fs.readlink(target).catch(() => '?'));
@@ -302,7 +314,13 @@ export class OutFolder {
     return target;
   }
 
-  private folder(rel: string): Promise<void> {
+  /** Each folder from the root down to `rel`, created or checked (once per run). */
+  private async folder(rel: string): Promise<void> {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) await this.checkedFolder(parts.slice(0, i).join('/'));
+  }
+
+  private checkedFolder(rel: string): Promise<void> {
     let p = this.checked.get(rel);
     if (!p) {
       p = this.checkFolder(rel);
