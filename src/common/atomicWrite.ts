@@ -9,11 +9,13 @@ import { UserError } from './errors';
  */
 export const CREATE_NEW_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
-/** What a rewritten file keeps of the file it replaces. */
+/** What a rewritten file keeps of the file it replaces, and whether the folder is flushed after the rename. */
 export interface KeepOwnership {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** Default true. False when the caller flushes the folder itself, once for many files. */
+  syncFolder?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface KeepOwnership {
  * A crash part-way leaves at most a stray `.tmp-*` file.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, keep?: number | KeepOwnership): Promise<void> {
-  const { mode, uid, gid } = typeof keep === 'number' ? { mode: keep, uid: undefined, gid: undefined } : (keep ?? {});
+  const { mode, uid, gid, syncFolder = true } = typeof keep === 'number' ? { mode: keep } : (keep ?? {});
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -46,7 +48,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, k
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (syncFolder) await syncDir(dir);
 }
 
 /**
@@ -62,12 +64,26 @@ export async function createFileExclusive(file: string, data: string | Uint8Arra
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
-    await fs.link(tmp, file);
+    await fs.link(tmp, file).catch(async (err: NodeJS.ErrnoException) => {
+      // File systems without hard links (FAT, exFAT, some network shares): still exclusive, though not all-or-nothing.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) throw err;
+      await writeNew(file, data);
+    });
   } finally {
     await handle.close().catch(() => undefined);
     await fs.rm(tmp, { force: true });
   }
   await syncDir(dir);
+}
+
+async function writeNew(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(file, CREATE_NEW_NO_FOLLOW, 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -88,16 +104,15 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Rewrites a file of the project in place as far as a user can tell: its mode (and owner, where allowed) kept, and
- * a symbolic link edited through to its target rather than replaced by a plain file. A link whose target lies
- * outside `root` is refused: a repository's link must never make a fix write elsewhere.
+ * Rewrites a file in place as far as a user can tell: its mode (and owner, where allowed) kept, and a symbolic link
+ * edited through to its target rather than replaced by a plain file. Links are followed only while they stay inside
+ * `root` (`rootName` names it in the message): a repository's link must never make a fix write elsewhere.
  */
-export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array): Promise<{ written: string }> {
+export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array, rootName = 'the project'): Promise<{ written: string }> {
   const realRoot = await fs.realpath(root);
   const target = await fs.realpath(file);
-  const rel = path.relative(realRoot, target);
-  if (!isInside(rel)) {
-    throw new UserError(`${file} is a symbolic link to ${target}, outside the project ${realRoot}; not written.`);
+  if (!isInside(path.relative(realRoot, target))) {
+    throw new UserError(`${file} is a symbolic link to ${target}, outside ${rootName} (${realRoot}); not written.`);
   }
   const before = await fs.stat(target);
   await writeFileAtomic(target, data, { mode: before.mode, uid: before.uid, gid: before.gid });

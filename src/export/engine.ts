@@ -78,6 +78,8 @@ export interface RunOptions {
   onProgress?: (p: ExportProgress) => void;
   /** Replace files in OUT that were edited locally (they differ from what the last export wrote). */
   force?: boolean;
+  /** The project folder: when OUT lies in it, no link between the two is followed either. */
+  projectDir?: string;
 }
 
 export interface ExportResult {
@@ -108,7 +110,12 @@ export const DEFAULT_MEMORY_BUDGET = 32 * 1024 * 1024;
 export async function runExport(plan: ExportPlan, options: RunOptions): Promise<ExportResult> {
   // Every request in flight listens on the signal; hundreds at once are expected, not a leak.
   setMaxListeners(0, options.signal);
-  const out = await OutFolder.open(options.outDir);
+  let out: OutFolder;
+  try {
+    out = await OutFolder.open(options.outDir, options.projectDir);
+  } catch (err) {
+    throw err instanceof UnsafeTargetError ? new UserError(err.message) : err;
+  }
   const releaseLock = await lockFolder(out.root);
   try {
     return await runLocked(plan, out, options);
@@ -122,7 +129,7 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
   try {
     await out.prepare(MANIFEST_FILE);
   } catch (err) {
-    throw new UserError(errorMessage(err));
+    throw err instanceof UnsafeTargetError ? new UserError(err.message) : err;
   }
   const swept = await sweepPartials(out.root);
   if (swept) logger.info(`Removed ${swept} partial file(s) left by an interrupted export.`);
@@ -271,7 +278,9 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
       keepLocalEdit(w.local);
       return;
     } else {
-      await writeFileAtomic(target, content);
+      // Its folder is flushed with the others before the manifest lists the file.
+      await writeFileAtomic(target, content, { syncFolder: false });
+      renamedInto.add(path.dirname(target));
       result.written++;
     }
     done.set(w.local, { path: w.local, size: content.length, sha256, source: w.source, asset: w.asset });

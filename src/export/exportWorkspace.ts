@@ -57,7 +57,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   }
   try {
     const gitignore = await ignoreDefaultFolder(req.projectDir, outDir, req.logger);
-    const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force });
+    const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force, projectDir: req.projectDir });
     return { ...result, gitignore };
   } finally {
     plan.dispose();

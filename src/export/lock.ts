@@ -1,10 +1,10 @@
 // One export at a time per folder: a second one would sweep the first one's partial files and interleave manifests.
 // The lock is a file whose content names its owner (host, process, a random token). It appears whole or not at all
 // (written to a temporary file, then hard-linked into place, which fails if the name is taken), a lock left by a
-// dead process is taken over by renaming it aside and checking it was that very lock, and an export only ever
-// removes a lock that still holds its own token.
+// dead process is taken over under a claim on that very lock's content, and an export only ever removes a lock that
+// still holds its own token. The protocol is described in README.md.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createFileExclusive } from '../common/atomicWrite';
@@ -59,12 +59,25 @@ export async function lockFolder(dir: string): Promise<() => Promise<void>> {
 type Found = { text: string; owner?: LockOwner; ageMs: number };
 
 async function readLock(lock: string): Promise<Found | 'gone'> {
+  let handle;
   try {
-    const [text, stat] = await Promise.all([fs.readFile(lock, 'utf8'), fs.stat(lock)]);
-    return { text, owner: parseOwner(text), ageMs: Date.now() - stat.mtimeMs };
+    // Never through a link planted at its name (it could point at a device that never ends).
+    handle = await fs.open(lock, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'gone';
+    if (code === 'ELOOP') throw new UserError(`${lock} is a symbolic link, not an export's lock; remove it.`);
     throw err;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new UserError(`${lock} is not a file, so no export can lock the folder; remove it.`);
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    return { text, owner: parseOwner(text), ageMs: Date.now() - stat.mtimeMs };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -14,7 +14,7 @@ import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './e
 import { portableJobYaml } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
 import { throwIfAborted } from './retry';
-import { SafePathMapper, describeReason, printable } from './safePaths';
+import { SafePathMapper, describeReason, inStableOrder, printable } from './safePaths';
 import type { RangeReader } from './transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
 import { environmentYaml, modelYaml } from './yamlWriters';
@@ -107,7 +107,8 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     const base = mapper.folder(folderName ?? leafName(prefix), dir);
     if (!base) return undefined;
     let count = 0;
-    for await (const file of store.list(prefix, signal)) {
+    // Sorted: names that collide on the file system get the same local names whatever order the service lists.
+    for (const file of await inStableOrder(store.list(prefix, signal), (f) => f.path)) {
       throwIfAborted(signal);
       if (!file.path.startsWith(prefix)) {
         // The service answered a prefix listing with a name outside it: never trust it.
@@ -142,7 +143,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       if (folder && !mapper.map(folder)) throw new UserError(`The notebook folder "${printable(folder)}" is not a safe path.`, 'usage');
       const base = folder ? `notebooks/${folder}` : 'notebooks';
       const asset: AssetRef = { kind: 'notebooks', name: folder || '/' };
-      for await (const file of store.list(folder, signal)) {
+      for (const file of await inStableOrder(store.list(folder, signal), (f) => f.path)) {
         throwIfAborted(signal);
         const rel = folder ? file.path.slice(folder.length + 1) : file.path;
         const local = mapper.map(rel, base);
@@ -153,9 +154,9 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('models')) {
-      for await (const container of listNamed(ml.modelContainers.list(rg, ws, { abortSignal: signal }), req.names)) {
+      for (const container of await inStableOrder(listNamed(ml.modelContainers.list(rg, ws, { abortSignal: signal }), req.names), (c) => c.name ?? '')) {
         const name = container.name ?? '';
-        for await (const version of ml.modelVersions.list(rg, ws, name, { abortSignal: signal })) {
+        for (const version of await inStableOrder(ml.modelVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
           const v = version.name ?? '';
           if (!wanted(name, v)) continue;
           const asset: AssetRef = { kind: 'model', name, version: v };
@@ -172,9 +173,9 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('environments')) {
-      for await (const container of listNamed(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), req.names)) {
+      for (const container of await inStableOrder(listNamed(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), req.names), (c) => c.name ?? '')) {
         const name = container.name ?? '';
-        for await (const version of ml.environmentVersions.list(rg, ws, name, { abortSignal: signal })) {
+        for (const version of await inStableOrder(ml.environmentVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
           const v = version.name ?? '';
           if (!wanted(name, v)) continue;
           const asset: AssetRef = { kind: 'environment', name, version: v };
@@ -191,7 +192,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('jobs')) {
-      for await (const job of ml.jobs.list(rg, ws, { abortSignal: signal })) {
+      for (const job of await inStableOrder(ml.jobs.list(rg, ws, { abortSignal: signal }), (j) => j.name ?? '')) {
         const name = job.name ?? '';
         if (!wanted(name)) continue;
         const asset: AssetRef = { kind: 'job', name };

@@ -3,12 +3,13 @@
 // only in case, or trip Windows over a reserved device name. Every refusal and rewrite is reported.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../common/atomicWrite';
 
 /** Why a remote name was not exported. */
 export type RefusalReason = 'parent-segment' | 'absolute-path' | 'control-character' | 'empty-name' | 'too-long';
 
 /** Why a remote name was exported under a different local name. */
-export type RenameReason = 'case-collision' | 'windows-reserved-name' | 'windows-invalid-character' | 'trailing-dot-or-space' | 'reserved-by-export';
+export type RenameReason = 'case-collision' | 'normalization-collision' | 'windows-reserved-name' | 'windows-invalid-character' | 'trailing-dot-or-space' | 'reserved-by-export';
 
 export type SafePathResult =
   | { ok: true; relative: string; renamed?: RenameReason[] }
@@ -21,10 +22,11 @@ const REASON_TEXT: Record<RefusalReason | RenameReason, string> = {
   'empty-name': 'is empty',
   'too-long': 'has a segment longer than 255 characters',
   'case-collision': 'differs from another name only in letter case',
+  'normalization-collision': 'is another name written in a different Unicode form (one name on macOS)',
   'windows-reserved-name': 'is a reserved device name on Windows',
   'windows-invalid-character': 'contains characters Windows does not allow in file names',
   'trailing-dot-or-space': 'ends with a dot or space, which Windows strips',
-  'reserved-by-export': 'collides with a file the export writes itself',
+  'reserved-by-export': 'collides with a file or folder name the export uses itself',
 };
 
 export function describeReason(reason: RefusalReason | RenameReason): string {
@@ -91,17 +93,29 @@ export interface PathReport {
 }
 
 /**
- * Assigns local paths for a whole set of remote names so that no two land on the same file on a case-insensitive
- * file system. Names are processed in a stable (sorted) order, so the same listing always maps the same way and a
+ * The key under which file systems compare names: letter case folded (Windows, macOS) and one Unicode
+ * normalisation (macOS treats NFC and NFD spellings of a name as one file).
+ */
+export function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/**
+ * Assigns local paths for a whole set of remote names so that no two land on the same file or folder on a
+ * case-insensitive, normalisation-insensitive file system. Callers map names in a stable (sorted) order — see
+ * `inStableOrder` — so the same listing, in whatever order the service gives it, always maps the same way and a
  * re-run finds its files again.
  */
 export class SafePathMapper {
+  /** Folded path → the path that claimed it; folders are keyed with a trailing "/". */
   private readonly taken = new Map<string, string>();
+  /** Folders handed out by folder(): folded "under/name" → the name it was given for, and where it went. */
+  private readonly folders = new Map<string, { name: string; local: string }[]>();
   private readonly reports: PathReport[] = [];
 
-  /** Paths the export writes itself (model.yml, manifest.json): a remote name never gets them. */
+  /** Paths the export writes itself (model.yml, manifest.json): a remote name never gets them, nor their folders. */
   reserve(relative: string): void {
-    this.taken.set(relative.toLowerCase(), relative);
+    this.claim(relative);
   }
 
   /** Maps `remote` (below `prefix`, which is already safe) to a unique local path, or undefined when refused. */
@@ -114,7 +128,8 @@ export class SafePathMapper {
     const reasons: (RefusalReason | RenameReason)[] = [...(result.renamed ?? [])];
     let local = prefix ? `${prefix}/${result.relative}` : result.relative;
     if (this.collides(local)) {
-      reasons.push(this.taken.get(local.toLowerCase()) === local ? 'reserved-by-export' : 'case-collision');
+      const holder = this.taken.get(foldName(local)) ?? this.taken.get(`${foldName(local)}/`);
+      reasons.push(holder === local ? 'reserved-by-export' : collisionReason(holder, local));
       local = this.nextFree(local);
     }
     this.claim(local);
@@ -124,7 +139,9 @@ export class SafePathMapper {
 
   /**
    * A folder for one name from the service (a model name, a version): "/" in it is encoded, so it stays one
-   * segment. Folders are shared by the files below them, so nothing is claimed; refusals are reported.
+   * segment. The same name always gets the same folder (its files share it); another name that the file system
+   * would take for the same folder (`Credit` and `credit`, NFC and NFD spellings) gets one of its own. Refusals and
+   * renames are reported.
    */
   folder(name: string, under: string): string | undefined {
     const result = safeRelativePath(name.replace(/\//g, '%2F'));
@@ -132,8 +149,23 @@ export class SafePathMapper {
       this.reports.push({ remote: printable(name), reasons: [result.reason] });
       return undefined;
     }
-    const local = `${under}/${result.relative}`;
-    if (result.renamed) this.reports.push({ remote: printable(name), local, reasons: [...result.renamed] });
+    const wanted = `${under}/${result.relative}`;
+    const key = foldName(wanted);
+    const given = this.folders.get(key) ?? [];
+    const same = given.find((g) => g.name === name);
+    if (same) return same.local;
+    const reasons: (RefusalReason | RenameReason)[] = [...(result.renamed ?? [])];
+    let local = wanted;
+    // Taken by another name's folder, by a file, or by a folder the export made for files of its own.
+    const holder = given.length ? given[0]!.name : (this.taken.get(key) ?? this.taken.get(`${key}/`));
+    if (holder !== undefined) {
+      reasons.push(given.length ? collisionReason(holder, name) : holder === wanted ? 'reserved-by-export' : collisionReason(holder, wanted));
+      local = this.nextFree(wanted, true);
+    }
+    this.claim(`${local}/`);
+    given.push({ name, local });
+    this.folders.set(key, given);
+    if (reasons.length) this.reports.push({ remote: printable(name), local, reasons });
     return local;
   }
 
@@ -147,41 +179,48 @@ export class SafePathMapper {
     return [...this.reports];
   }
 
-  /** True when `local` cannot be a file: its name is taken (any case), it is a folder already, or a parent is a file. */
+  /** True when `local` cannot be a file: its name is taken (any case or form), it is a folder already, or a parent is a file. */
   private collides(local: string): boolean {
     return this.firstClash(local) !== undefined;
   }
 
   /** Index of the first segment of `local` that clashes with what is taken, or undefined. */
-  private firstClash(local: string): number | undefined {
-    const parts = local.toLowerCase().split('/');
+  private firstClash(local: string, asFolder = false): number | undefined {
+    const parts = foldName(local).split('/');
     for (let i = 0; i < parts.length - 1; i++) {
       // A parent folder may be shared with other files, but may not be a file itself.
       if (this.taken.has(parts.slice(0, i + 1).join('/'))) return i;
     }
-    const lower = parts.join('/');
-    if (this.taken.has(lower) || this.taken.has(`${lower}/`)) return parts.length - 1;
+    const folded = parts.join('/');
+    if (this.taken.has(folded) || this.taken.has(`${folded}/`) || (asFolder && this.folders.has(folded))) return parts.length - 1;
     return undefined;
   }
 
+  /** Claims a file path (or a folder, given with a trailing "/") and the folders above it. */
   private claim(local: string): void {
-    this.taken.set(local.toLowerCase(), local);
-    const parts = local.toLowerCase().split('/');
-    for (let i = 1; i < parts.length; i++) this.taken.set(`${parts.slice(0, i).join('/')}/`, parts.slice(0, i).join('/'));
+    const isFolder = local.endsWith('/');
+    const exact = isFolder ? local.slice(0, -1) : local;
+    const parts = exact.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      const key = `${foldName(folder)}/`;
+      if (!this.taken.has(key)) this.taken.set(key, folder);
+    }
+    this.taken.set(isFolder ? `${foldName(exact)}/` : foldName(exact), exact);
   }
 
   /** Renames the first clashing segment ("name~2.ext", "name~3.ext", …) until the whole path is free. */
-  private nextFree(local: string): string {
+  private nextFree(local: string, asFolder = false): string {
     let parts = local.split('/');
-    for (let clash = this.firstClash(local); clash !== undefined; clash = this.firstClash(parts.join('/'))) {
-      const original = parts[clash];
-      const dot = clash === parts.length - 1 ? original.lastIndexOf('.') : -1;
+    for (let clash = this.firstClash(local, asFolder); clash !== undefined; clash = this.firstClash(parts.join('/'), asFolder)) {
+      const original = parts[clash]!;
+      const dot = clash === parts.length - 1 && !asFolder ? original.lastIndexOf('.') : -1;
       const [stem, ext] = dot > 0 ? [original.slice(0, dot), original.slice(dot)] : [original, ''];
       for (let n = 2; ; n++) {
         const candidate = [...parts.slice(0, clash), `${stem}~${n}${ext}`];
-        const probe = candidate.join('/');
+        const probe = foldName(candidate.join('/'));
         // The renamed segment must be free at its own level (as a file or folder name).
-        if (!this.taken.has(probe.toLowerCase()) && !this.taken.has(`${probe.toLowerCase()}/`)) {
+        if (!this.taken.has(probe) && !this.taken.has(`${probe}/`) && !this.folders.has(probe)) {
           parts = [...candidate, ...parts.slice(clash + 1)];
           break;
         }
@@ -189,6 +228,25 @@ export class SafePathMapper {
     }
     return parts.join('/');
   }
+}
+
+/** Why two names that are not the same string are one name to the file system. */
+function collisionReason(holder: string | undefined, name: string): RenameReason {
+  return holder !== undefined && holder.normalize('NFC') === name.normalize('NFC') ? 'normalization-collision' : 'case-collision';
+}
+
+/**
+ * Items sorted by a key, by UTF-16 code units (never by locale), so that the names in a listing are mapped in the
+ * same order whatever order the service listed them in.
+ */
+export async function inStableOrder<T>(items: AsyncIterable<T> | Iterable<T>, key: (item: T) => string): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 /** A name safe to print in a report or log line: control characters become \u escapes. */
@@ -220,8 +278,19 @@ export class OutFolder {
 
   private constructor(readonly root: string) {}
 
-  /** Creates `outDir` if needed (links in the path the user gave are theirs to have) and resolves it. */
-  static async open(outDir: string): Promise<OutFolder> {
+  /**
+   * Creates `outDir` if needed and resolves it: links in a path the user gave are theirs to have. When OUT lies in
+   * `projectDir` (the default `aml-export/<role>` does), the folders between the two belong to the repository, so
+   * from the project down no link is followed either: a committed `aml-export -> ~/.ssh` is refused like one below.
+   */
+  static async open(outDir: string, projectDir?: string): Promise<OutFolder> {
+    const rel = projectDir === undefined ? '' : path.relative(path.resolve(projectDir), path.resolve(outDir));
+    if (projectDir !== undefined && isInside(rel)) {
+      const project = new OutFolder(await fs.realpath(projectDir));
+      const local = rel.split(path.sep).join('/');
+      await project.folder(local);
+      return new OutFolder(project.abs(local));
+    }
     await fs.mkdir(outDir, { recursive: true });
     return new OutFolder(await fs.realpath(outDir));
   }
@@ -237,7 +306,7 @@ export class OutFolder {
    */
   async prepare(local: string): Promise<string> {
     const parts = local.split('/');
-    for (let i = 1; i < parts.length; i++) await this.folder(parts.slice(0, i).join('/'));
+    if (parts.length > 1) await this.folder(parts.slice(0, -1).join('/'));
     const target = this.abs(local);
     const stat = await fs.lstat(target).catch(() => undefined);
     if (stat?.isSymbolicLink()) throw this.refusal(local, await fs.readlink(target).catch(() => '?'));
@@ -245,7 +314,13 @@ export class OutFolder {
     return target;
   }
 
-  private folder(rel: string): Promise<void> {
+  /** Each folder from the root down to `rel`, created or checked (once per run). */
+  private async folder(rel: string): Promise<void> {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) await this.checkedFolder(parts.slice(0, i).join('/'));
+  }
+
+  private checkedFolder(rel: string): Promise<void> {
     let p = this.checked.get(rel);
     if (!p) {
       p = this.checkFolder(rel);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
-import { rewriteFileWithin } from '../common/atomicWrite';
+import { isInside, rewriteFileWithin } from '../common/atomicWrite';
 import { errorMessage } from '../common/errors';
 import { expandTargets } from './files';
 import { loadLintProject, type LintProject } from './project';
@@ -92,7 +92,8 @@ async function lintTargets(
         settings,
         async (file, text) => {
           // In place as the user sees it: mode and owner kept, a symbolic link edited through, never out of the project.
-          await rewriteFileWithin(ctx.projectDir(), file, text);
+          const [root, rootName] = fixBoundary(ctx.projectDir(), file);
+          await rewriteFileWithin(root, file, text, rootName);
           ctx.logger.info(`Fixed ${target.display}`);
         },
         options.remote,
@@ -114,6 +115,14 @@ function rulesDoc(cwd: string): string {
   if (!file) return RULES_DOC;
   const rel = path.relative(cwd, file);
   return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+/**
+ * Where links may lead a fix: the project, for a file in it; a file named outside the project (the user's explicit
+ * choice) may be edited through links only within its own folder.
+ */
+function fixBoundary(projectDir: string, file: string): [string, string] {
+  return isInside(path.relative(path.resolve(projectDir), path.resolve(file))) ? [projectDir, 'the project'] : [path.dirname(file), 'its folder'];
 }
 
 /** One listing of both workspaces for this run; unreachable or no active pair workspace: a note, no findings. */

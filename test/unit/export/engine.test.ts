@@ -157,6 +157,22 @@ test('OUT given through a symbolic link is resolved once, and works', { skip: pr
   assert.ok((await fs.stat(path.join(real, 'notebooks', 'a.ipynb'))).isFile());
 });
 
+test('an export folder inside the project is reached without following links: a committed aml-export link is refused', { skip: process.platform === 'win32' }, async () => {
+  const project = await tmp();
+  const elsewhere = await tmp();
+  await fs.symlink(elsewhere, path.join(project, 'aml-export'));
+  const outDir = path.join(project, 'aml-export', 'primary');
+  await assert.rejects(
+    runExport(plan({ 'a.ipynb': randomBytes(100) }).plan, { outDir, projectDir: project, signal: new AbortController().signal, logger: silentLogger }),
+    new RegExp(`${escape(path.join(await fs.realpath(project), 'aml-export'))} is a symbolic link \\(to ${escape(elsewhere)}\\)`),
+  );
+  assert.deepEqual(await fs.readdir(elsewhere), [], 'nothing written through the link');
+  await fs.rm(path.join(project, 'aml-export'));
+  const r = await runExport(plan({ 'a.ipynb': randomBytes(100) }).plan, { outDir, projectDir: project, signal: new AbortController().signal, logger: silentLogger });
+  assert.equal(r.complete, true);
+  assert.ok((await fs.lstat(path.join(project, 'aml-export', 'primary', 'notebooks', 'a.ipynb'))).isFile());
+});
+
 test('the folders files were renamed into are flushed before the manifest lists them', { skip: process.platform === 'win32' }, async () => {
   const out = await tmp();
   const { synced, restore } = watchSyncs();

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { SafePathMapper, printable, safeRelativePath } from '../../../src/export/safePaths';
+import fc from 'fast-check';
+import { SafePathMapper, foldName, inStableOrder, printable, safeRelativePath } from '../../../src/export/safePaths';
 
 test('plain names map to themselves', () => {
   assert.deepEqual(safeRelativePath('Users/alice/train.ipynb'), { ok: true, relative: 'Users/alice/train.ipynb' });
@@ -87,4 +88,83 @@ test('refusals are reported with printable names', () => {
     { remote: 'evil\\u001b[31m.txt', reasons: ['control-character'] },
   ]);
   assert.equal(printable('a\tb'), 'a\\u0009b');
+});
+
+test('model names the file system takes for one (Credit/credit, NFC/NFD) get folders of their own; the same name keeps its folder', () => {
+  const mapper = new SafePathMapper();
+  const credit = mapper.folder('Credit', 'models')!;
+  const lower = mapper.folder('credit', 'models')!;
+  assert.equal(credit, 'models/Credit');
+  assert.equal(lower, 'models/credit~2');
+  assert.equal(mapper.folder('Credit', 'models'), credit, 'every version of a model shares its folder');
+  mapper.reserve(`${credit}/1/model.yml`);
+  mapper.reserve(`${lower}/1/model.yml`);
+  // A real model called "credit~2" cannot take the renamed folder.
+  assert.equal(mapper.folder('credit~2', 'models'), 'models/credit~2~2');
+  const nfc = mapper.folder('caf\u00e9', 'models')!;
+  const nfd = mapper.folder('cafe\u0301', 'models')!;
+  assert.notEqual(foldName(nfc), foldName(nfd));
+  assert.deepEqual(
+    mapper.report().map((r) => [r.remote, r.local, r.reasons]),
+    [
+      ['credit', 'models/credit~2', ['case-collision']],
+      ['credit~2', 'models/credit~2~2', ['reserved-by-export']],
+      ['cafe\u0301', 'models/cafe\u0301~2', ['normalization-collision']],
+    ],
+  );
+});
+
+test('a reserved file reserves its folders too: no name from the service becomes a file where they are', () => {
+  const mapper = new SafePathMapper();
+  mapper.reserve('models/m/1/model.yml');
+  assert.equal(mapper.map('1', 'models/m'), 'models/m/1~2');
+  assert.equal(mapper.map('M', 'models'), 'models/M~2');
+});
+
+// Names drawn from letters that fold together: case pairs, and é as one code point (NFC) or e + a combining accent (NFD).
+const segment = fc.array(fc.constantFrom('a', 'A', '\u00e9', 'e\u0301', 'E\u0301', 'b', '~2', '.txt'), { minLength: 1, maxLength: 4 }).map((p) => p.join(''));
+const remoteName = fc.array(segment, { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
+
+/** Maps a listing the way the export does: folders for asset names, then files below, in stable order. */
+async function mapListing(assets: string[], files: string[]) {
+  const mapper = new SafePathMapper();
+  const out = new Map<string, string>();
+  for (const name of await inStableOrder(new Set(assets), (n) => n)) {
+    const dir = mapper.folder(name, 'models');
+    if (dir) out.set(`asset:${name}`, dir);
+  }
+  for (const name of await inStableOrder(new Set(files), (n) => n)) {
+    const local = mapper.map(name, 'notebooks');
+    if (local) out.set(`file:${name}`, local);
+  }
+  return out;
+}
+
+test('property: no two names land on one file or folder once case and Unicode form are folded', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(segment, { maxLength: 8 }), fc.array(remoteName, { maxLength: 12 }), async (assets, files) => {
+      const mapped = await mapListing(assets, files);
+      const fileKeys = [...mapped].filter(([k]) => k.startsWith('file:')).map(([, v]) => foldName(v));
+      const folderKeys = [...mapped].filter(([k]) => k.startsWith('asset:')).map(([, v]) => foldName(v));
+      assert.equal(new Set(fileKeys).size, fileKeys.length, `two files on one: ${JSON.stringify([...mapped])}`);
+      assert.equal(new Set(folderKeys).size, folderKeys.length, `two assets in one folder: ${JSON.stringify([...mapped])}`);
+      // No file is a folder of another file.
+      const folders = new Set(fileKeys.flatMap((k) => k.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+      for (const k of fileKeys) assert.ok(!folders.has(k), `${k} is both a file and a folder`);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: the same listing in any order maps every name to the same path', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(segment, { maxLength: 6 }).chain((a) => fc.tuple(fc.constant(a), fc.shuffledSubarray(a, { minLength: a.length, maxLength: a.length }))),
+      fc.array(remoteName, { maxLength: 10 }).chain((f) => fc.tuple(fc.constant(f), fc.shuffledSubarray(f, { minLength: f.length, maxLength: f.length }))),
+      async ([assets, shuffledAssets], [files, shuffledFiles]) => {
+        assert.deepEqual([...(await mapListing(shuffledAssets, shuffledFiles))].sort(), [...(await mapListing(assets, files))].sort());
+      },
+    ),
+    { numRuns: 200 },
+  );
 });

@@ -17,6 +17,7 @@ interface TreeApi {
 
 interface ExportResult {
   fetched: number;
+  localEdits: string[];
   complete: boolean;
   cancelled: boolean;
   manifestPath: string;
@@ -63,6 +64,23 @@ describe('export: from the tree, with cancel', function () {
       assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.path);
     }
     assert.ok(notebooks.some((f) => f.path.startsWith('notebooks/Users/alice/') && f.path.endsWith('.ipynb')));
+  });
+
+  it('keeps a notebook edited in the export folder, and replaces it when asked to (force)', async () => {
+    const out = path.join(sandbox().projectDir, 'aml-export', 'primary');
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const notebook = manifest.files.find((f) => f.asset.kind === 'notebooks')!;
+    const mine = '{"cells": [], "note": "edited here"}\n';
+    await fs.writeFile(path.join(out, notebook.path), mine);
+    const kept = await vscode.commands.executeCommand<ExportResult>('amlFailover.exportWorkspace', { role: 'primary', kinds: ['notebooks'] });
+    assert.deepEqual(kept?.localEdits, [notebook.path]);
+    assert.equal(kept?.complete, false);
+    assert.equal(await fs.readFile(path.join(out, notebook.path), 'utf8'), mine, 'the edit was kept');
+    // What "Replace Them" runs.
+    const replaced = await vscode.commands.executeCommand<ExportResult>('amlFailover.exportWorkspace', { role: 'primary', kinds: ['notebooks'], force: true });
+    assert.equal(replaced?.complete, true);
+    const bytes = await fs.readFile(path.join(out, notebook.path));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), notebook.sha256);
   });
 
   it('cancels a long export, leaving only complete files and a manifest of them', async () => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { AmlFailoverApi } from '../../../src/extension';
-import { EXTENSION_ID, projectDir, waitFor } from '../support';
+import { EXTENSION_ID, nextEvent, projectDir, waitFor } from '../support';
 
 let api: AmlFailoverApi;
 
@@ -65,5 +65,24 @@ describe('foundation: create failover config', () => {
     const result = await vscode.commands.executeCommand<{ hit?: { file: string }; role?: string }>('amlFailover.whichConfig', vscode.Uri.file(path.join(projectDir(), 'deploy')));
     assert.equal(result?.hit?.file, path.join(projectDir(), '.azureml', 'config.json'), '.azureml/config.json above beats config.json next to the code');
     assert.equal(result?.role, 'primary');
+  });
+  it('a pair file that appears while the guide is open is reported and left as it is, never overwritten', async () => {
+    const file = path.join(projectDir(), 'aml-failover.yaml');
+    await fs.rm(file);
+    await waitFor(async () => (await api.project.refresh()).pair.state === 'missing', 'the project to see no pair file');
+    // The guide reads the project once when it starts; the file appears right after, while its pickers are open.
+    const guideRead = nextEvent(api.project.onDidChange, 'the guide to read the project');
+    const created = vscode.commands.executeCommand<vscode.Uri | undefined>('amlFailover.createConfig');
+    let done = false;
+    void created.then(() => (done = true), () => (done = true));
+    assert.equal((await guideRead).pair.state, 'missing');
+    const theirs = '# written by a teammate\nworkspaces: {}\n';
+    await fs.writeFile(file, theirs);
+    await waitFor(async () => {
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return done;
+    }, 'the guide to finish', 20_000);
+    assert.equal(await created, undefined, 'nothing was created');
+    assert.equal(await fs.readFile(file, 'utf8'), theirs);
   });
 });
