@@ -5,6 +5,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { CloudSetting } from './cloud';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { DEFAULT_RETRY, retryReason, sdkRetryPolicy, type RetryListener, type RetryPolicy } from './retry';
 
 /**
  * The product's one Azure layer: an endpoint, a CA and a credential. The same code serves real Azure and the
@@ -17,8 +18,14 @@ export interface AzureConnection {
   readonly ca?: string;
   /** Client for Microsoft.MachineLearningServices in one subscription (cached per subscription). */
   ml(subscriptionId: string): Promise<AzureMachineLearningWorkspaces>;
-  /** Pipeline options every client of this connection gets: trust, retries, user agent. */
+  /** Pipeline options every client of this connection gets: trust, user agent. */
   readonly clientOptions: { tlsOptions?: { ca: string }; userAgentOptions: { userAgentPrefix: string } };
+  /** How every call of this connection is retried: ARM calls by the SDK's retry policy, storage calls by ours. */
+  readonly retry: RetryPolicy;
+  /** Tell about a retry (logged, and counted in `retries`). Storage calls of this connection call it too. */
+  readonly onRetry: RetryListener;
+  /** Retries made so far by calls of this connection. */
+  readonly retries: number;
 }
 
 export interface ConnectOptions {
@@ -27,7 +34,8 @@ export interface ConnectOptions {
   credentialTimeoutMs?: number;
   /** Extra pipeline policies (e.g. per-call deadlines) appended to every ARM client. */
   additionalPolicies?: { policy: PipelinePolicy; position: 'perCall' | 'perRetry' }[];
-  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Default DEFAULT_RETRY; NO_RETRY for callers that retry on their own terms (the health probe). */
+  retry?: RetryPolicy;
 }
 
 export async function connect(cloud: CloudSetting, options: ConnectOptions): Promise<AzureConnection> {
@@ -45,11 +53,22 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
   );
   const clientOptions = { ...(ca ? { tlsOptions: { ca } } : {}), userAgentOptions: { userAgentPrefix: 'aml-failover' } };
   const clients = new Map<string, Promise<AzureMachineLearningWorkspaces>>();
+  const retry = options.retry ?? DEFAULT_RETRY;
+  let retries = 0;
+  const onRetry: RetryListener = (err, attempt, waitMs, what) => {
+    retries++;
+    options.logger.warn(`${what ? `${what}: ` : ''}${retryReason(err)} — retry ${attempt} in ${waitMs} ms.`);
+  };
   return {
     cloud,
     credential,
     ca,
     clientOptions,
+    retry,
+    onRetry,
+    get retries() {
+      return retries;
+    },
     ml(subscriptionId) {
       let client = clients.get(subscriptionId);
       if (!client) {
@@ -59,8 +78,10 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
               ...clientOptions,
               endpoint: cloud.resourceManager,
               credentialScopes: [cloud.armScope],
-              additionalPolicies: options.additionalPolicies,
-              retryOptions: options.retryOptions,
+              // The SDK's own retry policy, with our strategy: the same decisions as storage calls and downloads,
+              // and an answer cut part-way is retried too (the default strategies would give up on it).
+              retryOptions: { maxRetries: 0 },
+              additionalPolicies: [{ policy: sdkRetryPolicy(sdk.retryPolicy, retry, onRetry), position: 'perCall' }, ...(options.additionalPolicies ?? [])],
             }),
         );
         clients.set(subscriptionId, client);

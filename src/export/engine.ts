@@ -10,7 +10,7 @@ import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetRef, type FileSource, type Manifest, type ManifestEntry } from './manifest';
 import { ByteBudget, runPool } from './pool';
-import { throwIfAborted, type RetryPolicy } from './retry';
+import { throwIfAborted, type RetryPolicy } from '../azure/retry';
 import type { PathReport } from './safePaths';
 import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
 

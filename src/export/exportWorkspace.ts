@@ -35,6 +35,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportResult>
   const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger }));
   const outDir = path.resolve(req.projectDir, req.outDir ?? defaultOutDir(req.projectDir, req.from));
   req.logger.info(`Exporting ${req.kinds.join(', ')} from ${req.from} workspace ${workspace.workspace_name} to ${outDir}.`);
+  const retriesBefore = conn.retries;
   let plan;
   try {
     plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, signal: req.signal, logger: req.logger });
@@ -44,7 +45,9 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportResult>
     throw err;
   }
   try {
-    return await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency });
+    const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency });
+    // Downloads count their own retries; ARM calls and storage listings retried on the connection count too.
+    return { ...result, retries: result.retries + conn.retries - retriesBefore };
   } finally {
     plan.dispose();
   }

@@ -16,7 +16,7 @@ import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { NameFilter } from '../export/plan';
 import { runPool } from '../export/pool';
-import { IntegrityError, throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
+import { IntegrityError, throwIfAborted, withRetry, type RetryPolicy } from '../azure/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { downloadVerified } from '../export/transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';
