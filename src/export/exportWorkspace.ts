@@ -68,6 +68,7 @@ export function summarize(r: ExportResult): string[] {
   for (const n of r.names) lines.push(`  name ${JSON.stringify(n.remote)}: ${n.reasons.map(describeReason).join('; ')} — ${n.local ? `exported as ${n.local}` : 'refused'}.`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const f of r.failed) lines.push(`  failed: ${f.asset.kind} ${f.asset.name}${f.asset.version ? `:${f.asset.version}` : ''} (${f.source.path}): ${f.error}`);
+  if (r.failed.length && !r.cancelled) lines.push(`${r.failed.length} file(s) could not be exported; nothing of them was kept in OUT. Run the same export again to fetch only what is missing.`);
   lines.push(`Manifest: ${r.manifestPath}`);
   return lines;
 }

@@ -43,6 +43,7 @@ export function classifyFailure(err: unknown): { kind: FailureKind; message: str
     if (status === 401) return { kind: 'unauthenticated', message, status };
     if (status === 403) return { kind: 'forbidden', message, status };
     if (status === 404) return { kind: 'notFound', message, status };
+    if (status === 408) return { kind: 'timeout', message, status };
     if (status === 429) return { kind: 'throttled', message, status, retryAfterMs: parseRetryAfter(e.response?.headers?.get?.('retry-after')) };
     if (status >= 500) return { kind: 'unavailable', message, status };
     return { kind: 'badResponse', message, status };

@@ -151,6 +151,7 @@ describe('every command that talks to Azure, on a flaky network from the first r
     const wanted = [...(await tree(cleanDir)).keys()].filter((rel) => rel.startsWith('notebooks/Users/bob/') || (rel.startsWith('models/credit-default/1/') && !rel.endsWith('model.yml')));
     assert.ok(wanted.length >= 4);
     assert.match(r.stdout, /^Exported with problems: 0 file\(s\) downloaded/m);
+    assert.match(r.stdout, new RegExp(`^${wanted.length} file\\(s\\) could not be exported; nothing of them was kept in OUT`, 'm'));
     for (const rel of wanted) {
       const remoteName = path.posix.basename(rel);
       assert.match(r.stdout, new RegExp(`^  failed: .*${remoteName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): .*MD5`, 'm'), `${rel} is named as failed`);

@@ -89,3 +89,7 @@ test('a healthy region whose calls needed retries stays healthy, and the retries
   assert.equal(v.health, 'healthy');
   assert.equal(v.reason, 'Workspace answered in 120 ms (after 2 retries: connection cut).');
 });
+
+test('408 is a timeout, retried like the other transient answers', () => {
+  assert.equal(classifyFailure(restError(408, 'RequestTimeout', 'The request timed out.')).kind, 'timeout');
+});
