@@ -4,5 +4,5 @@ export { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 export { DefaultAzureCredential } from '@azure/identity';
 export { BlobServiceClient, StorageSharedKeyCredential, AnonymousCredential, generateBlobSASQueryParameters, ContainerSASPermissions } from '@azure/storage-blob';
 export { ShareServiceClient, StorageSharedKeyCredential as FileSharedKeyCredential, newPipeline as newFilePipeline } from '@azure/storage-file-share';
-export { createPipelineRequest, createHttpHeaders, bearerTokenAuthenticationPolicy } from '@azure/core-rest-pipeline';
+export { createPipelineRequest, createHttpHeaders, bearerTokenAuthenticationPolicy, retryPolicy } from '@azure/core-rest-pipeline';
 export { RestError } from '@azure/core-rest-pipeline';

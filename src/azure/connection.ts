@@ -6,6 +6,7 @@ import type { CloudSetting } from './cloud';
 import { fixedTrust, requireTrusted, trustedCloudsFromEnv, verifiedSandboxOrigins, type CloudTrust, type Endpoint } from './trust';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { DEFAULT_RETRY, retryReason, sdkRetryPolicy, type RetryListener, type RetryPolicy } from './retry';
 
 /**
  * The product's one Azure layer: an endpoint, a CA and a credential. The same code serves real Azure and the
@@ -18,13 +19,19 @@ export interface AzureConnection {
   readonly ca?: string;
   /** Client for Microsoft.MachineLearningServices in one subscription (cached per subscription). */
   ml(subscriptionId: string): Promise<AzureMachineLearningWorkspaces>;
-  /** Pipeline options every client of this connection gets: trust, retries, user agent. */
+  /** Pipeline options every client of this connection gets: trust, user agent. */
   readonly clientOptions: { tlsOptions?: { ca: string }; userAgentOptions: { userAgentPrefix: string } };
   /**
    * Throws UntrustedEndpointError unless `endpoint` may receive this connection's credential or a secret it hands
    * out (src/azure/trust.ts). Call before building a client for any endpoint other than resourceManager.
    */
   requireTrusted(endpoint: Endpoint): Promise<void>;
+  /** How every call of this connection is retried: ARM calls by the SDK's retry policy, storage calls by ours. */
+  readonly retry: RetryPolicy;
+  /** Tell about a retry (logged, and counted in `retries`). Storage calls of this connection call it too. */
+  readonly onRetry: RetryListener;
+  /** Retries made so far by calls of this connection. */
+  readonly retries: number;
 }
 
 export interface ConnectOptions {
@@ -38,7 +45,8 @@ export interface ConnectOptions {
   credentialTimeoutMs?: number;
   /** Extra pipeline policies (e.g. per-call deadlines) appended to every ARM client. */
   additionalPolicies?: { policy: PipelinePolicy; position: 'perCall' | 'perRetry' }[];
-  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Default DEFAULT_RETRY; NO_RETRY for callers that retry on their own terms (the health probe). */
+  retry?: RetryPolicy;
 }
 
 export async function connect(cloud: CloudSetting, options: ConnectOptions): Promise<AzureConnection> {
@@ -63,12 +71,23 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
   );
   const clientOptions = { ...(ca ? { tlsOptions: { ca } } : {}), userAgentOptions: { userAgentPrefix: 'aml-failover' } };
   const clients = new Map<string, Promise<AzureMachineLearningWorkspaces>>();
+  const retry = options.retry ?? DEFAULT_RETRY;
+  let retries = 0;
+  const onRetry: RetryListener = (err, attempt, waitMs, what) => {
+    retries++;
+    options.logger.warn(`${what ? `${what}: ` : ''}${retryReason(err)} — retry ${attempt} in ${waitMs} ms.`);
+  };
   return {
     cloud,
     credential,
     ca,
     clientOptions,
     requireTrusted: requireEndpoint,
+    retry,
+    onRetry,
+    get retries() {
+      return retries;
+    },
     ml(subscriptionId) {
       let client = clients.get(subscriptionId);
       if (!client) {
@@ -78,8 +97,10 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
               ...clientOptions,
               endpoint: cloud.resourceManager,
               credentialScopes: [cloud.armScope],
-              additionalPolicies: options.additionalPolicies,
-              retryOptions: options.retryOptions,
+              // The SDK's own retry policy, with our strategy: the same decisions as storage calls and downloads,
+              // and an answer cut part-way is retried too (the default strategies would give up on it).
+              retryOptions: { maxRetries: 0 },
+              additionalPolicies: [{ policy: sdkRetryPolicy(sdk.retryPolicy, retry, onRetry), position: 'perCall' }, ...(options.additionalPolicies ?? [])],
             }),
         );
         clients.set(subscriptionId, client);

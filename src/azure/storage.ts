@@ -10,6 +10,7 @@ import type { AzureBlobDatastore, AzureFileDatastore } from '@azure/arm-machinel
 import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
 import { unlessNotFound } from './notFound';
+import { withRetry } from './retry';
 import { UserError } from '../common/errors';
 import type { WorkspaceRef } from '../pair/pairFile';
 
@@ -75,17 +76,19 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
   const secret = await datastoreSecret(conn, workspace, datastore, signal);
   const sdk = await import('./azureSdk');
   // tlsOptions reaches the clients' core pipeline (createClientPipeline), so the CA is trusted by these clients only.
-  // Retries are ours (src/export/retry.ts), so the SDK's own are off.
+  // Storage calls are retried by us, with the connection's policy (src/azure/retry.ts): the storage SDK's own retry
+  // policy takes no strategy, and gives up on a listing cut part-way. Reads are retried range by range, verified.
   const options = {
     ...conn.clientOptions,
     retryOptions: { maxTries: 1 },
   };
+  const retrying: Retrying = (call, callSignal, what) => withRetry(call, { policy: conn.retry, signal: callSignal, onRetry: (err, n, ms) => conn.onRetry(err, n, ms, `${datastore}: ${what}`) });
   if (kind === 'blob') {
     let service: BlobServiceClient;
     if (secret?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, secret.value), options);
     else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
     else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
-    return blobStorage(datastore, account, service.getContainerClient(container));
+    return blobStorage(datastore, account, service.getContainerClient(container), retrying);
   }
   const ifMatch = new WeakMap<object, string>();
   const pipeline = sdk.newFilePipeline(
@@ -96,10 +99,32 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
   const fileUrl = secret?.type === 'sas' ? `${endpoints.file}?${secret.value.replace(/^\?/, '')}` : endpoints.file;
   // A token (identity-based access) must say what it reads for: backup, as the studio does.
   const share = new sdk.ShareServiceClient(fileUrl, pipeline, secret ? undefined : { fileRequestIntent: 'backup' }).getShareClient(container);
-  return fileStorage(datastore, account, share, ifMatch);
+  return fileStorage(datastore, account, share, ifMatch, retrying);
 }
 
 type Secret = { type: 'key' | 'sas'; value: string };
+
+/** Runs one storage call with the connection's retries. */
+type Retrying = <T>(call: () => Promise<T>, signal: AbortSignal, what: string) => Promise<T>;
+
+/**
+ * The pages of a listing, each fetched on its own (from the previous page's continuation token), so that a page
+ * cut part-way is asked for again rather than ending the listing.
+ */
+async function* pages<P extends { continuationToken?: string }>(
+  byPage: (continuationToken: string | undefined) => AsyncIterableIterator<P>,
+  retrying: Retrying,
+  signal: AbortSignal,
+  what: string,
+): AsyncGenerator<P> {
+  let token: string | undefined;
+  do {
+    const next = await retrying(() => byPage(token).next(), signal, what);
+    if (next.done) return;
+    yield next.value;
+    token = next.value.continuationToken || undefined;
+  } while (token);
+}
 
 async function datastoreSecret(conn: AzureConnection, workspace: WorkspaceRef, datastore: string, signal: AbortSignal): Promise<Secret | undefined> {
   const ml = await conn.ml(workspace.subscription_id);
@@ -150,7 +175,7 @@ function b64(x: Uint8Array | undefined): string | undefined {
   return x && x.length ? Buffer.from(x).toString('base64') : undefined;
 }
 
-function blobStorage(datastore: string, account: string, container: ContainerClient): DatastoreStorage {
+function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying): DatastoreStorage {
   let client: ContainerClient | undefined = container;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
@@ -162,12 +187,15 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
     account,
     container: container.containerName,
     async *list(prefix, signal) {
-      for await (const blob of use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true })) {
-        yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5), metadata: blob.metadata };
+      const listing = use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true });
+      for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${prefix || '/'}`)) {
+        for (const blob of page.segment.blobItems) {
+          yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5), metadata: blob.metadata };
+        }
       }
     },
     async stat(path, signal) {
-      return statOrMissing(path, use().getBlobClient(path).getProperties({ abortSignal: signal }));
+      return retrying(() => statOrMissing(path, use().getBlobClient(path).getProperties({ abortSignal: signal })), signal, `properties of ${JSON.stringify(path)}`);
     },
     async read(path, offset, count, signal, etag) {
       const r = await use()
@@ -192,7 +220,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
   };
 }
 
-function fileStorage(datastore: string, account: string, share: ShareClient, ifMatch: WeakMap<object, string>): DatastoreStorage {
+function fileStorage(datastore: string, account: string, share: ShareClient, ifMatch: WeakMap<object, string>, retrying: Retrying): DatastoreStorage {
   let client: ShareClient | undefined = share;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
@@ -200,17 +228,19 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
   };
   async function* walk(dir: string, signal: AbortSignal): AsyncGenerator<StoredFile> {
     const directory = dir ? use().getDirectoryClient(dir) : use().rootDirectoryClient;
-    for await (const item of directory.listFilesAndDirectories({ abortSignal: signal, includeEtag: true })) {
-      const child = dir ? `${dir}/${item.name}` : item.name;
-      if (item.kind === 'directory') {
+    const listing = directory.listFilesAndDirectories({ abortSignal: signal, includeEtag: true });
+    for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${dir || '/'}`)) {
+      for (const file of page.segment.fileItems) {
+        yield { path: dir ? `${dir}/${file.name}` : file.name, size: file.properties.contentLength ?? 0, etag: file.properties.etag };
+      }
+      for (const folder of page.segment.directoryItems) {
+        const child = dir ? `${dir}/${folder.name}` : folder.name;
         // A folder the service names "..", "" or with a slash is reported by the caller's path check, never walked.
-        if (UNWALKABLE.has(item.name) || item.name.includes('/')) {
+        if (UNWALKABLE.has(folder.name) || folder.name.includes('/')) {
           yield { path: child, size: 0 };
           continue;
         }
         yield* walk(child, signal);
-      } else {
-        yield { path: child, size: item.properties.contentLength ?? 0, etag: item.properties.etag };
       }
     }
   }
@@ -223,7 +253,7 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
       return walk(prefix.replace(/^\/+|\/+$/g, ''), signal);
     },
     async stat(path, signal) {
-      return statOrMissing(path, use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal }));
+      return retrying(() => statOrMissing(path, use().rootDirectoryClient.getFileClient(path).getProperties({ abortSignal: signal })), signal, `properties of ${JSON.stringify(path)}`);
     },
     async read(path, offset, count, signal, etag) {
       // A signal of this read's own carries its If-Match to the pipeline policy.

@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger';
 import { lockFolder } from './lock';
 import { ManifestWriter, emptyManifest, readManifest, MANIFEST_FILE, type AssetRef, type FileSource, type Manifest, type ManifestEntry } from './manifest';
 import { ByteBudget, runPool } from './pool';
-import { throwIfAborted, type RetryPolicy } from './retry';
+import { throwIfAborted, type RetryPolicy } from '../azure/retry';
 import { OutFolder, PARTIAL_SUFFIX, UnsafeTargetError, type PathReport } from './safePaths';
 import { bareETag, downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from './transfer';
 

@@ -47,6 +47,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
   const outDir = path.resolve(req.projectDir, req.outDir ?? defaultOutDir(req.projectDir, req.from));
   req.logger.info(`Exporting ${req.kinds.join(', ')} from ${req.from} workspace ${workspace.workspace_name} to ${outDir}.`);
+  const retriesBefore = conn.retries;
   let plan;
   try {
     plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, signal: req.signal, logger: req.logger });
@@ -58,7 +59,8 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   try {
     const gitignore = await ignoreDefaultFolder(req.projectDir, outDir, req.logger);
     const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force, projectDir: req.projectDir });
-    return { ...result, gitignore };
+    // Downloads count their own retries; ARM calls and storage listings retried on the connection count too.
+    return { ...result, retries: result.retries + conn.retries - retriesBefore, gitignore };
   } finally {
     plan.dispose();
   }
@@ -93,6 +95,7 @@ export function summarize(r: ExportOutcome): string[] {
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const local of r.localEdits) lines.push(`  kept: ${local} was edited here since the last export (it differs from what that export wrote); not replaced — export with --force to replace it.`);
   for (const f of r.failed) lines.push(`  failed: ${f.asset.kind} ${f.asset.name}${f.asset.version ? `:${f.asset.version}` : ''} (${f.source.path}): ${f.error}`);
+  if (r.failed.length && !r.cancelled) lines.push(`${r.failed.length} file(s) could not be exported; nothing of them was kept in OUT. Run the same export again to fetch only what is missing.`);
   lines.push(`Manifest: ${r.manifestPath}`);
   if (r.gitignore) lines.push(`Added ${r.gitignore.line} to ${r.gitignore.file} so the export stays out of git.`);
   return lines;

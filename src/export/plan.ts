@@ -13,7 +13,7 @@ import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
 import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './engine';
 import { portableJobYaml } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
-import { throwIfAborted } from './retry';
+import { throwIfAborted } from '../azure/retry';
 import { SafePathMapper, describeReason, inStableOrder, printable } from './safePaths';
 import type { RangeReader } from './transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';

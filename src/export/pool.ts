@@ -1,4 +1,4 @@
-import { abortError } from './retry';
+import { abortError } from '../azure/retry';
 
 /**
  * Runs `worker` over `items` with at most `concurrency` in flight. Stops taking new items once `signal` aborts or

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { PARTIAL_SUFFIX } from './safePaths';
 import type { ByteBudget } from './pool';
-import { DEFAULT_RETRY, IntegrityError, abortError, statusOf, throwIfAborted, withRetry, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, IntegrityError, abortError, statusOf, throwIfAborted, withRetry, type RetryPolicy } from '../azure/retry';
 
 /** A file as the service lists it. */
 export interface RemoteFile {

@@ -9,7 +9,7 @@ import type { AssociatedKind } from './verdict';
 /**
  * The probe's calls against Azure (or the sandbox): the SDK's workspaces.get, ARM GETs of the resources the
  * workspace names, and a plain HTTPS request to its storage endpoint. Use a connection made with
- * `retryOptions: { maxRetries: 0 }`: the probe decides its own retries and deadlines.
+ * `retry: NO_RETRY`: the probe decides its own retries and deadlines.
  */
 export function azureWorkspaceEndpoints(connection: AzureConnection, ws: WorkspaceRef, signIn = tokenKeeper(connection)): WorkspaceEndpoints {
   return {

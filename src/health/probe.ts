@@ -1,7 +1,60 @@
-import { formatDuration, withDeadline } from './deadline';
-import { callWithRetries, type RetryPolicy } from './retry';
+import { backoffMs, type RetryPolicy } from '../azure/retry';
+import { formatDuration, sleep, withDeadline } from './deadline';
 import type { RateLimiter } from './rateLimit';
-import { classifyFailure, type AssociatedKind, type AssociatedOutcome, type CallOutcome, type ProbeResult } from './verdict';
+import { classifyFailure, isRetryable, type AssociatedKind, type AssociatedOutcome, type CallOutcome, type ProbeResult } from './verdict';
+
+/** The shared retry policy (src/azure/retry.ts), bounded in time: a probe answers within its budget. */
+export interface ProbePolicy extends RetryPolicy {
+  /** Deadline of one call. */
+  callTimeoutMs: number;
+  /** Deadline of all attempts together: the probe never takes longer. */
+  budgetMs: number;
+  /** No attempt is started with less time left than this. */
+  minAttemptMs: number;
+}
+
+export interface RetryEnvironment {
+  now: () => number;
+  /** 0..1; injected so tests are deterministic. */
+  random: () => number;
+  limiter?: RateLimiter;
+  signal?: AbortSignal;
+}
+
+export interface RetryResult {
+  outcome: CallOutcome | undefined;
+  attempts: number;
+  /** True when the rate limit stopped an attempt that would otherwise have been made. */
+  rateLimited: boolean;
+  /** The failures that were retried, in order. */
+  retried: Extract<CallOutcome, { ok: false }>[];
+}
+
+/**
+ * Calls `attempt(timeoutMs)` until it succeeds, fails in a way not worth retrying, runs out of attempts, of budget
+ * or of rate limit. Each attempt gets the call deadline or what is left of the budget, whichever is smaller.
+ */
+export async function callWithRetries(attempt: (timeoutMs: number) => Promise<CallOutcome>, policy: ProbePolicy, env: RetryEnvironment): Promise<RetryResult> {
+  const started = env.now();
+  let outcome: CallOutcome | undefined;
+  let attempts = 0;
+  const retried: RetryResult['retried'] = [];
+  while (attempts < policy.maxAttempts) {
+    const left = policy.budgetMs - (env.now() - started);
+    if (attempts > 0 && left < policy.minAttemptMs) break;
+    if (env.limiter && !env.limiter.tryAcquire()) return { outcome, attempts, rateLimited: true, retried };
+    if (outcome && !outcome.ok) retried.push(outcome);
+    attempts++;
+    outcome = await attempt(Math.max(1, Math.min(policy.callTimeoutMs, left)));
+    if (outcome.ok || !isRetryable(outcome.kind) || attempts >= policy.maxAttempts) break;
+    const delay = backoffMs(policy, attempts, env.random(), outcome.retryAfterMs);
+    if (delay === undefined) break;
+    const leftAfterDelay = policy.budgetMs - (env.now() - started) - delay;
+    if (leftAfterDelay < policy.minAttemptMs) break;
+    await sleep(delay, env.signal);
+  }
+  return { outcome, attempts, rateLimited: false, retried };
+}
 
 /** What the workspace GET tells the probe: its state and the resources it names. */
 export interface WorkspaceFacts {
@@ -27,7 +80,7 @@ export interface WorkspaceEndpoints {
 }
 
 export interface ProbeOptions {
-  policy: RetryPolicy;
+  policy: ProbePolicy;
   /** Also probe the storage, key vault, registry and Application Insights the workspace names. */
   includeAssociated: boolean;
   limiter?: RateLimiter;
@@ -70,9 +123,9 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
   }
   if (!ws.outcome) return { checkedAt: now(), workspace: { ok: false, kind: 'throttled', message: 'rate limit', latencyMs: 0 }, calls, rateLimited: true };
 
+  const retried = [...ws.retried];
   let associated: AssociatedOutcome[] | undefined;
   if (ws.outcome.ok && facts && options.includeAssociated) {
-    const oneAttempt: RetryPolicy = { ...options.policy, maxAttempts: 1 };
     const results = await Promise.all(
       facts.associated.map(async (a) => {
         const r = await callWithRetries(
@@ -80,16 +133,17 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
             timed(now, options.signal, () =>
               withDeadline(timeoutMs, `The ${a.kind}`, (s) => (a.kind === 'storageEndpoint' ? endpoints.reachEndpoint(a.target, s) : endpoints.getResource(a.target, s)), options.signal),
             ),
-          oneAttempt,
+          options.policy,
           env,
         );
         calls += r.attempts;
+        retried.push(...r.retried);
         return r.outcome ? { kind: a.kind, target: a.target, outcome: r.outcome, checkedAt: now() } : undefined;
       }),
     );
     associated = results.filter((r): r is AssociatedOutcome => r !== undefined);
   }
-  return { checkedAt: now(), workspace: ws.outcome, provisioningState: facts?.provisioningState, associated, calls };
+  return { checkedAt: now(), workspace: ws.outcome, provisioningState: facts?.provisioningState, associated, calls, ...(retried.length ? { retried: retried.map((f) => f.message) } : {}) };
 }
 
 async function timed(now: () => number, cancel: AbortSignal | undefined, call: () => Promise<unknown>): Promise<CallOutcome> {

@@ -4,13 +4,14 @@ import type { Logger } from '../common/logger';
 import { ROLES, type PairConfig } from '../pair/pairFile';
 import { azureWorkspaceEndpoints, tokenKeeper } from './azureProbes';
 import { DEFAULT_HEALTH_SETTINGS, HealthMonitor, type HealthSettings } from './monitor';
+import { NO_RETRY } from '../azure/retry';
 
 /**
  * A connection made for probing: no pipeline retries (the probe retries within its own budget, so a throttled or
  * failing region never holds a probe longer than its deadline).
  */
 export function connectForProbes(pair: PairConfig, logger: Logger, trust?: CloudTrust): Promise<AzureConnection> {
-  return connect(pair.cloud, { logger, trust, retryOptions: { maxRetries: 0 }, credentialTimeoutMs: 15_000 });
+  return connect(pair.cloud, { logger, trust, retry: NO_RETRY, credentialTimeoutMs: 15_000 });
 }
 
 /** A monitor of both workspaces of the pair through one connection. */

@@ -1,3 +1,4 @@
+import { isConnectionCut, parseRetryAfter } from '../azure/retry';
 import { DeadlineError, formatDuration } from './deadline';
 
 /** What the user sees for a workspace. */
@@ -36,12 +37,14 @@ export function classifyFailure(err: unknown): { kind: FailureKind; message: str
   if (e.name && CREDENTIAL_ERRORS.has(e.name)) return { kind: 'unauthenticated', message };
   // The token-file credential of a local cloud (the sandbox) throws this when its token is gone.
   if (e.name === 'UserError' && /token file/i.test(e.message ?? '')) return { kind: 'unauthenticated', message };
+  if (isConnectionCut(err)) return { kind: 'unreachable', message: `connection cut (${message})` };
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined) {
     if (status === 401) return { kind: 'unauthenticated', message, status };
     if (status === 403) return { kind: 'forbidden', message, status };
     if (status === 404) return { kind: 'notFound', message, status };
-    if (status === 429) return { kind: 'throttled', message, status, retryAfterMs: retryAfterMs(e.response?.headers?.get?.('retry-after')) };
+    if (status === 408) return { kind: 'timeout', message, status };
+    if (status === 429) return { kind: 'throttled', message, status, retryAfterMs: parseRetryAfter(e.response?.headers?.get?.('retry-after')) };
     if (status >= 500) return { kind: 'unavailable', message, status };
     return { kind: 'badResponse', message, status };
   }
@@ -61,15 +64,6 @@ function serviceMessage(e: { message?: string; details?: unknown }): string | un
 function firstLine(s: string): string {
   const line = s.split('\n')[0].trim();
   return line.length > 200 ? `${line.slice(0, 197)}…` : line;
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The resources a workspace names and the health probe asks ARM about. */
@@ -102,6 +96,8 @@ export interface ProbeResult {
   calls: number;
   /** True when the rate limit left no call for this probe: the result is the previous one, unchanged. */
   rateLimited?: boolean;
+  /** Why calls of this probe were retried (one entry per retry), when any were. */
+  retried?: string[];
 }
 
 export interface Verdict {
@@ -167,8 +163,15 @@ export function decideVerdict(result: ProbeResult | undefined, associated: Assoc
   const checked = (associated ?? []).filter((a) => a.outcome.ok).map((a) => ASSOCIATED_LABEL[a.kind]);
   return {
     health: 'healthy',
-    reason: `Workspace answered in ${formatDuration(ws.latencyMs)}${checked.length ? `; ${checked.join(', ')} reachable` : ''}.`,
+    reason: `Workspace answered in ${formatDuration(ws.latencyMs)}${checked.length ? `; ${checked.join(', ')} reachable` : ''}${retriedNote(result.retried)}.`,
   };
+}
+
+/** " (after 2 retries: connection cut)": a healthy region on a flaky link says so, without changing its verdict. */
+function retriedNote(retried: string[] | undefined): string {
+  if (!retried?.length) return '';
+  const why = [...new Set(retried.map((m) => m.replace(/ \(.*\)$/, '')))].join(', ');
+  return ` (after ${retried.length} ${retried.length === 1 ? 'retry' : 'retries'}: ${why})`;
 }
 
 function capitalize(s: string): string {

@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger';
 import { listInventory } from '../inventory/listInventory';
 import type { PairConfig } from '../pair/pairFile';
 import { holdingsOf, type FetchHoldings } from './remote';
+import { QUICK_RETRY } from '../azure/retry';
 
 /** How long one workspace's listing may take before the remote check gives up on it for this round. */
 const LIST_DEADLINE_MS = 30_000;
@@ -12,7 +13,7 @@ const LIST_DEADLINE_MS = 30_000;
 export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudTrust): FetchHoldings {
   let connection: Promise<AzureConnection> | undefined;
   return async (role, signal) => {
-    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
+    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retry: QUICK_RETRY });
     let conn: AzureConnection;
     try {
       conn = await connection;

@@ -18,7 +18,7 @@ import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { datastoreReader, type NameFilter } from '../export/plan';
 import { runPool } from '../export/pool';
-import { throwIfAborted, withRetry, type RetryPolicy } from '../export/retry';
+import { throwIfAborted, withRetry, type RetryPolicy } from '../azure/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { bareETag, downloadVerified } from '../export/transfer';
 import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';

@@ -160,7 +160,10 @@ export function sendBody(res: ServerResponse, effect: BodyEffect, body: Buffer |
         if (sent >= cut) setImmediate(() => res.destroy());
       },
     });
-    body.pipe(cutter).pipe(res);
+    // Never end the response: an ended one leaves the socket to keep-alive, and the client would wait for the rest
+    // of the promised body until the socket times out. Cut it, whatever the upstream does.
+    cutter.once('end', () => res.destroy());
+    body.pipe(cutter).pipe(res, { end: false });
     return;
   }
   const corrupt = effect === 'corrupt';

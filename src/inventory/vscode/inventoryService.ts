@@ -9,6 +9,7 @@ import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import type { WorkspaceInventory } from '../inventory';
 import { listWorkspaceInventory } from '../pairInventory';
 import { pairIdentity } from '../../health/session';
+import { QUICK_RETRY } from '../../azure/retry';
 
 /** What the view knows of one workspace's assets: the last listing that worked, and why the latest one failed. */
 export interface InventoryEntry {
@@ -105,7 +106,7 @@ export class InventoryService implements vscode.Disposable {
     if (!this.connection || this.pairKey !== pairIdentity(pair)) {
       this.pairKey = pairIdentity(pair);
       // One retry in the pipeline: listings are user-initiated and bounded by their own deadline.
-      this.connection = connect(pair.cloud, { logger: this.logger, trust: this.trust, retryOptions: { maxRetries: 1, retryDelayInMs: 500 } });
+      this.connection = connect(pair.cloud, { logger: this.logger, trust: this.trust, retry: QUICK_RETRY });
       this.connection.catch(() => (this.connection = undefined));
     }
     return this.connection;

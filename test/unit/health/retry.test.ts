@@ -1,28 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RateLimiter } from '../../../src/health/rateLimit';
-import { backoffMs, callWithRetries, type RetryPolicy } from '../../../src/health/retry';
+import { callWithRetries, type ProbePolicy } from '../../../src/health/probe';
 import { DeadlineError, withDeadline, sleep } from '../../../src/health/deadline';
 import type { CallOutcome } from '../../../src/health/verdict';
 
-const policy: RetryPolicy = { maxAttempts: 4, callTimeoutMs: 1000, budgetMs: 5000, baseDelayMs: 1, maxDelayMs: 4, minAttemptMs: 0 };
+const policy: ProbePolicy = { maxAttempts: 4, callTimeoutMs: 1000, budgetMs: 5000, baseDelayMs: 1, maxDelayMs: 4, minAttemptMs: 0 };
 const env = { now: Date.now, random: () => 0.5 };
 const unavailable: CallOutcome = { ok: false, kind: 'unavailable', message: '503', status: 503, latencyMs: 1 };
-
-test('backoff doubles with jitter, is capped, and never undercuts Retry-After', () => {
-  const p = { ...policy, baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.equal(backoffMs(p, 1, 0), 50);
-  assert.equal(backoffMs(p, 1, 1), 100);
-  assert.equal(backoffMs(p, 3, 1), 400);
-  assert.equal(backoffMs(p, 10, 1), 1000);
-  assert.equal(backoffMs(p, 1, 0, 3000), 3000);
-});
 
 test('retries a 503 until it succeeds', async () => {
   const answers: CallOutcome[] = [unavailable, unavailable, { ok: true, latencyMs: 3 }];
   const r = await callWithRetries(async () => answers.shift()!, policy, env);
   assert.deepEqual(r.outcome, { ok: true, latencyMs: 3 });
   assert.equal(r.attempts, 3);
+  assert.deepEqual(r.retried, [unavailable, unavailable], 'the retried failures are kept, for the verdict to note');
 });
 
 test('does not retry what another attempt cannot fix (401, 403, 404)', async () => {
@@ -42,6 +34,15 @@ test('stops at maxAttempts and returns the last failure', async () => {
 test('never runs past the budget: a Retry-After longer than what is left ends the probe', async () => {
   let calls = 0;
   const started = Date.now();
+  const r = await callWithRetries(async () => (calls++, { ok: false, kind: 'throttled', message: '429', status: 429, retryAfterMs: 3_000, latencyMs: 1 }), { ...policy, maxDelayMs: 10_000, budgetMs: 2_000 }, env);
+  assert.equal(calls, 1);
+  assert.equal(r.outcome?.ok, false);
+  assert.ok(Date.now() - started < 1000);
+});
+
+test('a Retry-After above the policy ceiling is not retried (one meaning of Retry-After everywhere)', async () => {
+  let calls = 0;
+  const started = Date.now();
   const r = await callWithRetries(async () => (calls++, { ok: false, kind: 'throttled', message: '429', status: 429, retryAfterMs: 60_000, latencyMs: 1 }), policy, env);
   assert.equal(calls, 1);
   assert.equal(r.outcome?.ok, false);
@@ -52,7 +53,7 @@ test('each attempt gets the call deadline or what is left of the budget', async 
   const timeouts: number[] = [];
   let t = 0;
   await callWithRetries(
-    async (timeoutMs) => {
+    async (timeoutMs: number) => {
       timeouts.push(timeoutMs);
       t += timeoutMs;
       return { ok: false, kind: 'timeout', message: 't', latencyMs: timeoutMs };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeadlineError } from '../../../src/health/deadline';
-import { classifyFailure, decideVerdict, retryAfterMs, type AssociatedOutcome, type ProbeResult } from '../../../src/health/verdict';
+import { classifyFailure, decideVerdict, type AssociatedOutcome, type ProbeResult } from '../../../src/health/verdict';
 
 const ok = (latencyMs = 120): ProbeResult => ({ checkedAt: 1, workspace: { ok: true, latencyMs }, provisioningState: 'Succeeded', calls: 1 });
 const failed = (err: unknown): ProbeResult => ({ checkedAt: 1, workspace: { ok: false, ...classifyFailure(err), latencyMs: 5 }, calls: 1 });
@@ -76,9 +76,20 @@ test('an untrusted certificate is unknown, not down', () => {
   assert.equal(decideVerdict(failed(err), undefined).health, 'unknown');
 });
 
-test('Retry-After as seconds or an HTTP date', () => {
-  assert.equal(retryAfterMs('3'), 3000);
-  assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
-  assert.equal(retryAfterMs('soon'), undefined);
-  assert.equal(retryAfterMs(undefined), undefined);
+
+test('an answer cut part-way is a connection failure (retried by the probe), not an unexpected answer', () => {
+  const cut = Object.assign(new Error('Error reading response as text: aborted'), { name: 'RestError', code: 'PARSE_ERROR' });
+  const c = classifyFailure(cut);
+  assert.equal(c.kind, 'unreachable');
+  assert.match(c.message, /^connection cut/);
+});
+
+test('a healthy region whose calls needed retries stays healthy, and the retries are noted', () => {
+  const v = decideVerdict({ ...ok(), retried: ['connection cut (Error reading response as text: aborted)', 'connection cut (socket hang up)'] }, undefined);
+  assert.equal(v.health, 'healthy');
+  assert.equal(v.reason, 'Workspace answered in 120 ms (after 2 retries: connection cut).');
+});
+
+test('408 is a timeout, retried like the other transient answers', () => {
+  assert.equal(classifyFailure(restError(408, 'RequestTimeout', 'The request timed out.')).kind, 'timeout');
 });
