@@ -10,6 +10,10 @@ import { promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchFn, Figure } from './figures';
+import { restrictCredentialsInProcess } from '../test/support/credentialEnv';
+
+// Every bench runs the product; its credential chain stays on loopback (the bench processes inherit this).
+restrictCredentialsInProcess();
 
 const REPO = path.resolve(__dirname, '..');
 const BENCH_DIR = __dirname;

@@ -9,7 +9,7 @@
 //   npm test -- --only unit       only these test stages, nothing before them (quick runs while developing;
 //                                 the vscode and ui stages still get a freshly packaged .vsix)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ function run(command, args, { buffered = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: REPO,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...testEnv(), FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A group of its own, so a stage that hangs is stopped with everything it started.
       detached: true,
@@ -86,6 +86,17 @@ function run(command, args, { buffered = false } = {}) {
       resolve({ code: code ?? (signal ? 1 : 0), out, all });
     });
   });
+}
+
+/**
+ * The environment of every stage: DefaultAzureCredential restricted so that no credential reaches beyond loopback
+ * (test/support/credentialEnv.json; test support applies the same when a test file is run on its own).
+ */
+function testEnv() {
+  const { tokenCredentials, remove } = JSON.parse(readFileSync(path.join(REPO, 'test', 'support', 'credentialEnv.json'), 'utf8'));
+  const env = { ...process.env, AZURE_TOKEN_CREDENTIALS: tokenCredentials };
+  for (const name of remove) delete env[name];
+  return env;
 }
 
 function banner(stage) {

@@ -73,6 +73,8 @@ interface Op {
 export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { world, faults, logger } = opts;
   const operations = new Map<string, Op>();
+  /** Credentials given to datastores by PUT (role/name → what listSecrets returns); seeded datastores use the account key. */
+  const datastoreSecrets = new Map<string, Json>();
   const associated = new Map<string, { role: Role; body: Json }>();
   for (const r of Object.values(world.regions)) {
     for (const [id, body] of associatedResources(r)) associated.set(id, { role: r.role, body });
@@ -282,7 +284,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
         };
       }
       case 'datastores':
-        return datastores(method, want, path, rest, query, r);
+        return datastores(method, want, path, rest, query, body, r);
       case 'models':
       case 'environments':
         return assets(restLower[0], method, want, path, rest, query, body, r);
@@ -354,23 +356,78 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return { status: 200, body };
   }
 
-  function datastores(method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, r: Region): Answer {
+  function datastores(method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, body: unknown, r: Region): Answer {
     if (rest.length === 1) {
       want('GET');
       return page(path, query, [...r.datastores.values()]);
     }
     const name = checkName('datastore', rest[1]);
+    if (rest.length === 2 && method === 'PUT') return putDatastore(name, requireProperties(body), r);
     const ds = r.datastores.get(key(name));
     if (!ds) throw notFound(`The datastore '${name}' in workspace '${r.workspaceName}'`);
     if (rest.length === 2) {
-      want('GET');
+      want('GET', 'PUT');
       return { status: 200, body: ds };
     }
     if (rest.length === 3 && rest[2].toLowerCase() === 'listsecrets') {
       want('POST');
-      return { status: 200, body: { secretsType: 'AccountKey', key: r.storageKey } };
+      const secrets = datastoreSecrets.get(`${r.role}/${key(name)}`);
+      if (!secrets) return { status: 200, body: { secretsType: 'AccountKey', key: r.storageKey } };
+      if (secrets.secretsType === 'None') throw new ArmError(400, 'UserError', `The datastore '${name}' uses identity-based access and has no secrets.`);
+      return { status: 200, body: secrets };
     }
     throw noRoute(method, path);
+  }
+
+  /**
+   * Creates or updates a blob or file datastore of the region's own storage account, as `az ml datastore update`
+   * does: its credentials (account key, SAS or none) are kept for listSecrets and never returned by GET.
+   */
+  function putDatastore(name: string, props: Json, r: Region): Answer {
+    const type = props.datastoreType;
+    if (type !== 'AzureBlob' && type !== 'AzureFile') throw new ArmError(400, 'UserError', `The sandbox supports AzureBlob and AzureFile datastores, not ${String(type)}.`);
+    if (props.accountName !== r.storageAccount) throw new ArmError(400, 'UserError', `The datastore must use the workspace's storage account '${r.storageAccount}'.`);
+    const target = type === 'AzureBlob' ? props.containerName : props.fileShareName;
+    if (typeof target !== 'string' || !target) throw new ArmError(400, 'UserError', `A ${type} datastore needs ${type === 'AzureBlob' ? 'containerName' : 'fileShareName'}.`);
+    const credentials = (props.credentials ?? {}) as Json;
+    const secrets = (credentials.secrets ?? {}) as Json;
+    const credentialsType = credentials.credentialsType;
+    let kept: Json;
+    if (credentialsType === 'AccountKey') {
+      if (typeof secrets.key !== 'string' || !secrets.key) throw new ArmError(400, 'UserError', 'AccountKey credentials need secrets.key.');
+      kept = { secretsType: 'AccountKey', key: secrets.key };
+    } else if (credentialsType === 'Sas') {
+      if (typeof secrets.sasToken !== 'string' || !secrets.sasToken) throw new ArmError(400, 'UserError', 'Sas credentials need secrets.sasToken.');
+      kept = { secretsType: 'Sas', sasToken: secrets.sasToken };
+    } else if (credentialsType === 'None') {
+      kept = { secretsType: 'None' };
+    } else {
+      throw new ArmError(400, 'UserError', `credentials.credentialsType must be AccountKey, Sas or None, not ${String(credentialsType)}.`);
+    }
+    const existing = r.datastores.get(key(name));
+    const now = new Date().toISOString();
+    const stored: Json = {
+      id: `${workspaceId(r)}/datastores/${name}`,
+      name,
+      type: `${ML}/workspaces/datastores`,
+      properties: {
+        description: props.description ?? null,
+        tags: props.tags ?? {},
+        properties: props.properties ?? {},
+        isDefault: Boolean((existing?.properties as Json | undefined)?.isDefault),
+        datastoreType: type,
+        accountName: r.storageAccount,
+        [type === 'AzureBlob' ? 'containerName' : 'fileShareName']: target,
+        endpoint: 'core.windows.net',
+        protocol: 'https',
+        serviceDataAccessAuthIdentity: 'None',
+        credentials: { credentialsType, ...(credentialsType === 'None' ? {} : { secrets: { secretsType: kept.secretsType } }) },
+      },
+      systemData: existing ? { ...(existing.systemData as Json), lastModifiedAt: now } : systemData(now),
+    };
+    r.datastores.set(key(name), stored);
+    datastoreSecrets.set(`${r.role}/${key(name)}`, kept);
+    return { status: existing ? 200 : 201, body: stored };
   }
 
   function assets(kind: 'models' | 'environments', method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, body: unknown, r: Region): Answer {

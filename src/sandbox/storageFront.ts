@@ -1,5 +1,5 @@
 // One region's storage endpoint: an HTTPS front (Blob and Files on one port) that checks authentication like Azure
-// (Shared Key with the account key, or the sandbox's bearer token; anonymous refused), forwards blob calls to Azurite
+// (Shared Key with the account key, a SAS signed with it, or the sandbox's bearer token; anonymous refused), forwards blob calls to Azurite
 // and serves the file share itself — so that the region's faults apply to storage too. Outage closes the listening
 // sockets (connections are refused); blackhole accepts connections and never answers.
 import * as http from 'node:http';
@@ -10,6 +10,7 @@ import type { Role } from '../pair/pairFile';
 import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
 import { StorageError, esc, type FileService } from './fileShare';
 import { commonHeaders } from './http';
+import { fileOperation, verifyFileSas } from './sas';
 import { sign, stringToSign, verifySharedKey } from './sharedKey';
 
 export interface StorageFrontOptions {
@@ -167,7 +168,16 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         req.resume();
         throw new StorageError(400, 'InvalidUri', 'The request URI is not valid percent-encoding.');
       }
-      const result = await opts.files.handle(req, parts.filter((p) => p !== ''), query);
+      const fileParts = parts.filter((p) => p !== '');
+      if (auth === 'sas') {
+        try {
+          verifyFileSas(query, account, opts.key, fileOperation(req.method ?? 'GET', fileParts, query), { remoteAddress: req.socket.remoteAddress });
+        } catch (err) {
+          req.resume();
+          throw err;
+        }
+      }
+      const result = await opts.files.handle(req, fileParts, query);
       req.resume();
       res.statusCode = result.status;
       for (const [h, v] of Object.entries(result.headers)) res.setHeader(h, v);
@@ -185,7 +195,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     }
   }
 
-  /** Shared Key (verified here), the sandbox token, or a SAS (verified by Azurite); anything else is refused. */
+  /** Shared Key (verified here), the sandbox token, or a SAS (verified here for files, by Azurite for blobs). */
   function authenticate(req: http.IncomingMessage, rawUrl: string, query: URLSearchParams): 'sharedKey' | 'bearer' | 'sas' {
     const auth = req.headers.authorization;
     if (auth?.startsWith('SharedKey ')) {

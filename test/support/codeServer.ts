@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
+import { loopbackCredentialEnv } from './credentialEnv';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -130,8 +131,9 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2),
   );
 
+  // The extension probes whatever cloud a fixture's pair file names: its credential chain must stay on loopback.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...loopbackCredentialEnv(),
     HOME: dirs.home,
     TMPDIR: dirs.tmp,
     XDG_CONFIG_HOME: path.join(dirs.home, '.config'),

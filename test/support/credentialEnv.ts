@@ -3,33 +3,15 @@
 // credential is built: a single credential name keeps only that one in the chain. EnvironmentCredential with its
 // variables removed is unavailable without a request: no managed-identity probe of 169.254.169.254, no Azure CLI,
 // PowerShell or azd process, no sign-in endpoint. A test that needs a real token sets a chain of its own on top
-// (e.g. AzureCliCredential with a fake `az` first on PATH).
+// (e.g. AzureCliCredential with a fake `az` first on PATH). The lists live in credentialEnv.json, which
+// scripts/test.mjs applies to every test stage as well.
+import settings from './credentialEnv.json';
 
 /** Variables through which a credential could sign in somewhere or find a machine identity, or trust an endpoint. */
-export const CREDENTIAL_VARIABLES = [
-  'AZURE_CLIENT_ID',
-  'AZURE_CLIENT_SECRET',
-  'AZURE_TENANT_ID',
-  'AZURE_ADDITIONALLY_ALLOWED_TENANTS',
-  'AZURE_CLIENT_CERTIFICATE_PATH',
-  'AZURE_CLIENT_CERTIFICATE_PASSWORD',
-  'AZURE_CLIENT_SEND_CERTIFICATE_CHAIN',
-  'AZURE_USERNAME',
-  'AZURE_PASSWORD',
-  'AZURE_FEDERATED_TOKEN_FILE',
-  'AZURE_AUTHORITY_HOST',
-  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
-  'IDENTITY_ENDPOINT',
-  'IDENTITY_HEADER',
-  'IDENTITY_SERVER_THUMBPRINT',
-  'IMDS_ENDPOINT',
-  'MSI_ENDPOINT',
-  'MSI_SECRET',
-  'AML_FAILOVER_TRUSTED_CLOUDS',
-];
+export const CREDENTIAL_VARIABLES: readonly string[] = settings.remove;
 
 /** The one credential left in DefaultAzureCredential's chain for tests. */
-export const TEST_TOKEN_CREDENTIALS = 'EnvironmentCredential';
+export const TEST_TOKEN_CREDENTIALS: string = settings.tokenCredentials;
 
 /** `base` without credential variables, DefaultAzureCredential restricted, then `extra` on top. */
 export function loopbackCredentialEnv(base: NodeJS.ProcessEnv = process.env, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

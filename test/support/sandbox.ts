@@ -7,6 +7,10 @@ import * as path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { loadPairFile, type PairConfig, type Role, type WorkspaceRef } from '../../src/pair/pairFile';
 import { sendFault, type FaultMode, type FaultOptions } from '../../src/sandbox/control';
+import { loopbackCredentialEnv, restrictCredentialsInProcess } from './credentialEnv';
+
+// Tests that start a sandbox also build product connections in their own process, and spawn CLIs that inherit it.
+restrictCredentialsInProcess();
 
 export type { FaultMode, FaultOptions } from '../../src/sandbox/control';
 
@@ -80,7 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const started = Date.now();
   // Own process group, so that a sandbox that ignores SIGTERM can be killed together with its Azurite.
-  const child = spawn(process.execPath, nodeArgs, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, nodeArgs, { cwd: REPO, env: loopbackCredentialEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   // Its stdin is our pipe: if this process dies without stop(), the sandbox sees stdin end and stops itself.
   child.stdin.on('error', () => undefined);
   let out = '';

@@ -21,6 +21,11 @@ const SUB = '00000000-0000-0000-0000-0000000000aa';
 let scratch: string;
 let server: https.Server;
 let origin: string;
+/** A second endpoint, named by the pair file as the storage of the datastore's account. */
+let storageServer: https.Server;
+let storageOrigin: string;
+const storageSeen: { url: string; authorization?: string }[] = [];
+const ACCOUNT_KEY = Buffer.from('the-account-key-listSecrets-returns').toString('base64');
 let ca: string;
 const seen: { url: string; authorization?: string }[] = [];
 
@@ -43,13 +48,17 @@ function hostileCloud(extra = ''): string {
 
 /** `aml-failover status` as a user runs it, signed in with the (fake) Azure CLI. */
 function status(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cli(dir, ['status', ...args], env);
+}
+
+function cli(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const fullEnv = loopbackCredentialEnv(process.env, {
     AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential',
     PATH: `${path.join(scratch, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     ...env,
   });
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'status', '--project', dir, ...args], { cwd: REPO, env: fullEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', dir], { cwd: REPO, env: fullEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -72,14 +81,26 @@ describe('a pair file never decides where the user token goes', () => {
     server = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
       seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: req.url, name: 'ml-east', location: 'eastus', properties: { provisioningState: 'Succeeded' } }));
+      // Enough of ARM for status (a workspace) and for export (the notebooks' file datastore and its key).
+      const url = req.url ?? '';
+      if (/\/listSecrets\b/i.test(url)) return res.end(JSON.stringify({ secretsType: 'AccountKey', key: ACCOUNT_KEY }));
+      if (/\/datastores\//i.test(url)) return res.end(JSON.stringify({ id: url.split('?')[0], name: 'workspaceworkingdirectory', properties: { datastoreType: 'AzureFile', accountName: 'acct', fileShareName: 'code-share', credentials: { credentialsType: 'AccountKey' } } }));
+      res.end(JSON.stringify({ id: url, name: 'ml-east', location: 'eastus', properties: { provisioningState: 'Succeeded' } }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    storageServer = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
+      storageSeen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => storageServer.listen(0, '127.0.0.1', resolve));
+    storageOrigin = `https://127.0.0.1:${(storageServer.address() as AddressInfo).port}`;
   });
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const s of [server, storageServer]) {
+      s?.closeAllConnections();
+      await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+    }
     if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   });
 
@@ -122,6 +143,22 @@ describe('a pair file never decides where the user token goes', () => {
     assert.match(r.stderr, /cloud\.authorityHost/);
     assert.ok(r.stderr.includes(`--trust-cloud ${origin}`), r.stderr);
     assert.deepEqual(seen, []);
+  });
+
+  it('a storage endpoint the pair file names gets the account key only when trusted too', async () => {
+    seen.length = 0;
+    storageSeen.length = 0;
+    const storage = `  storage:\n    acct: {blob: ${storageOrigin}/acct, file: ${storageOrigin}/acct}\n`;
+    const dir = await project(workspaceYaml(`cloud:\n  name: AzureCloud\n  resourceManager: ${origin}\n  caFile: attacker-ca.pem\n${storage}`));
+    const out = path.join(dir, 'out');
+    const armOnly = await cli(dir, ['export', 'notebooks', '--out', out, '--trust-cloud', origin]);
+    assert.notEqual(armOnly.code, 0);
+    assert.ok((armOnly.stdout + armOnly.stderr).includes(`--trust-cloud ${storageOrigin}`), armOnly.stdout + armOnly.stderr);
+    assert.equal(storageSeen.length, 0, 'nothing reached the untrusted storage endpoint');
+    assert.ok(!seen.some((r) => /listSecrets/i.test(r.url)), 'the account key was not even asked for');
+    await cli(dir, ['export', 'notebooks', '--out', out, '--trust-cloud', origin, '--trust-cloud', storageOrigin]);
+    assert.ok(storageSeen.length > 0, 'with both trusted, the storage endpoint is called');
+    assert.match(storageSeen[0]!.authorization ?? '', /^SharedKey acct:/);
   });
 
   describe('tokenFile', () => {
