@@ -176,7 +176,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
       else deps.logger.warn(line.trim());
     }
     const problems = result.assets.filter((a) => a.outcome.status === 'conflict' || a.outcome.status === 'refused' || a.outcome.status === 'failed');
-    const showProblems = `Show ${problems.length === 1 ? 'Problem' : `${problems.length} Problems`}`;
+    const showProblems = `Show ${problems.length} Problem${problems.length === 1 ? '' : 's'}`;
     const choice = await (problems.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
       problems.length ? `${lines[0]} Nothing in the ${to} workspace was overwritten.` : lines[0],
       ...(problems.length ? [showProblems, SHOW_LOG] : [SHOW_LOG]),

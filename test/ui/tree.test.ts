@@ -182,7 +182,6 @@ test('"Replicate Everything Missing to Secondary" lists what it creates first, t
   const conflict = quickPickRow('inference-env:1');
   await conflict.waitFor();
   assert.match(await conflict.innerText(), /conflict[\s\S]*exists there with/);
-  await screenshot('replicate-conflicts');
   await page.keyboard.press('Escape');
   // Lower than before, without a Refresh (what is left differs in content, or only exists in the secondary).
   await row(new RegExp(`^Drift \\((?!${before}\\))\\d+\\)$`), 1).waitFor({ timeout: 30_000 });
@@ -196,7 +195,6 @@ test('the status bar has one item per region, the active one marked, each offeri
   assert.equal(await statusItem(sandbox.primary.workspace_name).count(), 0, 'the workspace is not named a second time');
   await statusItem('Secondary westus').first().click();
   for (const action of ['Switch to Secondary', 'Run Diagnostics', 'Refresh', 'Show Log']) await quickPickRow(action).waitFor();
-  await screenshot('status-bar-actions');
   await page.keyboard.press('Escape');
 });
 
