@@ -96,7 +96,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     const lines = summarize(result);
     for (const line of lines) {
       if (line.startsWith('  failed')) deps.logger.error(line.trim());
-      else if (/^ {2}(warning|name)/.test(line)) deps.logger.warn(line.trim());
+      else if (/^ {2}(warning|name)/.test(line)) deps.logger.warn(line.trim().replace(/^warning: /, ''));
       else deps.logger.info(line);
     }
     const warnings = result.warnings.length + result.names.length;
