@@ -100,7 +100,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     const lines = summarize(result);
     for (const line of lines) {
       if (line.startsWith('  failed')) deps.logger.error(line.trim());
-      else if (/^ {2}(warning|name)/.test(line)) deps.logger.warn(line.trim());
+      else if (/^ {2}(warning|name)/.test(line)) deps.logger.warn(line.trim().replace(/^warning: /, ''));
       else deps.logger.info(line);
     }
     const warnings = result.warnings.length + result.names.length;
@@ -180,7 +180,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
       else deps.logger.warn(line.trim());
     }
     const problems = result.assets.filter((a) => a.outcome.status === 'conflict' || a.outcome.status === 'refused' || a.outcome.status === 'failed');
-    const showProblems = `Show ${problems.length === 1 ? 'Problem' : `${problems.length} Problems`}`;
+    const showProblems = `Show ${problems.length} Problem${problems.length === 1 ? '' : 's'}`;
     const choice = await (problems.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
       problems.length ? `${lines[0]} Nothing in the ${to} workspace was overwritten.` : lines[0],
       ...(problems.length ? [showProblems, SHOW_LOG] : [SHOW_LOG]),
