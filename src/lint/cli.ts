@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { writeFileAtomic } from '../common/atomicWrite';
-import { expandTargets } from './files';
+import { expandTargets, type LintTarget } from './files';
 import { loadLintProject, type LintProject } from './project';
 import { fixTarget, lintAll, lintTarget, unreadable, type LintSettings } from './run';
 import type { RawFinding } from './findings';
@@ -65,7 +65,7 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
 }
 
 async function lintTargets(
-  targets: Parameters<typeof lintAll>[0],
+  targets: readonly LintTarget[],
   project: LintProject,
   options: { fix: boolean; remote?: RemoteCheck; ctx: CliContext },
 ): Promise<{ results: FileFindings[]; fixed: number }> {
