@@ -226,5 +226,11 @@ test("the linter skips its own output: folders holding an aml-failover manifest.
   const named = run(['backup/2024'], dir);
   assert.equal(named.code, 0, named.out);
   assert.match(named.err, /backup\/2024 holds an aml-failover export \(manifest\.json\); it is not linted/);
+  // A folder or glob inside it is the export too.
+  for (const inside of ['backup/2024/jobs', 'backup/2024/**/*.yml']) {
+    const r2 = run([inside], dir);
+    assert.equal(r2.code, 0, r2.out);
+    assert.match(r2.err, /backup\/2024 holds an aml-failover export/);
+  }
   assert.equal(run(['backup/2024/jobs/train.yml'], dir).code, 1);
 });
