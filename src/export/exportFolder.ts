@@ -30,13 +30,15 @@ export function isExportFolder(dir: string): boolean {
   }
 }
 
+/** The export folder holding `dir` (itself or one of its parents, up to `stopAt` or the root), if any. */
+export function exportFolderHolding(dir: string, stopAt?: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (isExportFolder(d)) return d;
+    if (path.dirname(d) === d || (stopAt !== undefined && d === stopAt)) return undefined;
+  }
+}
+
 /** True when `file` lies inside an export folder: one of its folders, up to `stopAt` (or the root), is one. */
 export function insideExportFolder(file: string, stopAt?: string): boolean {
-  let dir = path.dirname(file);
-  for (;;) {
-    if (isExportFolder(dir)) return true;
-    const parent = path.dirname(dir);
-    if (parent === dir || (stopAt !== undefined && dir === stopAt)) return false;
-    dir = parent;
-  }
+  return exportFolderHolding(path.dirname(file), stopAt) !== undefined;
 }

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { isInside, rewriteFileWithin } from '../common/atomicWrite';
-import { errorMessage } from '../common/errors';
-import { expandTargets } from './files';
+import { UserError, errorMessage } from '../common/errors';
+import { expandTargets, type LintTarget } from './files';
 import { loadLintProject, type LintProject } from './project';
 import { fixTarget, lintAll, lintTarget, unreadable, type LintSettings } from './run';
 import type { RawFinding } from './findings';
@@ -53,7 +53,10 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
       const expanded = await expandTargets(paths.length ? paths : [path.relative(cwd, projectDir) || '.'], cwd, project);
       for (const glob of expanded.unmatchedGlobs) ctx.err(`aml-failover: no file matches ${glob}`);
       for (const folder of expanded.exportFolders) ctx.err(`aml-failover: ${folder} holds an aml-failover export (manifest.json); it is not linted.`);
+      ctx.logger.debug(`Linting ${expanded.targets.length} files.`);
       const { results, fixed } = await lintTargets(expanded.targets, project, { fix: Boolean(opts.fix), remote, ctx });
+      // Interrupted: a partial answer must not pass for a clean run in CI.
+      if (ctx.signal.aborted) throw new UserError(`Interrupted: ${results.length} of ${expanded.targets.length} files were linted.`);
       if (opts.fix && fixed) ctx.err(`Fixed ${fixed} finding${fixed === 1 ? '' : 's'}.`);
       const all = [...expanded.missing.map((target) => unreadable(target, 'no such file or folder', project)), ...results.filter((r) => r.findings.length)];
       const checked = expanded.targets.length + expanded.missing.length;
@@ -66,7 +69,7 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
 }
 
 async function lintTargets(
-  targets: Parameters<typeof lintAll>[0],
+  targets: readonly LintTarget[],
   project: LintProject,
   options: { fix: boolean; remote?: RemoteCheck; ctx: CliContext },
 ): Promise<{ results: FileFindings[]; fixed: number }> {

@@ -1,7 +1,7 @@
 import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import { isExportFolder } from '../export/exportFolder';
+import { exportFolderHolding, isExportFolder } from '../export/exportFolder';
 import { fileKind } from './lint';
 
 /** Folders never walked. */
@@ -57,13 +57,19 @@ function expandTargetsSync(args: readonly string[], cwd: string, filter: WalkFil
       continue;
     }
     if (stat?.isDirectory()) {
-      if (isExportFolder(absolute)) result.exportFolders.push(display(absolute));
+      const exported = exportFolderHolding(absolute);
+      if (exported) result.exportFolders.push(display(exported));
       else for (const file of walk(absolute, filter)) add(file, display(file), false);
       continue;
     }
     if (picomatch.scan(arg).isGlob) {
       const { base, glob } = picomatch.scan(arg.split(path.sep).join('/'));
       const root = path.resolve(cwd, base || '.');
+      const exported = exportFolderHolding(root);
+      if (exported) {
+        result.exportFolders.push(display(exported));
+        continue;
+      }
       const match = picomatch(glob, { dot: true });
       const files = walk(root, filter).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
       if (!files.length) result.unmatchedGlobs.push(arg);

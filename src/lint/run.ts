@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { severityOf, type LintConfig } from './config';
 import type { PairNames, RawFinding } from './findings';
@@ -75,12 +76,20 @@ function single(target: LintTarget, rule: RuleCode, message: string, short: stri
   return { file: target.display, absolute: target.absolute, findings };
 }
 
-/** Lints the targets whose index it claims from `next` (shared with the other thread) until none are left. */
-export function lintClaimed(targets: readonly LintTarget[], settings: LintSettings, next: Int32Array, into: Map<number, FileFindings>): void {
+/**
+ * Lints the targets whose index it claims from `next` (shared with the other thread) until none are left, or until
+ * `until` (a `performance.now()` time) has passed. True when it stopped with targets left.
+ */
+export function lintClaimed(targets: readonly LintTarget[], settings: LintSettings, next: Int32Array, into: Map<number, FileFindings>, until = Infinity): boolean {
   for (let i = Atomics.add(next, 0, 1); i < targets.length; i = Atomics.add(next, 0, 1)) {
     into.set(i, lintTarget(targets[i]!, settings));
+    if (performance.now() > until) return Atomics.load(next, 0) < targets.length;
   }
+  return false;
 }
+
+/** How long the main thread lints before it lets the event loop run (a Ctrl-C is heard between slices). */
+const SLICE_MS = 50;
 
 export interface WorkerInput {
   targets: LintTarget[];
@@ -103,8 +112,13 @@ export async function lintAll(
   const script = options.workerScript ?? workerScript();
   const useWorker = options.worker ?? (targets.length >= WORKER_MIN_FILES && hasIdleCore());
   const worker = script && useWorker ? startWorker(script, { targets: [...targets], settings, next }) : undefined;
-  if (options.mainThreadLints !== false || !worker) lintClaimed(targets, settings, next, done);
-  const fromWorker = worker ? await worker : new Map<number, FileFindings>();
+  if (options.mainThreadLints !== false || !worker) {
+    while (!options.signal?.aborted && lintClaimed(targets, settings, next, done, performance.now() + SLICE_MS)) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (options.signal?.aborted) worker?.stop();
+  const fromWorker = worker ? await worker.results : new Map<number, FileFindings>();
   for (const [i, r] of fromWorker) done.set(i, r);
   // Whatever a failed worker had claimed is linted here.
   for (let i = 0; i < targets.length; i++) if (!done.has(i) && !options.signal?.aborted) done.set(i, lintTarget(targets[i]!, settings));
@@ -117,9 +131,9 @@ function hasIdleCore(): boolean {
   return cores > 1 && loadavg()[0] <= cores - 1;
 }
 
-function startWorker(script: string, input: WorkerInput): Promise<Map<number, FileFindings>> {
-  return new Promise((resolve) => {
-    let worker: Worker;
+function startWorker(script: string, input: WorkerInput): { results: Promise<Map<number, FileFindings>>; stop: () => void } {
+  let worker: Worker | undefined;
+  const results = new Promise<Map<number, FileFindings>>((resolve) => {
     try {
       // From the sources (tests, `node --import tsx src/cli.ts`) the worker compiles TypeScript through tsx's require hook.
       worker = script.endsWith('.ts')
@@ -132,6 +146,7 @@ function startWorker(script: string, input: WorkerInput): Promise<Map<number, Fi
     worker.once('error', () => resolve(new Map()));
     worker.once('exit', () => resolve(new Map()));
   });
+  return { results, stop: () => void worker?.terminate() };
 }
 
 /** The worker's entry: `dist/lint-worker.js` next to the CLI bundle, or `worker.ts` when run from the sources. */

@@ -1,7 +1,7 @@
 // `aml-failover lint` as CI runs it: a child process, its output and its exit code.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -226,6 +226,12 @@ test("the linter skips its own output: folders holding an aml-failover manifest.
   const named = run(['backup/2024'], dir);
   assert.equal(named.code, 0, named.out);
   assert.match(named.err, /backup\/2024 holds an aml-failover export \(manifest\.json\); it is not linted/);
+  // A folder or glob inside it is the export too.
+  for (const inside of ['backup/2024/jobs', 'backup/2024/**/*.yml']) {
+    const r2 = run([inside], dir);
+    assert.equal(r2.code, 0, r2.out);
+    assert.match(r2.err, /backup\/2024 holds an aml-failover export/);
+  }
   assert.equal(run(['backup/2024/jobs/train.yml'], dir).code, 1);
 });
 test('--fix edits in place: the mode is kept, a link is edited through to its target, a link out of the project is refused', { skip: process.platform === 'win32' }, async () => {
@@ -246,4 +252,24 @@ test('--fix edits in place: the mode is kept, a link is edited through to its ta
   assert.equal(job.compute, 'azureml:gpu', 'the target was fixed');
   assert.equal((await fs.stat(path.join(dir, 'jobs/real.yml'))).mode & 0o777, 0o640);
   assert.deepEqual((await fs.readdir(path.join(dir, 'jobs'))).sort(), ['link.yml', 'out.yml', 'real.yml'], 'no temporary file left');
+});
+
+test('Ctrl-C stops a long lint between files: exit 1, saying how far it got, no report that passes for a clean run', async () => {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, '--verbose', 'lint', '.'], { cwd: path.join(REPO, 'test/fixtures/corpus'), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Once it says how many files it is about to lint, it is linting them.
+  await new Promise<void>((resolve) =>
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      if (/Linting \d+ files/.test(err)) resolve();
+    }),
+  );
+  child.kill('SIGINT');
+  assert.equal(await exited, 1, err);
+  const [, linted, total] = /aml-failover: Interrupted: (\d+) of (\d+) files were linted\./.exec(err) ?? [];
+  assert.ok(Number(linted) < Number(total), err);
+  assert.doesNotMatch(out, /files? checked/);
 });
