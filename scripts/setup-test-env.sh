@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine for `npm test`: Debian packages (Chromium, code-server's build needs, ripgrep, yamllint,
-# pre-commit for the hook's test)
-# and code-server 4.100.3 in a cache outside the repository. Idempotent; a second run takes well under a second.
+# pre-commit) and code-server 4.100.3 in a cache outside the repository. Idempotent; a second run takes well under a
+# second.
 # Recipe: code-server's postinstall needs npm_config_unsafe_perm as root and npm_config_yes for node-gyp, and
 # @vscode/ripgrep would download rg from GitHub unless its cache already holds the tarball (we give it Debian's rg).
 # Other helpers: add the Debian packages your tests need to PACKAGES below.

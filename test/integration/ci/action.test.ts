@@ -130,7 +130,7 @@ type Sarif = { runs: { results: { ruleId: string; level: string; locations: { ph
 test('on a pinned job the step fails, with an annotation, a valid SARIF report and the step outputs code scanning uploads', { timeout: 120_000 }, async () => {
   const r = await runAction({});
   assert.equal(r.code, 1, r.out);
-  assert.match(r.out, /^::warning file=jobs\/pinned\.yml,line=3,col=14,title=workspace-arm-id::.*ws-eastus/m);
+  assert.match(r.out, /^::warning file=jobs\/pinned\.yml,line=3,col=14,title=workspace-arm-id::/m);
   const sarifFile = r.steps.lint?.['sarif-file'];
   assert.equal(sarifFile, path.join(scratch, 'runner-temp', 'aml-failover-lint.sarif'));
   assert.equal(r.steps.lint?.findings, '1');

@@ -22,7 +22,7 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
 }
 
-/** A new git repository holding `files`, committed. */
+/** A new git repository holding `files`, not yet committed. */
 export async function scratchRepository(dir: string, files: Record<string, string>): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   git(dir, 'init', '--quiet', '--initial-branch=main');

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { readSandboxRecord } from '../../../src/sandbox/control';
+import { launchChromium } from '../../support/codeServer';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -78,6 +79,36 @@ async function survivors(pids: Map<number, string>, timeoutMs = 15_000): Promise
     const left = [...pids].filter(([pid]) => alive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The demo's workbench in Chromium, with a server started from its terminal (listening on a port and printing its
+ * URL, which VS Code forwards by default); returns every text the status bar's forwarded-ports item showed meanwhile.
+ */
+async function forwardedPortsShown(url: string, projectDir: string): Promise<string[]> {
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 760 } })).newPage();
+    await page.goto(url);
+    const portsItem = page.locator('[id="status.forwardedPorts"]');
+    await portsItem.waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+Backquote');
+    const terminal = page.locator('.part.panel .xterm').first();
+    await terminal.waitFor({ timeout: 30_000 });
+    await terminal.click();
+    const listening = path.join(projectDir, 'listening');
+    await page.keyboard.type(
+      `node -e "const s = require('http').createServer().listen(0, '127.0.0.1', () => { console.log('http://127.0.0.1:' + s.address().port + '/'); require('fs').writeFileSync('listening', '') })"\n`,
+    );
+    while (!existsSync(listening)) await new Promise((r) => setTimeout(r, 100));
+    // A port left alone raises no event to wait for: watch for 30 s, longer than the ~20 s this workbench took to
+    // forward the first port without the demo's settings.
+    const shown = new Set<string>();
+    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) shown.add((await portsItem.innerText()).trim());
+    return [...shown];
+  } finally {
+    await browser.close();
   }
 }
 
@@ -170,6 +201,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const settings = JSON.parse(await fs.readFile(settingsFile!, 'utf8')) as Record<string, unknown>;
       assert.equal(settings['remote.autoForwardPorts'], false);
       assert.equal(settings['remote.restoreForwardedPorts'], false);
+
+      if (signal === 'SIGINT') assert.deepEqual(await forwardedPortsShown(url, projectDir), ['0'], 'VS Code forwarded ports');
 
       const sandbox = await readSandboxRecord(projectDir);
       assert.ok(alive(sandbox.pid), 'the sandbox is running');
