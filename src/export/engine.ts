@@ -219,8 +219,8 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
         done.set(d.local, { ...entryBase, size: local.size, sha256: local.sha256 });
         result.verified++;
         progress.bytesDone += d.remote.size;
-      } else if (local.state === 'other' && !options.force && local.size !== d.remote.size) {
-        // Cannot be the service's bytes: a local edit, kept without downloading anything.
+      } else if (local.state === 'other' && !options.force && (local.size !== d.remote.size || d.remote.contentMD5)) {
+        // Cannot be the service's bytes (another size, or another MD5): a local edit, kept without downloading.
         keepLocalEdit(d.local);
         progress.bytesDone += d.remote.size;
       } else {

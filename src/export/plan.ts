@@ -132,6 +132,17 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     return hit !== undefined;
   };
 
+  /**
+   * The containers asked for, in stable order. Every container's name gets its folder first, asked for or not, so
+   * a model exported alone lands where it lands in a full export (`Credit` and `credit` stay apart the same way).
+   */
+  const containersInOrder = async <T extends { name?: string }>(all: AsyncIterable<T>, under: string): Promise<T[]> => {
+    const sorted = await inStableOrder(all, (c) => c.name ?? '');
+    for (const c of sorted) mapper.folder(c.name ?? '', under, { report: false });
+    const want = req.names?.length ? new Set(req.names.map((n) => n.name)) : undefined;
+    return sorted.filter((c) => !want || (c.name !== undefined && want.has(c.name)));
+  };
+
   const fail = (asset: AssetRef, sourcePath: string, err: unknown) => {
     failed.push({ source: { workspace: wsId, path: sourcePath }, asset, error: errorMessage(err) });
   };
@@ -154,7 +165,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('models')) {
-      for (const container of await inStableOrder(listNamed(ml.modelContainers.list(rg, ws, { abortSignal: signal }), req.names), (c) => c.name ?? '')) {
+      for (const container of await containersInOrder(ml.modelContainers.list(rg, ws, { abortSignal: signal }), 'models')) {
         const name = container.name ?? '';
         for (const version of await inStableOrder(ml.modelVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
           const v = version.name ?? '';
@@ -173,7 +184,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('environments')) {
-      for (const container of await inStableOrder(listNamed(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), req.names), (c) => c.name ?? '')) {
+      for (const container of await containersInOrder(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), 'environments')) {
         const name = container.name ?? '';
         for (const version of await inStableOrder(ml.environmentVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
           const v = version.name ?? '';
@@ -293,10 +304,4 @@ export function datastoreReader(store: DatastoreStorage, remotePath: string): Ra
     read: (offset, count, signal, etag) => store.read(remotePath, offset, count, signal, etag),
     stat: (signal) => store.stat(remotePath, signal),
   };
-}
-
-/** Containers, narrowed to the names asked for. */
-async function* listNamed<T extends { name?: string }>(all: AsyncIterable<T>, names: readonly NameFilter[] | undefined): AsyncGenerator<T> {
-  const want = names?.length ? new Set(names.map((n) => n.name)) : undefined;
-  for await (const c of all) if (!want || (c.name && want.has(c.name))) yield c;
 }

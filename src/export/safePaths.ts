@@ -110,7 +110,7 @@ export class SafePathMapper {
   /** Folded path → the path that claimed it; folders are keyed with a trailing "/". */
   private readonly taken = new Map<string, string>();
   /** Folders handed out by folder(): folded "under/name" → the name it was given for, and where it went. */
-  private readonly folders = new Map<string, { name: string; local: string }[]>();
+  private readonly folders = new Map<string, { name: string; local: string; reasons: (RefusalReason | RenameReason)[]; pending: boolean }[]>();
   private readonly reports: PathReport[] = [];
 
   /** Paths the export writes itself (model.yml, manifest.json): a remote name never gets them, nor their folders. */
@@ -141,19 +141,27 @@ export class SafePathMapper {
    * A folder for one name from the service (a model name, a version): "/" in it is encoded, so it stays one
    * segment. The same name always gets the same folder (its files share it); another name that the file system
    * would take for the same folder (`Credit` and `credit`, NFC and NFD spellings) gets one of its own. Refusals and
-   * renames are reported.
+   * renames are reported (with `report: false`, the folder is only reserved, and reported when first used).
    */
-  folder(name: string, under: string): string | undefined {
+  folder(name: string, under: string, options: { report?: boolean } = {}): string | undefined {
+    const report = options.report ?? true;
     const result = safeRelativePath(name.replace(/\//g, '%2F'));
     if (!result.ok) {
-      this.reports.push({ remote: printable(name), reasons: [result.reason] });
+      if (report) this.reports.push({ remote: printable(name), reasons: [result.reason] });
       return undefined;
     }
     const wanted = `${under}/${result.relative}`;
     const key = foldName(wanted);
     const given = this.folders.get(key) ?? [];
     const same = given.find((g) => g.name === name);
-    if (same) return same.local;
+    if (same) {
+      // Reserved quietly before; its renames are reported once the name is really used.
+      if (report && same.pending) {
+        same.pending = false;
+        if (same.reasons.length) this.reports.push({ remote: printable(name), local: same.local, reasons: same.reasons });
+      }
+      return same.local;
+    }
     const reasons: (RefusalReason | RenameReason)[] = [...(result.renamed ?? [])];
     let local = wanted;
     // Taken by another name's folder, by a file, or by a folder the export made for files of its own.
@@ -163,9 +171,9 @@ export class SafePathMapper {
       local = this.nextFree(wanted, true);
     }
     this.claim(`${local}/`);
-    given.push({ name, local });
+    given.push({ name, local, reasons, pending: !report });
     this.folders.set(key, given);
-    if (reasons.length) this.reports.push({ remote: printable(name), local, reasons });
+    if (report && reasons.length) this.reports.push({ remote: printable(name), local, reasons });
     return local;
   }
 

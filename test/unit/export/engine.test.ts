@@ -117,6 +117,18 @@ test('files already in OUT that no export wrote: kept when they differ, adopted 
   assert.deepEqual((await fs.readdir(path.join(out, 'notebooks'))).sort(), ['mine.ipynb', 'same.ipynb'], 'no side copy left');
 });
 
+test('a local edit the service\'s Content-MD5 already rules out is kept without downloading anything', async () => {
+  const out = await tmp();
+  const data = randomBytes(700);
+  await fs.mkdir(path.join(out, 'notebooks'), { recursive: true });
+  await fs.writeFile(path.join(out, 'notebooks/a.ipynb'), randomBytes(700));
+  const p = plan({ 'a.ipynb': data });
+  p.plan.downloads[0]!.remote.contentMD5 = createHash('md5').update(data).digest('base64');
+  const r = await runExport(p.plan, { outDir: out, signal: new AbortController().signal, logger: silentLogger });
+  assert.deepEqual(r.localEdits, ['notebooks/a.ipynb']);
+  assert.deepEqual(p.reads, []);
+});
+
 test('entries of other kinds stay in the manifest and their files are left alone', async () => {
   const out = await tmp();
   const first = plan({ 'a.ipynb': randomBytes(300) });

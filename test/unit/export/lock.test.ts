@@ -52,6 +52,11 @@ test('an empty lock file (an owner still writing it) is not taken for a dead one
   const dir = await tmp();
   await fs.writeFile(path.join(dir, LOCK_FILE), '');
   await assert.rejects(lockFolder(dir), /is writing to/);
+  // Left that way for long (a crash of an older version mid-write): taken over.
+  const past = new Date(Date.now() - 60_000);
+  await fs.utimes(path.join(dir, LOCK_FILE), past, past);
+  await (await lockFolder(dir))();
+  assert.deepEqual(await fs.readdir(dir), []);
 });
 
 test('release removes only its own lock, never one another export holds by then', async () => {

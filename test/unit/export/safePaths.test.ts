@@ -168,3 +168,14 @@ test('property: the same listing in any order maps every name to the same path',
     { numRuns: 200 },
   );
 });
+
+test('a name exported alone gets the folder it gets in a full export: every name is reserved first, quietly', () => {
+  const alone = new SafePathMapper();
+  for (const name of ['Credit', 'credit', 'churn']) alone.folder(name, 'models', { report: false });
+  assert.deepEqual(alone.report(), [], 'reserving reports nothing');
+  assert.equal(alone.folder('credit', 'models'), 'models/credit~2');
+  assert.equal(alone.folder('credit', 'models'), 'models/credit~2');
+  assert.deepEqual(alone.report(), [{ remote: 'credit', local: 'models/credit~2', reasons: ['case-collision'] }], 'reported once, when used');
+  const full = new SafePathMapper();
+  assert.deepEqual(['Credit', 'credit', 'churn'].map((n) => full.folder(n, 'models')), ['models/Credit', 'models/credit~2', 'models/churn']);
+});
