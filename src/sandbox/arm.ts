@@ -38,7 +38,8 @@ export interface ArmOptions {
   /** How long diagnose runs before it succeeds. */
   diagnoseMs: number;
   /** Called for the control endpoint (fault switching). */
-  onFault: (req: FaultRequest) => void;
+  /** Resolves once the fault is in force on every endpoint of the region. */
+  onFault: (req: FaultRequest) => Promise<void>;
 }
 
 const ArmError = ServiceError;
@@ -191,14 +192,14 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
   }
 
   function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    return readJson(req).then((body) => {
+    return readJson(req).then(async (body) => {
       const b = (body ?? {}) as Partial<FaultRequest>;
       if ((b.role !== 'primary' && b.role !== 'secondary') || typeof b.mode !== 'string' || !isFaultMode(b.mode)) {
         throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N}.');
       }
       const problem = faultOptionsProblem(b.mode, b);
       if (problem) throw new ArmError(400, 'InvalidFault', problem);
-      opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed });
+      await opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed });
       json(res, 200, { role: b.role, ...faults.get(b.role) });
     });
   }

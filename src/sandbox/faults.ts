@@ -42,6 +42,8 @@ export class FaultBoard extends EventEmitter {
   private readonly faults: Record<Role, RegionFault> = { primary: NO_FAULT, secondary: NO_FAULT };
   /** One generator per region, restarted from the seed on every switch, so the same switch picks the same responses. */
   private readonly draws: Record<Role, () => number> = { primary: seededRandom(DEFAULT_FAULT_SEED), secondary: seededRandom(DEFAULT_FAULT_SEED) };
+  /** Work a switch started (an endpoint closing or reopening), which `settled` waits for. */
+  private pending: Promise<unknown>[] = [];
   /** Requests held by `blackhole`, released (their sockets cut) when the region's fault changes. */
   private readonly held: Record<Role, Set<ServerResponse>> = { primary: new Set(), secondary: new Set() };
 
@@ -56,6 +58,16 @@ export class FaultBoard extends EventEmitter {
     for (const res of this.held[role]) res.destroy();
     this.held[role].clear();
     this.emit('change', role, this.faults[role]);
+  }
+
+  /** A 'change' listener whose part of the switch takes time hands it in here. */
+  settle(work: Promise<unknown>): void {
+    this.pending.push(work);
+  }
+
+  /** Resolves once everything the switches so far started is done: the fault is in force on every endpoint. */
+  async settled(): Promise<void> {
+    while (this.pending.length) await Promise.allSettled(this.pending.splice(0));
   }
 
   /**

@@ -112,8 +112,9 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
 
     // ARM
     let armUrl = '';
-    const onFault = (f: FaultRequest) => {
+    const onFault = async (f: FaultRequest) => {
       faults.set(f.role, f.mode, f);
+      await faults.settled();
       if (f.mode === 'outage') {
         const n = failUnfinishedJobs(world.regions[f.role]);
         if (n) s.logger.info(`${n} unfinished job(s) in ${world.regions[f.role].location} ended Failed.`);

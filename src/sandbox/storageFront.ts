@@ -111,8 +111,9 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     const mode = faults.get(role).mode;
     for (const s of held) s.destroy();
     held.clear();
-    if (mode === 'outage') void listener.close();
-    else listener.reopen().catch((err: unknown) => logger.error(`Cannot reopen ${account}'s storage endpoint: ${(err as Error).message}`));
+    // The switch is answered only once the endpoint refuses or listens again (FaultBoard.settled).
+    if (mode === 'outage') faults.settle(listener.close());
+    else faults.settle(listener.reopen().catch((err: unknown) => logger.error(`Cannot reopen ${account}'s storage endpoint: ${(err as Error).message}`)));
   };
   faults.on('change', onChange);
 
