@@ -10,6 +10,7 @@ import { DEFAULT_HEALTH_SETTINGS } from '../../../src/health/monitor';
 import { connectForProbes, monitorPair } from '../../../src/health/session';
 import { HEALTH_VALUES } from '../../../src/health/verdict';
 import { connect } from '../../../src/azure/connection';
+import { fixedTrust, parseTrustedClouds } from '../../../src/azure/trust';
 import { listPairInventories } from '../../../src/inventory/pairInventory';
 import { computeDrift } from '../../../src/drift/drift';
 import { runDiagnose } from '../../../src/health/diagnose';
@@ -200,7 +201,9 @@ describe('health against the sandbox', () => {
   it('a token the cloud does not accept is "unauthorized" (sign in), never "down"', async () => {
     const badToken = path.join(sb.projectDir, '.aml-failover', 'not-the-token');
     await fs.writeFile(badToken, 'forged-token');
-    const connection = await connectForProbes({ ...sb.pair, cloud: { ...sb.pair.cloud, tokenFile: badToken } }, silentLogger);
+    // Not the sandbox's own token file: read only because the user trusts the endpoint (src/azure/trust.ts).
+    const trust = fixedTrust(parseTrustedClouds([sb.armUrl], 'test'));
+    const connection = await connectForProbes({ ...sb.pair, cloud: { ...sb.pair.cloud, tokenFile: badToken } }, silentLogger, trust);
     const [primary] = await monitorPair(sb.pair, connection, silentLogger).refreshAll();
     assert.equal(primary.health, 'unauthorized');
     assert.match(primary.reason, /^Sign in to Azure/);
