@@ -86,10 +86,13 @@ class Started {
 async function main(): Promise<void> {
   const started = new Started();
   const projectDir = path.resolve(option('--project') ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-demo-'))));
-  const stopAll = () => {
-    if (!started.stopRequested) console.log('\nstopping VS Code and the sandbox …');
-    return started.stop().then(() => console.log(`stopped. The sample project stays in ${projectDir}`));
-  };
+  let stopped: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopped ??= (async () => {
+      console.log('\nstopping VS Code and the sandbox …');
+      await started.stop();
+      console.log(`stopped. The sample project stays in ${projectDir}`);
+    })());
   // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (from the terminal and through npm), and a
   // second signal must not kill it half-way through stopping.
   for (const signal of SIGNALS) process.on(signal, () => void stopAll().then(() => process.exit(0)));
@@ -128,7 +131,7 @@ to take the primary region down (\`fault primary none\` heals it) and watch the 
 Ctrl-C stops VS Code and the sandbox.`);
     // Keeps running until a signal; the child processes hold the event loop open.
   } catch (err) {
-    await started.stop();
+    await stopAll();
     throw err;
   }
 }

@@ -120,13 +120,19 @@ interface Demo {
   printed(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-async function startDemo(): Promise<{ demo: Demo; projectDir: string }> {
+/** `group`: npm leads a process group of its own, as in a terminal, where Ctrl-C signals the whole group. */
+async function startDemo(options: { group?: boolean } = {}): Promise<{ demo: Demo; projectDir: string }> {
   const projectDir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-demo-test-'));
   projectDirs.push(projectDir);
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
-  const npm = spawn('npm', ['run', 'demo', '--', '--project', projectDir], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['run', 'demo', '--', '--project', projectDir], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group ?? false,
+  });
   const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
   let out = '';
   const waiting = new Set<() => void>();
@@ -185,9 +191,17 @@ async function killDemo(demo: Demo): Promise<void> {
   demo.npm.stderr?.destroy();
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`npm run demo serves VS Code on the sandbox project, and ${signal} to the npm process alone stops everything it started`, { timeout: 300_000 }, async () => {
-    const { demo, projectDir } = await startDemo();
+const CASES = [
+  { signal: 'SIGINT', to: 'the npm process alone' },
+  { signal: 'SIGTERM', to: 'the npm process alone' },
+  // A terminal's Ctrl-C: npm and the demo both get it, and npm passes its own on: the demo must survive the second.
+  { signal: 'SIGINT', to: 'the process group (Ctrl-C)' },
+] as const;
+
+for (const { signal, to } of CASES) {
+  const group = to.startsWith('the process group');
+  test(`npm run demo serves VS Code on the sandbox project, and ${signal} to ${to} stops everything it started`, { timeout: 300_000 }, async () => {
+    const { demo, projectDir } = await startDemo({ group });
     try {
       const url = (await demo.printed(/Open in your browser:\s+(\S+)/))[1]!;
       const [, serverPid, settingsFile] = (await demo.printed(/VS Code:\s+pid (\d+), settings in (\S+)/)).map(String);
@@ -202,7 +216,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       assert.equal(settings['remote.autoForwardPorts'], false);
       assert.equal(settings['remote.restoreForwardedPorts'], false);
 
-      if (signal === 'SIGINT') assert.deepEqual(await forwardedPortsShown(url, projectDir), ['0'], 'VS Code forwarded ports');
+      if (signal === 'SIGINT' && !group) assert.deepEqual(await forwardedPortsShown(url, projectDir), ['0'], 'VS Code forwarded ports');
 
       const sandbox = await readSandboxRecord(projectDir);
       assert.ok(alive(sandbox.pid), 'the sandbox is running');
@@ -215,10 +229,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       assert.ok(started.has(Number(serverPid)), 'code-server is the demo\'s');
       assert.ok([...started.values()].some((cmd) => /azurite/.test(cmd)), 'Azurite runs under the demo');
 
-      // The npm process only, as `kill -INT <pid>` or a process manager does; its process group gets nothing.
-      demo.npm.kill(signal);
+      // The npm process only, as `kill -INT <pid>` or a process manager does (its process group gets nothing); or the
+      // group, as a terminal does.
+      if (group) process.kill(-demo.npm.pid!, signal);
+      else demo.npm.kill(signal);
       assert.equal(await exitCode(demo), 0, demo.output());
-      assert.deepEqual(await survivors(started), [], `still running after ${signal} to npm`);
+      assert.deepEqual(await survivors(started), [], `still running after ${signal} to ${to}`);
       await assert.rejects(fetch(new URL('/healthz', workbench)), `VS Code still answers after ${signal}`);
       assert.ok(existsSync(path.join(projectDir, 'aml-failover.yaml')), 'the sample project is kept');
       assert.match(demo.output(), /stopped\. The sample project stays in/);
