@@ -157,37 +157,58 @@ export async function requireTrusted(cloud: CloudSetting, endpoint: Endpoint, tr
 const SANDBOX_STATE_DIR = '.aml-failover';
 const SANDBOX_RECORD_FILE = 'sandbox.json';
 
+/** A running sandbox's record whose files are its own (see ownSandboxRecord). */
+export interface OwnSandboxRecord {
+  /** Real paths, inside `<project>/.aml-failover/`. */
+  tokenFile: string;
+  caFile: string;
+  /** The origins of its ARM and storage endpoints. */
+  origins: Set<string>;
+  /** The record as written. */
+  raw: { pid: number; armUrl: string; controlUrl?: unknown; [key: string]: unknown };
+}
+
 /**
- * The endpoints of the sandbox running for the pair file's project, when the cloud's tokenFile and caFile are that
- * sandbox's own files: both inside `<project>/.aml-failover/` (real paths, that folder no symlink) and the very
- * files its record names, and the record's process alive. Otherwise undefined: a repository could name any local
- * file (a credential cache) as its "token".
+ * The record of the sandbox running for `projectDir`, when it is the sandbox's own: the record, its token file and
+ * CA are real files directly inside `<project>/.aml-failover/` (that folder no symlink, none of them a symlink out of
+ * it), and the record's process is alive. Otherwise undefined: a repository could commit a record naming any local
+ * file (a credential cache) as the "token" and any endpoint to send it to.
  */
-export async function verifiedSandboxOrigins(cloud: CloudSetting): Promise<Set<string> | undefined> {
-  if (!cloud.tokenFile || !cloud.caFile || !cloud.projectDir) return undefined;
+export async function ownSandboxRecord(projectDir: string): Promise<OwnSandboxRecord | undefined> {
   try {
-    const project = await fs.realpath(cloud.projectDir);
+    const project = await fs.realpath(projectDir);
     const stateDir = path.join(project, SANDBOX_STATE_DIR);
     if ((await fs.realpath(stateDir)) !== stateDir) return undefined;
     const inside = async (file: string) => {
-      const real = await fs.realpath(file);
+      const real = await fs.realpath(path.resolve(stateDir, file));
       return path.dirname(real) === stateDir ? real : undefined;
     };
-    const recordFile = await inside(path.join(stateDir, SANDBOX_RECORD_FILE));
+    const recordFile = await inside(SANDBOX_RECORD_FILE);
     if (!recordFile) return undefined;
-    const record = JSON.parse(await fs.readFile(recordFile, 'utf8')) as {
-      pid?: unknown;
-      armUrl?: unknown;
-      caFile?: unknown;
-      tokenFile?: unknown;
-      storage?: Record<string, { blobUrl?: unknown; fileUrl?: unknown }>;
-    };
-    if (typeof record.tokenFile !== 'string' || typeof record.caFile !== 'string' || typeof record.armUrl !== 'string') return undefined;
-    const [token, ca, recordToken, recordCa] = await Promise.all([inside(cloud.tokenFile), inside(cloud.caFile), inside(record.tokenFile), inside(record.caFile)]);
-    if (!token || !ca || token !== recordToken || ca !== recordCa) return undefined;
-    if (!isAlive(record.pid)) return undefined;
-    const urls = [record.armUrl, ...Object.values(record.storage ?? {}).flatMap((s) => [s.blobUrl, s.fileUrl])];
-    return new Set(urls.flatMap((u) => (typeof u === 'string' && endpointOrigin(u) ? [endpointOrigin(u)!] : [])));
+    const raw = JSON.parse(await fs.readFile(recordFile, 'utf8')) as Record<string, unknown>;
+    const storage = (raw.storage ?? {}) as Record<string, { blobUrl?: unknown; fileUrl?: unknown }>;
+    if (typeof raw.tokenFile !== 'string' || typeof raw.caFile !== 'string' || typeof raw.armUrl !== 'string' || !isAlive(raw.pid)) return undefined;
+    const [tokenFile, caFile] = await Promise.all([inside(raw.tokenFile), inside(raw.caFile)]);
+    if (!tokenFile || !caFile) return undefined;
+    const urls = [raw.armUrl, ...Object.values(storage).flatMap((s) => [s.blobUrl, s.fileUrl])];
+    const origins = new Set(urls.flatMap((u) => (typeof u === 'string' && endpointOrigin(u) ? [endpointOrigin(u)!] : [])));
+    return { tokenFile, caFile, origins, raw: raw as OwnSandboxRecord['raw'] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The endpoints of the sandbox running for the pair file's project, when the cloud's tokenFile and caFile are (real
+ * paths) that sandbox's own files (ownSandboxRecord); otherwise undefined.
+ */
+export async function verifiedSandboxOrigins(cloud: CloudSetting): Promise<Set<string> | undefined> {
+  if (!cloud.tokenFile || !cloud.caFile || !cloud.projectDir) return undefined;
+  const own = await ownSandboxRecord(cloud.projectDir);
+  if (!own) return undefined;
+  try {
+    const [token, ca] = await Promise.all([fs.realpath(cloud.tokenFile), fs.realpath(cloud.caFile)]);
+    return token === own.tokenFile && ca === own.caFile ? own.origins : undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { endpointOrigin, ownSandboxRecord } from '../azure/trust';
 import { UserError } from '../common/errors';
 import type { Role } from '../pair/pairFile';
 
@@ -88,7 +89,14 @@ export async function sendFault(projectDir: string, role: Role, mode: FaultMode,
   const problem = faultOptionsProblem(mode, opts);
   if (problem) throw new UserError(problem, 'usage');
   const record = await readSandboxRecord(projectDir);
-  const [ca, token] = await Promise.all([fs.readFile(record.caFile, 'utf8'), fs.readFile(record.tokenFile, 'utf8')]);
+  // The token goes only to the loopback control endpoint of a sandbox whose files are its own: a repository could
+  // commit a record naming a credential cache as the token and an endpoint of its choosing.
+  const own = await ownSandboxRecord(projectDir);
+  const control = endpointOrigin(String(record.controlUrl));
+  if (!own || !control || !own.origins.has(control) || new URL(record.controlUrl).hostname !== '127.0.0.1') {
+    throw new UserError(`${path.join(projectDir, STATE_DIR, RECORD_FILE)} is not the record of a sandbox running for this project (its files must be its own, in ${STATE_DIR}/, and its endpoint 127.0.0.1); restart the sandbox.`, 'usage');
+  }
+  const [ca, token] = await Promise.all([fs.readFile(own.caFile, 'utf8'), fs.readFile(own.tokenFile, 'utf8')]);
   const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs, rate: opts.rate, seed: opts.seed } satisfies FaultRequest);
   const url = new URL(record.controlUrl);
   await new Promise<void>((resolve, reject) => {

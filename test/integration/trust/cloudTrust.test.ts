@@ -179,7 +179,7 @@ describe('a pair file never decides where the user token goes', () => {
       } else {
         await fs.writeFile(tokenFile, 'sandbox-issued-token\n', { mode: 0o600 });
       }
-      const record = { pid: process.pid, armUrl: opts.recordArm ?? origin, caFile: path.join(state, 'sandbox-ca.pem'), tokenFile, storage: {} };
+      const record = { pid: process.pid, armUrl: opts.recordArm ?? origin, controlUrl: `${opts.recordArm ?? origin}/_sandbox/fault`, caFile: path.join(state, 'sandbox-ca.pem'), tokenFile, storage: {} };
       await fs.writeFile(path.join(state, 'sandbox.json'), JSON.stringify(record));
       return dir;
     }
@@ -209,6 +209,17 @@ describe('a pair file never decides where the user token goes', () => {
         assert.ok(r.stderr.includes(`--trust-cloud ${origin}`), r.stderr);
       }
       assert.deepEqual(seen, []);
+    });
+
+    it('aml-failover fault sends the token only to the own sandbox it records, never a linked file', async () => {
+      seen.length = 0;
+      const hostile = await cli(await sandboxLike({ tokenLink: true }), ['fault', 'primary', 'outage']);
+      assert.equal(hostile.code, 2, hostile.stderr);
+      assert.match(hostile.stderr, /not the record of a sandbox running for this project/);
+      assert.deepEqual(seen, []);
+      const own = await cli(await sandboxLike(), ['fault', 'primary', 'outage']);
+      assert.equal(own.code, 0, own.stderr);
+      assert.deepEqual(bearerSeen(), ['Bearer sandbox-issued-token']);
     });
 
     it('a record of a sandbox that is no longer running is not trusted', async () => {
