@@ -234,6 +234,18 @@ export function sdkRetryPolicy(
   };
 }
 
+/**
+ * Options for an ARM client (core-client's ServiceClient) that put its retries under `policy`: the SDK's default
+ * retry policy does nothing (`maxRetries: 0`) and ours runs per call, in the SDK's own retry machinery.
+ */
+export function sdkRetryOptions(
+  retryPolicy: (strategies: RetryStrategy[], options: { maxRetries: number }) => PipelinePolicy,
+  policy: RetryPolicy,
+  onRetry?: RetryListener,
+): { retryOptions: { maxRetries: number }; additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[] } {
+  return { retryOptions: { maxRetries: 0 }, additionalPolicies: [{ policy: sdkRetryPolicy(retryPolicy, policy, onRetry), position: 'perCall' }] };
+}
+
 /** One line for logs: the failure's first line, without the SDK's request dump. */
 export function retryReason(err: unknown): string {
   const e = err as ErrorLike | undefined;
