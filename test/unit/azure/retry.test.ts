@@ -178,3 +178,18 @@ test('an ARM client with these retry options retries an answer cut part-way (the
   await assert.rejects(client({ retryOptions: { maxRetries: 3, retryDelayInMs: 1 } }).workspaces.get('rg', 'ws'), /aborted/);
   assert.equal(calls, 1);
 });
+
+test('an ARM call that used up the SDK retries is not retried again by a withRetry around it', async () => {
+  let calls = 0;
+  const httpClient: HttpClient = {
+    async sendRequest(request) {
+      calls++;
+      throw new RestError('socket hang up', { code: 'ECONNRESET', request });
+    },
+  };
+  const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+  const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+  const client = new AzureMachineLearningWorkspaces(credential, 'sub', { endpoint: 'https://arm.invalid', httpClient, ...sdkRetryOptions(retryPolicy, policy) });
+  await assert.rejects(withRetry(() => client.workspaces.get('rg', 'ws'), { policy }), /socket hang up/);
+  assert.equal(calls, 3, 'three attempts in all, not 3 × 3');
+});
