@@ -6,7 +6,7 @@ import type { CloudSetting } from './cloud';
 import { fixedTrust, requireTrusted, trustedCloudsFromEnv, verifiedSandboxOrigins, type CloudTrust, type Endpoint } from './trust';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { DEFAULT_RETRY, retryReason, sdkRetryPolicy, type RetryListener, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, retryReason, sdkRetryOptions, type RetryListener, type RetryPolicy } from './retry';
 
 /**
  * The product's one Azure layer: an endpoint, a CA and a credential. The same code serves real Azure and the
@@ -91,18 +91,18 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     ml(subscriptionId) {
       let client = clients.get(subscriptionId);
       if (!client) {
-        client = import('./azureSdk').then(
-          (sdk) =>
-            new sdk.AzureMachineLearningWorkspaces(credential, subscriptionId, {
-              ...clientOptions,
-              endpoint: cloud.resourceManager,
-              credentialScopes: [cloud.armScope],
-              // The SDK's own retry policy, with our strategy: the same decisions as storage calls and downloads,
-              // and an answer cut part-way is retried too (the default strategies would give up on it).
-              retryOptions: { maxRetries: 0 },
-              additionalPolicies: [{ policy: sdkRetryPolicy(sdk.retryPolicy, retry, onRetry), position: 'perCall' }, ...(options.additionalPolicies ?? [])],
-            }),
-        );
+        client = import('./azureSdk').then((sdk) => {
+          // The SDK's own retry policy, with our strategy: the same decisions as storage calls and downloads, and an
+          // answer cut part-way is retried too (the default strategies would give up on it).
+          const withRetries = sdkRetryOptions(sdk.retryPolicy, retry, onRetry);
+          return new sdk.AzureMachineLearningWorkspaces(credential, subscriptionId, {
+            ...clientOptions,
+            endpoint: cloud.resourceManager,
+            credentialScopes: [cloud.armScope],
+            retryOptions: withRetries.retryOptions,
+            additionalPolicies: [...withRetries.additionalPolicies, ...(options.additionalPolicies ?? [])],
+          });
+        });
         clients.set(subscriptionId, client);
       }
       return client;

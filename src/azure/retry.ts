@@ -101,7 +101,7 @@ export function isTransientStatus(status: number): boolean {
  * checks that first), it is the HTTP client reporting a connection cut mid-body.
  */
 export function isTransient(err: unknown): boolean {
-  if (exhausted.has(err as object)) return false;
+  if (hasUsedItsRetries(err)) return false;
   if (isAbort(err)) return true;
   if (err instanceof IntegrityError) return true;
   const status = statusOf(err);
@@ -164,8 +164,16 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
-/** Failures that already had their retries: an outer retry loop must not start them over. */
-const exhausted = new WeakSet<object>();
+/** Marks a failure that already had its retries: an enclosing retry loop must not start it over. */
+const USED_ITS_RETRIES = Symbol('usedItsRetries');
+
+function markUsedItsRetries(err: unknown): void {
+  if (err && typeof err === 'object') (err as { [USED_ITS_RETRIES]?: true })[USED_ITS_RETRIES] = true;
+}
+
+function hasUsedItsRetries(err: unknown): boolean {
+  return Boolean(err && typeof err === 'object' && (err as { [USED_ITS_RETRIES]?: true })[USED_ITS_RETRIES]);
+}
 
 /**
  * Runs `attempt` until it succeeds, fails with a permanent error, runs out of attempts, or `signal` aborts.
@@ -187,7 +195,7 @@ export async function withRetry<T>(
       if (!isTransient(err)) throw err;
       const wait = n < policy.maxAttempts ? backoffMs(policy, n, random(), retryAfterMs(err)) : undefined;
       if (wait === undefined) {
-        if (err && typeof err === 'object') exhausted.add(err);
+        markUsedItsRetries(err);
         throw err;
       }
       options.onRetry?.(err, n, wait);
@@ -229,9 +237,27 @@ export function sdkRetryPolicy(
     sendRequest(request, next) {
       const what = `${request.method} ${new URL(request.url).pathname}`;
       const tell: RetryListener | undefined = onRetry && ((err, attempt, waitMs) => onRetry(err, attempt, waitMs, what));
-      return retryPolicy([sdkRetryStrategy(policy, tell)], { maxRetries }).sendRequest(request, next);
+      return retryPolicy([sdkRetryStrategy(policy, tell)], { maxRetries })
+        .sendRequest(request, next)
+        .catch((err: unknown) => {
+          // What gets out of here had its retries (withRetry around an SDK call then does not multiply them).
+          markUsedItsRetries(err);
+          throw err;
+        });
     },
   };
+}
+
+/**
+ * Options for an ARM client (core-client's ServiceClient) that put its retries under `policy`: the SDK's default
+ * retry policy does nothing (`maxRetries: 0`) and ours runs per call, in the SDK's own retry machinery.
+ */
+export function sdkRetryOptions(
+  retryPolicy: (strategies: RetryStrategy[], options: { maxRetries: number }) => PipelinePolicy,
+  policy: RetryPolicy,
+  onRetry?: RetryListener,
+): { retryOptions: { maxRetries: number }; additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[] } {
+  return { retryOptions: { maxRetries: 0 }, additionalPolicies: [{ policy: sdkRetryPolicy(retryPolicy, policy, onRetry), position: 'perCall' }] };
 }
 
 /** One line for logs: the failure's first line, without the SDK's request dump. */

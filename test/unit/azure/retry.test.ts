@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import { RestError, createHttpHeaders, type HttpClient } from '@azure/core-rest-pipeline';
-import { connect } from '../../../src/azure/connection';
-import { IntegrityError, backoffMs, isConnectionCut, isTransient, parseRetryAfter, retryAfterMs, sdkRetryStrategy, withRetry } from '../../../src/azure/retry';
-import type { Logger } from '../../../src/common/logger';
+import { RestError, createHttpHeaders, retryPolicy, type HttpClient } from '@azure/core-rest-pipeline';
+import { IntegrityError, backoffMs, isConnectionCut, isTransient, parseRetryAfter, retryAfterMs, retryReason, sdkRetryOptions, sdkRetryStrategy, withRetry } from '../../../src/azure/retry';
 
 /** Shaped like the SDKs' RestError: statusCode plus response headers with get(). */
 function restError(statusCode: number, headers: Record<string, string> = {}): Error {
@@ -157,13 +155,8 @@ test('the SDK strategy retries what withRetry retries, and says when', () => {
   assert.deepEqual(heard, [1, 100, 3, 400, 1, 100, 1, 1000]);
 });
 
-test('an ARM client of a connection retries an answer cut part-way, and the connection counts the retry', async () => {
-  const warnings: string[] = [];
-  const logger: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, error: () => undefined, warn: (m) => warnings.push(String(m)) };
-  const conn = await connect({ name: 'test', resourceManager: 'https://arm.invalid', armScope: 'https://management.azure.com/.default', storage: {}, tokenFile: __filename } as never, {
-    logger,
-    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  });
+test('an ARM client with these retry options retries an answer cut part-way (the SDK alone would give up)', async () => {
+  const heard: string[] = [];
   let calls = 0;
   // The transport stands in for the network: the first answer is cut the way node's HTTP client reports it.
   const httpClient: HttpClient = {
@@ -173,12 +166,30 @@ test('an ARM client of a connection retries an answer cut part-way, and the conn
       return { request, status: 200, headers: createHttpHeaders({ 'content-type': 'application/json' }), bodyAsText: JSON.stringify({ name: 'ws', location: 'eastus', properties: {} }) };
     },
   };
-  const ml = (await conn.ml('sub')) as AzureMachineLearningWorkspaces;
-  // The connection's client, given a transport through the SDK's documented option on a copy of its pipeline.
-  const client = new AzureMachineLearningWorkspaces(conn.credential, 'sub', { endpoint: 'https://arm.invalid', httpClient, pipeline: ml.pipeline });
-  const ws = await client.workspaces.get('rg', 'ws');
+  const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+  const client = (options: object) => new AzureMachineLearningWorkspaces(credential, 'sub', { endpoint: 'https://arm.invalid', httpClient, ...options });
+  const retrying = client(sdkRetryOptions(retryPolicy, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, (err, n, _ms, what) => heard.push(`${what}: ${retryReason(err)} — retry ${n}`)));
+  const ws = await retrying.workspaces.get('rg', 'ws');
   assert.equal(ws.name, 'ws');
   assert.equal(calls, 2);
-  assert.equal(conn.retries, 1);
-  assert.match(warnings.join('\n'), /GET \/subscriptions\/sub\/resourceGroups\/rg\/.*: connection cut — retry 1 in \d+ ms/);
+  assert.deepEqual(heard, ['GET /subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws: connection cut — retry 1']);
+  // The SDK's default strategies, for comparison: the cut answer ends the call.
+  calls = 0;
+  await assert.rejects(client({ retryOptions: { maxRetries: 3, retryDelayInMs: 1 } }).workspaces.get('rg', 'ws'), /aborted/);
+  assert.equal(calls, 1);
+});
+
+test('an ARM call that used up the SDK retries is not retried again by a withRetry around it', async () => {
+  let calls = 0;
+  const httpClient: HttpClient = {
+    async sendRequest(request) {
+      calls++;
+      throw new RestError('socket hang up', { code: 'ECONNRESET', request });
+    },
+  };
+  const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+  const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+  const client = new AzureMachineLearningWorkspaces(credential, 'sub', { endpoint: 'https://arm.invalid', httpClient, ...sdkRetryOptions(retryPolicy, policy) });
+  await assert.rejects(withRetry(() => client.workspaces.get('rg', 'ws'), { policy }), /socket hang up/);
+  assert.equal(calls, 3, 'three attempts in all, not 3 × 3');
 });
