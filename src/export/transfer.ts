@@ -81,8 +81,19 @@ export async function downloadVerified(reader: RangeReader, remote: RemoteFile, 
     // as a plain download; without one, ranges of at most 4 MiB let the service vouch for every range it sends.
     const attempt = version.contentMD5 && version.size > MAX_RANGE ? attemptStream : attemptFile;
     const current = version;
+    // Once a whole file arrived damaged, the link damages bytes: from then on the service vouches for each range
+    // (≤ 4 MiB, with its MD5), so damage costs one range retried, not the whole file again.
+    let vouchEachRange = false;
+    const once = async () => {
+      try {
+        return await (vouchEachRange ? attemptFile(reader, current, target, { ...options, chunkSize: Math.min(options.chunkSize ?? MAX_RANGE, MAX_RANGE) }) : attempt(reader, current, target, options));
+      } catch (err) {
+        if (err instanceof IntegrityError) vouchEachRange = true;
+        throw err;
+      }
+    };
     try {
-      const got = await withRetry(() => attempt(reader, current, target, options), {
+      const got = await withRetry(once, {
         policy: { ...policy, maxAttempts: Math.min(policy.maxAttempts, 3) },
         signal: options.signal,
         onRetry: options.onRetry,
