@@ -109,14 +109,57 @@ export async function syncDir(dir: string): Promise<void> {
  * `root` (`rootName` names it in the message): a repository's link must never make a fix write elsewhere.
  */
 export async function rewriteFileWithin(root: string, file: string, data: string | Uint8Array, rootName = 'the project'): Promise<{ written: string }> {
-  const realRoot = await fs.realpath(root);
-  const target = await fs.realpath(file);
-  if (!isInside(path.relative(realRoot, target))) {
-    throw new UserError(`${file} is a symbolic link to ${target}, outside ${rootName} (${realRoot}); not written.`);
-  }
+  const target = await realTargetWithin(root, file, rootName);
   const before = await fs.stat(target);
   await writeFileAtomic(target, data, { mode: before.mode, uid: before.uid, gid: before.gid });
   return { written: target };
+}
+
+/**
+ * Where a write to `file` really lands, refused (UserError, nothing written) when a symbolic link on the way (the
+ * file itself or any folder above it) leads out of `root`, or dangles. The file need not exist yet: then the part of
+ * its path that exists decides. Links that stay inside `root` are fine; the caller writes to the answer, so a linked
+ * file is edited through its link rather than replaced.
+ */
+export async function realTargetWithin(root: string, file: string, rootName = 'the project'): Promise<string> {
+  const realRoot = await fs.realpath(root);
+  const target = await realPathOfNew(file);
+  if (!isInside(path.relative(realRoot, target))) {
+    const link = await firstLink(path.resolve(root), path.resolve(file));
+    throw new UserError(
+      link === path.resolve(file)
+        ? `${file} is a symbolic link to ${target}, outside ${rootName} (${realRoot}); not written.`
+        : `${file} is not written: ${link ?? 'a folder on its path'} is a symbolic link leading outside ${rootName} (${realRoot}), to ${target}.`,
+    );
+  }
+  return target;
+}
+
+/** The real path of `file`, or, when it does not exist, of its nearest existing folder joined with the rest. */
+async function realPathOfNew(file: string): Promise<string> {
+  const absolute = path.resolve(file);
+  try {
+    return await fs.realpath(absolute);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const stat = await fs.lstat(absolute).catch(() => undefined);
+  if (stat?.isSymbolicLink()) throw new UserError(`${absolute} is a symbolic link to ${await fs.readlink(absolute)}, which does not exist; not written.`);
+  const parent = path.dirname(absolute);
+  if (parent === absolute) return absolute;
+  return path.join(await realPathOfNew(parent), path.basename(absolute));
+}
+
+/** The first symbolic link on the way from `root` down to `file` (a path under it), if any. */
+async function firstLink(root: string, file: string): Promise<string | undefined> {
+  const rel = path.relative(root, file);
+  if (!isInside(rel)) return undefined;
+  let at = root;
+  for (const part of rel.split(path.sep)) {
+    at = path.join(at, part);
+    if ((await fs.lstat(at).catch(() => undefined))?.isSymbolicLink()) return at;
+  }
+  return undefined;
 }
 
 /** Whether a path relative to a folder (path.relative's answer) names something strictly inside it. */

@@ -124,8 +124,73 @@ export async function runExport(plan: ExportPlan, options: RunOptions): Promise<
   }
 }
 
+/** What the steps of one export run share, passed to each explicitly. */
+interface Run {
+  plan: ExportPlan;
+  out: OutFolder;
+  options: RunOptions;
+  /** The manifest entries of the previous export, by path. */
+  previousByPath: Map<string, ManifestEntry>;
+  /** Entries of the files this run has verified, fetched or written. */
+  done: Map<string, ManifestEntry>;
+  /** Folders that got a file by rename since the last manifest write: flushed before the manifest lists the file. */
+  renamedInto: Set<string>;
+  result: ExportResult;
+  progress: ExportProgress;
+  budget: ByteBudget;
+  writer: ManifestWriter;
+}
+
 async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions): Promise<ExportResult> {
-  const { outDir, signal, logger } = options;
+  await prepareOut(out, options.logger);
+  const previous = (await readManifest(out.root))?.files ?? [];
+  const planned = new Set([...plan.downloads.map((d) => d.local), ...plan.writes.map((w) => w.local)]);
+  const kept = previous.filter((e) => !planned.has(e.path) && !plan.inScope(e));
+  let finalState: Manifest | undefined;
+  const run: Run = {
+    plan,
+    out,
+    options,
+    previousByPath: new Map(previous.map((e) => [e.path, e])),
+    done: new Map(),
+    renamedInto: new Set(),
+    result: newResult(plan, options.outDir),
+    progress: newProgress(plan),
+    budget: new ByteBudget(options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET),
+    // While running, files of an earlier run not yet looked at stay listed: a kill must not forget them.
+    writer: new ManifestWriter(
+      out.root,
+      () => finalState ?? manifestOf(run, [...kept, ...previous.filter((e) => planned.has(e.path) && !run.done.has(e.path)), ...run.done.values()]),
+      () => flushFolders(run.renamedInto),
+    ),
+  };
+  await run.writer.init();
+  const { result, progress } = run;
+  const { signal } = options;
+  try {
+    // Small files first: many finish early, and the progress bar moves.
+    const ordered = [...plan.downloads].sort((a, b) => a.remote.size - b.remote.size);
+    await runPool(ordered, options.concurrency ?? DEFAULT_CONCURRENCY, (d) => exportOne(run, d), signal);
+    for (const w of plan.writes) {
+      throwIfAborted(signal);
+      await writeOne(run, w);
+      progress.filesDone++;
+      progress.writesDone++;
+      report(run, w.local);
+    }
+    result.complete = result.failed.length === 0 && result.localEdits.length === 0;
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    result.cancelled = true;
+  } finally {
+    finalState = { ...manifestOf(run, [...kept, ...run.done.values()]), complete: result.complete };
+    await run.writer.flush();
+  }
+  return result;
+}
+
+/** OUT made ready (its manifest's place checked) and cleared of partial files an interrupted export left. */
+async function prepareOut(out: OutFolder, logger: Logger): Promise<void> {
   try {
     await out.prepare(MANIFEST_FILE);
   } catch (err) {
@@ -133,31 +198,10 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
   }
   const swept = await sweepPartials(out.root);
   if (swept) logger.info(`Removed ${swept} partial file(s) left by an interrupted export.`);
+}
 
-  const previous = await readManifest(out.root);
-  const previousByPath = new Map((previous?.files ?? []).map((e) => [e.path, e]));
-  const planned = new Set([...plan.downloads.map((d) => d.local), ...plan.writes.map((w) => w.local)]);
-  const kept = (previous?.files ?? []).filter((e) => !planned.has(e.path) && !plan.inScope(e));
-
-  const done = new Map<string, ManifestEntry>();
-  const failed: PlanFailure[] = [...plan.failed];
-  const localEdits: string[] = [];
-  const manifest = (files: ManifestEntry[]): Manifest => ({ ...emptyManifest(), complete: false, files, names: plan.names, failed, localEdits });
-  // While running, files of an earlier run not yet looked at stay listed: a kill must not forget them.
-  const checkpointState = () => manifest([...kept, ...(previous?.files ?? []).filter((e) => planned.has(e.path) && !done.has(e.path)), ...done.values()]);
-  let finalState: Manifest | undefined;
-  // Folders that got a file by rename since the last manifest write: flushed first, so the manifest never lists a
-  // file a power loss could take back.
-  const renamedInto = new Set<string>();
-  const flushFolders = async () => {
-    const dirs = [...renamedInto];
-    renamedInto.clear();
-    await Promise.all(dirs.map(syncDir));
-  };
-  const writer = new ManifestWriter(out.root, () => finalState ?? checkpointState(), flushFolders);
-  await writer.init();
-
-  const result: ExportResult = {
+function newResult(plan: ExportPlan, outDir: string): ExportResult {
+  return {
     outDir,
     manifestPath: path.join(outDir, MANIFEST_FILE),
     fetched: 0,
@@ -166,14 +210,17 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
     written: 0,
     unchanged: 0,
     retries: 0,
-    failed,
+    failed: [...plan.failed],
     names: plan.names,
     warnings: plan.warnings,
-    localEdits,
+    localEdits: [],
     complete: false,
     cancelled: false,
   };
-  const progress: ExportProgress = {
+}
+
+function newProgress(plan: ExportPlan): ExportProgress {
+  return {
     files: plan.downloads.length + plan.writes.length,
     filesDone: 0,
     bytes: plan.downloads.reduce((n, d) => n + d.remote.size, 0),
@@ -183,129 +230,130 @@ async function runLocked(plan: ExportPlan, out: OutFolder, options: RunOptions):
     writes: plan.writes.length,
     writesDone: 0,
   };
-  const report = (last?: string) => options.onProgress?.({ ...progress, last });
+}
 
-  const budget = new ByteBudget(options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
-  const transferOptions = (d: PlannedDownload) => {
-    let counted = 0;
-    return {
-      counted: () => counted,
-      options: {
-        signal,
-        policy: options.policy,
-        budget,
-        onBytes: (n: number) => {
-          counted += n;
-          progress.bytesDone += n;
-        },
-        onRetry: (err: unknown, attempt: number, waitMs: number) => {
-          result.retries++;
-          logger.warn(`${d.local}: ${errorMessage(err)} — retry ${attempt} in ${waitMs} ms.`);
-        },
+/** The manifest listing `files`, with the run's names, failures and local edits; not (yet) complete. */
+function manifestOf(run: Run, files: ManifestEntry[]): Manifest {
+  return { ...emptyManifest(), complete: false, files, names: run.plan.names, failed: run.result.failed, localEdits: run.result.localEdits };
+}
+
+/** Flushes the folders files were renamed into, so the manifest never lists a file a power loss could take back. */
+async function flushFolders(renamedInto: Set<string>): Promise<void> {
+  const dirs = [...renamedInto];
+  renamedInto.clear();
+  await Promise.all(dirs.map(syncDir));
+}
+
+function report(run: Run, last?: string): void {
+  run.options.onProgress?.({ ...run.progress, last });
+}
+
+/** Download options for one file: progress and retries counted for the run, and the bytes this file counted. */
+function transferOptions(run: Run, d: PlannedDownload) {
+  const { options, progress, result } = run;
+  let counted = 0;
+  return {
+    counted: () => counted,
+    options: {
+      signal: options.signal,
+      policy: options.policy,
+      budget: run.budget,
+      onBytes: (n: number) => {
+        counted += n;
+        progress.bytesDone += n;
       },
-    };
+      onRetry: (err: unknown, attempt: number, waitMs: number) => {
+        result.retries++;
+        options.logger.warn(`${d.local}: ${errorMessage(err)} — retry ${attempt} in ${waitMs} ms.`);
+      },
+    },
   };
-  const keepLocalEdit = (local: string) => {
-    localEdits.push(local);
-    logger.warn(`${local}: edited here since the last export (it differs from what that export wrote); kept, not replaced.`);
-  };
+}
 
-  const exportOne = async (d: PlannedDownload) => {
-    const entryBase = { path: d.local, source: d.source, asset: d.asset, etag: d.remote.etag, contentMD5: d.remote.contentMD5 };
-    try {
-      const target = await out.prepare(d.local);
-      const local = await inspectLocal(target, d.remote, previousByPath.get(d.local), signal);
-      if (local.state === 'same') {
-        done.set(d.local, { ...entryBase, size: local.size, sha256: local.sha256 });
-        result.verified++;
-        progress.bytesDone += d.remote.size;
-      } else if (local.state === 'other' && !options.force && (local.size !== d.remote.size || d.remote.contentMD5)) {
-        // Cannot be the service's bytes (another size, or another MD5): a local edit, kept without downloading.
-        keepLocalEdit(d.local);
-        progress.bytesDone += d.remote.size;
-      } else {
-        // A file there that the last export did not write: fetched beside it and compared, never written over it.
-        const beside = local.state === 'other' && !options.force;
-        const into = beside ? path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.${randomBytes(4).toString('hex')}.remote${PARTIAL_SUFFIX}`) : target;
-        const t = transferOptions(d);
-        let got;
-        try {
-          got = await downloadVerified(d.reader, d.remote, into, t.options);
-        } finally {
-          if (beside) await fs.rm(into, { force: true }).catch(() => undefined);
-        }
-        // Bytes thrown away by retries were counted as progress; settle on the file's size.
-        progress.bytesDone += got.size - t.counted();
-        result.bytesFetched += got.size;
-        if (beside && local.state === 'other' && got.sha256 !== local.sha256) keepLocalEdit(d.local);
-        else {
-          // The version fetched may be newer than the one listed (the file changed while it was read).
-          done.set(d.local, { ...entryBase, etag: got.remote.etag, contentMD5: got.remote.contentMD5, size: got.size, sha256: got.sha256 });
-          if (beside) result.verified++;
-          else {
-            result.fetched++;
-            renamedInto.add(path.dirname(target));
-          }
-          writer.checkpoint();
-        }
-      }
-      progress.filesDone++;
-      progress.downloadsDone++;
-      report(d.local);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      logger.error(`${d.local}: ${errorMessage(err)}`);
-      failed.push({ source: d.source, asset: d.asset, error: errorMessage(err) });
-    }
-  };
+function keepLocalEdit(run: Run, local: string): void {
+  run.result.localEdits.push(local);
+  run.options.logger.warn(`${local}: edited here since the last export (it differs from what that export wrote); kept, not replaced.`);
+}
 
-  const writeOne = async (w: PlannedWrite) => {
-    const content = Buffer.from(w.content, 'utf8');
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    let target;
-    try {
-      target = await out.prepare(w.local);
-    } catch (err) {
-      if (!(err instanceof UnsafeTargetError)) throw err;
-      logger.error(`${w.local}: ${err.message}`);
-      failed.push({ source: w.source, asset: w.asset, error: err.message });
-      return;
-    }
-    const current = await fs.readFile(target).catch(() => undefined);
-    const previousSha = previousByPath.get(w.local)?.sha256;
-    if (current && current.equals(content)) result.unchanged++;
-    else if (current && !options.force && createHash('sha256').update(current).digest('hex') !== previousSha) {
-      keepLocalEdit(w.local);
-      return;
-    } else {
-      // Its folder is flushed with the others before the manifest lists the file.
-      await writeFileAtomic(target, content, { syncFolder: false });
-      renamedInto.add(path.dirname(target));
-      result.written++;
-    }
-    done.set(w.local, { path: w.local, size: content.length, sha256, source: w.source, asset: w.asset });
-  };
-
+/** One planned download: verified in place, kept as a local edit, or fetched; a failure is recorded, not thrown. */
+async function exportOne(run: Run, d: PlannedDownload): Promise<void> {
+  const { options, progress, result } = run;
+  const { signal } = options;
+  const entryBase = { path: d.local, source: d.source, asset: d.asset, etag: d.remote.etag, contentMD5: d.remote.contentMD5 };
   try {
-    // Small files first: many finish early, and the progress bar moves.
-    const ordered = [...plan.downloads].sort((a, b) => a.remote.size - b.remote.size);
-    await runPool(ordered, options.concurrency ?? DEFAULT_CONCURRENCY, exportOne, signal);
-    for (const w of plan.writes) {
-      throwIfAborted(signal);
-      await writeOne(w);
-      progress.filesDone++;
-      progress.writesDone++;
-      report(w.local);
+    const target = await run.out.prepare(d.local);
+    const local = await inspectLocal(target, d.remote, run.previousByPath.get(d.local), signal);
+    if (local.state === 'same') {
+      run.done.set(d.local, { ...entryBase, size: local.size, sha256: local.sha256 });
+      result.verified++;
+      progress.bytesDone += d.remote.size;
+    } else if (local.state === 'other' && !options.force && (local.size !== d.remote.size || d.remote.contentMD5)) {
+      // Cannot be the service's bytes (another size, or another MD5): a local edit, kept without downloading.
+      keepLocalEdit(run, d.local);
+      progress.bytesDone += d.remote.size;
+    } else {
+      // A file there that the last export did not write: fetched beside it and compared, never written over it.
+      const beside = local.state === 'other' && !options.force;
+      const into = beside ? path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.${randomBytes(4).toString('hex')}.remote${PARTIAL_SUFFIX}`) : target;
+      const t = transferOptions(run, d);
+      let got;
+      try {
+        got = await downloadVerified(d.reader, d.remote, into, t.options);
+      } finally {
+        if (beside) await fs.rm(into, { force: true }).catch(() => undefined);
+      }
+      // Bytes thrown away by retries were counted as progress; settle on the file's size.
+      progress.bytesDone += got.size - t.counted();
+      result.bytesFetched += got.size;
+      if (beside && local.state === 'other' && got.sha256 !== local.sha256) keepLocalEdit(run, d.local);
+      else {
+        // The version fetched may be newer than the one listed (the file changed while it was read).
+        run.done.set(d.local, { ...entryBase, etag: got.remote.etag, contentMD5: got.remote.contentMD5, size: got.size, sha256: got.sha256 });
+        if (beside) result.verified++;
+        else {
+          result.fetched++;
+          run.renamedInto.add(path.dirname(target));
+        }
+        run.writer.checkpoint();
+      }
     }
-    result.complete = failed.length === 0 && localEdits.length === 0;
+    progress.filesDone++;
+    progress.downloadsDone++;
+    report(run, d.local);
   } catch (err) {
-    if (!signal.aborted) throw err;
-    result.cancelled = true;
-  } finally {
-    finalState = { ...manifest([...kept, ...done.values()]), complete: result.complete };
-    await writer.flush();
+    if (signal.aborted) throw err;
+    options.logger.error(`${d.local}: ${errorMessage(err)}`);
+    result.failed.push({ source: d.source, asset: d.asset, error: errorMessage(err) });
   }
-  return result;
+}
+
+/** One generated file: left alone when unchanged, kept when edited locally (unless forced), else written atomically. */
+async function writeOne(run: Run, w: PlannedWrite): Promise<void> {
+  const { options, result } = run;
+  const content = Buffer.from(w.content, 'utf8');
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  let target;
+  try {
+    target = await run.out.prepare(w.local);
+  } catch (err) {
+    if (!(err instanceof UnsafeTargetError)) throw err;
+    options.logger.error(`${w.local}: ${err.message}`);
+    result.failed.push({ source: w.source, asset: w.asset, error: err.message });
+    return;
+  }
+  const current = await fs.readFile(target).catch(() => undefined);
+  const previousSha = run.previousByPath.get(w.local)?.sha256;
+  if (current && current.equals(content)) result.unchanged++;
+  else if (current && !options.force && createHash('sha256').update(current).digest('hex') !== previousSha) {
+    keepLocalEdit(run, w.local);
+    return;
+  } else {
+    // Its folder is flushed with the others before the manifest lists the file.
+    await writeFileAtomic(target, content, { syncFolder: false });
+    run.renamedInto.add(path.dirname(target));
+    result.written++;
+  }
+  run.done.set(w.local, { path: w.local, size: content.length, sha256, source: w.source, asset: w.asset });
 }
 
 type LocalState = { state: 'absent' } | { state: 'same' | 'ours' | 'other'; size: number; sha256: string };

@@ -3,6 +3,7 @@ import { errorMessage } from '../common/errors';
 import type { WorkspaceInventory } from '../inventory/inventory';
 import type { Role } from '../pair/pairFile';
 import type { RawFinding } from './findings';
+import { SHORT_MESSAGE_MAX } from './report';
 import type { PortableReference } from './types';
 
 /**
@@ -97,6 +98,7 @@ export function remoteFindings(
     out.push({
       rule: 'not-in-other-workspace',
       message: `${what.charAt(0).toUpperCase()}${what.slice(1)} exists in the ${holder} workspace '${both[holder].workspace}' but not in the ${lacker} '${both[lacker].workspace}': ${effect}; ${fix}.${lastKnown}`,
+      short: missingShort(what, holder === active ? 'other' : 'active', lacker, both[lacker].workspace, ref.kind === 'compute' ? 'create it there' : 'replicate it there', lastKnown !== ''),
       start: ref.start,
       end: ref.end,
       anchorLine: ref.anchorLine,
@@ -104,6 +106,24 @@ export function remoteFindings(
     });
   }
   return out;
+}
+
+/** Keeps the one-line form within the text output's 100 characters: the longest of the spellings that fit. */
+function fitting(...forms: string[]): string {
+  return forms.find((s) => s.length <= SHORT_MESSAGE_MAX) ?? forms[forms.length - 1]!;
+}
+
+/** "model churn version 2 is not in the secondary 'ml-west'; replicate it there", shortened until it fits. */
+function missingShort(what: string, side: 'other' | 'active', lacker: Role, lackerName: string, fix: string, lastKnown: boolean): string {
+  const stale = lastKnown ? ' (last known)' : '';
+  what = what.charAt(0).toLowerCase() + what.slice(1);
+  const where = side === 'active' ? `the active ${lacker}` : `the ${lacker}`;
+  return fitting(
+    `${what} is not in ${where} '${lackerName}'; ${fix}${stale}`,
+    `${what} is not in ${where}; ${fix}${stale}`,
+    `${what} is not in ${where}${stale}`,
+    `${what.split(' ')[0]} is not in ${where}${stale}`,
+  );
 }
 
 /** " (last known, 14:02:11; mlw-eastus unreachable)" when an answer rests on a listing that could not be renewed. */
@@ -126,6 +146,11 @@ function storageFinding(ref: PortableReference, holdings: Record<Role, Holdings>
     return {
       rule: 'workspace-storage-url',
       message: `This URL points into the storage account ${ref.account} of the ${role} workspace '${h.workspace}', which is not failed over with it${portable ? `; write ${portable} to follow the active workspace` : '; register a datastore for it and use azureml://datastores/<name>/paths/…'}.`,
+      short: fitting(
+        ...(portable ? [`storage of the ${role} workspace '${h.workspace}'; write ${portable}`, `storage of the ${role} workspace; write ${portable}`, `${role}'s storage; write ${portable}`] : []),
+        `storage account ${ref.account} of the ${role} workspace '${h.workspace}'; use a datastore`,
+        `storage account of the ${role} workspace; use a datastore`,
+      ),
       start: ref.start,
       end: ref.end,
       anchorLine: ref.anchorLine,

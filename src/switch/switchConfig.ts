@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../common/atomicWrite';
+import { realTargetWithin, writeFileAtomic } from '../common/atomicWrite';
 import { UserError } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
 import { workspaceArmId, type PairConfig, type Role, type WorkspaceRef } from '../pair/pairFile';
@@ -82,15 +82,18 @@ export async function switchWorkspace(projectDir: string, pair: PairConfig, role
   const env = options.env ?? process.env;
   const target = pair.workspaces[role];
   const configFile = path.join(path.resolve(projectDir), ...SWITCH_TARGET.split('/'));
-  const existing = await readIfExists(configFile);
+  // A repository's symbolic link (`.azureml -> ~/elsewhere`) must not carry the write out of the project.
+  const configTarget = await realTargetWithin(projectDir, configFile);
+  const existing = await readIfExists(configTarget);
   const plan = planConfigJson(existing?.text, target, path.relative(projectDir, configFile).split(path.sep).join('/'));
   const notes: string[] = [];
 
-  let cli: { file: string; text: string; old?: { text: string; mode: number } } | undefined;
+  let cli: { file: string; target: string; text: string; old?: { text: string; mode: number } } | undefined;
   if (options.updateAzureCliDefaults) {
     const file = path.join(path.resolve(projectDir), ...AZURE_CLI_LOCAL_CONFIG.split('/'));
-    const old = await readIfExists(file);
-    cli = { file, old, text: setIniDefaults(old?.text ?? '', { group: target.resource_group, workspace: target.workspace_name }) };
+    const real = await realTargetWithin(projectDir, file);
+    const old = await readIfExists(real);
+    cli = { file, target: real, old, text: setIniDefaults(old?.text ?? '', { group: target.resource_group, workspace: target.workspace_name }) };
     for (const key of ['group', 'workspace']) {
       const name = `AZURE_DEFAULTS_${key.toUpperCase()}`;
       if (env[name]) notes.push(`${name} is set in the environment and wins over ${AZURE_CLI_LOCAL_CONFIG} for the Azure CLI.`);
@@ -103,7 +106,7 @@ export async function switchWorkspace(projectDir: string, pair: PairConfig, role
 
   const changed = existing?.text !== plan.text;
   if (changed) {
-    await writeFileAtomic(configFile, plan.text, existing?.mode);
+    await writeFileAtomic(configTarget, plan.text, existing?.mode);
     logger.info(`Wrote ${configFile}: ${target.workspace_name} (${role}).`);
   } else {
     logger.info(`${configFile} already names ${target.workspace_name} (${role}); not rewritten.`);
@@ -112,7 +115,7 @@ export async function switchWorkspace(projectDir: string, pair: PairConfig, role
   if (cli) {
     const cliChanged = cli.old?.text !== cli.text;
     if (cliChanged) {
-      await writeFileAtomic(cli.file, cli.text, cli.old?.mode);
+      await writeFileAtomic(cli.target, cli.text, cli.old?.mode);
       logger.info(`Set [defaults] group=${target.resource_group} workspace=${target.workspace_name} in ${cli.file}.`);
     }
     azureCliConfig = { file: cli.file, changed: cliChanged };

@@ -18,6 +18,7 @@ let sb: RunningSandbox;
 let scratch: string;
 let cleanDir: string;
 let cleanDrift: { differences: unknown; skipped: Record<string, unknown> };
+let cleanLint: { rule: string }[];
 /** Retries the commands reported (`--verbose` logs each one), for the figures in the closing note. */
 const retriesSeen: Record<string, number> = {};
 
@@ -77,6 +78,11 @@ describe('every command that talks to Azure, on a flaky network from the first r
         assert.equal(drift.code, 1, drift.stderr);
         cleanDrift = JSON.parse(drift.stdout) as typeof cleanDrift;
         assert.deepEqual(cleanDrift.skipped, {}, 'on a sound network everything is compared');
+        // And the linter's remote check, for the same reason.
+        const lint = await runCli(['lint', '--remote', '--format', 'json', '--project', sb.projectDir]);
+        assert.equal(lint.code, 1, lint.stderr);
+        cleanLint = JSON.parse(lint.stdout) as typeof cleanLint;
+        assert.ok(cleanLint.some((f) => f.rule === 'not-in-other-workspace'), 'the seeded project has references the secondary lacks');
         await faultBoth(mode, Number(RATE));
       });
       after(() => faultBoth('none'));
@@ -108,6 +114,13 @@ describe('every command that talks to Azure, on a flaky network from the first r
         const report = JSON.parse(r.stdout) as typeof cleanDrift;
         assert.deepEqual(report.skipped, {});
         assert.deepEqual(report.differences, cleanDrift.differences);
+      });
+
+      it('lint --remote: the same findings as on a sound network, the check not skipped', async () => {
+        const r = await aml(`lint --remote (${mode})`, 'lint', '--remote', '--format', 'json');
+        assert.equal(r.code, 1, r.stderr);
+        assert.doesNotMatch(r.stderr, /remote check was skipped/);
+        assert.deepEqual(JSON.parse(r.stdout), cleanLint);
       });
 
       // Each mode replicates its own models, so both runs copy files (checked below, on a sound network).

@@ -28,6 +28,8 @@ const storageSeen: { url: string; authorization?: string }[] = [];
 const ACCOUNT_KEY = Buffer.from('the-account-key-listSecrets-returns').toString('base64');
 let ca: string;
 const seen: { url: string; authorization?: string }[] = [];
+/** TCP connections the fake endpoint accepted. */
+let connections = 0;
 
 function workspaceYaml(cloud: string): string {
   const ws = (rg: string, name: string, region: string) => `{subscription_id: ${SUB}, resource_group: ${rg}, workspace_name: ${name}, region: ${region}}`;
@@ -87,6 +89,8 @@ describe('a pair file never decides where the user token goes', () => {
       if (/\/datastores\//i.test(url)) return res.end(JSON.stringify({ id: url.split('?')[0], name: 'workspaceworkingdirectory', properties: { datastoreType: 'AzureFile', accountName: 'acct', fileShareName: 'code-share', credentials: { credentialsType: 'AccountKey' } } }));
       res.end(JSON.stringify({ id: url, name: 'ml-east', location: 'eastus', properties: { provisioningState: 'Succeeded' } }));
     });
+    // Every connection, also one whose TLS handshake fails (a client that does not trust the CA never sends a request).
+    server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     storageServer = https.createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
@@ -143,6 +147,13 @@ describe('a pair file never decides where the user token goes', () => {
     assert.match(r.stderr, /cloud\.authorityHost/);
     assert.ok(r.stderr.includes(`--trust-cloud ${origin}`), r.stderr);
     assert.deepEqual(seen, []);
+    // Signed in as a service principal, the credential would post its client secret to that authority: not a connection.
+    const before = connections;
+    const sp = await status(dir, [], { AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential', AZURE_TENANT_ID: '00000000-0000-0000-0000-0000000000aa', AZURE_CLIENT_ID: '00000000-0000-0000-0000-0000000000bb', AZURE_CLIENT_SECRET: 'service-principal-secret' });
+    assert.notEqual(sp.code, 0);
+    assert.match(sp.stderr, /would send your Azure sign-in \(client secret or assertion\) to /);
+    assert.ok(sp.stderr.includes(`--trust-cloud ${origin}`), sp.stderr);
+    assert.equal(connections, before, 'nothing connected to the authority host');
   });
 
   it('a storage endpoint the pair file names gets the account key only when trusted too', async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/common/logger';
 import { lintText } from '../../../src/lint/lint';
 import { RemoteHoldings, remoteFindings, type Holdings } from '../../../src/lint/remote';
+import { toText } from '../../../src/lint/report';
 import type { Role } from '../../../src/pair/pairFile';
 
 function holdings(workspace: string, models: Record<string, string[]>, computes: string[], known: Holdings['known'] = new Set(['models', 'environments', 'computes', 'datastores']), datastores: Holdings['datastores'] = []): Holdings {
@@ -104,4 +105,29 @@ test('a switch during an outage keeps the finding, from the last known listing, 
   for (const f of after) assert.match(f.message, / \(last known, 09:30:00; mlw-eastus unreachable\)$/);
   // Nothing either side holds, or both hold, is flagged.
   assert.deepEqual(remoteFindings(lintText('compute: azureml:cpu-cluster\n', { fileName: 'j.yml', collectPortable: true }).portable, 'secondary', down, time), []);
+});
+
+test("the remote check's findings have their own one-line form: the text output is not cut, and says what to do", () => {
+  const text = 'model: azureml:churn-classifier-gradient-boosting:2\ncompute: azureml:gpu-cluster-a100\ninputs:\n  a: {path: https://mlwcontosoprodsa.blob.core.windows.net/azureml-blobstore-0f1e2d3c/data/credit/train/2024/}\n';
+  const refs = lintText(text, { fileName: 'job.yml', collectPortable: true }).portable;
+  const stores = [{ datastore: 'workspaceblobstore', account: 'mlwcontosoprodsa', container: 'azureml-blobstore-0f1e2d3c' }];
+  const primary = holdings('mlw-contoso-prod-eastus2', { 'churn-classifier-gradient-boosting': ['2'] }, ['gpu-cluster-a100'], undefined, stores);
+  const secondary = holdings('mlw-contoso-prod-westus2', {}, []);
+  const lines = (active: Role, both: Partial<Record<Role, Holdings>>) => {
+    const findings = remoteFindings(refs, active, both).map((f) => ({ ...f, severity: 'warning' as const, range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 } }));
+    return toText([{ file: 'job.yml', absolute: '/p/job.yml', findings }], 1).split('\n').filter((l) => l.startsWith('job.yml:'));
+  };
+  const messages = (ls: string[]) => ls.map((l) => /^job\.yml:1:1: warning [a-z-]+: (.*)$/.exec(l)![1]!);
+  const fromPrimary = messages(lines('primary', { primary, secondary }));
+  assert.deepEqual(fromPrimary, [
+    "model churn-classifier-gradient-boosting version 2 is not in the secondary; replicate it there",
+    "compute gpu-cluster-a100 is not in the secondary 'mlw-contoso-prod-westus2'; create it there",
+    "primary's storage; write azureml://datastores/workspaceblobstore/paths/data/credit/train/2024/",
+  ]);
+  const fromSecondary = messages(lines('secondary', { primary: { ...primary, unreachable: 'ECONNREFUSED' }, secondary }));
+  assert.match(fromSecondary[0]!, /^model churn-classifier-gradient-boosting version 2 is not in the active secondary.* \(last known\)$/);
+  for (const m of [...fromPrimary, ...fromSecondary]) {
+    assert.ok(m.length <= 100, `over 100 characters: ${m}`);
+    assert.doesNotMatch(m, /…/);
+  }
 });

@@ -157,3 +157,41 @@ test('an empty config.json is filled in; a UTF-8 BOM is kept', async () => {
     await p.cleanup();
   }
 });
+
+test('a committed .azureml or .azure link leading out of the project is refused, nothing written; a link inside is followed', { skip: process.platform === 'win32' }, async () => {
+  const p = await project({ 'shared/azureml/config.json': config('ml-east'), 'shared/azure/config': '[core]\noutput = table\n' });
+  const outside = await project({ 'config.json': config('ml-east'), config: '[defaults]\ngroup = rg-east\n' });
+  try {
+    // Out of the project: the folder link, a link at the file's own name, a dangling link, and the CLI's folder.
+    await fs.symlink(outside.dir, path.join(p.dir, '.azureml'));
+    await assert.rejects(switchWorkspace(p.dir, pair(), 'secondary'), (e: unknown) => e instanceof UserError && /\.azureml is a symbolic link leading outside the project/.test(e.message));
+    await fs.rm(path.join(p.dir, '.azureml'));
+    await fs.mkdir(path.join(p.dir, '.azureml'));
+    await fs.symlink(path.join(outside.dir, 'config.json'), path.join(p.dir, '.azureml/config.json'));
+    await assert.rejects(switchWorkspace(p.dir, pair(), 'secondary'), /config\.json is a symbolic link to .*, outside the project/);
+    await fs.rm(path.join(p.dir, '.azureml/config.json'));
+    await fs.symlink(path.join(outside.dir, 'gone', 'config.json'), path.join(p.dir, '.azureml/config.json'));
+    await assert.rejects(switchWorkspace(p.dir, pair(), 'secondary'), /symbolic link to .*gone.*, which does not exist; not written/);
+    await fs.rm(path.join(p.dir, '.azureml/config.json'));
+    await fs.writeFile(path.join(p.dir, '.azureml/config.json'), config('ml-east'));
+    await fs.symlink(outside.dir, path.join(p.dir, '.azure'));
+    await assert.rejects(switchWorkspace(p.dir, pair(), 'secondary', { updateAzureCliDefaults: true, env: {} }), /\.azure is a symbolic link leading outside the project/);
+    assert.equal(JSON.parse(await read(p.dir, '.azureml/config.json')).workspace_name, 'ml-east', 'planned first: the config is not switched either');
+    assert.equal(await read(outside.dir, 'config.json'), config('ml-east'));
+    assert.equal(await read(outside.dir, 'config'), '[defaults]\ngroup = rg-east\n');
+    assert.deepEqual((await fs.readdir(outside.dir)).sort(), ['config', 'config.json']);
+
+    // Inside the project: followed, the links kept.
+    await fs.rm(path.join(p.dir, '.azureml'), { recursive: true });
+    await fs.rm(path.join(p.dir, '.azure'));
+    await fs.symlink('shared/azureml', path.join(p.dir, '.azureml'));
+    await fs.symlink('shared/azure', path.join(p.dir, '.azure'));
+    await switchWorkspace(p.dir, pair(), 'secondary', { updateAzureCliDefaults: true, env: {} });
+    assert.ok((await fs.lstat(path.join(p.dir, '.azureml'))).isSymbolicLink());
+    assert.equal(JSON.parse(await read(p.dir, 'shared/azureml/config.json')).workspace_name, 'ml-west');
+    assert.match(await read(p.dir, 'shared/azure/config'), /workspace = ml-west/);
+  } finally {
+    await p.cleanup();
+    await outside.cleanup();
+  }
+});

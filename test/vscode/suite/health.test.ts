@@ -57,6 +57,19 @@ describe('health: status bar, tree and notifications', function () {
     assert.match(primary.tooltip, /command:amlFailover\.showLog/);
   });
 
+  it('amlFailover.statusBar.enabled hides both region items and shows them again', async () => {
+    const settings = () => vscode.workspace.getConfiguration('amlFailover');
+    const visible = async () => (await inspect()).statusBar.map((s) => s.visible);
+    await settings().update('statusBar.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor(async () => (await visible()).every((v) => !v), 'both region items to hide');
+    } finally {
+      await settings().update('statusBar.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor(async () => (await visible()).every((v) => v), 'both region items to show again');
+    assert.equal((await bar('primary')).text, '$(pass-filled) Primary eastus (active)');
+  });
+
   it('puts the verdict on the Primary and Secondary nodes', async () => {
     await waitFor(async () => String((await workspaceRow('primary')).item.description ?? '').includes('healthy'), 'the Primary node to say healthy');
     await waitFor(async () => String((await workspaceRow('secondary')).item.description ?? '').includes('healthy'), 'the Secondary node to say healthy');
