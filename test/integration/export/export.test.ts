@@ -20,6 +20,7 @@ import { replicate } from '../../../src/replicate/replicate';
 import type { Role } from '../../../src/pair/pairFile';
 import { startSandbox, type FaultMode, type RunningSandbox } from '../../support/sandbox';
 import { armClient, datastoreClients } from '../../support/storageOracle';
+import { runCli as runWholeCli } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const LARGE_MODEL = 'sentiment-bert';
@@ -71,13 +72,10 @@ async function tree(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
+/** The CLI as a whole process (test/support/cli.ts), with what it printed on both streams. */
 async function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, out };
+  const { code, stdout, stderr } = await runWholeCli(args);
+  return { code, out: stdout + stderr };
 }
 
 const quiet = recordingLogger().logger;

@@ -2,7 +2,6 @@
 // against the sandbox: symbolic links are never written through, files edited locally are kept unless --force,
 // and exporting one kind leaves the others' files and manifest entries alone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -10,19 +9,16 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readManifest } from '../../../src/export/manifest';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { runCli as runWholeCli } from '../../support/cli';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 let sb: RunningSandbox;
 let scratch: string;
 let cleanDir: string;
 
+/** The CLI as a whole process (test/support/cli.ts), with what it printed on both streams. */
 async function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, out };
+  const { code, stdout, stderr } = await runWholeCli(args);
+  return { code, out: stdout + stderr };
 }
 
 const exportCli = (what: string, out: string, ...more: string[]) => runCli(['export', what, '--project', sb.projectDir, '--out', out, ...more]);
