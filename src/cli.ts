@@ -31,7 +31,7 @@ export function buildProgram(ctx: CliContext, options: { version?: string } = {}
     .helpOption('-h, --help', 'Show help')
     .helpCommand('help [command]', 'Show help for a command')
     .option('--project <dir>', 'Folder holding aml-failover.yaml (default: the current folder)')
-    .option(`${TRUST_CLOUD_FLAG} <url>`, 'Send your Azure token to this endpoint of a custom cloud (repeatable; also AML_FAILOVER_TRUSTED_CLOUDS)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(`${TRUST_CLOUD_FLAG} <url>`, 'Send your Azure token to this endpoint of a custom cloud (repeatable; also AML_FAILOVER_TRUSTED_CLOUDS)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('-v, --verbose', 'Log details to stderr')
     .addHelpText('after', '\nPaths on the command line (and --out) are relative to the current folder; --project only chooses the project.\n')
     .showHelpAfterError()
@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     logger,
     projectDir: () => path.resolve(String(program.opts().project ?? '.')),
-    cloudTrust: () => fixedTrust([...parseTrustedClouds(program.opts().trustCloud as string[], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
+    cloudTrust: () => fixedTrust([...parseTrustedClouds((program.opts().trustCloud as string[] | undefined) ?? [], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
     isTTY: Boolean(process.stdout.isTTY),
     signal: abort.signal,
     setExitCode: (code) => {
