@@ -131,9 +131,10 @@ function fixBoundary(projectDir: string, file: string): [string, string] {
 /** One listing of both workspaces for this run; unreachable or no active pair workspace: a note, no findings. */
 async function remoteCheck(ctx: CliContext): Promise<RemoteCheck | undefined> {
   // Loaded only for --remote: the Azure side of the linter is not needed to lint files.
-  const [{ RemoteHoldings, remoteFindings }, { azureHoldings }, { loadPairFile }, { resolveActive }] = await Promise.all([
+  const [{ RemoteHoldings, remoteFindings, SECTIONS }, { azureHoldings }, { DEFAULT_RETRY }, { loadPairFile }, { resolveActive }] = await Promise.all([
     import('./remote'),
     import('./remoteAzure'),
+    import('../azure/retry'),
     import('../pair/pairFile'),
     import('../switch/active'),
   ]);
@@ -144,12 +145,17 @@ async function remoteCheck(ctx: CliContext): Promise<RemoteCheck | undefined> {
     ctx.err('aml-failover: the remote check was skipped: .azureml/config.json names neither workspace of the pair.');
     return undefined;
   }
-  const holdings = new RemoteHoldings(azureHoldings(pair, ctx.logger, ctx.cloudTrust()), { logger: ctx.logger });
+  const holdings = new RemoteHoldings(azureHoldings(pair, ctx.logger, ctx.cloudTrust(), DEFAULT_RETRY), { logger: ctx.logger });
   await holdings.refresh();
   const known = holdings.snapshot();
   if (!known.primary?.known.size || !known.secondary?.known.size) {
     ctx.err('aml-failover: the remote check was skipped: could not list both workspaces (run with --verbose for why).');
     return undefined;
+  }
+  // A section that could not be listed gives no findings (never false ones): say which references went unchecked.
+  for (const side of ['primary', 'secondary'] as const) {
+    const missing = SECTIONS.filter((s) => !known[side]!.known.has(s));
+    if (missing.length) ctx.err(`aml-failover: the remote check could not list the ${side}'s ${missing.join(', ')}; references to them were not checked (run with --verbose for why).`);
   }
   const role = active.role;
   return (portable) => remoteFindings(portable, role, known);

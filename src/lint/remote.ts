@@ -13,7 +13,7 @@ import type { PortableReference } from './types';
  */
 
 type Section = 'models' | 'environments' | 'computes' | 'datastores';
-const SECTIONS: readonly Section[] = ['models', 'environments', 'computes', 'datastores'];
+export const SECTIONS: readonly Section[] = ['models', 'environments', 'computes', 'datastores'];
 
 /** A datastore and the storage it points at (blob container or file share). */
 export interface StoreOf {

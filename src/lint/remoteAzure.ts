@@ -4,16 +4,19 @@ import type { Logger } from '../common/logger';
 import { listInventory } from '../inventory/listInventory';
 import type { PairConfig } from '../pair/pairFile';
 import { holdingsOf, type FetchHoldings } from './remote';
-import { QUICK_RETRY } from '../azure/retry';
+import { QUICK_RETRY, type RetryPolicy } from '../azure/retry';
 
 /** How long one workspace's listing may take before the remote check gives up on it for this round. */
 const LIST_DEADLINE_MS = 30_000;
 
-/** Lists what each workspace of the pair holds through the one Azure layer (ml client list calls). */
-export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudTrust): FetchHoldings {
+/**
+ * Lists what each workspace of the pair holds through the one Azure layer (ml client list calls). The editor keeps
+ * the quick default (its cache refreshes in the background); a CLI run answers once, so it passes the full budget.
+ */
+export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudTrust, retry: RetryPolicy = QUICK_RETRY): FetchHoldings {
   let connection: Promise<AzureConnection> | undefined;
   return async (role, signal) => {
-    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retry: QUICK_RETRY });
+    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retry });
     let conn: AzureConnection;
     try {
       conn = await connection;
