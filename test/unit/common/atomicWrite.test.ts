@@ -1,18 +1,12 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { watchSyncs } from '../../support/watchSyncs';
 import { createFileExclusive, rewriteFileWithin, writeFileAtomic } from '../../../src/common/atomicWrite';
+import { scratchDir } from '../../support/scratch';
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
-const tmp = async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'atomic-write-'));
-  madeDirs.push(dir);
-  return dir;
-};
+const tmp = () => scratchDir('atomic-write-');
 
 test('after the rename, the folder is flushed too (not on Windows)', { skip: process.platform === 'win32' }, async () => {
   const dir = await tmp();

@@ -1,8 +1,7 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { silentLogger } from '../../../src/common/logger';
@@ -10,6 +9,7 @@ import { LOCK_FILE, runExport, type ExportPlan, type PlannedDownload } from '../
 import { watchSyncs } from '../../support/watchSyncs';
 import { summarize } from '../../../src/export/exportWorkspace';
 import { readManifest } from '../../../src/export/manifest';
+import { scratchDir } from '../../support/scratch';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -33,13 +33,7 @@ function plan(files: Record<string, Buffer>, opts: { gate?: Promise<void> } = {}
   return { plan: p, reads };
 }
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
-const tmp = async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'export-engine-'));
-  madeDirs.push(dir);
-  return dir;
-};
+const tmp = () => scratchDir('export-engine-');
 
 test('a second run over a complete export downloads nothing and rewrites nothing', async () => {
   const out = await tmp();

@@ -1,20 +1,17 @@
 // The export's .gitignore line: added once, only inside a git work tree, only when nothing ignores the folder yet,
 // appended with every existing byte kept. Where git is installed, its own answer is the oracle.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ignoreNewFolder } from '../../../src/export/gitignore';
+import { scratchDir } from '../../support/scratch';
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
 async function repo(files: Record<string, string>, options: { git?: boolean } = {}): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-gitignore-'));
-  madeDirs.push(dir);
+  const dir = await scratchDir('aml-gitignore-');
   if (options.git !== false) await fs.mkdir(path.join(dir, '.git', 'info'), { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });

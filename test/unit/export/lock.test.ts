@@ -1,6 +1,6 @@
 // The export lock between real processes: several race for one folder (with locks of dead processes planted along
 // the way), and never two hold it at once.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,16 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LOCK_FILE, lockFolder } from '../../../src/export/lock';
+import { scratchDir } from '../../support/scratch';
 
 const RACER = path.join(import.meta.dirname, '..', '..', 'fixtures', 'export', 'lockRacer.ts');
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
-const tmp = async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'export-lock-'));
-  madeDirs.push(dir);
-  return dir;
-};
+const tmp = () => scratchDir('export-lock-');
 
 test('processes racing for one folder never hold its lock at the same time, also while taking over dead locks', async () => {
   const dir = await tmp();

@@ -1,12 +1,12 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { downloadVerified, hashFile, sweepPartials, type RangeReader, type RemoteFile } from '../../../src/export/transfer';
 import { ByteBudget } from '../../../src/export/pool';
+import { scratchDir } from '../../support/scratch';
 
 const FAST = { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5 };
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
@@ -47,13 +47,9 @@ function remoteFile(data: Buffer, faults: Fault[] = [], opts: { rangeMD5?: boole
   return { reader, reads };
 }
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
 
-async function tempDir(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'export-transfer-'));
-  madeDirs.push(dir);
-  return dir;
+function tempDir(): Promise<string> {
+  return scratchDir('export-transfer-');
 }
 
 async function filesIn(dir: string): Promise<string[]> {

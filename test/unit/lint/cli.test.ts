@@ -1,14 +1,14 @@
 // `aml-failover lint` as CI runs it: a child process, its output and its exit code.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { scratchDir } from '../../support/scratch';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(REPO, 'src/cli.ts');
@@ -21,12 +21,9 @@ function run(args: string[], cwd: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
 
 async function project(files: Record<string, string>): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-lint-'));
-  madeDirs.push(dir);
+  const dir = await scratchDir('aml-lint-');
   for (const [name, text] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fs.writeFile(path.join(dir, name), text);

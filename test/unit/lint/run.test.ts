@@ -1,19 +1,17 @@
 // The CLI's file runner and the project's ignore rules, as the CLI and the VS Code adapter use them.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultLintConfig } from '../../../src/lint/config';
 import { expandTargets } from '../../../src/lint/files';
 import { lintProjectFrom } from '../../../src/lint/project';
 import { lintAll } from '../../../src/lint/run';
+import { scratchDir } from '../../support/scratch';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const CORPUS = path.join(REPO, 'test/fixtures/corpus');
 
-const madeDirs: string[] = [];
-after(() => Promise.all(madeDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
 
 test('a worker thread beside the main one gives the same findings, in the same order, as the main thread alone', async () => {
   const expanded = await expandTargets(['azureml-examples-cli', 'hardcoded'], CORPUS, { isIgnoredPath: () => false });
@@ -38,10 +36,8 @@ test('a worker that cannot start leaves every file to the main thread', async ()
 });
 
 test("the editor's ignore check: files inside any folder holding an aml-failover manifest.json, and under aml-export/", async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-lint-project-'));
-  madeDirs.push(dir);
-  const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-lint-out-'));
-  madeDirs.push(outside);
+  const dir = await scratchDir('aml-lint-project-');
+  const outside = await scratchDir('aml-lint-out-');
   const manifest = JSON.stringify({ version: 1, tool: 'aml-failover', complete: false, files: [] }, null, 2);
   for (const d of [path.join(dir, 'saved/primary'), outside]) await fs.writeFile(path.join(await mkdirp(d), 'manifest.json'), manifest);
   await fs.writeFile(path.join(await mkdirp(path.join(dir, 'other')), 'manifest.json'), '{"tool": "something else"}');
