@@ -4,6 +4,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { seedAzureServices } from './seedAzure';
 
 export interface SeedOptions {
   /** Size of the one large model file in MiB. */
@@ -163,6 +164,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   const p = world.regions.primary;
   const s = world.regions.secondary;
   for (const r of [p, s]) addDatastoresAndComputes(r);
+  seedAzureServices(world);
 
   const largeBytes = Math.max(1, Math.round(opts.largeModelMb * 1024 * 1024));
   const models = primaryModels(largeBytes);

@@ -164,7 +164,7 @@ export function containerRegistry(facts: ReadinessFacts): ReadinessCheck[] {
   const name = str(registry, 'name') ?? lastSegment(registryId!);
   const sku = str(registry, 'sku.name') ?? 'unknown';
   const replicas = (registrySide.replications.ok ? registrySide.replications.value : []).map((r) => str(r, 'location') ?? '').filter(Boolean);
-  const regions = [str(registry, 'location'), ...replicas].filter((x): x is string => Boolean(x));
+  const regions = [...new Set([str(registry, 'location'), ...replicas].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase()))];
   const target = facts.secondary.ref.region;
   if (sku.toLowerCase() !== 'premium') {
     out.push(finding('container-registry', 'fail', `Container registry ${name} is ${sku}: only Premium registries can be geo-replicated, so its images are in ${regions[0] ?? 'one region'} only.`, `Upgrade ${name} to Premium (az acr update --name ${name} --sku Premium) and replicate it to ${target} (az acr replication create --registry ${name} --location ${target})`, [registryId]));
