@@ -2,7 +2,7 @@
 // Insights, subscription locations, permissions) through the one generic ARM reader (src/azure/arm.ts), at the
 // api-versions of the REST specs. Never throws for what a region or a permission does: each read carries its failure.
 import { setMaxListeners } from 'node:events';
-import { API_VERSIONS, armGet, armGetPath, armList } from '../azure/arm';
+import { API_VERSIONS, armGet, armList } from '../azure/arm';
 import type { AzureConnection } from '../azure/connection';
 import { withDeadline } from '../health/deadline';
 import { classifyFailure } from '../health/verdict';
@@ -136,7 +136,7 @@ async function gatherSide(pair: PairConfig, role: Role, options: GatherOptions, 
     resource('applicationInsights', 'Application Insights'),
     listOf(`${ws}/datastores`, `The ${role} datastores`),
     listOf(`${ws}/computes`, `The ${role} computes`),
-    read(`The VM sizes of ${ref.region}`, async (signal) => (((await armGetPath(conn, `${location}/vmSizes`, ML_API, signal)) as { value?: Json[] } | undefined)?.value ?? [])),
+    read(`The VM sizes of ${ref.region}`, async (signal) => (((await armGet(conn, `${location}/vmSizes`, { signal, apiVersion: ML_API })) as { value?: Json[] } | undefined)?.value ?? [])),
     listOf(`${location}/usages`, `The usages of ${ref.region}`),
     listOf(`${location}/quotas`, `The quotas of ${ref.region}`),
     onlineEndpoints.ok

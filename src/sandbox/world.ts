@@ -84,6 +84,8 @@ export interface Region {
   services: RegionServices;
   /** `<ARM endpoint>/discovery/<location>`, once the sandbox listens (the workspace's discoveryUrl). */
   discoveryUrl?: string;
+  /** Recurring jobs (ARM Schedule bodies), keyed by lower-case name. */
+  schedules: Map<string, Json>;
 }
 
 export interface World {
@@ -132,6 +134,7 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     computes: new Map(),
     datastores: new Map(),
     services: { vmSizes: [], usages: [], quotas: [], onlineEndpoints: new Map(), privateEndpointConnections: new Map(), roleAssignments: new Map(), resources: new Map() },
+    schedules: new Map(),
   };
 }
 

@@ -6,9 +6,9 @@
 //   its maximum node count;
 // - the online endpoint credit-endpoint has deployments blue and green in the primary, only blue in the secondary.
 // Each region also gets its VM sizes, usages and quotas, role assignments (Reader on the resource group, AzureML Data
-// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in specs/providers/.
-import { addRoleAssignment, resourcesOf } from './arm/authorization';
-import { ML, key, resourceId, systemData, workspaceId, type Json, type Region, type World } from './world';
+// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in ../specs/providers/.
+import { addRoleAssignment, resourcesOf } from '../arm/authorization';
+import { ML, key, resourceId, systemData, workspaceId, type Json, type Region, type World } from '../world';
 
 const VM_SIZES: [name: string, family: string, vCPUs: number, gpus: number, memoryGB: number][] = [
   ['Standard_DS3_v2', 'standardDSv2Family', 4, 0, 14],
