@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { seedAzureServices } from './seed/azure';
 import { addSchedules } from './seed/schedules';
 
 export interface SeedOptions {
@@ -172,6 +173,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   const p = world.regions.primary;
   const s = world.regions.secondary;
   for (const r of [p, s]) addDatastoresAndComputes(r);
+  seedAzureServices(world);
 
   const largeBytes = Math.max(1, Math.round(opts.largeModelMb * 1024 * 1024));
   const models = primaryModels(largeBytes);
