@@ -15,6 +15,7 @@ import {
   associatedResources,
   containerBody,
   jobBody,
+  jobStatus,
   key,
   systemData,
   workspaceBody,
@@ -434,10 +435,9 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
   function assets(kind: 'models' | 'environments', method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, body: unknown, r: Region): Answer {
     const store = kind === 'models' ? r.models : r.environments;
     const label = kind === 'models' ? 'model' : 'environment';
-    const archived = (query.get('listViewType') ?? 'ActiveOnly') === 'ArchivedOnly';
     if (rest.length === 1) {
       want('GET');
-      return page(path, query, archived ? [] : [...store.values()].map(containerBody));
+      return page(path, query, [...store.values()].map(containerBody).filter((c) => inView(c, query)));
     }
     const name = checkName(label, rest[1]);
     const container = store.get(key(name));
@@ -448,7 +448,8 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
         const props = requireProperties(body);
         const now = new Date().toISOString();
         if (container) {
-          container.body = { ...container.body, properties: { ...(container.body.properties as Json), description: props.description, tags: props.tags ?? {} } };
+          const was = container.body.properties as Json;
+          container.body = { ...container.body, properties: { ...was, description: props.description, tags: props.tags ?? {}, isArchived: props.isArchived ?? was.isArchived } };
           return { status: 200, body: containerBody(container) };
         }
         const c: AssetContainer = { name, body: { id: base, name, type: `${ML}/workspaces/${kind}`, properties: { description: props.description, tags: props.tags ?? {}, properties: props.properties ?? {}, isArchived: false }, systemData: systemData(now) }, versions: new Map() };
@@ -463,7 +464,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       want('GET');
       if (!container) throw notFound(`The ${label} container '${name}' in workspace '${r.workspaceName}'`);
       const versions = [...container.versions.values()].sort((a, b) => Number(b.name) - Number(a.name) || String(b.name).localeCompare(String(a.name)));
-      return page(path, query, archived ? [] : versions);
+      return page(path, query, versions.filter((v) => inView(v, query)));
     }
     if (rest.length !== 4) throw noRoute(method, path);
     const version = checkName('version', rest[3]);
@@ -481,7 +482,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       if (changed.length) {
         throw new ArmError(409, 'Conflict', `Version '${version}' of ${label} '${name}' already exists with a different ${changed.join(', ')}; versions are immutable. Register a new version instead.`);
       }
-      const updated = { ...existing, properties: { ...old, description: props.description ?? old.description, tags: props.tags ?? old.tags }, systemData: { ...(existing.systemData as Json), lastModifiedAt: new Date().toISOString() } };
+      const updated = { ...existing, properties: { ...old, description: props.description ?? old.description, tags: props.tags ?? old.tags, isArchived: props.isArchived ?? old.isArchived }, systemData: { ...(existing.systemData as Json), lastModifiedAt: new Date().toISOString() } };
       container!.versions.set(key(version), updated);
       return { status: 200, body: updated };
     }
@@ -504,8 +505,21 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       const list = [...r.jobs.values()]
         .sort((a, b) => b.submittedAt - a.submittedAt)
         .map((j) => jobBody(j, now))
-        .filter((j) => !jobType || ((j.properties as Json).jobType as string)?.toLowerCase() === jobType.toLowerCase());
+        .filter((j) => !jobType || ((j.properties as Json).jobType as string)?.toLowerCase() === jobType.toLowerCase())
+        .filter((j) => inView(j, query));
       return page(path, query, list);
+    }
+    if (rest.length === 3 && rest[2].toLowerCase() === 'cancel') {
+      want('POST');
+      // As `az ml job cancel`: an unfinished job ends Canceled; a finished one is left as it is.
+      const job = r.jobs.get(key(checkName('job', rest[1])));
+      if (!job) throw notFound(`The job '${rest[1]}' in workspace '${r.workspaceName}'`);
+      const status = jobStatus(job);
+      if (status === 'Queued' || status === 'Running') {
+        job.finalStatus = 'Canceled';
+        job.endedAt = Date.now();
+      }
+      return { status: 200, body: {} };
     }
     if (rest.length !== 2) throw noRoute(method, path);
     const name = checkName('job', rest[1]);
@@ -521,7 +535,13 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       throw new ArmError(400, 'InvalidRequestContent', "properties.jobType must be 'Command', 'Pipeline' or 'Sweep'.");
     }
     if (jobType === 'Command' && typeof props.command !== 'string') throw new ArmError(400, 'InvalidRequestContent', 'A Command job needs properties.command.');
-    if (existing) throw new ArmError(409, 'Conflict', `A job named '${name}' already exists in workspace '${r.workspaceName}'; job names are unique. Submit it under a new name.`);
+    if (existing && !onlyMutableChanged(existing.body.properties as Json, props)) throw new ArmError(409, 'Conflict', `A job named '${name}' already exists in workspace '${r.workspaceName}'; job names are unique. Submit it under a new name.`);
+    if (existing) {
+      // Archiving a job (or changing its tags, description or display name) is an update, as in Azure ML.
+      const old = existing.body.properties as Json;
+      existing.body = { ...existing.body, properties: { ...old, isArchived: props.isArchived ?? old.isArchived, tags: props.tags ?? old.tags, description: props.description ?? old.description, displayName: props.displayName ?? old.displayName } };
+      return { status: 200, body: jobBody(existing) };
+    }
     const now = Date.now();
     const job = {
       name,
@@ -533,6 +553,19 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     r.jobs.set(key(name), job);
     return { status: 201, body: jobBody(job, now) };
   }
+}
+
+/** Azure ML lists active items by default; `listViewType=ArchivedOnly|All` asks for the archived ones. */
+function inView(item: Json, query: URLSearchParams): boolean {
+  const view = (query.get('listViewType') ?? 'ActiveOnly').toLowerCase();
+  const archived = Boolean((item.properties as Json | undefined)?.isArchived);
+  return view === 'all' || (view === 'archivedonly' ? archived : !archived);
+}
+
+/** True when a PUT of an existing job changes only what Azure ML lets a job change: archive state, tags, description, display name. */
+function onlyMutableChanged(old: Json, next: Json): boolean {
+  const definition = ['jobType', 'command', 'environmentId', 'computeId', 'codeId', 'experimentName'];
+  return definition.every((k) => next[k] === undefined || JSON.stringify(next[k]) === JSON.stringify(old[k]));
 }
 
 function requireProperties(body: unknown): Json {
