@@ -2,12 +2,12 @@
 // identity use it, its jobs (with definitions and statuses), what it holds, submit/cancel/archive. The runbook's
 // steps (failover.ts) call these through the `WorkspaceOps` interface so a backup can stand in for a source that is
 // down and a drill can forbid the source outright.
-import type { JobBase } from '@azure/arm-machinelearning';
+import { armGet, armPut } from '../azure/arm';
 import type { AzureConnection } from '../azure/connection';
 import { unlessNotFound } from '../azure/notFound';
 import { retryReason, statusOf } from '../azure/retry';
 import { listInventory } from '../inventory/listInventory';
-import type { Role, WorkspaceRef } from '../pair/pairFile';
+import { workspaceArmId, type Role, type WorkspaceRef } from '../pair/pairFile';
 import { emptyHoldings, type TargetHoldings } from './preflight';
 import type { AssetNeed } from './needs';
 import type { SnapshotJob } from './snapshot';
@@ -53,16 +53,26 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection)
         return { state: 'down', reason: retryReason(err) };
       }
     },
+    // Jobs are read and written as raw ARM JSON: the typed SDK 2.1.1 drops job inputs' uri and mode (src/azure/arm.ts).
     async jobs(ws, signal) {
-      const client = await ml(ws);
       const out: SnapshotJob[] = [];
-      for await (const j of client.jobs.list(ws.resource_group, ws.workspace_name, { abortSignal: signal })) out.push(toSnapshotJob(j));
+      let next: string | undefined = `${workspaceArmId(ws)}/jobs`;
+      let first = true;
+      while (next) {
+        const page = (await armGetPath(conn, next, first, signal)) as { value?: RawJob[]; nextLink?: string };
+        out.push(...(page.value ?? []).map(toSnapshotJob));
+        next = page.nextLink ?? undefined;
+        first = false;
+      }
       return out;
     },
     async job(ws, name, signal) {
-      const client = await ml(ws);
-      const j = await unlessNotFound(client.jobs.get(ws.resource_group, ws.workspace_name, name, { abortSignal: signal }));
-      return j ? toSnapshotJob(j) : undefined;
+      try {
+        return toSnapshotJob((await armGet(conn, `${workspaceArmId(ws)}/jobs/${name}`, { signal, apiVersion: API_VERSION })) as RawJob);
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
     },
     async holdings(ws, needs, signal) {
       const inv = await listInventory(conn, 'secondary' as Role, ws, { signal, sections: ['models', 'environments', 'computes', 'datastores'] });
@@ -104,9 +114,9 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection)
       await client.jobs.beginCancelAndWait(ws.resource_group, ws.workspace_name, name, { abortSignal: signal, updateIntervalInMs: 500 });
     },
     async archiveJob(ws, name, signal) {
-      const client = await ml(ws);
-      const j = await client.jobs.get(ws.resource_group, ws.workspace_name, name, { abortSignal: signal });
-      await client.jobs.createOrUpdate(ws.resource_group, ws.workspace_name, name, { properties: { ...j.properties, isArchived: true } }, { abortSignal: signal });
+      const id = `${workspaceArmId(ws)}/jobs/${name}`;
+      const j = (await armGet(conn, id, { signal, apiVersion: API_VERSION })) as RawJob;
+      await armPut(conn, id, { properties: { ...j.properties, isArchived: true } }, { signal, apiVersion: API_VERSION, pollIntervalMs: 500 });
     },
     async storageAccount(ws, signal) {
       const client = await ml(ws);
@@ -123,10 +133,8 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection)
     },
     submitter: {
       async submit(target, name, properties, signal) {
-        const client = await ml(target);
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const created = await client.jobs.createOrUpdate(target.resource_group, target.workspace_name, name, { properties: properties as any }, { abortSignal: signal });
-        return { id: created.id ?? name, status: created.properties.status };
+        const created = (await armPut(conn, `${workspaceArmId(target)}/jobs/${name}`, { properties }, { signal, apiVersion: API_VERSION, pollIntervalMs: 500 })) as RawJob;
+        return { id: created.id ?? name, status: created.properties?.status as string | undefined };
       },
     },
   };
@@ -147,8 +155,29 @@ async function exists(get: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-function toSnapshotJob(j: JobBase): SnapshotJob {
-  const props = j.properties as unknown as Record<string, unknown>;
+const API_VERSION = '2022-10-01';
+
+interface RawJob {
+  id?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+}
+
+/** A list page: the first by resource path, the next ones by the service's nextLink (on the same ARM endpoint only). */
+async function armGetPath(conn: AzureConnection, pathOrLink: string, first: boolean, signal: AbortSignal): Promise<unknown> {
+  if (first) return armGet(conn, pathOrLink, { signal, apiVersion: API_VERSION });
+  const link = new URL(pathOrLink);
+  if (link.origin !== new URL(conn.cloud.resourceManager).origin) throw new Error(`The service named a next page outside ${conn.cloud.resourceManager}; not following it.`);
+  const sub = /^\/subscriptions\/([^/]+)\//i.exec(link.pathname)?.[1];
+  if (!sub) throw new Error(`Not an ARM list link: ${pathOrLink}`);
+  const [client, sdk] = await Promise.all([conn.ml(sub), import('../azure/azureSdk')]);
+  const response = await client.sendRequest(sdk.createPipelineRequest({ url: `${conn.cloud.resourceManager}${link.pathname}${link.search}`, method: 'GET', abortSignal: signal }));
+  if (response.status >= 400) throw Object.assign(new Error(`HTTP ${response.status} listing jobs`), { statusCode: response.status });
+  return JSON.parse(response.bodyAsText ?? '{}');
+}
+
+function toSnapshotJob(j: RawJob): SnapshotJob {
+  const props = j.properties ?? {};
   const runProps = (props.properties ?? {}) as Record<string, string>;
   return {
     id: j.id ?? '',
@@ -158,4 +187,3 @@ function toSnapshotJob(j: JobBase): SnapshotJob {
     properties: props,
   };
 }
-

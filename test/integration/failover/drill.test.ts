@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { armGet } from '../../../src/azure/arm';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { listInventory } from '../../../src/inventory/listInventory';
@@ -81,6 +82,9 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(there.properties.displayName, 'train-sentiment-nightly');
     assert.equal(there.properties.experimentName, 'sentiment');
     assert.match(String(there.properties.computeId), /\/workspaces\/mlw-demo-westus\/computes\/cpu-cluster$/);
+    // Its inputs arrive whole (the typed SDK would drop their uri and mode): read as raw ARM JSON.
+    const raw = (await armGet(conn, there.id!, { apiVersion: '2022-10-01' })) as { properties: { inputs: Record<string, { uri?: string; mode?: string }> } };
+    assert.deepEqual(raw.properties.inputs.training_data, { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' });
 
     assert.ok(drill.recoveryPoint.description.startsWith('the backup of'), drill.recoveryPoint.description);
     assert.ok(typeof drill.recoveryTimeSeconds === 'number');
