@@ -26,6 +26,8 @@ export interface JobRecord {
   /** Terminal status set at seeding or by an outage. */
   finalStatus?: 'Completed' | 'Failed' | 'Canceled';
   endedAt?: number;
+  /** Why it failed, when the service says (an outage's jobs say so; the seed's failed job failed on its own). */
+  failureReason?: string;
 }
 
 /** An online endpoint and its deployments (Microsoft.MachineLearningServices/workspaces/onlineEndpoints). */
@@ -231,6 +233,7 @@ export function failUnfinishedJobs(r: Region, now = Date.now()): number {
     if (status === 'Queued' || status === 'Running') {
       job.finalStatus = 'Failed';
       job.endedAt = now;
+      job.failureReason = 'The region became unavailable while the job was running.';
       n++;
     }
   }
@@ -246,7 +249,7 @@ export function jobBody(job: JobRecord, now = Date.now()): Json {
   if (job.finalStatus || status === 'Completed') {
     p.EndTimeUtc = new Date(job.endedAt ?? job.submittedAt + job.queuedMs + (job.runMs ?? 0)).toISOString();
   }
-  if (status === 'Failed' && job.endedAt) p.FailureReason = 'The region became unavailable while the job was running.';
+  if (status === 'Failed') p.FailureReason = job.failureReason ?? 'The training script exited with code 1.';
   props.properties = p;
   return { ...job.body, properties: props };
 }

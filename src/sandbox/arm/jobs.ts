@@ -1,7 +1,8 @@
-// Jobs: list (newest first, `jobType` filter), get, createOrUpdate (Queued → Running → Completed over the job
-// timing; 409 for an existing name). Shapes: specs/ Jobs_* examples (2022-10-01).
-import { ML, jobBody, key, systemData, workspaceId, type Json } from '../world';
-import { ArmError, WORKSPACE, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
+// Jobs: list (newest first, `jobType` filter, active ones unless `listViewType` asks), get, createOrUpdate (Queued →
+// Running → Completed over the job timing; 409 for an existing name unless only archive state, tags, description or
+// display name change), cancel. Shapes: specs/ Jobs_* examples (2022-10-01).
+import { ML, jobBody, jobStatus, key, systemData, workspaceId, type Json } from '../world';
+import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
 export interface JobTiming {
   queuedMs: number;
@@ -15,7 +16,8 @@ export function jobRoutes(env: ArmEnv, timing: JobTiming): Route[] {
     const jobs = [...regionOf(req).jobs.values()]
       .sort((a, b) => b.submittedAt - a.submittedAt)
       .map((j) => jobBody(j, now))
-      .filter((j) => !jobType || ((j.properties as Json).jobType as string)?.toLowerCase() === jobType.toLowerCase());
+      .filter((j) => !jobType || ((j.properties as Json).jobType as string)?.toLowerCase() === jobType.toLowerCase())
+      .filter((j) => inView(j, req));
     return page(env, req, jobs);
   }
 
@@ -35,7 +37,14 @@ export function jobRoutes(env: ArmEnv, timing: JobTiming): Route[] {
       throw new ArmError(400, 'InvalidRequestContent', "properties.jobType must be 'Command', 'Pipeline' or 'Sweep'.");
     }
     if (jobType === 'Command' && typeof props.command !== 'string') throw new ArmError(400, 'InvalidRequestContent', 'A Command job needs properties.command.');
-    if (r.jobs.has(key(name))) throw new ArmError(409, 'Conflict', `A job named '${name}' already exists in workspace '${r.workspaceName}'; job names are unique. Submit it under a new name.`);
+    const existing = r.jobs.get(key(name));
+    if (existing && !onlyMutableChanged(existing.body.properties as Json, props)) throw new ArmError(409, 'Conflict', `A job named '${name}' already exists in workspace '${r.workspaceName}'; job names are unique. Submit it under a new name.`);
+    if (existing) {
+      // Archiving a job (or changing its tags, description or display name) is an update, as in Azure ML.
+      const old = existing.body.properties as Json;
+      existing.body = { ...existing.body, properties: { ...old, isArchived: props.isArchived ?? old.isArchived, tags: props.tags ?? old.tags, description: props.description ?? old.description, displayName: props.displayName ?? old.displayName } };
+      return { status: 200, body: jobBody(existing) };
+    }
     const now = Date.now();
     const job = {
       name,
@@ -48,8 +57,28 @@ export function jobRoutes(env: ArmEnv, timing: JobTiming): Route[] {
     return { status: 201, body: jobBody(job, now) };
   }
 
+  /** As `az ml job cancel`: an unfinished job ends Canceled; a finished one is left as it is. */
+  function cancel(req: ArmRequest): Answer {
+    const r = regionOf(req);
+    const job = r.jobs.get(key(req.params.job));
+    if (!job) throw notFound(`The job '${req.params.job}' in workspace '${r.workspaceName}'`);
+    const status = jobStatus(job);
+    if (status === 'Queued' || status === 'Running') {
+      job.finalStatus = 'Canceled';
+      job.endedAt = Date.now();
+    }
+    return { status: 200, body: {} };
+  }
+
   return [
     { path: `${WORKSPACE}/jobs`, methods: { GET: list } },
     { path: `${WORKSPACE}/jobs/{job}`, methods: { GET: get, PUT: submit } },
+    { path: `${WORKSPACE}/jobs/{job}/cancel`, methods: { POST: cancel } },
   ];
+}
+
+/** True when a PUT of an existing job leaves its definition alone (archive state, tags, description, display name may change). */
+function onlyMutableChanged(old: Json, next: Json): boolean {
+  const definition = ['jobType', 'command', 'environmentId', 'computeId', 'codeId', 'experimentName'];
+  return definition.every((k) => next[k] === undefined || JSON.stringify(next[k]) === JSON.stringify(old[k]));
 }

@@ -1,0 +1,169 @@
+// One failover, drill or resubmit as both adapters run it: reads the pair file, connects, builds the steps (with the
+// drill's backup and outage steps in front when it is a drill), and turns the runbook's record into the report.
+// The adapters bring the questions (confirm each step, choose jobs) and the rendering.
+import * as path from 'node:path';
+import { connect, type AzureConnection } from '../azure/connection';
+import { QUICK_RETRY } from '../azure/retry';
+import { ownSandboxRecord, type CloudTrust } from '../azure/trust';
+import { writeFileAtomic } from '../common/atomicWrite';
+import type { Logger } from '../common/logger';
+import { exportWorkspace, summarize } from '../export/exportWorkspace';
+import { loadPairFile, type PairConfig, type Role } from '../pair/pairFile';
+import { resubmitSection } from '../pair/resubmitSection';
+import { replicate, summarizeReplication } from '../replicate/replicate';
+import { sendFault } from '../sandbox/control';
+import { cleanupCommand, cleanupDrill, filesBefore, newDrillId, saveDrill, takeBackup, type CleanupResult, type DrillRecord } from './drill';
+import { buildReport, failoverSteps, DEFAULT_CONFIRM_TIMEOUT_MS, type FailoverOptions } from './failover';
+import { toJson, toMarkdown, type FailoverReport } from './report';
+import { defaultSuffix } from './resubmitPlan';
+import { runRunbook, type RunbookHooks, type RunbookStep } from './runbook';
+import { folderBackupStore } from './snapshot';
+import { azureWorkspaceOps, type WorkspaceOps } from './workspaceOps';
+
+export interface SessionRequest {
+  projectDir: string;
+  to: Role;
+  logger: Logger;
+  trust?: CloudTrust;
+  signal: AbortSignal;
+  hooks?: RunbookHooks;
+  confirmTimeoutMs?: number;
+  suffix?: string;
+  updateAzureCliDefaults?: boolean;
+  chooseJobs?: FailoverOptions['chooseJobs'];
+  /** Written as Markdown (the report step's output), relative paths from the project. */
+  reportFile?: string;
+  /** A connection to reuse (the extension keeps one). */
+  connection?: AzureConnection;
+}
+
+export interface SessionResult {
+  report: FailoverReport;
+  markdown: string;
+  json: string;
+  reportFile?: string;
+}
+
+interface Wired {
+  pair: PairConfig;
+  ops: WorkspaceOps;
+  conn: AzureConnection;
+  from: Role;
+}
+
+async function wire(req: SessionRequest): Promise<Wired> {
+  const pair = await loadPairFile(req.projectDir);
+  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
+  // Reachability is asked with a short budget: a region that is down must not hold the runbook for minutes.
+  const probe = await connect(pair.cloud, { logger: req.logger, trust: req.trust, retry: QUICK_RETRY });
+  return { pair, conn, ops: azureWorkspaceOps(conn, probe), from: req.to === 'primary' ? 'secondary' : 'primary' };
+}
+
+function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>): FailoverOptions {
+  return {
+    projectDir: req.projectDir,
+    pair: w.pair,
+    from: w.from,
+    to: req.to,
+    ops: w.ops,
+    backups: folderBackupStore(req.projectDir),
+    computeMap: resubmitSection(w.pair).compute,
+    suffix: req.suffix ?? defaultSuffix(),
+    confirmTimeoutMs: req.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS,
+    logger: req.logger,
+    updateAzureCliDefaults: req.updateAzureCliDefaults,
+    chooseJobs: req.chooseJobs,
+    exportNotebooks: async (signal) => {
+      const r = await exportWorkspace({ projectDir: req.projectDir, from: w.from, kinds: ['notebooks'], signal, logger: req.logger, connection: w.conn });
+      return summarize(r)[0] ?? 'Notebooks exported.';
+    },
+    replicate: async (environments, models, signal) => {
+      const lines: string[] = [];
+      for (const [kind, names] of [['environments', environments], ['models', models]] as const) {
+        if (!names.length) continue;
+        const r = await replicate(w.conn, { kinds: [kind], source: w.pair.workspaces[w.from], target: w.pair.workspaces[req.to], names, signal, logger: req.logger });
+        lines.push(...summarizeReplication(r));
+      }
+      return lines;
+    },
+    ...extra,
+  };
+}
+
+async function finish(req: SessionRequest, o: FailoverOptions, steps: RunbookStep[], state: ReturnType<typeof failoverSteps>['state'], extra: { cleanupCommand?: string } = {}): Promise<SessionResult> {
+  const record = await runRunbook(steps, req.signal, req.hooks);
+  const report = buildReport(o, record, state, extra);
+  const markdown = toMarkdown(report);
+  let reportFile: string | undefined;
+  if (req.reportFile) {
+    reportFile = path.resolve(req.projectDir, req.reportFile);
+    await writeFileAtomic(reportFile, markdown);
+  }
+  return { report, markdown, json: toJson(report), reportFile };
+}
+
+/** `aml-failover failover`: the runbook from the active workspace's side to `to`. */
+export async function runFailover(req: SessionRequest): Promise<SessionResult> {
+  const w = await wire(req);
+  const o = options(req, w, {});
+  const { steps, state } = failoverSteps(o);
+  return finish(req, o, steps, state);
+}
+
+/** `aml-failover resubmit`: pre-flight, bring across what is missing, resubmit — no switch. */
+export async function runResubmit(req: SessionRequest & { jobNames?: string[] }): Promise<SessionResult> {
+  const w = await wire(req);
+  const o = options(req, w, { jobNames: req.jobNames, exportNotebooks: undefined });
+  const { steps, state } = failoverSteps(o);
+  return finish(req, o, steps.filter((s) => ['preflight', 'bring-across', 'resubmit', 'report'].includes(s.id)), state);
+}
+
+/** `aml-failover drill`: backup, (simulated) outage of the primary, then the whole failover, tagged and recorded. */
+export async function runDrill(req: SessionRequest & { simulateOutage?: boolean }): Promise<SessionResult & { drillId: string }> {
+  const w = await wire(req);
+  const drillId = newDrillId();
+  const source = w.pair.workspaces[w.from];
+  const record: DrillRecord = { id: drillId, startedAt: new Date().toISOString(), from: w.from, to: req.to, files: await filesBefore(req.projectDir), jobs: [], environments: [] };
+  await saveDrill(req.projectDir, record);
+  const sandbox = await ownSandboxRecord(req.projectDir);
+  const o = options(req, w, {
+    drillId,
+    sourceForbidden: Boolean(req.simulateOutage),
+    onCreated: async (what) => {
+      if (what.kind === 'job') record.jobs.push(what.name);
+      else record.environments.push({ name: what.name, version: what.version ?? '' });
+      await saveDrill(req.projectDir, record);
+    },
+  });
+  const { steps, state } = failoverSteps(o);
+  const backup: RunbookStep = {
+    id: 'backup',
+    title: 'Take a backup',
+    plan: () => `Record the jobs of ${source.workspace_name} (definitions and statuses) and what the unfinished ones need, under .aml-failover/backups/.`,
+    run: async ({ signal }) => {
+      const b = await takeBackup(w.ops, o.backups, source, signal);
+      return { summary: `Backup ${b.id}: ${b.jobs.length} job(s), ${Object.keys(b.environments).length} environment definition(s).`, details: [path.relative(req.projectDir, b.folder)] };
+    },
+  };
+  const outage: RunbookStep = {
+    id: 'outage',
+    title: 'Take the primary down',
+    plan: () => (sandbox ? `Switch the sandbox's ${w.from} region to outage.` : `Simulate the outage of ${source.workspace_name}: it is sent nothing from here on.`),
+    skipReason: () => (req.simulateOutage ? undefined : 'No outage simulated (--simulate-outage not given): the source stays up and is used.'),
+    run: async () => {
+      if (!sandbox) return { summary: `${source.workspace_name} is treated as unreachable: nothing more is sent to it.` };
+      await sendFault(req.projectDir, w.from, 'outage');
+      record.sandboxFault = w.from;
+      await saveDrill(req.projectDir, record);
+      return { summary: `The sandbox's ${w.from} region (${source.region}) is down.` };
+    },
+  };
+  const result = await finish(req, o, [backup, outage, ...steps], state, { cleanupCommand: cleanupCommand(drillId) });
+  return { ...result, drillId };
+}
+
+export async function runDrillCleanup(req: Pick<SessionRequest, 'projectDir' | 'logger' | 'trust' | 'signal' | 'connection'>, id: string): Promise<CleanupResult> {
+  const w = await wire({ ...req, to: 'secondary' });
+  const sandbox = await ownSandboxRecord(req.projectDir);
+  return cleanupDrill(req.projectDir, w.pair, id, w.ops, req.signal, sandbox ? (role) => sendFault(req.projectDir, role, 'none') : undefined);
+}
