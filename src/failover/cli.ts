@@ -11,7 +11,7 @@ import type { Role } from '../pair/pairFile';
 import { describeCheck, type JobCheck } from './preflight';
 import type { SnapshotJob } from './snapshot';
 import type { RunbookEvent, RunbookHooks, StepDecision, StepRecord } from './runbook';
-import { runDrill, runDrillCleanup, runFailover, runResubmit, type SessionResult } from './session';
+import { runDrill, runDrillCleanup, runFailback, runFailover, runResubmit, type SessionResult } from './session';
 
 interface CommonOptions {
   to: string;
@@ -70,6 +70,38 @@ export function registerFailoverCli(program: Command, ctx: CliContext): void {
       const result = await runDrill({ ...base(ctx, opts), simulateOutage: opts.simulateOutage });
       print(ctx, result, opts);
       ctx.err(`Undo this drill with: aml-failover drill --cleanup ${result.drillId}`);
+    });
+
+  program
+    .command('failback')
+    .description('Fail back once the primary is healthy: bring back what was made in the secondary, cancel restarted originals, hand schedules back, switch back, report')
+    .option('--to <role>', 'The healed workspace to go back to: primary or secondary', 'primary')
+    .option('-y, --yes', 'Run every step without asking (and cancel every restarted original)')
+    .option('--json', 'Print the report as JSON on stdout')
+    .option('--report <file>', 'Write the report as Markdown to FILE')
+    .option('--since <time>', 'Bring back what was made after this ISO time (default: the start of the last failover or drill)')
+    .option('--azure-cli-defaults', "Also switch [defaults] group/workspace in the project's .azure/config")
+    .action(async (opts: CommonOptions & { since?: string }) => {
+      if (opts.since !== undefined && Number.isNaN(Date.parse(opts.since))) throw new UserError(`--since takes an ISO time (e.g. 2026-12-06T21:00:00Z), not "${opts.since}".`, 'usage');
+      const result = await runFailback({
+        ...base(ctx, opts),
+        since: opts.since,
+        updateAzureCliDefaults: opts.azureCliDefaults,
+        chooseCancel: opts.yes
+          ? undefined
+          : async (jobs) => {
+              const chosen = [];
+              for (const j of jobs) if ((await ask(`Cancel ${j.name} (${j.status}) in the healed workspace? Its work runs on as ${j.resubmittedAs}. [Y/n] `, ['y', 'n'], 'y')) === 'y') chosen.push(j);
+              return chosen;
+            },
+      });
+      if (opts.json) ctx.out(result.json);
+      else {
+        ctx.out(`Fail back ${result.report.outcome}: ${result.report.switched ? `the project points at ${result.report.to.workspace} (${result.report.to.region}) again` : 'the project still points where it did'}.`);
+        for (const n of result.report.notDone) ctx.out(`  not done: ${n}`);
+      }
+      if (result.reportFile) ctx.err(`Report: ${result.reportFile}`);
+      if (result.report.outcome !== 'completed') ctx.setExitCode(1);
     });
 }
 

@@ -30,6 +30,8 @@ export interface DrillRecord {
   sandboxFault?: Role;
   jobs: string[];
   environments: { name: string; version: string }[];
+  /** Schedules the drill disabled in the source before its outage (and enabled in the target); cleanup hands them back. */
+  schedules?: string[];
   cleanedUpAt?: string;
 }
 
@@ -94,7 +96,15 @@ export interface CleanupResult {
 }
 
 /** Undoes a drill: cancels and archives its jobs, archives what it registered, puts the config files back. */
-export async function cleanupDrill(projectDir: string, pair: PairConfig, id: string, ops: WorkspaceOps, signal: AbortSignal, heal?: (role: Role) => Promise<void>): Promise<CleanupResult> {
+export async function cleanupDrill(
+  projectDir: string,
+  pair: PairConfig,
+  id: string,
+  ops: WorkspaceOps,
+  signal: AbortSignal,
+  heal?: (role: Role) => Promise<void>,
+  handBackSchedules?: (r: DrillRecord, names: string[]) => Promise<void>,
+): Promise<CleanupResult> {
   const r = await loadDrill(projectDir, id);
   const target = pair.workspaces[r.to];
   const lines: string[] = [];
@@ -123,6 +133,8 @@ export async function cleanupDrill(projectDir: string, pair: PairConfig, id: str
     lines.push(`${f.path} put back as it was before the drill`);
   }
   if (r.sandboxFault && heal) await attempt(`sandbox ${r.sandboxFault} region healed`, () => heal(r.sandboxFault!));
+  // Once the source answers again: its schedules back on, the target's copies off (never both on).
+  if (r.schedules?.length && handBackSchedules) await attempt(`schedules handed back to the ${r.from}: ${r.schedules.join(', ')}`, () => handBackSchedules(r, r.schedules!));
   if (!problems.length) await saveDrill(projectDir, { ...r, cleanedUpAt: new Date().toISOString() });
   return { lines, problems };
 }

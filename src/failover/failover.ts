@@ -47,6 +47,11 @@ export interface FailoverOptions {
   /** Called once something is created in the target or before the config is written (drill bookkeeping). */
   onCreated?: (what: { kind: 'job' | 'environment'; name: string; version?: string }) => Promise<void>;
   beforeSwitch?: () => Promise<void>;
+  /**
+   * Hands the source's enabled schedules over to the target (src/schedules): disabled in the source first when it
+   * answers; with `sourceReachable: false` nothing is sent to it and what stays enabled there is reported.
+   */
+  handOverSchedules?: (sourceReachable: boolean, signal: AbortSignal) => Promise<StepResult>;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   pollMs?: number;
@@ -175,6 +180,17 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     },
   };
 
+  const schedules: RunbookStep = {
+    id: 'schedules',
+    title: 'Hand over the schedules',
+    plan: () =>
+      state.sourceAnswers
+        ? `Disable the enabled schedules in ${source.workspace_name}, then enable them in ${target.workspace_name}: no recurring job runs in both.`
+        : `Enable in ${target.workspace_name} the schedules its copies record as enabled in ${source.workspace_name} (which is sent nothing).`,
+    skipReason: () => (o.handOverSchedules ? undefined : 'Schedules are not handed over by this run.'),
+    run: ({ signal }) => o.handOverSchedules!(Boolean(state.sourceAnswers) && !o.sourceForbidden, signal),
+  };
+
   const resubmit: RunbookStep = {
     id: 'resubmit',
     title: 'Resubmit interrupted jobs',
@@ -238,7 +254,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     run: () => Promise.resolve({ summary: 'Report written.' }),
   };
 
-  return { steps: [preflight, bringAcross, switchStep, resubmit, confirm, pointing, report], state };
+  return { steps: [preflight, bringAcross, switchStep, schedules, resubmit, confirm, pointing, report], state };
 }
 
 async function findInterrupted(o: FailoverOptions, state: FailoverState, source: WorkspaceRef, signal: AbortSignal, details: string[]): Promise<void> {

@@ -21,7 +21,7 @@ export interface ResubmittedJob {
 }
 
 export interface FailoverReport {
-  kind: 'failover' | 'drill';
+  kind: 'failover' | 'drill' | 'failback';
   drillId?: string;
   from: { role: string; workspace: string; region: string };
   to: { role: string; workspace: string; region: string };
@@ -49,7 +49,7 @@ export function toJson(r: FailoverReport): string {
 
 export function toMarkdown(r: FailoverReport): string {
   const lines: string[] = [];
-  const title = r.kind === 'drill' ? `Failover drill ${r.drillId ?? ''}`.trim() : 'Failover';
+  const title = r.kind === 'drill' ? `Failover drill ${r.drillId ?? ''}`.trim() : r.kind === 'failback' ? 'Fail back' : 'Failover';
   lines.push(`# ${title}: ${r.from.workspace} (${r.from.region}) → ${r.to.workspace} (${r.to.region})`, '');
   lines.push(`- **Outcome:** ${r.outcome}${r.switched ? ' — the project now points at the ' + r.to.role : ' — the project still points where it did'}`);
   lines.push(`- **Started:** ${r.startedAt}${r.finishedAt ? ` · **finished:** ${r.finishedAt}` : ''}`);

@@ -13,13 +13,15 @@ import { DRILLS_DIR } from './drill';
 import { describeCheck, type JobCheck } from './preflight';
 import type { FailoverReport } from './report';
 import type { RunbookEvent, RunbookHooks, StepDecision, StepRecord } from './runbook';
-import { runDrill, runDrillCleanup, runFailover, runResubmit, type SessionResult } from './session';
+import type { OriginalJob } from './failback';
+import { runDrill, runDrillCleanup, runFailback, runFailover, runResubmit, type SessionResult } from './session';
 import { STATE_DIR, type SnapshotJob } from './snapshot';
 
 export const FAILOVER_COMMAND = 'amlFailover.failover';
 export const DRILL_COMMAND = 'amlFailover.startDrill';
 export const RESUBMIT_COMMAND = 'amlFailover.resubmitInterrupted';
 export const CLEANUP_COMMAND = 'amlFailover.cleanUpDrill';
+export const FAILBACK_COMMAND = 'amlFailover.failback';
 const RUNBOOK_VIEW = 'amlFailover.runbook';
 const REPORTS_DIR = 'reports';
 
@@ -153,7 +155,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
     if (result.reportFile) await vscode.window.showTextDocument(vscode.Uri.file(result.reportFile), { preview: true });
     const r = result.report;
     const actions = [...(r.cleanupCommand && r.drillId ? ['Clean Up Drill'] : []), ...(r.finishWith ? ['Resubmit Interrupted Jobs…'] : [])];
-    const message = `${r.kind === 'drill' ? 'Drill' : 'Failover'} ${r.outcome}${r.switched ? `: the project now points at ${r.to.workspace}` : ''}.${r.notDone.length ? ` Not done: ${r.notDone.join('; ')}.` : ''}`;
+    const message = `${r.kind === 'drill' ? 'Drill' : r.kind === 'failback' ? 'Fail back' : 'Failover'} ${r.outcome}${r.switched ? `: the project now points at ${r.to.workspace}` : ''}.${r.notDone.length ? ` Not done: ${r.notDone.join('; ')}.` : ''}`;
     const show = r.outcome === 'completed' && !r.finishWith ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(message, ...actions).then((choice) => {
       if (choice === 'Clean Up Drill') void vscode.commands.executeCommand(CLEANUP_COMMAND, r.drillId);
@@ -225,6 +227,30 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const lines = result.report.jobs.map((j) => `${j.source}: ${j.outcome}${j.name ? ` as ${j.name}` : ''}`);
         void vscode.window.showInformationMessage(lines.length ? `Resubmit: ${lines.join('; ')}` : 'No interrupted jobs to resubmit.');
         return { report: result.report };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      FAILBACK_COMMAND,
+      guarded('Fail back', async (role?: unknown) => {
+        const p = projectOrExplain();
+        if (!p) return undefined;
+        const to: Role = role === 'secondary' ? 'secondary' : 'primary';
+        const mode = await askMode(`Fail back to ${to} (${p.pair.workspaces[to].workspace_name})`, ['Pre-flight', 'Bring work back', 'Cancel the originals', 'Hand the schedules back', 'Switch back', 'What still points at the secondary', 'Report']);
+        if (!mode) return undefined;
+        const file = reportFile(p.projectDir, 'failback');
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        const chooseCancel = async (jobs: OriginalJob[]) => {
+          const picks = await vscode.window.showQuickPick(
+            jobs.map((j) => ({ label: j.name, description: j.status, detail: `Its work runs on as ${j.resubmittedAs}`, picked: true, job: j })),
+            { title: 'Cancel the originals the healed workspace restarted', canPickMany: true, ignoreFocusOut: true },
+          );
+          return (picks ?? []).map((p) => p.job);
+        };
+        const result = await runUnderProgress(`Failing back to ${to}`, mode, (hooks, signal) =>
+          runFailback({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, signal, hooks, reportFile: file, chooseCancel: mode === 'each' ? chooseCancel : undefined }),
+        );
+        await finish(result, p.projectDir);
+        return { report: result.report, reportFile: result.reportFile };
       }),
     ),
     vscode.commands.registerCommand(CLEANUP_COMMAND, async (id?: unknown) => {

@@ -52,8 +52,13 @@ export class HealthNotifier implements vscode.Disposable {
       }
       case 'offerSwitchBack': {
         const target = `Switch back to ${advice.to}`;
-        actions = [target];
-        run = (choice) => (choice === target ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to) : undefined);
+        // The whole way back (src/failover/failback.ts) beside the plain switch.
+        const failback = `Fail Back to ${advice.to === 'primary' ? 'Primary' : 'Secondary'}…`;
+        actions = [failback, target];
+        run = (choice) =>
+          choice === failback ? vscode.commands.executeCommand('amlFailover.failback', advice.to)
+          : choice === target ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to)
+          : undefined;
         break;
       }
       case 'bothDown':

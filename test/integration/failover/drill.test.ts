@@ -14,7 +14,7 @@ import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
 const INTERRUPTED = 'train_sentiment_nightly';
-const STEPS = ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch the workspace config', 'Resubmit interrupted jobs', 'Confirm jobs reached Queued', 'List what still points at the source', 'Report'];
+const STEPS = ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch the workspace config', 'Hand over the schedules', 'Resubmit interrupted jobs', 'Confirm jobs reached Queued', 'List what still points at the source', 'Report'];
 
 interface JsonReport {
   outcome: string;
