@@ -12,6 +12,7 @@ import { registerSandboxCli } from './sandbox/cli';
 import { registerLintCli } from './lint/cli';
 import { registerExportCli } from './export/cli';
 import { registerReplicateCli } from './replicate/cli';
+import { registerReadinessCli } from './readiness/cli';
 import { registerSchedulesCli } from './schedules/cli';
 import { registerFailoverCli } from './failover/cli';
 
@@ -20,7 +21,7 @@ const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli, registerSchedulesCli, registerFailoverCli];
+const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli, registerSchedulesCli, registerReadinessCli, registerFailoverCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 

@@ -14,6 +14,7 @@ import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
+import { registerReadiness } from './readiness/vscode';
 import { registerFailover } from './failover/vscode';
 
 /**
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerLint(context, deps);
     registerSandbox(context, deps);
     registerExport(context, deps);
+    registerReadiness(context, deps, regions);
     registerFailover(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
