@@ -17,7 +17,7 @@ export function resubmitSection(pair: PairConfig): ResubmitSection {
   const raw = pair.sections.resubmit;
   if (raw === undefined || raw === null) return { compute: {} };
   const bad = (what: string) => new UserError(`${PAIR_FILE_NAME}: resubmit.${what}; nothing was changed.`, 'usage');
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('must be a mapping with a compute mapping (resubmit: {compute: {<source>: <target>}})');
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${PAIR_FILE_NAME}: resubmit must be a mapping with a compute mapping (resubmit: {compute: {<source>: <target>}}); nothing was changed.`, 'usage');
   const compute = (raw as Record<string, unknown>).compute ?? {};
   if (typeof compute !== 'object' || compute === null || Array.isArray(compute)) throw bad('compute must map source compute names to target compute names');
   const out: Record<string, string> = {};

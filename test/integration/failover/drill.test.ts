@@ -47,7 +47,8 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
   };
 
   before(async () => {
-    sb = await startSandbox({ largeModelMb: 1, jobSeconds: 30 });
+    // Submitted jobs run for 10 minutes: the drill's job is still running when --cleanup cancels it.
+    sb = await startSandbox({ largeModelMb: 1, jobSeconds: 600 });
     // The secondary has no GPU cluster: the team maps it in the pair file.
     await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
     conn = await connect(sb.pair.cloud, { logger: silentLogger });

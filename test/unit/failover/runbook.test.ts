@@ -8,7 +8,8 @@ import { checkJob, emptyHoldings } from '../../../src/failover/preflight';
 import { toMarkdown, NOT_CARRIED_OVER } from '../../../src/failover/report';
 import { DRILL_TAG, RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from '../../../src/failover/resubmitPlan';
 import { runRunbook, type RunbookStep, type StepDecision } from '../../../src/failover/runbook';
-import type { WorkspaceRef } from '../../../src/pair/pairFile';
+import type { PairConfig, WorkspaceRef } from '../../../src/pair/pairFile';
+import { resubmitSection } from '../../../src/pair/resubmitSection';
 
 const step = (id: string, behaviour: 'ok' | 'fail' | 'partial' = 'ok', extra: Partial<RunbookStep> = {}): RunbookStep & { ran: number } => {
   const s = {
@@ -165,4 +166,12 @@ test('the report names every step, the recovery point and time, and what is not 
   assert.match(md, /4\.2 s/);
   assert.match(md, /Run history, metrics/);
   assert.match(md, /aml-failover drill --cleanup d1/);
+});
+
+test('the pair file’s resubmit section: computes mapped as written; anything else is refused with the file named', () => {
+  const pair = (resubmit: unknown) => ({ sections: { resubmit } }) as unknown as PairConfig;
+  assert.deepEqual(resubmitSection(pair(undefined)).compute, {});
+  assert.deepEqual(resubmitSection(pair({ compute: { 'gpu-cluster': 'cpu-cluster' } })).compute, { 'gpu-cluster': 'cpu-cluster' });
+  assert.throws(() => resubmitSection(pair({ compute: { 'gpu-cluster': 3 } })), /aml-failover\.yaml: resubmit\.compute\.gpu-cluster must name a compute/);
+  assert.throws(() => resubmitSection(pair(['x'])), /aml-failover\.yaml: resubmit must be a mapping/);
 });
