@@ -20,6 +20,7 @@ interface Inspect {
 interface TreeApi {
   getChildren(node?: unknown): Promise<unknown[]>;
   getTreeItem(node: unknown): vscode.TreeItem;
+  view: vscode.TreeView<unknown>;
 }
 
 const inspect = () => vscode.commands.executeCommand<Inspect>('amlFailover.health.inspect');
@@ -97,6 +98,36 @@ describe('health: status bar, tree and notifications', function () {
     }, 'the Drift node');
     const groups = (await tree.getChildren(driftNode)).map((n) => label(tree.getTreeItem(n)));
     assert.ok(groups.some((g) => /^Models \(\d+\)$/.test(g)), `drift groups: ${groups.join(', ')}`);
+  });
+
+  it('Readiness: expanding the node runs the checks, each a child with its verdict icon; the status-bar tooltip warns of the failing ones', async () => {
+    const readinessNode = async () => {
+      for (const n of await tree.getChildren()) if (label(tree.getTreeItem(n)) === 'Readiness') return n;
+      return undefined;
+    };
+    const node = await waitFor(readinessNode, 'the Readiness node');
+    assert.equal(tree.getTreeItem(node).description, 'expand to check');
+    // As a user does: the view expands the node, and VS Code asks for its children.
+    await tree.view.reveal(node, { expand: true, focus: false, select: false });
+    const summary = await waitFor(async () => {
+      const d = String(tree.getTreeItem((await readinessNode())!).description ?? '');
+      return /fail/.test(d) ? d : undefined;
+    }, 'the Readiness node to show its counts');
+    assert.match(summary, /^\d+ fail · \d+ warn · 1 unknown · \d+ pass$/);
+    const checks = (await tree.getChildren(await readinessNode())).map((n) => tree.getTreeItem(n));
+    const compute = checks.find((c) => label(c) === 'compute' && /gpu-cluster/.test(String(c.description)));
+    assert.ok(compute, `checks: ${checks.map((c) => `${label(c)} ${String(c.description)}`).join('\n')}`);
+    assert.equal((compute.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(compute.description), /^fail · /);
+    const pair = checks.find((c) => label(c) === 'region-pair')!;
+    assert.equal((pair.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    const backup = checks.find((c) => label(c) === 'backup')!;
+    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'question');
+    const tooltip = await waitFor(async () => {
+      const t = (await bar('primary')).tooltip;
+      return /Readiness/.test(t) ? t : undefined;
+    }, 'the status-bar tooltip to warn of failing readiness checks');
+    assert.match(tooltip, /Readiness:\*\* \d+ checks fail \(.*compute.*\)/);
   });
 
   it('an outage of the active primary turns it red in the status bar and the tree, and offers the switch', async () => {
