@@ -10,6 +10,7 @@ import type { Role } from '../pair/pairFile';
 import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
 import { StorageError, esc, type FileService } from './fileShare';
 import { commonHeaders } from './http';
+import { putBlockFromUrl, userDelegationKey, type CopyPeers } from './copyFromUrl';
 import { fileOperation, verifyFileSas } from './sas';
 import { sign, stringToSign, verifySharedKey } from './sharedKey';
 
@@ -23,6 +24,8 @@ export interface StorageFrontOptions {
   faults: FaultBoard;
   tls: { cert: string; key: string };
   logger: Logger;
+  /** The accounts this front copies from (Put Block From URL), by their fronts' origins; filled once all listen. */
+  peers?: CopyPeers;
 }
 
 export interface StorageFront {
@@ -161,6 +164,10 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         throw new StorageError(409, 'ContainerAlreadyExists', `A file share of ${account} is named '${safeDecode(segments[1])}'; the sandbox serves blobs and files on one endpoint, so a container cannot take that name.`);
       }
       const auth = authenticate(req, rawUrl, query);
+      if (service === 'blob' && req.method === 'PUT' && query.get('comp') === 'block' && req.headers['x-ms-copy-source']) {
+        return await putBlockFromUrl({ req, res, rawUrl, account, key: opts.key, auth, token: opts.token, azurite, agent, peers: opts.peers ?? new Map(), faults });
+      }
+      if (service === 'blob' && req.method === 'POST' && query.get('comp') === 'userdelegationkey') return await userDelegationKey(req, res, auth, opts.token);
       if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
       let parts: string[];
       try {
