@@ -93,6 +93,8 @@ export interface CopyOptions {
   concurrency?: number;
   /** Hears the bytes of each block the service copied. */
   onBytes?: (n: number) => void;
+  /** What is copied, in messages (default: the target path). */
+  label?: string;
   /** Checked after the last block, before committing: false when the source changed meanwhile. */
   sourceUnchanged?: () => Promise<boolean>;
 }
@@ -116,7 +118,8 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
     async readUrl(path, signal) {
       const container = use();
       const blob = container.getBlobClient(path);
-      if (signer.kind === 'datastoreSas') return new SecretUrl(`${blob.url}?${signer.token.replace(/^\?/, '')}`);
+      // A client signed in with the datastore's SAS carries it in every URL it makes.
+      if (signer.kind === 'datastoreSas') return new SecretUrl(new URL(blob.url).searchParams.has('sig') ? blob.url : `${blob.url}?${signer.token.replace(/^\?/, '')}`);
       const sdk = await import('./azureSdk');
       const now = Date.now();
       const values = {
@@ -142,6 +145,7 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
       const { signal } = options;
       const target = use().getBlockBlobClient(path);
       const blockBytes = copyBlockSize(file.size, options.blockBytes);
+      const label = options.label ?? path;
       const count = Math.ceil(file.size / blockBytes);
       // Ids of one length, unique to this attempt, so blocks of an attempt that failed are never committed.
       const attempt = randomBytes(6).toString('hex');
@@ -155,14 +159,14 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
           try {
             await retrying(() => target.stageBlockFromURL(id, source.reveal(), offset, length, { abortSignal: signal }), signal, `copying ${JSON.stringify(path)} from a URL`);
           } catch (err) {
-            throw refusalOf(err, 'the target storage service could not read the source') ?? scrubbed(err);
+            throw refusalOf(err, 'the target storage service could not read the source') ?? copyFailed(err, label);
           }
           options.onBytes?.(length);
         },
         signal,
       );
       if (options.sourceUnchanged && !(await options.sourceUnchanged())) {
-        throw new Error(`${path}: the source changed while it was being copied; nothing was committed — replicate again once nothing is writing to it.`);
+        throw new Error(`${label}: the source changed while it was being copied; nothing was committed — replicate again once nothing is writing to it.`);
       }
       try {
         await retrying(
@@ -176,7 +180,7 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
           `committing ${JSON.stringify(path)}`,
         );
         const copied = await retrying(() => target.getProperties({ abortSignal: signal }), signal, `properties of ${JSON.stringify(path)}`);
-        if ((copied.contentLength ?? -1) !== file.size) throw new Error(`${path}: the service copied ${copied.contentLength} bytes of ${file.size}.`);
+        if ((copied.contentLength ?? -1) !== file.size) throw new Error(`${label}: the service copied ${copied.contentLength} bytes of ${file.size}.`);
       } catch (err) {
         throw scrubbed(err);
       }
@@ -205,6 +209,16 @@ export function refusalOf(err: unknown, what: string): ServerCopyRefused | undef
 
 function firstLine(s: string): string {
   return scrubSas(s.split('\n')[0]!.trim()).slice(0, 300);
+}
+
+/** A block that could not be copied for a reason other than a refusal (the source region down, the target busy). */
+function copyFailed(err: unknown, path: string): unknown {
+  const status = statusOf(err);
+  if (status === undefined || !(err instanceof Error)) return scrubbed(err);
+  const code = (err as { details?: { errorCode?: string } }).details?.errorCode ?? (err as { code?: string }).code;
+  const failure = new Error(`copying ${path} server to server failed: the target storage service answered ${status}${code ? ` ${code}` : ''}: ${firstLine(err.message)} (is the source's region reachable?)`);
+  Object.assign(failure, { statusCode: status, code });
+  return failure;
 }
 
 /** The same error with every SAS signature in its message replaced (the SDK's errors may quote a URL). */
@@ -240,7 +254,7 @@ export async function copyBlobServerSide(
     const now = await source.stat(file.path, options.signal);
     return now !== undefined && bareETag(now.etag ?? '') === bareETag(file.etag);
   };
-  await target.copy.copyFromUrl(targetPath, url, { size: file.size, contentMD5: file.contentMD5 }, { ...options, sourceUnchanged });
+  await target.copy.copyFromUrl(targetPath, url, { size: file.size, contentMD5: file.contentMD5 }, { label: `${source.datastore}/${file.path}`, ...options, sourceUnchanged });
 }
 
 function bareETag(etag: string): string {
