@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { MAX_COPY_BLOCK, SecretUrl, ServerCopyRefused, blobCopyEnd, copyBlockSize, refusalOf, scrubSas } from '../../../src/azure/blobCopy';
+import { sha256FromManifest } from '../../../src/replicate/serverCopy';
+import { emptyManifest } from '../../../src/export/manifest';
+import { workspaceArmId } from '../../../src/pair/pairFile';
+
+const MiB = 1024 * 1024;
+const KEY = Buffer.alloc(64, 1).toString('base64');
+
+test('a copy source is read-only, for one blob, HTTPS only, and expires within the hour', async () => {
+  const container = new BlobServiceClient('https://acct.blob.core.windows.net', new StorageSharedKeyCredential('acct', KEY)).getContainerClient('models');
+  const end = blobCopyEnd(() => container, { kind: 'key', credential: new StorageSharedKeyCredential('acct', KEY) }, (call) => call());
+  const before = Date.now();
+  const url = new URL((await end.readUrl('bert/pytorch_model.bin', new AbortController().signal)).reveal());
+  assert.equal(url.pathname, '/models/bert/pytorch_model.bin');
+  const q = url.searchParams;
+  assert.equal(q.get('sp'), 'r');
+  assert.equal(q.get('sr'), 'b');
+  assert.equal(q.get('spr'), 'https');
+  const expires = Date.parse(q.get('se')!);
+  assert.ok(expires > before && expires <= before + 3600_000, `expires ${q.get('se')}`);
+  assert.ok(Date.parse(q.get('st')!) <= before, 'valid from before now (clock skew)');
+  assert.ok(q.get('sig'));
+});
+
+test('a SecretUrl never shows its signature: printed, serialized, inspected or in a template', () => {
+  const url = new SecretUrl('https://acct.blob.core.windows.net/c/b?sv=2025-01-05&sp=r&sig=c2VjcmV0%2Bc2lnbmF0dXJl&se=2026-01-01T00%3A00%3A00Z');
+  for (const shown of [String(url), `${url}`, JSON.stringify({ url }), inspect(url), inspect({ nested: { url } })]) {
+    assert.ok(!shown.includes('c2VjcmV0'), shown);
+    assert.match(shown, /sig=REDACTED/);
+  }
+  assert.match(url.reveal(), /sig=c2VjcmV0/);
+});
+
+test('scrubSas replaces every signature, plain or percent-encoded, and leaves the rest', () => {
+  assert.equal(scrubSas('GET https://a/c/b?sp=r&sig=abc%2B%3D&se=x failed'), 'GET https://a/c/b?sp=r&sig=REDACTED&se=x failed');
+  assert.equal(scrubSas('x-ms-copy-source: https://a/c/b%3Fsig%3Dabc "sig=def"'), 'x-ms-copy-source: https://a/c/b%3Fsig%3DREDACTED "sig=REDACTED"');
+  assert.equal(scrubSas('no secret here'), 'no secret here');
+});
+
+test('blocks are 32 MiB by default, 1–100 MiB as asked, and larger only where 50,000 would not hold the blob', () => {
+  assert.equal(copyBlockSize(10), 32 * MiB);
+  assert.equal(copyBlockSize(10, 1), MiB);
+  assert.equal(copyBlockSize(10, 500 * MiB), MAX_COPY_BLOCK);
+  assert.equal(copyBlockSize(50_000 * 32 * MiB + 1), 32 * MiB + 1);
+});
+
+test('refusals (the source or the service says no) are told from failures worth retrying', () => {
+  const err = (statusCode: number, errorCode: string, message: string) => Object.assign(new Error(message), { statusCode, details: { errorCode } });
+  const refused = refusalOf(err(403, 'CannotVerifyCopySource', 'This request is not authorized. sig=abc\nRequestId: 1'), 'the source refused');
+  assert.ok(refused instanceof ServerCopyRefused);
+  assert.equal(refused.reason, 'the source refused (403 CannotVerifyCopySource: This request is not authorized. sig=REDACTED)');
+  assert.ok(refusalOf(err(501, 'NotImplemented', 'no'), 'x') instanceof ServerCopyRefused);
+  assert.equal(refusalOf(err(500, 'CannotVerifyCopySource', 'Could not verify the copy source within the specified time.'), 'x'), undefined);
+  assert.equal(refusalOf(err(503, 'ServerBusy', 'busy'), 'x'), undefined);
+  assert.equal(refusalOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'x'), undefined);
+});
+
+test('an export manifest gives a sha256 only for the version it exported, of this workspace and datastore', () => {
+  const ws = { subscription_id: 's', resource_group: 'rg', workspace_name: 'w' };
+  const sha = 'f'.repeat(64);
+  const manifest = emptyManifest();
+  manifest.files.push({ path: 'models/m/1/x.bin', size: 5, sha256: sha, etag: '"0x1"', source: { workspace: workspaceArmId(ws), datastore: 'workspaceblobstore', path: 'm/x.bin' }, asset: { kind: 'model', name: 'm', version: '1' } });
+  const known = sha256FromManifest(manifest, ws as never);
+  assert.equal(known({ path: 'm/x.bin', size: 5, etag: '0x1' }, 'workspaceblobstore'), sha);
+  assert.equal(known({ path: 'm/x.bin', size: 5, etag: '"0x2"' }, 'workspaceblobstore'), undefined, 'another version');
+  assert.equal(known({ path: 'm/x.bin', size: 6, etag: '"0x1"' }, 'workspaceblobstore'), undefined, 'another size');
+  assert.equal(known({ path: 'm/x.bin', size: 5, etag: '"0x1"' }, 'other'), undefined, 'another datastore');
+  assert.equal(sha256FromManifest(manifest, { ...ws, workspace_name: 'other' } as never)({ path: 'm/x.bin', size: 5, etag: '"0x1"' }, 'workspaceblobstore'), undefined, 'another workspace');
+});
