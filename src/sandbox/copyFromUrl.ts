@@ -49,11 +49,7 @@ export interface PutBlockFromUrl {
 /** Answers a Put Block From URL (PUT ?comp=block with x-ms-copy-source). */
 export async function putBlockFromUrl(c: PutBlockFromUrl): Promise<void> {
   c.req.resume();
-  const source = parseSource(String(c.req.headers['x-ms-copy-source'] ?? ''), c.peers);
-  const fault = c.faults.get(source.peer.role).mode;
-  if (fault === 'outage' || fault === 'blackhole') throw copyFailed(500, 'Could not verify the copy source within the specified time.');
-  if (fault === 'throttle') throw new StorageError(503, 'ServerBusy', 'The source storage account is busy; retry later.');
-  await authorizeSource(source, String(c.req.headers['x-ms-copy-source-authorization'] ?? ''), c.token);
+  const source = await checkedSource(c.req, c.peers, c.faults, c.token);
 
   const range = String(c.req.headers['x-ms-source-range'] ?? '');
   const read = await azuriteRequest(c, source.peer, 'GET', source.path, {
@@ -79,6 +75,31 @@ export async function putBlockFromUrl(c: PutBlockFromUrl): Promise<void> {
   }
   c.res.setHeader('content-length', Buffer.byteLength(body));
   c.res.end(body);
+}
+
+/**
+ * Copy Blob (and Copy Blob From URL) from another region's front: checked here as the source account would, then
+ * handed to Azurite, which copies between the accounts it serves once it can read the source itself — so the copy
+ * source becomes the same blob at Azurite's own address, with a SAS Azurite accepts. Returns the headers to change.
+ */
+export async function copyBlobSource(c: { req: http.IncomingMessage; token: string; azurite: URL; peers: CopyPeers; faults: FaultBoard }): Promise<Record<string, string | undefined>> {
+  const source = await checkedSource(c.req, c.peers, c.faults, c.token);
+  const sdk = await import('../azure/azureSdk');
+  const sas = sdk.generateBlobSASQueryParameters(
+    { containerName: source.container, blobName: source.blob, permissions: sdk.BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 15 * 60_000), protocol: sdk.SASProtocol.HttpsAndHttp },
+    new sdk.StorageSharedKeyCredential(source.peer.account, source.peer.key),
+  );
+  return { 'x-ms-copy-source': `${c.azurite.origin}${source.path}?${sas.toString()}`, 'x-ms-copy-source-authorization': undefined };
+}
+
+/** The copy source of `req`, once its region answers and its authorization holds. */
+async function checkedSource(req: http.IncomingMessage, peers: CopyPeers, faults: FaultBoard, token: string): Promise<Source> {
+  const source = parseSource(String(req.headers['x-ms-copy-source'] ?? ''), peers);
+  const fault = faults.get(source.peer.role).mode;
+  if (fault === 'outage' || fault === 'blackhole') throw copyFailed(500, 'Could not verify the copy source within the specified time.');
+  if (fault === 'throttle') throw new StorageError(503, 'ServerBusy', 'The source storage account is busy; retry later.');
+  await authorizeSource(source, String(req.headers['x-ms-copy-source-authorization'] ?? ''), token);
+  return source;
 }
 
 interface Source {

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
+import { BlobSASPermissions, ContainerSASPermissions, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
 import { connect } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { SHA256_METADATA, replicate } from '../../../src/replicate/replicate';
@@ -179,5 +179,25 @@ describe('replicate server to server', { timeout: 600_000 }, () => {
     assert.equal(await target.getBlobClient(`${TARGET_PREFIX}/outage-midway/1/outage-midway/weights.bin`).exists(), false, 'no blob committed');
     const ws = sb.secondary;
     await assert.rejects(armClient(sb, ws.subscription_id).modelVersions.get(ws.resource_group, ws.workspace_name, 'outage-midway', '1'), (err: { statusCode?: number }) => err.statusCode === 404);
+  });
+
+  it('the sandbox does Copy Blob between regions as Azure does: with a SAS of the source, refused under its outage', async () => {
+    const source = (await datastoreClients(sb, 'primary', 'workspaceblobstore')).blob!;
+    const target = (await datastoreClients(sb, 'secondary', 'workspaceblobstore')).blob!;
+    const data = Buffer.alloc(1024 * 1024, 5);
+    const blob = source.getBlockBlobClient('copy-blob/x.bin');
+    await blob.uploadData(data);
+    const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 600_000), protocol: SASProtocol.Https });
+    const poller = await target.getBlockBlobClient('copy-blob/x.bin').beginCopyFromURL(url);
+    assert.equal((await poller.pollUntilDone()).copyStatus, 'success');
+    assert.ok((await target.getBlobClient('copy-blob/x.bin').downloadToBuffer()).equals(data));
+    await assert.rejects(target.getBlockBlobClient('copy-blob/unsigned.bin').beginCopyFromURL(blob.url), (err: { statusCode?: number }) => err.statusCode === 401);
+    await sb.fault('primary', 'outage');
+    try {
+      await assert.rejects(target.getBlockBlobClient('copy-blob/y.bin').beginCopyFromURL(url), (err: { statusCode?: number; details?: { errorCode?: string } }) => err.statusCode === 500 && err.details?.errorCode === 'CannotVerifyCopySource');
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+    assert.equal(await target.getBlobClient('copy-blob/y.bin').exists(), false);
   });
 });
