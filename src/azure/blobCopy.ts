@@ -13,6 +13,8 @@ import type { DatastoreStorage, StoredFile } from './storage';
 
 /** How long a copy source SAS is valid: each block asks for a fresh one, so minutes are plenty. */
 export const COPY_SAS_LIFETIME_MS = 15 * 60_000;
+/** No copy source SAS may live longer: a datastore's own SAS that does is replaced by a user delegation SAS. */
+export const MAX_SAS_LIFETIME_MS = 60 * 60_000;
 /** Clock skew allowed for at the start of a SAS. */
 const SAS_SKEW_MS = 5 * 60_000;
 /** A user delegation key is asked for this long and renewed when less than COPY_SAS_LIFETIME_MS is left. */
@@ -65,7 +67,8 @@ export class ServerCopyRefused extends Error {
 export type CopySigner =
   | { kind: 'key'; credential: StorageSharedKeyCredential }
   | { kind: 'delegation'; service: BlobServiceClient }
-  | { kind: 'datastoreSas'; token: string };
+  /** The datastore's own SAS, used as is while it expires within the hour; else a user delegation SAS of `identity`. */
+  | { kind: 'datastoreSas'; token: string; identity: BlobServiceClient };
 
 /** What a blob datastore can do for blob-to-blob copies (see DatastoreStorage.copy). */
 export interface BlobCopyEnd {
@@ -118,8 +121,10 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
     async readUrl(path, signal) {
       const container = use();
       const blob = container.getBlobClient(path);
-      // A client signed in with the datastore's SAS carries it in every URL it makes.
-      if (signer.kind === 'datastoreSas') return new SecretUrl(new URL(blob.url).searchParams.has('sig') ? blob.url : `${blob.url}?${signer.token.replace(/^\?/, '')}`);
+      if (signer.kind === 'datastoreSas' && Date.parse(new URLSearchParams(signer.token.replace(/^\?/, '')).get('se') ?? '') <= Date.now() + MAX_SAS_LIFETIME_MS) {
+        // A client signed in with the datastore's SAS carries it in every URL it makes.
+        return new SecretUrl(new URL(blob.url).searchParams.has('sig') ? blob.url : `${blob.url}?${signer.token.replace(/^\?/, '')}`);
+      }
       const sdk = await import('./azureSdk');
       const now = Date.now();
       const values = {
@@ -133,12 +138,12 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
       if (signer.kind === 'key') return new SecretUrl(`${blob.url}?${sdk.generateBlobSASQueryParameters(values, signer.credential).toString()}`);
       let key: UserDelegationKey;
       try {
-        key = await delegationKey(signer.service, signal);
+        key = await delegationKey(signer.kind === 'delegation' ? signer.service : signer.identity, signal);
       } catch (err) {
         throw refusalOf(err, 'the storage account gave no user delegation key to sign a SAS with') ?? scrubbed(err);
       }
       const expiresOn = new Date(Math.min(values.expiresOn.getTime(), key.signedExpiresOn.getTime()));
-      return new SecretUrl(`${blob.url}?${sdk.generateBlobSASQueryParameters({ ...values, expiresOn }, key, container.accountName).toString()}`);
+      return new SecretUrl(`${blob.url.split('?')[0]}?${sdk.generateBlobSASQueryParameters({ ...values, expiresOn }, key, container.accountName).toString()}`);
     },
 
     async copyFromUrl(path, source, file, options) {

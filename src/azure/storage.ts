@@ -92,7 +92,7 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
     else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
     else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
     const signer: CopySigner =
-      secret?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, secret.value) } : secret?.type === 'sas' ? { kind: 'datastoreSas', token: secret.value } : { kind: 'delegation', service };
+      secret?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, secret.value) } : secret?.type === 'sas' ? { kind: 'datastoreSas', token: secret.value, identity: new sdk.BlobServiceClient(endpoints.blob, conn.credential, options) } : { kind: 'delegation', service };
     return blobStorage(datastore, account, service.getContainerClient(container), retrying, (use) => blobCopyEnd(use, signer, retrying));
   }
   const ifMatch = new WeakMap<object, string>();

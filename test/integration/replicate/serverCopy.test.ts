@@ -3,15 +3,16 @@
 // socket bytes counted (test/support/socketBytes.ts); the bytes in the target are read back with plain SDK clients.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, ContainerSASPermissions, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
 import { connect } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { SHA256_METADATA, replicate } from '../../../src/replicate/replicate';
+import { runCli, type CliRun } from '../../support/cli';
 import type { SocketBytes } from '../../support/socketBytes';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { armClient, datastoreClients } from '../../support/storageOracle';
@@ -24,19 +25,10 @@ let sb: RunningSandbox;
 let scratch: string;
 
 /** The CLI as a whole cold process, its socket bytes counted. */
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; bytes: SocketBytes }> {
+async function cli(args: string[]): Promise<CliRun & { bytes: SocketBytes }> {
   const counts = path.join(scratch, `bytes-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(REPO, 'test', 'support', 'socketBytes.ts'), path.join(REPO, 'src', 'cli.ts'), ...args, '--project', sb.projectDir], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AML_FAILOVER_SOCKET_BYTES: counts },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
-  return { code, stdout, stderr, bytes: JSON.parse(await fs.readFile(counts, 'utf8')) as SocketBytes };
+  const run = await runCli([...args, '--project', sb.projectDir], { env: { ...process.env, AML_FAILOVER_SOCKET_BYTES: counts }, preload: [pathToFileURL(path.join(REPO, 'test', 'support', 'socketBytes.ts')).href] });
+  return { ...run, bytes: JSON.parse(await fs.readFile(counts, 'utf8')) as SocketBytes };
 }
 
 async function blobs(container: ContainerClient, prefix: string): Promise<Map<string, { data: Buffer; md5?: string; metadata: Record<string, string> }>> {

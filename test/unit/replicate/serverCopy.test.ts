@@ -26,6 +26,30 @@ test('a copy source is read-only, for one blob, HTTPS only, and expires within t
   assert.ok(q.get('sig'));
 });
 
+test("a datastore's own SAS is the copy source only while it expires within the hour; else a user delegation SAS", async () => {
+  const sas = (expires: Date) => `sv=2025-01-05&sp=rl&sr=c&se=${encodeURIComponent(expires.toISOString())}&sig=ZGF0YXN0b3Jl`;
+  const asked: Date[] = [];
+  const identity = {
+    getUserDelegationKey: async (start: Date, expiry: Date) => {
+      asked.push(expiry);
+      return { signedObjectId: 'oid', signedTenantId: 'tid', signedStartsOn: start, signedExpiresOn: expiry, signedService: 'b', signedVersion: '2025-01-05', value: KEY };
+    },
+  };
+  const end = (token: string) => {
+    const container = new BlobServiceClient(`https://acct.blob.core.windows.net?${token}`).getContainerClient('models');
+    return blobCopyEnd(() => container, { kind: 'datastoreSas', token, identity: identity as never }, (call) => call());
+  };
+  const signal = new AbortController().signal;
+  const shortLived = new URL((await end(sas(new Date(Date.now() + 30 * 60_000))).readUrl('m/x.bin', signal)).reveal());
+  assert.equal(shortLived.searchParams.get('sig'), 'ZGF0YXN0b3Jl');
+  assert.equal(asked.length, 0);
+  const longLived = new URL((await end(sas(new Date(Date.now() + 365 * 24 * 3600_000))).readUrl('m/x.bin', signal)).reveal());
+  assert.notEqual(longLived.searchParams.get('sig'), 'ZGF0YXN0b3Jl');
+  assert.equal(longLived.searchParams.get('skoid'), 'oid');
+  assert.equal(longLived.searchParams.getAll('sv').length, 1, 'one SAS, not two');
+  assert.ok(Date.parse(longLived.searchParams.get('se')!) <= Date.now() + 3600_000);
+});
+
 test('a SecretUrl never shows its signature: printed, serialized, inspected or in a template', () => {
   const url = new SecretUrl('https://acct.blob.core.windows.net/c/b?sv=2025-01-05&sp=r&sig=c2VjcmV0%2Bc2lnbmF0dXJl&se=2026-01-01T00%3A00%3A00Z');
   for (const shown of [String(url), `${url}`, JSON.stringify({ url }), inspect(url), inspect({ nested: { url } })]) {
