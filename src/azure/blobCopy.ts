@@ -3,7 +3,9 @@
 // List with the source's Content-MD5 and the caller's metadata), so the bytes never pass through this machine.
 // The SAS is a user delegation SAS when storage is reached with the signed-in identity, one signed with the account
 // key when the datastore hands out its key, or the datastore's own SAS. It lives only in a SecretUrl, which prints as
-// a redacted URL; every error leaving this module has `sig=` scrubbed.
+// a redacted URL; every error leaving this module has `sig=` scrubbed. The blocks are of one version of the source:
+// its ETag is read again before the commit, and the same ETag before and after means nothing wrote to it between
+// (the SDK's stageBlockFromURL sends no x-ms-source-if-match).
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { BlobServiceClient, ContainerClient, StorageSharedKeyCredential, UserDelegationKey } from '@azure/storage-blob';

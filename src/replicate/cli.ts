@@ -16,7 +16,10 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
   program
     .command('replicate')
     .description('Copy model files and register the same model and environment versions in the other workspace')
-    .addHelpText('after', '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\n')
+    .addHelpText(
+      'after',
+      '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\nBlobs are copied server to server (the target storage account reads the source through a read-only SAS of 15 minutes); a datastore whose storage refuses that is copied through this machine, with the reason said once.\n',
+    )
     .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')} or all`)
     .option('--from <role>', 'Workspace to copy from: primary or secondary', 'primary')
     .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
