@@ -1,7 +1,7 @@
 // Replicate figures (issue 18): the sandbox's large model replicated to the secondary by a whole cold CLI process
 // (dist/cli.js), server to server (Put Block From URL) against today's copy through this machine (--no-server-copy),
 // alternating, on the same sandbox in the same run:
-//   - bytes the CLI process received and sent over its sockets (test/support/socketBytes.ts; TLS payload bytes);
+//   - bytes the CLI process received and sent on the wire (test/support/socketBytes.ts; TLS handshakes included);
 //   - wall time of the process.
 // Each run replicates its own alias of the model (a model version registered in the primary on the same files), so
 // every run copies every byte to a fresh folder of the target.
