@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { MAX_COPY_BLOCK, SecretUrl, ServerCopyRefused, blobCopyEnd, copyBlockSize, refusalOf, scrubSas } from '../../../src/azure/blobCopy';
-import { sha256FromManifest } from '../../../src/replicate/serverCopy';
+import { serverCopier, sha256FromManifest } from '../../../src/replicate/serverCopy';
 import { emptyManifest } from '../../../src/export/manifest';
 import { workspaceArmId } from '../../../src/pair/pairFile';
 
@@ -94,4 +94,50 @@ test('an export manifest gives a sha256 only for the version it exported, of thi
   assert.equal(known({ path: 'm/x.bin', size: 6, etag: '"0x1"' }, 'workspaceblobstore'), undefined, 'another size');
   assert.equal(known({ path: 'm/x.bin', size: 5, etag: '"0x1"' }, 'other'), undefined, 'another datastore');
   assert.equal(sha256FromManifest(manifest, { ...ws, workspace_name: 'other' } as never)({ path: 'm/x.bin', size: 5, etag: '"0x1"' }, 'workspaceblobstore'), undefined, 'another workspace');
+});
+
+test('replicate copies server to server what carries a whole-file hash; the rest, and a refusing datastore, through this machine, said once', async () => {
+  const warnings: string[] = [];
+  const logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
+  const copied: { path: string; metadata?: Record<string, string> }[] = [];
+  let refuse = false;
+  const store = (datastore: string, withCopy = true) =>
+    ({
+      kind: 'blob',
+      datastore,
+      account: `acct-${datastore}`,
+      container: 'c',
+      stat: async (p: string) => ({ path: p, size: 3, etag: '"0x1"' }),
+      copy: withCopy
+        ? {
+            readUrl: async () => new SecretUrl('https://a/c/x?sig=secret'),
+            copyFromUrl: async (p: string, _u: SecretUrl, _f: unknown, o: { metadata?: Record<string, string> }) => {
+              if (refuse) throw new ServerCopyRefused('the source refused the SAS (403 CannotVerifyCopySource)');
+              copied.push({ path: p, metadata: o.metadata });
+            },
+          }
+        : undefined,
+    }) as never;
+  const signal = new AbortController().signal;
+  const sha = 'e'.repeat(64);
+  const copier = serverCopier({ knownSha256: (f) => (f.path === 'from-manifest' ? sha : undefined) }, logger);
+  const target = store('target');
+  assert.equal(await copier.copy(store('src'), { path: 'md5-only', size: 3, etag: '"0x1"', contentMD5: 'bWQ1' }, target, 't/md5-only', signal), true);
+  assert.equal(await copier.copy(store('src'), { path: 'from-manifest', size: 3, etag: '"0x1"' }, target, 't/from-manifest', signal), true);
+  assert.deepEqual(copied.map((c) => c.metadata), [{ amlfailover_source_etag: '0x1' }, { amlfailover_sha256: sha, amlfailover_source_etag: '0x1' }]);
+  assert.equal(await copier.copy(store('src'), { path: 'no-hash', size: 3, etag: '"0x1"' }, target, 't/no-hash', signal), false, 'nothing to check a copy by');
+  assert.equal(await copier.copy(store('share', false), { path: 'n.ipynb', size: 3, contentMD5: 'bWQ1' }, target, 't/n', signal), false, 'a file share');
+  refuse = true;
+  for (const p of ['a', 'b', 'c']) assert.equal(await copier.copy(store('ipbound'), { path: p, size: 3, contentMD5: 'bWQ1' }, target, `t/${p}`, signal), false);
+  assert.equal(copied.length, 2);
+  assert.deepEqual(
+    copier.throughClient.map((t) => t.files),
+    [1, 1, 3],
+  );
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.match(warnings[2]!, /datastore ipbound \(account acct-ipbound\): the source refused the SAS/);
+  assert.ok(!warnings.join('\n').includes('secret'));
+  const off = serverCopier({ enabled: false }, logger);
+  assert.equal(await off.copy(store('src'), { path: 'x', size: 3, contentMD5: 'bWQ1' }, target, 't/x', signal), false);
+  assert.deepEqual(off.throughClient, [], '--no-server-copy is the user\'s choice, not a reason to report');
 });
