@@ -77,11 +77,12 @@ export interface BlobCopyEnd {
   /** A read-only URL of the blob at `path` for another storage service (SAS of at most 15 minutes). */
   readUrl(path: string, signal: AbortSignal): Promise<SecretUrl>;
   /**
-   * Writes the blob at `path` from `source` by Put Block From URL and commits it with `contentMD5` and `metadata`;
+   * Writes the blob at `path` from the URL `source` gives (asked again for each block, so that no SAS outlives its
+   * minutes on a long copy) by Put Block From URL and commits it with `contentMD5` and `metadata`;
    * throws ServerCopyRefused when the service cannot read the source. Nothing is committed unless every block was
    * copied, the source is still the version `expectEtag` names, and the result has the source's size.
    */
-  copyFromUrl(path: string, source: SecretUrl, file: CopiedFile, options: CopyOptions): Promise<void>;
+  copyFromUrl(path: string, source: (signal: AbortSignal) => Promise<SecretUrl>, file: CopiedFile, options: CopyOptions): Promise<void>;
 }
 
 export interface CopiedFile {
@@ -163,8 +164,9 @@ export function blobCopyEnd(use: () => ContainerClient, signer: CopySigner, retr
         async (id, i) => {
           const offset = i * blockBytes;
           const length = Math.min(blockBytes, file.size - offset);
+          const url = await source(signal);
           try {
-            await retrying(() => target.stageBlockFromURL(id, source.reveal(), offset, length, { abortSignal: signal }), signal, `copying ${JSON.stringify(path)} from a URL`);
+            await retrying(() => target.stageBlockFromURL(id, url.reveal(), offset, length, { abortSignal: signal }), signal, `copying ${JSON.stringify(path)} from a URL`);
           } catch (err) {
             throw refusalOf(err, 'the target storage service could not read the source') ?? copyFailed(err, label);
           }
@@ -255,13 +257,13 @@ export async function copyBlobServerSide(
 ): Promise<void> {
   if (!source.copy) throw new ServerCopyRefused(`datastore ${source.datastore} is a file share; only blobs are copied server to server`);
   if (!target.copy) throw new ServerCopyRefused(`datastore ${target.datastore} is a file share; copies go to blob datastores only`);
-  const url = await source.copy.readUrl(file.path, options.signal);
+  const { copy } = source;
   const sourceUnchanged = async () => {
     if (!file.etag) return true;
     const now = await source.stat(file.path, options.signal);
     return now !== undefined && bareETag(now.etag ?? '') === bareETag(file.etag);
   };
-  await target.copy.copyFromUrl(targetPath, url, { size: file.size, contentMD5: file.contentMD5 }, { label: `${source.datastore}/${file.path}`, ...options, sourceUnchanged });
+  await target.copy.copyFromUrl(targetPath, (signal) => copy.readUrl(file.path, signal), { size: file.size, contentMD5: file.contentMD5 }, { label: `${source.datastore}/${file.path}`, ...options, sourceUnchanged });
 }
 
 function bareETag(etag: string): string {

@@ -111,7 +111,8 @@ test('replicate copies server to server what carries a whole-file hash; the rest
       copy: withCopy
         ? {
             readUrl: async () => new SecretUrl('https://a/c/x?sig=secret'),
-            copyFromUrl: async (p: string, _u: SecretUrl, _f: unknown, o: { metadata?: Record<string, string> }) => {
+            copyFromUrl: async (p: string, url: (s: AbortSignal) => Promise<SecretUrl>, _f: unknown, o: { metadata?: Record<string, string> }) => {
+              await url(signal);
               if (refuse) throw new ServerCopyRefused('the source refused the SAS (403 CannotVerifyCopySource)');
               copied.push({ path: p, metadata: o.metadata });
             },
