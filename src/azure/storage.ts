@@ -11,6 +11,7 @@ import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
 import { unlessNotFound } from './notFound';
 import { withRetry } from './retry';
+import { blobCopyEnd, type BlobCopyEnd, type CopySigner } from './blobCopy';
 import { UserError } from '../common/errors';
 import type { WorkspaceRef } from '../pair/pairFile';
 
@@ -50,6 +51,8 @@ export interface DatastoreStorage {
   read(path: string, offset: number, count: number, signal: AbortSignal, etag?: string): Promise<RangeRead>;
   /** Uploads a local file as a block blob storing its Content-MD5 and `metadata` (blob datastores only). */
   upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
+  /** Blob-to-blob copies done by the storage service (blob datastores only; src/azure/blobCopy.ts). */
+  readonly copy?: BlobCopyEnd;
   /** Forgets the secret and closes connections. */
   dispose(): void;
 }
@@ -88,7 +91,9 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
     if (secret?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, secret.value), options);
     else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
     else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
-    return blobStorage(datastore, account, service.getContainerClient(container), retrying);
+    const signer: CopySigner =
+      secret?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, secret.value) } : secret?.type === 'sas' ? { kind: 'datastoreSas', token: secret.value, identity: new sdk.BlobServiceClient(endpoints.blob, conn.credential, options) } : { kind: 'delegation', service };
+    return blobStorage(datastore, account, service.getContainerClient(container), retrying, (use) => blobCopyEnd(use, signer, retrying));
   }
   const ifMatch = new WeakMap<object, string>();
   const pipeline = sdk.newFilePipeline(
@@ -175,17 +180,19 @@ function b64(x: Uint8Array | undefined): string | undefined {
   return x && x.length ? Buffer.from(x).toString('base64') : undefined;
 }
 
-function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying): DatastoreStorage {
+function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying, copyEnd: (use: () => ContainerClient) => BlobCopyEnd): DatastoreStorage {
   let client: ContainerClient | undefined = container;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
     return client;
   };
+  const copy = copyEnd(use);
   return {
     kind: 'blob',
     datastore,
     account,
     container: container.containerName,
+    copy,
     async *list(prefix, signal) {
       const listing = use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true });
       for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${prefix || '/'}`)) {

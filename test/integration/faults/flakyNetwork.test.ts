@@ -128,7 +128,7 @@ describe('every command that talks to Azure, on a flaky network from the first r
       it(`replicate models ${names.join(' ')}: every version copied and registered`, async () => {
         const r = await aml(`replicate (${mode})`, 'replicate', 'models', '--name', ...names);
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-        for (const n of names) assert.match(r.stdout, new RegExp(`replicated model ${n} \\(\\d+ file\\(s\\) uploaded\\)`));
+        for (const n of names) assert.match(r.stdout, new RegExp(`replicated model ${n} \\(\\d+ file\\(s\\) copied`));
         assert.match(r.stdout, new RegExp(`Replicated: ${names.length} registered, .* 0 failed`));
       });
     });
