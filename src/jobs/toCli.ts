@@ -43,7 +43,7 @@ export interface JobLookups {
   environment(id: string): ResolvedEnvironment | undefined;
   /** The folder (relative to OUT, "/" separated) the code of this codeId was exported to, if it was. */
   code(id: string): string | undefined;
-  /** Where an anonymous component's YAML goes (relative to OUT), and where its code went. */
+  /** Where a component's YAML goes (relative to OUT): anonymous ones are referenced by it, named ones written beside. */
   componentFile(id: string): string | undefined;
 }
 
@@ -354,8 +354,12 @@ function componentRef(ctx: Ctx, componentId: unknown, step: string): string | un
     ctx.leftovers.push(`step ${step}: component ${asset.name}:${asset.version} could not be read from the source workspace.`);
     return shortAssetRef(asset);
   }
-  if (!component.anonymous) return shortAssetRef(asset);
   const file = ctx.lookups.componentFile(componentId);
+  if (!component.anonymous) {
+    // Referenced by name; its YAML is written too, so the submit path can create it where it is missing.
+    if (file && !ctx.components.some((c) => c.path === file)) ctx.components.push({ path: file, yaml: componentCli(ctx, component, file, step) });
+    return shortAssetRef(asset);
+  }
   if (!file) {
     ctx.leftovers.push(`step ${step}: the anonymous component ${asset.version} has no safe place in the export.`);
     return shortAssetRef(asset);
