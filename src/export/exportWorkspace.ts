@@ -21,6 +21,8 @@ export interface ExportRequest {
   outDir?: string;
   names?: NameFilter[];
   notebooksFolder?: string;
+  /** Keep the studio's checkpoints and temp files. */
+  includeCheckpoints?: boolean;
   signal: AbortSignal;
   logger: Logger;
   onProgress?: (p: ExportProgress) => void;
@@ -53,7 +55,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   const retriesBefore = conn.retries;
   let plan;
   try {
-    plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, signal: req.signal, logger: req.logger });
+    plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, includeCheckpoints: req.includeCheckpoints, signal: req.signal, logger: req.logger });
   } catch (err) {
     // Cancelled while listing: nothing was written, and that is what the user asked for — not an error.
     if (req.signal.aborted) return { ...emptyResult(outDir), cancelled: true, jobs: [] };

@@ -14,8 +14,10 @@ import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './e
 import { JobPlanner, type JobExportReport } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
 import { throwIfAborted } from '../azure/retry';
+import { notebookClutter } from '../inventory/notebooks';
 import { SafePathMapper, describeReason, inStableOrder, printable } from './safePaths';
 import type { RangeReader } from './transfer';
+import { jobOutputsOf, locateAsset } from './jobOutputs';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
 import { environmentYaml, modelYaml } from './yamlWriters';
 
@@ -34,6 +36,8 @@ export interface PlanRequest {
   names?: NameFilter[];
   /** Only this folder of the notebook share (e.g. "Users/alice"). */
   notebooksFolder?: string;
+  /** Keep the studio's checkpoints and temp files (skipped by default, with what .amlignore names). */
+  includeCheckpoints?: boolean;
   signal: AbortSignal;
   logger: Logger;
 }
@@ -89,6 +93,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
     return bindings;
   };
+  const jobOutputs = jobOutputsOf(ml, workspace, signal);
   const assetKey = (a: AssetRef) => `${a.kind}\u0000${a.name}\u0000${a.version ?? ''}`;
   const plannedAssets = new Set<string>();
 
@@ -168,8 +173,13 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       if (folder && !mapper.map(folder)) throw new UserError(`The notebook folder "${printable(folder)}" is not a safe path.`, 'usage');
       const base = folder ? `notebooks/${folder}` : 'notebooks';
       const asset: AssetRef = { kind: 'notebooks', name: folder || '/' };
-      for (const file of await inStableOrder(store.list(folder, signal), (f) => f.path)) {
+      const listed = await inStableOrder(store.list(folder, signal), (f) => f.path);
+      const clutter = await notebookClutter(store, listed.map((f) => f.path), req.includeCheckpoints, signal);
+      const skipped = listed.filter((f) => clutter(f.path)).length;
+      if (skipped) req.logger.info(`notebooks: skipped ${skipped} studio checkpoint and temp file(s) (.amlignore; --include-checkpoints keeps them).`);
+      for (const file of listed) {
         throwIfAborted(signal);
+        if (clutter(file.path)) continue;
         const rel = folder ? file.path.slice(folder.length + 1) : file.path;
         const local = mapper.map(rel, base);
         if (!local) continue;
@@ -243,7 +253,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     if (!dir) return;
     const uri = model.properties.modelUri;
     if (!uri) throw new Error('the model version has no modelUri');
-    const location = locateInDatastore(uri, await datastoreBindings(), workspace);
+    const location = await locateAsset(uri, datastoreBindings, workspace, jobOutputs);
     if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of this workspace`);
     mapper.reserve(`${dir}/model.yml`);
     const store = await storage(location.datastore);

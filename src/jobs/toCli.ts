@@ -173,8 +173,9 @@ function outputsCli(ctx: Ctx, outputs: unknown, topLevel: boolean): Json | undef
       continue;
     }
     let uri = typeof output.uri === 'string' ? portableDataUri(output.uri) : undefined;
-    // Where this run wrote (…/ExperimentRun/dcid.<job>/…) belongs to the run, not to the definition.
-    if (uri && /dcid\./.test(uri)) uri = undefined;
+    // Where this run wrote belongs to the run, not to the definition: its artifact folder (…/dcid.<job>) and the path
+    // the service gives an output without one (…/paths/azureml/<job>/<output>/, azure-ai-ml's default output path).
+    if (uri && (/dcid\./.test(uri) || uri.replace(/\/+$/, '').endsWith(`/paths/azureml/${ctx.jobName}/${key}`))) uri = undefined;
     if (uri && /^azureml:\/\/subscriptions\//i.test(uri)) ctx.leftovers.push(`output ${key} writes to ${uri}, which names the source workspace.`);
     out[key] = dropEmpty({ type, path: uri, mode: typeof output.mode === 'string' ? cliMode(output.mode) : undefined, description: output.description });
   }

@@ -14,7 +14,7 @@ import { connect, type AzureConnection } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { exportWorkspace, type ExportOutcome } from '../../../src/export/exportWorkspace';
 import { SubmitRefusedError, submitJob } from '../../../src/jobs/submit';
-import { SEED_CODE } from '../../../src/sandbox/seedJobs';
+import { SEED_CODE } from '../../../src/sandbox/seed/jobs';
 import { runCli } from '../../support/cli';
 import { SYSTEM_PYTHON, loadWithRealParser, refusals } from '../../support/referee';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';

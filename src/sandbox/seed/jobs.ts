@@ -6,9 +6,9 @@
 // command jobs per round) sharing that code. Shapes: specs/ Jobs_* examples; azure-ai-ml 1.4.0 `_to_rest_object` of
 // pipeline nodes (componentId, computeId, `{job_input_type, value}`, `_source`) and of search spaces (`[type, [args]]`).
 import { createHash } from 'node:crypto';
-import { addJob } from './arm/jobs';
-import type { StoragePlan } from './seed';
-import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { addJob } from '../arm/jobs';
+import type { StoragePlan } from '../seed';
+import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from '../world';
 
 const DAY = 24 * 3600 * 1000;
 
