@@ -20,7 +20,7 @@ import { checkProjectDir, writeProject } from './project';
 import { generatedStream, seedWorld, type BlobSeed, type SeedOptions } from './seed';
 import { startStorageFront, type StorageFront } from './storageFront';
 import type { CopyPeers } from './copyFromUrl';
-import { API_VERSION, failUnfinishedJobs, newRegion, type World } from './world';
+import { API_VERSION, failJobsCaughtInOutage, freezeUnfinishedJobs, newRegion, type World } from './world';
 
 export interface SandboxSettings {
   projectDir: string;
@@ -118,9 +118,14 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     const onFault = async (f: FaultRequest) => {
       faults.set(f.role, f.mode, f);
       await faults.settled();
+      // While a region is down its unfinished jobs stop changing; when it heals they end Failed (the outage's reason).
+      const region = world.regions[f.role];
       if (f.mode === 'outage') {
-        const n = failUnfinishedJobs(world.regions[f.role]);
-        if (n) s.logger.info(`${n} unfinished job(s) in ${world.regions[f.role].location} ended Failed.`);
+        const n = freezeUnfinishedJobs(region);
+        if (n) s.logger.info(`${n} unfinished job(s) in ${region.location} stopped where they were.`);
+      } else {
+        const n = failJobsCaughtInOutage(region);
+        if (n) s.logger.info(`${n} job(s) caught in the outage of ${region.location} ended Failed.`);
       }
       s.progress(`fault: ${f.role} (${world.regions[f.role].location}) → ${describeFault(f.mode, f)}`);
     };

@@ -3,19 +3,28 @@
 import { ML, containerBody, key, systemData, workspaceId, type AssetContainer, type Json, type Region } from '../world';
 import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
-type Kind = 'models' | 'environments';
+export type Kind = 'models' | 'environments' | 'codes' | 'components';
 
-const LABEL: Record<Kind, 'model' | 'environment'> = { models: 'model', environments: 'environment' };
+const LABEL: Record<Kind, 'model' | 'environment' | 'code' | 'component'> = { models: 'model', environments: 'environment', codes: 'code', components: 'component' };
 /** Fields a version may not change once registered. */
-const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'] };
+const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], codes: ['codeUri'], components: ['componentSpec'] };
+
+/**
+ * Anonymous assets (an inline environment, a component file or code folder of a submitted job) are reachable by
+ * name and version but not listed, as in the service: a container whose versions are all anonymous is left out.
+ */
+function listed(c: AssetContainer): boolean {
+  const versions = [...c.versions.values()];
+  return versions.length === 0 || versions.some((v) => (v.properties as Json).isAnonymous !== true);
+}
 
 export function assetRoutes(env: ArmEnv): Route[] {
   return (['models', 'environments'] as const).flatMap((kind) => routesFor(env, kind));
 }
 
-function routesFor(env: ArmEnv, kind: Kind): Route[] {
+export function routesFor(env: ArmEnv, kind: Kind): Route[] {
   const label = LABEL[kind];
-  const store = (r: Region) => (kind === 'models' ? r.models : r.environments);
+  const store = (r: Region) => r[kind];
   const container = (req: ArmRequest) => store(regionOf(req)).get(key(req.params[label]));
   const mustExist = (req: ArmRequest): AssetContainer => {
     const c = container(req);
@@ -88,7 +97,7 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
 
   const base = `${WORKSPACE}/${kind}`;
   return [
-    { path: base, methods: { GET: (req) => page(env, req, [...store(regionOf(req)).values()].map(containerBody).filter((c) => inView(c, req))) } },
+    { path: base, methods: { GET: (req) => page(env, req, [...store(regionOf(req)).values()].filter(listed).map(containerBody).filter((c) => inView(c, req))) } },
     { path: `${base}/{${label}}`, methods: { GET: (req) => ({ status: 200, body: containerBody(mustExist(req)) }), PUT: putContainer } },
     { path: `${base}/{${label}}/versions`, methods: { GET: listVersions } },
     { path: `${base}/{${label}}/versions/{version}`, methods: { GET: getVersion, PUT: putVersion } },
