@@ -244,7 +244,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
     },
     async write(path, file, signal, options = {}) {
       const blob = use().getBlockBlobClient(path);
-      const what = `${datastore}/${path}`;
+      const what = path;
       const count = await sendChunks(file, options.parallel ?? 4, signal, retrying, what, (i, _offset, body, md5) =>
         blob.stageBlock(blockId(i), body, body.length, { abortSignal: signal, transactionalContentMD5: md5 }),
       );
@@ -330,7 +330,7 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
       const parts = path.split('/');
       for (let i = 1; i < parts.length; i++) await ensureFolder(parts.slice(0, i).join('/'), signal);
       const target = use().rootDirectoryClient.getFileClient(path);
-      const what = `${datastore}/${path}`;
+      const what = path;
       const contentType = path.endsWith('.ipynb') ? 'application/x-ipynb+json' : undefined;
       await retrying(
         () => target.create(file.size, { abortSignal: signal, metadata: options.pending ?? {}, fileHttpHeaders: { fileContentMD5: Buffer.from(file.md5, 'base64'), fileContentType: contentType } }),
@@ -385,7 +385,7 @@ async function sendChunks(
             try {
               return await send(i, offset, body, md5);
             } catch (err) {
-              if (isMd5Mismatch(err)) throw new IntegrityError(`${what}: the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
+              if (isMd5Mismatch(err)) throw new IntegrityError(`the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
               throw err;
             }
           },

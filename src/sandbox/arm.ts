@@ -195,11 +195,11 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return readJson(req).then(async (body) => {
       const b = (body ?? {}) as Partial<FaultRequest>;
       if ((b.role !== 'primary' && b.role !== 'secondary') || typeof b.mode !== 'string' || !isFaultMode(b.mode)) {
-        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N}.');
+        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N, "uploads"?: true|false}.');
       }
       const problem = faultOptionsProblem(b.mode, b);
       if (problem) throw new ArmError(400, 'InvalidFault', problem);
-      await opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed });
+      await opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed, uploads: b.uploads });
       json(res, 200, { role: b.role, ...faults.get(b.role) });
     });
   }
@@ -288,6 +288,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
         return datastores(method, want, path, rest, query, body, r);
       case 'models':
       case 'environments':
+      case 'data':
         return assets(restLower[0], method, want, path, rest, query, body, r);
       case 'jobs':
         return jobs(method, want, path, rest, query, body, r);
@@ -431,9 +432,9 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return { status: existing ? 200 : 201, body: stored };
   }
 
-  function assets(kind: 'models' | 'environments', method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, body: unknown, r: Region): Answer {
-    const store = kind === 'models' ? r.models : r.environments;
-    const label = kind === 'models' ? 'model' : 'environment';
+  function assets(kind: 'models' | 'environments' | 'data', method: string, want: (...m: string[]) => void, path: string, rest: string[], query: URLSearchParams, body: unknown, r: Region): Answer {
+    const store = kind === 'models' ? r.models : kind === 'environments' ? r.environments : r.data;
+    const label = kind === 'models' ? 'model' : kind === 'environments' ? 'environment' : 'data asset';
     const archived = (query.get('listViewType') ?? 'ActiveOnly') === 'ArchivedOnly';
     if (rest.length === 1) {
       want('GET');
@@ -474,7 +475,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
       return { status: 200, body: existing };
     }
     const props = requireProperties(body);
-    const immutable = kind === 'models' ? ['modelUri', 'modelType'] : ['image', 'condaFile', 'build'];
+    const immutable = kind === 'models' ? ['modelUri', 'modelType'] : kind === 'data' ? ['dataUri', 'dataType'] : ['image', 'condaFile', 'build'];
     if (existing) {
       const old = existing.properties as Json;
       const changed = immutable.filter((f) => props[f] !== undefined && JSON.stringify(props[f]) !== JSON.stringify(old[f]));

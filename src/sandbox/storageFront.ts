@@ -2,14 +2,15 @@
 // (Shared Key with the account key, a SAS signed with it, or the sandbox's bearer token; anonymous refused), forwards blob calls to Azurite
 // and serves the file share itself — so that the region's faults apply to storage too. Outage closes the listening
 // sockets (connections are refused); blackhole accepts connections and never answers.
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Logger } from '../common/logger';
 import type { Role } from '../pair/pairFile';
-import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
+import { THROTTLE_RETRY_AFTER_S, corruptStream, gate, sendBody, type FaultBoard } from './faults';
 import { StorageError, esc, type FileService } from './fileShare';
-import { commonHeaders } from './http';
+import { commonHeaders, readBody } from './http';
 import { fileOperation, verifyFileSas } from './sas';
 import { sign, stringToSign, verifySharedKey } from './sharedKey';
 
@@ -161,7 +162,9 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         throw new StorageError(409, 'ContainerAlreadyExists', `A file share of ${account} is named '${safeDecode(segments[1])}'; the sandbox serves blobs and files on one endpoint, so a container cannot take that name.`);
       }
       const auth = authenticate(req, rawUrl, query);
-      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
+      const upload = isUpload(req, query);
+      const spoiled = upload && faults.uploadCorrupted(role);
+      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth, upload ? await checkedUpload(req, spoiled) : undefined);
       let parts: string[];
       try {
         parts = segments.slice(1).filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
@@ -178,7 +181,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
           throw err;
         }
       }
-      const result = await opts.files.handle(req, fileParts, query);
+      const result = await opts.files.handle(req, fileParts, query, spoiled ? req.pipe(corruptStream()) : req);
       req.resume();
       res.statusCode = result.status;
       for (const [h, v] of Object.entries(result.headers)) res.setHeader(h, v);
@@ -218,7 +221,22 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     throw new StorageError(401, 'NoAuthenticationInformation', 'Server failed to authenticate the request: anonymous access is not allowed; sign with the account key or send a bearer token.');
   }
 
-  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas'): Promise<void> {
+  /**
+   * An upload's body, read whole when it must be looked at: spoiled on the way in (`corrupt --uploads`), and checked
+   * against the Content-MD5 it was sent with, as Azure answers (400 Md5Mismatch; Azurite's own answer has another code).
+   * Undefined when it can stream through untouched.
+   */
+  async function checkedUpload(req: http.IncomingMessage, spoiled: boolean): Promise<Buffer | undefined> {
+    const md5 = req.headers['content-md5'];
+    if (!spoiled && typeof md5 !== 'string') return undefined;
+    const body = await readBody(spoiled ? req.pipe(corruptStream()) : req, MAX_CHECKED_UPLOAD);
+    if (typeof md5 === 'string' && createHash('md5').update(body).digest('base64') !== md5) {
+      throw new StorageError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.');
+    }
+    return body;
+  }
+
+  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', body?: Buffer): Promise<void> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [h, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(h) && v !== undefined) headers[h] = v;
     headers.host = azurite.host;
@@ -252,7 +270,8 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         else res.destroy();
         resolve();
       });
-      req.pipe(upstream);
+      if (body) upstream.end(body);
+      else req.pipe(upstream);
     });
   }
 
@@ -269,6 +288,17 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       agent.destroy();
     },
   };
+}
+
+/** Bodies up to this size are checked in memory; the SDKs send blocks and ranges of 4–8 MiB. */
+const MAX_CHECKED_UPLOAD = 256 * 1024 * 1024;
+
+/** Put Block, Put Range and Put Blob: the requests whose bodies are a file's bytes. */
+export function isUpload(req: http.IncomingMessage, query: URLSearchParams): boolean {
+  if (req.method !== 'PUT') return false;
+  const comp = query.get('comp');
+  if (comp === 'block' || comp === 'range') return String(req.headers['x-ms-write'] ?? 'update').toLowerCase() !== 'clear';
+  return !comp && !query.get('restype') && String(req.headers['x-ms-blob-type'] ?? '').toLowerCase() === 'blockblob';
 }
 
 function safeDecode(s: string): string {
