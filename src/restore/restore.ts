@@ -76,6 +76,7 @@ export class BackupRefusedError extends UserError {
 }
 
 const DEFAULT_CONCURRENCY = 32;
+const ASSETS_AT_ONCE = 4;
 
 export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps): Promise<RestoreOutcome> {
   const { signal } = options;
@@ -123,11 +124,17 @@ export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps):
       },
       signal,
     );
-    for (const asset of contents.assets) {
-      const entries = await restoreAsset(target, asset, verification.verified, bad, options);
-      for (const [bucket, e] of entries) report[bucket].push(e);
-      progress(asset.files.length, `${asset.kind} ${asset.name}:${asset.version}`);
-    }
+    // A few assets at once: each is mostly ARM round trips, and their files are few (a large one is sent in parallel blocks).
+    await runPool(
+      contents.assets,
+      ASSETS_AT_ONCE,
+      async (asset) => {
+        const entries = await restoreAsset(target, asset, verification.verified, bad, options);
+        for (const [bucket, e] of entries) report[bucket].push(e);
+        progress(asset.files.length, `${asset.kind} ${asset.name}:${asset.version}`);
+      },
+      signal,
+    );
   } catch (err) {
     if (!signal.aborted) throw err;
     cancelled = true;
