@@ -1,4 +1,4 @@
-// `aml-failover replicate <models|environments|all> --from primary --to secondary [--name N[:V]…]`
+// `aml-failover replicate <models|environments|notebooks|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename]`
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';
@@ -6,6 +6,9 @@ import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { parseNameFilter } from '../export/plan';
 import { loadPairFile } from '../pair/pairFile';
+import { summarizeRestore } from '../restore/plan';
+import type { OnConflict } from '../restore/restore';
+import { replicateNotebooks } from './notebooks';
 import { REPLICATE_KINDS, replicate, summarizeReplication, type ReplicateKind } from './replicate';
 
 export function registerReplicateCli(program: Command, ctx: CliContext): void {
@@ -13,18 +16,36 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
     .command('replicate')
     .description('Copy model files and register the same model and environment versions in the other workspace')
     .addHelpText('after', '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\n')
-    .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')} or all`)
+    .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')}, notebooks or all`)
     .option('--from <role>', 'Workspace to copy from: primary or secondary', 'primary')
     .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
     .option('--name <name...>', 'Only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
-    .action(async (what: string, opts: { from: string; to: string; name?: string[] }) => {
+    .option('--on-conflict <how>', 'A notebook that exists there with other content: skip (report it) or rename (write "name (restored <date>).ipynb")', 'skip')
+    .action(async (what: string, opts: { from: string; to: string; name?: string[]; onConflict: string }) => {
       const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
-      if (!kinds.length) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')} or all.`, 'usage');
+      const notebooks = what === 'all' || what === 'notebooks';
+      if (!kinds.length && !notebooks) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')}, notebooks or all.`, 'usage');
+      if (opts.onConflict !== 'skip' && opts.onConflict !== 'rename') throw new UserError(`--on-conflict must be skip or rename, not "${opts.onConflict}".`, 'usage');
       const from = parseRole(opts.from, '--from');
       const to = parseRole(opts.to, '--to');
       if (from === to) throw new UserError('--from and --to name the same workspace.', 'usage');
       const pair = await loadPairFile(ctx.projectDir());
       const conn = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      if (notebooks) {
+        const copied = await replicateNotebooks(conn, {
+          source: pair.workspaces[from],
+          target: pair.workspaces[to],
+          onConflict: opts.onConflict as OnConflict,
+          signal: ctx.signal,
+          logger: ctx.logger,
+          onProgress: (done, total) => {
+            if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0) ctx.err(`replicate: notebooks ${done}/${total}`);
+          },
+        });
+        for (const line of summarizeRestore(copied.report, { plan: false, cancelled: copied.cancelled, target: pair.workspaces[to].workspace_name, done: 'Replicated notebooks' })) ctx.out(line);
+        if (copied.cancelled || copied.report.failed.length || copied.report.conflicts.length) ctx.setExitCode(1);
+        if (!kinds.length || copied.cancelled) return;
+      }
       const result = await replicate(conn, {
         kinds,
         source: pair.workspaces[from],

@@ -116,8 +116,9 @@ export function sortedReport(r: RestoreReport): RestoreReport {
 }
 
 /** Text lines for the CLI and the log: counts, then each conflict and failure with its reason. */
-export function summarizeRestore(r: RestoreReport, opts: { plan: boolean; cancelled: boolean; target: string }): string[] {
-  const lead = opts.plan ? `Plan for ${opts.target} (nothing written)` : opts.cancelled ? `Cancelled restore into ${opts.target}` : `Restored into ${opts.target}`;
+export function summarizeRestore(r: RestoreReport, opts: { plan: boolean; cancelled: boolean; target: string; done?: string }): string[] {
+  const done = opts.done ?? 'Restored';
+  const lead = opts.plan ? `Plan for ${opts.target} (nothing written)` : opts.cancelled ? `Cancelled: ${done.toLowerCase()} into ${opts.target}` : `${done} into ${opts.target}`;
   const lines = [
     `${lead}: ${r.created.length} file(s) ${opts.plan ? 'to create' : 'created'}, ${r.unchanged.length} already there, ${r.conflicts.length} conflict(s), ${r.failed.length} failed.`,
   ];

@@ -56,17 +56,20 @@ function parseReport(stdout: string): Report {
   return r;
 }
 
-/** The secondary's storage as a user's script reaches it: ARM for the datastores and the key, then the storage SDKs. */
-async function secondaryStorage(): Promise<void> {
-  const ref = sb.secondary;
-  ml = new AzureMachineLearningWorkspaces(sb.credential, ref.subscription_id, { endpoint: sb.armUrl, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: sb.ca } });
+/** A region's storage as a user's script reaches it: ARM for the datastores and the key, then the storage SDKs. */
+async function storageOf(role: 'primary' | 'secondary'): Promise<{ ml: AzureMachineLearningWorkspaces; blobs: ContainerClient; share: ShareClient }> {
+  const ref = sb[role];
+  const ml = new AzureMachineLearningWorkspaces(sb.credential, ref.subscription_id, { endpoint: sb.armUrl, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: sb.ca } });
   const blob = (await ml.datastores.get(ref.resource_group, ref.workspace_name, 'workspaceblobstore')).properties as { accountName: string; containerName: string };
   const files = (await ml.datastores.get(ref.resource_group, ref.workspace_name, 'workspaceworkingdirectory')).properties as { fileShareName: string };
   const { key } = (await ml.datastores.listSecrets(ref.resource_group, ref.workspace_name, 'workspaceblobstore')) as { key: string };
   const endpoints = storageEndpoints(sb.pair.cloud, blob.accountName);
   const options = { tlsOptions: { ca: sb.ca }, retryOptions: { maxTries: 1 } };
-  blobs = new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(blob.accountName, key), options).getContainerClient(blob.containerName);
-  share = new ShareServiceClient(endpoints.file, new FileKeyCredential(blob.accountName, key), { ...options, fileRequestIntent: 'backup' }).getShareClient(files.fileShareName);
+  return {
+    ml,
+    blobs: new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(blob.accountName, key), options).getContainerClient(blob.containerName),
+    share: new ShareServiceClient(endpoints.file, new FileKeyCredential(blob.accountName, key), { ...options, fileRequestIntent: 'backup' }).getShareClient(files.fileShareName),
+  };
 }
 
 /** ETags of the files a restore finished (those carrying their sha256): a re-run must leave them as they are. */
@@ -101,7 +104,7 @@ describe('restore a backup into the secondary while the primary is down', { time
     backup = path.join(scratch, 'backup');
     const exported = await runCli(['export', 'all', '--project', sb.projectDir, '--out', backup]);
     assert.equal(exported.code, 0, exported.stderr);
-    await secondaryStorage();
+    ({ ml, blobs, share } = await storageOf('secondary'));
     await share.rootDirectoryClient.getFileClient(CONFLICTING).uploadData(CONFLICT_BYTES);
     await sb.fault('primary', 'outage');
   });
@@ -244,5 +247,17 @@ describe('restore a backup into the secondary while the primary is down', { time
     const folder = /\/paths\/(LocalUpload\/[0-9a-f]{32}\/churn-data\/)$/.exec(version.properties.dataUri)?.[1];
     assert.ok(folder, version.properties.dataUri);
     assert.equal(sha256(await blobs.getBlobClient(`${folder}part-0.bin`).downloadToBuffer()), sha256(big));
+  });
+
+  it('replicate all, live from the secondary back to the primary once it is up, copies the notebooks through the same path; a second run creates nothing', async () => {
+    await sb.fault('primary', 'none');
+    const r = await runCli(['replicate', 'all', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
+    assert.equal(r.code, 1, 'the notebook edited in the secondary is a conflict in the primary');
+    assert.match(r.stdout, /^Replicated notebooks into mlw-demo-eastus: \d+ file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
+    assert.match(r.stdout, new RegExp(`conflict: notebook ${CONFLICTING}: ${CONFLICTING}: the target holds other content there`));
+    const primary = await storageOf('primary');
+    assert.equal((await primary.share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString(), (await share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString());
+    const again = await runCli(['replicate', 'notebooks', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
+    assert.match(again.stdout, /^Replicated notebooks into mlw-demo-eastus: 0 file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
   });
 });
