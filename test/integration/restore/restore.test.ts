@@ -15,7 +15,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { storageEndpoints } from '../../../src/azure/cloud';
 import type { Manifest } from '../../../src/export/manifest';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
-import { runCli } from '../../support/cli';
+import { cliNodeArgs, runCli } from '../../support/cli';
 import { scratchDir } from '../../support/scratch';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -163,7 +163,7 @@ describe('restore a backup into the secondary while the primary is down', { time
 
   it('killed with SIGKILL part-way, then run again on a link cutting 30 % of answers: completes without re-uploading what was complete', async () => {
     await sb.fault('secondary', 'slow', { latencyMs: 40 });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'restore', backup, '--to', 'secondary', '--project', sb.projectDir], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, cliNodeArgs(['restore', backup, '--to', 'secondary', '--project', sb.projectDir]), { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // Killed once the notebooks are in and the first model it registers is done, the others under way.
     const first = plan.created.find((e) => e.kind === 'model')!;
