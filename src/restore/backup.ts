@@ -216,7 +216,8 @@ export interface BackupContents {
 }
 
 const YAML_OF: Record<'model' | 'environment' | 'data', string> = { model: 'model.yml', environment: 'environment.yml', data: 'data.yml' };
-const KIND_OF_ASSET: Record<string, ItemKind | undefined> = { notebooks: 'notebook', model: 'model', environment: 'environment', data: 'data' };
+/** The report's kind of a manifest entry's asset kind; undefined for what restore does not restore (jobs). */
+export const KIND_OF_ASSET: Record<string, ItemKind | undefined> = { notebooks: 'notebook', model: 'model', environment: 'environment', data: 'data' };
 export const KINDS_OF: Record<RestoreKind, ItemKind> = { notebooks: 'notebook', models: 'model', environments: 'environment', data: 'data' };
 
 /**

@@ -15,7 +15,7 @@ import { runPool } from '../export/pool';
 import { datastoreUri, leafName, locateInDatastore } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 import { sameEnvironment } from '../replicate/replicate';
-import { KINDS_OF, RESTORE_KINDS, backupContents, readBackupManifest, verifyBackup, type AssetItem, type ItemKind, type RestoreKind, type VerifiedFile } from './backup';
+import { KINDS_OF, KIND_OF_ASSET, RESTORE_KINDS, backupContents, readBackupManifest, verifyBackup, type AssetItem, type ItemKind, type RestoreKind, type VerifiedFile } from './backup';
 import { emptyReport, renamedPath, sameNames, sortedReport, uploadFolder, type FileDecision, type ReportEntry, type RestoreReport } from './plan';
 import { openTarget, type ReadyFile, type TargetWorkspace } from './target';
 
@@ -147,7 +147,7 @@ export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps):
 type Bucket = keyof RestoreReport;
 
 function inScope(e: ManifestEntry, kinds: readonly ItemKind[], names: readonly NameFilter[] | undefined): boolean {
-  const kind = KINDS_OF[(e.asset.kind === 'model' ? 'models' : e.asset.kind === 'environment' ? 'environments' : e.asset.kind) as RestoreKind];
+  const kind = KIND_OF_ASSET[e.asset.kind];
   if (!kind || !kinds.includes(kind)) return false;
   if (!names?.length || kind === 'notebook') return true;
   return names.some((f) => f.name === e.asset.name && (f.version === undefined || f.version === e.asset.version));
