@@ -75,12 +75,14 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
   /** Metadata a share file carries while it is written (replaced by `metadata` at the end). */
   pending?: Record<string, string>;
-  /** Blocks or ranges of the file in flight at once (default 4). */
+  /** Blocks or ranges of the file in flight at once (default 8). */
   parallel?: number;
 }
 
-/** Bytes per Put Block or Put Range: the largest range Azure Files takes, and a block size the SDK uses too. */
-export const WRITE_CHUNK = 4 * 1024 * 1024;
+/** Bytes per Put Range: the largest range Azure Files takes. */
+export const RANGE_CHUNK = 4 * 1024 * 1024;
+/** Bytes per Put Block: fewer, larger requests for a large model (blocks may be far larger; this bounds memory). */
+export const BLOCK_CHUNK = 8 * 1024 * 1024;
 
 /** Folders named like this in a share listing are never walked (a hostile service could loop or climb). */
 const UNWALKABLE = new Set(['', '.', '..']);
@@ -245,7 +247,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
     async write(path, file, signal, options = {}) {
       const blob = use().getBlockBlobClient(path);
       const what = path;
-      const count = await sendChunks(file, options.parallel ?? 4, signal, retrying, what, (i, _offset, body, md5) =>
+      const count = await sendChunks(file, BLOCK_CHUNK, options.parallel ?? 8, signal, retrying, what, (i, _offset, body, md5) =>
         blob.stageBlock(blockId(i), body, body.length, { abortSignal: signal, transactionalContentMD5: md5 }),
       );
       const ids = Array.from({ length: count }, (_, i) => blockId(i));
@@ -337,7 +339,7 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
         signal,
         `creating ${what}`,
       );
-      await sendChunks(file, options.parallel ?? 4, signal, retrying, what, (_i, offset, body, md5) =>
+      await sendChunks(file, RANGE_CHUNK, options.parallel ?? 8, signal, retrying, what, (_i, offset, body, md5) =>
         target.uploadRange(body, offset, body.length, { abortSignal: signal, contentMD5: md5 }),
       );
       await retrying(() => target.setMetadata(options.metadata ?? {}, { abortSignal: signal }), signal, `metadata of ${what}`);
@@ -362,20 +364,21 @@ export function isMd5Mismatch(err: unknown): boolean {
  */
 async function sendChunks(
   file: LocalFile,
+  chunk: number,
   parallel: number,
   signal: AbortSignal,
   retrying: Retrying,
   what: string,
   send: (index: number, offset: number, body: Buffer, md5: Buffer) => Promise<unknown>,
 ): Promise<number> {
-  const count = Math.ceil(file.size / WRITE_CHUNK);
+  const count = Math.ceil(file.size / chunk);
   const handle = await open(file.path, 'r');
   try {
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < count; i = next++) {
-        const offset = i * WRITE_CHUNK;
-        const length = Math.min(WRITE_CHUNK, file.size - offset);
+        const offset = i * chunk;
+        const length = Math.min(chunk, file.size - offset);
         const body = Buffer.alloc(length);
         const { bytesRead } = await handle.read(body, 0, length, offset);
         if (bytesRead !== length) throw new Error(`${file.path} changed while it was sent (read ${bytesRead} of ${length} bytes at ${offset}).`);

@@ -38,7 +38,7 @@ export interface RestoreOptions {
   partial?: boolean;
   signal: AbortSignal;
   logger: Logger;
-  /** Notebooks written at once (default 32). */
+  /** Notebooks written at once (default 64). */
   concurrency?: number;
   /** For the date of renamed notebooks. */
   now?: () => Date;
@@ -75,7 +75,7 @@ export class BackupRefusedError extends UserError {
   }
 }
 
-const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_CONCURRENCY = 64;
 const ASSETS_AT_ONCE = 4;
 
 export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps): Promise<RestoreOutcome> {
@@ -179,7 +179,8 @@ export async function restoreNotebook(
 ): Promise<{ bucket: Bucket; entry: ReportEntry }> {
   try {
     const share = await target.notebooks();
-    const decision = await target.decide(share, sharePath, file);
+    // Only a file the listing shows is looked at; one created since is found by the next run's listing.
+    const decision: FileDecision = (await target.notebookListed(sharePath)) ? await target.decide(share, sharePath, file) : { action: 'create' };
     if (decision.action === 'unchanged') return { bucket: 'unchanged', entry };
     if (decision.action === 'create') {
       if (!options.plan) await target.write(share, sharePath, file);

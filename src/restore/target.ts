@@ -25,6 +25,11 @@ export interface TargetWorkspace {
   readonly signal: AbortSignal;
   /** The share behind `workspaceworkingdirectory`. */
   notebooks(): Promise<DatastoreStorage>;
+  /**
+   * Whether the notebook share holds a file at `sharePath` (case-insensitive, as Azure Files names are), from one
+   * listing of the share taken on first use: a thousand new notebooks cost one listing, not a thousand look-ups.
+   */
+  notebookListed(sharePath: string): Promise<boolean>;
   /** The default blob datastore (`isDefault`, else `workspaceblobstore`). */
   blobs(): Promise<DatastoreStorage>;
   /** The workspace's datastores, for locating an existing asset's files. */
@@ -62,6 +67,13 @@ export async function openTarget(conn: AzureConnection, workspace: WorkspaceRef,
       }
       return out;
     })());
+  let listing: Promise<Set<string>> | undefined;
+  const notebookListing = () =>
+    (listing ??= (async () => {
+      const names = new Set<string>();
+      for await (const f of (await open(NOTEBOOKS_DATASTORE)).list('', signal)) names.add(f.path.toLowerCase());
+      return names;
+    })());
   let scratch: Promise<string> | undefined;
   const scratchDir = () => (scratch ??= fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-restore-')));
 
@@ -82,6 +94,7 @@ export async function openTarget(conn: AzureConnection, workspace: WorkspaceRef,
     ml,
     signal,
     notebooks: () => open(NOTEBOOKS_DATASTORE),
+    notebookListed: async (sharePath) => (await notebookListing()).has(sharePath.toLowerCase()),
     async blobs() {
       const all = await list();
       return open(all.find((d) => d.isDefault && d.blob)?.name ?? 'workspaceblobstore');

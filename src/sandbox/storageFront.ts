@@ -2,10 +2,10 @@
 // (Shared Key with the account key, a SAS signed with it, or the sandbox's bearer token; anonymous refused), forwards blob calls to Azurite
 // and serves the file share itself — so that the region's faults apply to storage too. Outage closes the listening
 // sockets (connections are refused); blackhole accepts connections and never answers.
-import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../common/logger';
 import type { Role } from '../pair/pairFile';
 import { THROTTLE_RETRY_AFTER_S, corruptStream, gate, sendBody, type FaultBoard } from './faults';
@@ -164,7 +164,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       const auth = authenticate(req, rawUrl, query);
       const upload = isUpload(req, query);
       const spoiled = upload && faults.uploadCorrupted(role);
-      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth, upload ? await checkedUpload(req, spoiled) : undefined);
+      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth, spoiled ? req.pipe(corruptStream()) : req);
       let parts: string[];
       try {
         parts = segments.slice(1).filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
@@ -222,21 +222,11 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
   }
 
   /**
-   * An upload's body, read whole when it must be looked at: spoiled on the way in (`corrupt --uploads`), and checked
-   * against the Content-MD5 it was sent with, as Azure answers (400 Md5Mismatch; Azurite's own answer has another code).
-   * Undefined when it can stream through untouched.
+   * Forwards a blob call to Azurite; `body` is the request's body as it arrived (spoiled on the way by
+   * `corrupt --uploads`). Azurite refuses a block or blob whose Content-MD5 does not match with a code of its own
+   * (400 InvalidOperation "Provided contentMD5 doesn't match."): the answer is given as Azure gives it, 400 Md5Mismatch.
    */
-  async function checkedUpload(req: http.IncomingMessage, spoiled: boolean): Promise<Buffer | undefined> {
-    const md5 = req.headers['content-md5'];
-    if (!spoiled && typeof md5 !== 'string') return undefined;
-    const body = await readBody(spoiled ? req.pipe(corruptStream()) : req, MAX_CHECKED_UPLOAD);
-    if (typeof md5 === 'string' && createHash('md5').update(body).digest('base64') !== md5) {
-      throw new StorageError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.');
-    }
-    return body;
-  }
-
-  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', body?: Buffer): Promise<void> {
+  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', body: Readable): Promise<void> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [h, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(h) && v !== undefined) headers[h] = v;
     headers.host = azurite.host;
@@ -249,10 +239,28 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     }
     return new Promise<void>((resolve) => {
       const upstream = http.request({ host: azurite.hostname, port: azurite.port, method: req.method, path: rawUrl, headers, agent }, (up) => {
-        res.statusCode = up.statusCode ?? 502;
-        for (const [h, v] of Object.entries(up.headers)) {
-          if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
+        const copyHeaders = () => {
+          res.statusCode = up.statusCode ?? 502;
+          for (const [h, v] of Object.entries(up.headers)) {
+            if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
+          }
+        };
+        if (up.statusCode === 400 && req.headers['content-md5'] !== undefined) {
+          void readBody(up, 64 * 1024).then(
+            (text) => {
+              if (/contentMD5 doesn't match/i.test(text.toString('utf8'))) {
+                storageError(res, new StorageError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.'));
+              } else {
+                copyHeaders();
+                res.end(text);
+              }
+              resolve();
+            },
+            () => resolve(),
+          );
+          return;
         }
+        copyHeaders();
         const length = Number(up.headers['content-length'] ?? 0);
         // A blob's contents, not a listing or properties (those carry comp= or restype=).
         const download = req.method === 'GET' && (up.statusCode === 200 || up.statusCode === 206) && !/[?&](comp|restype)=/.test(rawUrl);
@@ -270,8 +278,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         else res.destroy();
         resolve();
       });
-      if (body) upstream.end(body);
-      else req.pipe(upstream);
+      body.pipe(upstream);
     });
   }
 
@@ -289,9 +296,6 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     },
   };
 }
-
-/** Bodies up to this size are checked in memory; the SDKs send blocks and ranges of 4–8 MiB. */
-const MAX_CHECKED_UPLOAD = 256 * 1024 * 1024;
 
 /** Put Block, Put Range and Put Blob: the requests whose bodies are a file's bytes. */
 export function isUpload(req: http.IncomingMessage, query: URLSearchParams): boolean {
