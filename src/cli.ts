@@ -15,6 +15,7 @@ import { registerReplicateCli } from './replicate/cli';
 import { registerReadinessCli } from './readiness/cli';
 import { registerSchedulesCli } from './schedules/cli';
 import { registerFailoverCli } from './failover/cli';
+import { registerRestoreCli } from './restore/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
 const EXIT_FAILED = 1;
@@ -33,6 +34,7 @@ const capabilities: RegisterCli[] = [
   registerSchedulesCli,
   registerReadinessCli,
   registerFailoverCli,
+  registerRestoreCli,
 ];
 
 declare const PACKAGE_VERSION: string | undefined;

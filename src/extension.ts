@@ -13,6 +13,7 @@ import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
+import { registerRestore } from './restore/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 import { registerReadiness } from './readiness/vscode';
 import { registerFailover } from './failover/vscode';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerExport(context, deps);
     registerReadiness(context, deps, regions);
     registerFailover(context, deps);
+    registerRestore(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

@@ -3,6 +3,8 @@
 // key or SAS; the connection's bearer token for identity-based datastores) and the cloud's storage endpoints.
 // The connection's CA is trusted per client, never process-wide. A secret lives only inside the returned
 // DatastoreStorage object: never logged, never returned, dropped by dispose().
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { RequestPolicyFactory, ShareClient } from '@azure/storage-file-share';
@@ -10,7 +12,7 @@ import type { AzureBlobDatastore, AzureFileDatastore } from '@azure/arm-machinel
 import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
 import { unlessNotFound } from './notFound';
-import { withRetry } from './retry';
+import { IntegrityError, withRetry } from './retry';
 import { blobCopyEnd, type BlobCopyEnd, type CopySigner } from './blobCopy';
 import { UserError } from '../common/errors';
 import type { WorkspaceRef } from '../pair/pairFile';
@@ -53,9 +55,37 @@ export interface DatastoreStorage {
   upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
   /** Blob-to-blob copies done by the storage service (blob datastores only; src/azure/blobCopy.ts). */
   readonly copy?: BlobCopyEnd;
+  /**
+   * Writes a local file with its transactional Content-MD5 on every Put Block or Put Range (a block or range the
+   * service refuses as damaged is sent again), then the whole file's Content-MD5 and `metadata`. A blob appears
+   * only when complete; a share file (its folders created) carries `pending` metadata until its last range is in.
+   */
+  write(path: string, file: LocalFile, signal: AbortSignal, options?: WriteOptions): Promise<void>;
   /** Forgets the secret and closes connections. */
   dispose(): void;
 }
+
+/** A local file to write, with the hashes the caller computed while verifying it. */
+export interface LocalFile {
+  path: string;
+  size: number;
+  /** Base64 MD5 of the whole file. */
+  md5: string;
+}
+
+export interface WriteOptions {
+  /** Metadata the complete file carries. */
+  metadata?: Record<string, string>;
+  /** Metadata a share file carries while it is written (replaced by `metadata` at the end). */
+  pending?: Record<string, string>;
+  /** Blocks or ranges of the file in flight at once (default 8). */
+  parallel?: number;
+}
+
+/** Bytes per Put Range: the largest range Azure Files takes. */
+export const RANGE_CHUNK = 4 * 1024 * 1024;
+/** Bytes per Put Block: fewer, larger requests for a large model (blocks may be far larger; this bounds memory). */
+export const BLOCK_CHUNK = 8 * 1024 * 1024;
 
 /** Folders named like this in a share listing are never walked (a hostile service could loop or climb). */
 const UNWALKABLE = new Set(['', '.', '..']);
@@ -221,6 +251,19 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
         .getBlockBlobClient(path)
         .uploadFile(localFile, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: contentMD5 }, metadata, blockSize: 4 * 1024 * 1024, concurrency: 4 });
     },
+    async write(path, file, signal, options = {}) {
+      const blob = use().getBlockBlobClient(path);
+      const what = path;
+      const count = await sendChunks(file, BLOCK_CHUNK, options.parallel ?? 8, signal, retrying, what, (i, _offset, body, md5) =>
+        blob.stageBlock(blockId(i), body, body.length, { abortSignal: signal, transactionalContentMD5: md5 }),
+      );
+      const ids = Array.from({ length: count }, (_, i) => blockId(i));
+      await retrying(
+        () => blob.commitBlockList(ids, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: Buffer.from(file.md5, 'base64') }, metadata: options.metadata }),
+        signal,
+        `committing ${what}`,
+      );
+    },
     dispose() {
       client = undefined;
     },
@@ -232,6 +275,23 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
     return client;
+  };
+  /** Folders this client made sure of, so a thousand notebooks in one folder ask for it once. */
+  const folders = new Map<string, Promise<void>>();
+  const ensureFolder = (dir: string, signal: AbortSignal): Promise<void> => {
+    let made = folders.get(dir.toLowerCase());
+    if (!made) {
+      made = retrying(
+        async () => {
+          await use().getDirectoryClient(dir).createIfNotExists({ abortSignal: signal });
+        },
+        signal,
+        `folder ${dir}`,
+      );
+      made.catch(() => folders.delete(dir.toLowerCase()));
+      folders.set(dir.toLowerCase(), made);
+    }
+    return made;
   };
   async function* walk(dir: string, signal: AbortSignal): AsyncGenerator<StoredFile> {
     const directory = dir ? use().getDirectoryClient(dir) : use().rootDirectoryClient;
@@ -275,8 +335,83 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
     async upload() {
       throw new UserError(`Datastore ${datastore} is a file share; replication uploads to blob datastores only.`);
     },
+    async write(path, file, signal, options = {}) {
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) await ensureFolder(parts.slice(0, i).join('/'), signal);
+      const target = use().rootDirectoryClient.getFileClient(path);
+      const what = path;
+      const contentType = path.endsWith('.ipynb') ? 'application/x-ipynb+json' : undefined;
+      await retrying(
+        () => target.create(file.size, { abortSignal: signal, metadata: options.pending ?? {}, fileHttpHeaders: { fileContentMD5: Buffer.from(file.md5, 'base64'), fileContentType: contentType } }),
+        signal,
+        `creating ${what}`,
+      );
+      await sendChunks(file, RANGE_CHUNK, options.parallel ?? 8, signal, retrying, what, (_i, offset, body, md5) =>
+        target.uploadRange(body, offset, body.length, { abortSignal: signal, contentMD5: md5 }),
+      );
+      await retrying(() => target.setMetadata(options.metadata ?? {}, { abortSignal: signal }), signal, `metadata of ${what}`);
+    },
     dispose() {
       client = undefined;
     },
   };
+}
+
+/** True when the service refused a block or range because its bytes did not match the Content-MD5 sent with them. */
+export function isMd5Mismatch(err: unknown): boolean {
+  const e = err as { statusCode?: number; code?: string; message?: string; details?: { errorCode?: string } };
+  if (e?.statusCode !== 400) return false;
+  const code = e.code ?? e.details?.errorCode;
+  return code === 'Md5Mismatch' || /md5/i.test(e.message ?? '');
+}
+
+/**
+ * Sends each chunk of `file` through `send` with its MD5, `parallel` at a time; a chunk the service refused as
+ * damaged (Md5Mismatch) is read and sent again, as a transient failure, within the connection's retries.
+ */
+async function sendChunks(
+  file: LocalFile,
+  chunk: number,
+  parallel: number,
+  signal: AbortSignal,
+  retrying: Retrying,
+  what: string,
+  send: (index: number, offset: number, body: Buffer, md5: Buffer) => Promise<unknown>,
+): Promise<number> {
+  const count = Math.ceil(file.size / chunk);
+  const handle = await open(file.path, 'r');
+  try {
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < count; i = next++) {
+        const offset = i * chunk;
+        const length = Math.min(chunk, file.size - offset);
+        const body = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(body, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`${file.path} changed while it was sent (read ${bytesRead} of ${length} bytes at ${offset}).`);
+        const md5 = createHash('md5').update(body).digest();
+        await retrying(
+          async () => {
+            try {
+              return await send(i, offset, body, md5);
+            } catch (err) {
+              if (isMd5Mismatch(err)) throw new IntegrityError(`the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
+              throw err;
+            }
+          },
+          signal,
+          `${what} at ${offset}`,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, Math.max(count, 1)) }, worker));
+  } finally {
+    await handle.close();
+  }
+  return count;
+}
+
+/** Block ids of one blob: the same length for every block, as the service requires. */
+function blockId(index: number): string {
+  return Buffer.from(`amlf-${String(index).padStart(8, '0')}`).toString('base64');
 }

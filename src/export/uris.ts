@@ -57,6 +57,11 @@ export function locateInDatastore(uri: string, datastores: readonly DatastoreBin
   return { datastore: match.name, path: rest.map((s) => decodeURIComponent(s)).join('/') };
 }
 
+/** The long-form URI of `p` in `datastore` of `ws`, as the service writes a model's or build context's location. */
+export function datastoreUri(ws: WorkspaceCoordinates, datastore: string, p: string): string {
+  return `azureml://subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/workspaces/${ws.workspace_name}/datastores/${datastore}/paths/${p}`;
+}
+
 /** The last path segment of a datastore path ("a/b/model/" → "model"), for naming the exported folder. */
 export function leafName(p: string): string {
   const parts = p.split('/').filter(Boolean);

@@ -272,13 +272,13 @@ function modelFilter(data: unknown): NameFilter {
   return d.model ? { name: d.model, version: d.version } : { name: d.name ?? '' };
 }
 
-async function pickRole(): Promise<Role | undefined> {
+export async function pickRole(title = 'Export from which workspace?'): Promise<Role | undefined> {
   const pick = await vscode.window.showQuickPick(
     [
       { label: 'Primary', role: 'primary' as Role },
       { label: 'Secondary', role: 'secondary' as Role },
     ],
-    { title: 'Export from which workspace?' },
+    { title },
   );
   return pick?.role;
 }

@@ -1,4 +1,4 @@
-// `aml-failover replicate <models|environments|all> --from primary --to secondary [--name N[:V]…]`
+// `aml-failover replicate <models|environments|notebooks|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename]`
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';
@@ -10,6 +10,9 @@ import * as path from 'node:path';
 import { DEFAULT_EXPORT_FOLDER } from '../export/exportFolder';
 import { readManifest } from '../export/manifest';
 import { sha256FromManifest } from './serverCopy';
+import { summarizeRestore } from '../restore/plan';
+import type { OnConflict } from '../restore/restore';
+import { replicateNotebooks } from './notebooks';
 import { REPLICATE_KINDS, replicate, summarizeReplication, type ReplicateKind } from './replicate';
 
 export function registerReplicateCli(program: Command, ctx: CliContext): void {
@@ -20,20 +23,38 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
       'after',
       '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\nBlobs are copied server to server (the target storage account reads the source through a read-only SAS of 15 minutes); a datastore whose storage refuses that is copied through this machine, with the reason said once.\n',
     )
-    .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')} or all`)
+    .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')}, notebooks or all`)
     .option('--from <role>', 'Workspace to copy from: primary or secondary', 'primary')
     .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
     .option('--name <name...>', 'Only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
+    .option('--on-conflict <how>', 'A notebook that exists there with other content: skip (report it) or rename (write "name (restored <date>).ipynb")', 'skip')
     .option('--no-server-copy', 'Copy every file through this machine instead of storage account to storage account')
     .option('--hashes-from <dir>', "An export folder whose manifest.json gives the sha256 of files it exported (default: the project's aml-export/<from>, when there)")
-    .action(async (what: string, opts: { from: string; to: string; name?: string[]; serverCopy: boolean; hashesFrom?: string }) => {
+    .action(async (what: string, opts: { from: string; to: string; name?: string[]; onConflict: string; serverCopy: boolean; hashesFrom?: string }) => {
       const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
-      if (!kinds.length) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')} or all.`, 'usage');
+      const notebooks = what === 'all' || what === 'notebooks';
+      if (!kinds.length && !notebooks) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')}, notebooks or all.`, 'usage');
+      if (opts.onConflict !== 'skip' && opts.onConflict !== 'rename') throw new UserError(`--on-conflict must be skip or rename, not "${opts.onConflict}".`, 'usage');
       const from = parseRole(opts.from, '--from');
       const to = parseRole(opts.to, '--to');
       if (from === to) throw new UserError('--from and --to name the same workspace.', 'usage');
       const pair = await loadPairFile(ctx.projectDir());
       const conn = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      if (notebooks) {
+        const copied = await replicateNotebooks(conn, {
+          source: pair.workspaces[from],
+          target: pair.workspaces[to],
+          onConflict: opts.onConflict as OnConflict,
+          signal: ctx.signal,
+          logger: ctx.logger,
+          onProgress: (done, total) => {
+            if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0) ctx.err(`replicate: notebooks ${done}/${total}`);
+          },
+        });
+        for (const line of summarizeRestore(copied.report, { plan: false, cancelled: copied.cancelled, target: pair.workspaces[to].workspace_name, done: 'Replicated notebooks' })) ctx.out(line);
+        if (copied.cancelled || copied.report.failed.length || copied.report.conflicts.length) ctx.setExitCode(1);
+        if (!kinds.length || copied.cancelled) return;
+      }
       // Like every path argument: relative to where the command runs, not to --project.
       const manifest = await readManifest(opts.hashesFrom === undefined ? path.join(ctx.projectDir(), DEFAULT_EXPORT_FOLDER, from) : path.resolve(opts.hashesFrom));
       const result = await replicate(conn, {

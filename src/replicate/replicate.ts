@@ -22,7 +22,7 @@ import { throwIfAborted, withRetry, type RetryPolicy } from '../azure/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { bareETag, downloadVerified } from '../export/transfer';
 import { jobOutputsOf, locateAsset } from '../export/jobOutputs';
-import { leafName, type DatastoreBinding } from '../export/uris';
+import { datastoreUri, leafName, type DatastoreBinding } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 
 export const REPLICATE_KINDS = ['models', 'environments'] as const;
@@ -205,9 +205,6 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     return { files, bytes, serverSide };
   };
 
-  const datastoreUri = (ws: WorkspaceRef, p: string) =>
-    `azureml://subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/workspaces/${ws.workspace_name}/datastores/${TARGET_DATASTORE}/paths/${p}`;
-
   const replicateModel = async (name: string, version: string, model: ModelVersion): Promise<Outcome> => {
     const uri = model.properties.modelUri;
     if (!uri) return { status: 'failed', reason: 'the model version has no modelUri' };
@@ -240,7 +237,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
               properties: p.properties,
               flavors: p.flavors,
               modelType: p.modelType,
-              modelUri: datastoreUri(target, src.single ? `${folder}${src.files[0].relative}` : folder),
+              modelUri: datastoreUri(target, TARGET_DATASTORE, src.single ? `${folder}${src.files[0].relative}` : folder),
             },
           },
           { abortSignal: signal },
@@ -248,13 +245,6 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       { signal, policy: req.policy },
     );
     return { status: 'replicated', ...copied };
-  };
-
-  const sameEnvironment = (a: EnvironmentVersion['properties'], b: EnvironmentVersion['properties']): string | undefined => {
-    if ((a.image ?? '') !== (b.image ?? '')) return 'a different image';
-    if ((a.condaFile ?? '').trim() !== (b.condaFile ?? '').trim()) return 'a different conda file';
-    if (Boolean(a.build) !== Boolean(b.build) || (a.build?.dockerfilePath ?? '') !== (b.build?.dockerfilePath ?? '')) return 'a different build';
-    return undefined;
   };
 
   const replicateEnvironment = async (name: string, version: string, env: EnvironmentVersion): Promise<Outcome> => {
@@ -272,7 +262,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       if (refusal) return { status: 'refused', reason: refusal };
       const folder = `${TARGET_PREFIX}/environments/${encodeURIComponent(name)}/${encodeURIComponent(version)}/context/`;
       copied = await copyFiles(src, folder);
-      build = { ...p.build, contextUri: datastoreUri(target, folder) };
+      build = { ...p.build, contextUri: datastoreUri(target, TARGET_DATASTORE, folder) };
     }
     await withRetry(
       () =>
@@ -338,6 +328,14 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
   }
   if (servers.throughClient.length) result.throughClient = servers.throughClient;
   return result;
+}
+
+/** How two environment definitions differ in what a version fixes (image, conda file, build), or undefined. */
+export function sameEnvironment(a: EnvironmentVersion['properties'], b: EnvironmentVersion['properties']): string | undefined {
+  if ((a.image ?? '') !== (b.image ?? '')) return 'a different image';
+  if ((a.condaFile ?? '').trim() !== (b.condaFile ?? '').trim()) return 'a different conda file';
+  if (Boolean(a.build) !== Boolean(b.build) || (a.build?.dockerfilePath ?? '') !== (b.build?.dockerfilePath ?? '')) return 'a different build';
+  return undefined;
 }
 
 export function summarizeReplication(r: ReplicateResult): string[] {

@@ -84,6 +84,7 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
     .option('--latency-ms <n>', 'Added latency per request for slow (default: 2000)', int('--latency-ms', 0, 600_000))
     .option('--rate <p>', 'Reset/corrupt: the share of responses affected, above 0 and at most 1 (default: 1)', share('--rate'))
     .option('--seed <n>', 'Reset/corrupt with --rate: seed of the generator picking the responses, so a run repeats (default: 1)', int('--seed', 0, 0xffffffff))
+    .option('--uploads', 'Corrupt: spoil the bodies of uploads (Put Block, Put Range, Put Blob) instead of downloads')
     .action(async (role: string, mode: string, o: FaultOptions) => {
       if (role !== 'primary' && role !== 'secondary') throw new UserError(`Unknown region "${role}"; use primary or secondary.`, 'usage');
       if (!isFaultMode(mode)) throw new UserError(`Unknown fault "${mode}"; use one of ${FAULT_MODES.join(', ')}.`, 'usage');

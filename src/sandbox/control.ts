@@ -19,9 +19,11 @@ export interface FaultRequest {
   rate?: number;
   /** For `reset` and `corrupt` below rate 1: seed of the generator that picks the responses (default 1). */
   seed?: number;
+  /** For `corrupt`: spoil the bodies of uploads the region receives (Put Block, Put Range, Put Blob) instead of downloads. */
+  uploads?: boolean;
 }
 
-export type FaultOptions = Pick<FaultRequest, 'latencyMs' | 'rate' | 'seed'>;
+export type FaultOptions = Pick<FaultRequest, 'latencyMs' | 'rate' | 'seed' | 'uploads'>;
 
 /** Modes that act on some responses only when given a rate. */
 export const RATED_MODES: readonly FaultMode[] = ['reset', 'corrupt'];
@@ -39,14 +41,19 @@ export function faultOptionsProblem(mode: FaultMode, o: FaultOptions): string | 
     if (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) return `--seed must be a whole number from 0 to ${0xffffffff}, not ${String(o.seed)}.`;
     if (!RATED_MODES.includes(mode)) return `--seed applies to ${RATED_MODES.join(' and ')} only, not ${mode}.`;
   }
+  if (o.uploads !== undefined) {
+    if (typeof o.uploads !== 'boolean') return `uploads must be true or false, not ${String(o.uploads)}.`;
+    if (o.uploads && mode !== 'corrupt') return `--uploads applies to corrupt only, not ${mode}.`;
+  }
   return undefined;
 }
 
 /** How a switched fault reads in the CLI's and the sandbox's output. */
 export function describeFault(mode: FaultMode, o: FaultOptions): string {
   if (mode === 'slow') return `slow (${o.latencyMs ?? 2000} ms per request)`;
-  if (RATED_MODES.includes(mode) && o.rate !== undefined && o.rate < 1) return `${mode} (${+(o.rate * 100).toFixed(2)} % of ${mode === 'corrupt' ? 'downloads' : 'responses'}, seed ${o.seed ?? 1})`;
-  return mode;
+  const what = mode === 'corrupt' ? (o.uploads ? 'uploads' : 'downloads') : 'responses';
+  if (RATED_MODES.includes(mode) && o.rate !== undefined && o.rate < 1) return `${mode} (${+(o.rate * 100).toFixed(2)} % of ${what}, seed ${o.seed ?? 1})`;
+  return o.uploads ? `${mode} (${what})` : mode;
 }
 
 /** What a running sandbox records in DIR/.aml-failover/sandbox.json for the `fault` command and tests. */
@@ -97,7 +104,7 @@ export async function sendFault(projectDir: string, role: Role, mode: FaultMode,
     throw new UserError(`${path.join(projectDir, STATE_DIR, RECORD_FILE)} is not the record of a sandbox running for this project (its files must be its own, in ${STATE_DIR}/, and its endpoint 127.0.0.1); restart the sandbox.`, 'usage');
   }
   const [ca, token] = await Promise.all([fs.readFile(own.caFile, 'utf8'), fs.readFile(own.tokenFile, 'utf8')]);
-  const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs, rate: opts.rate, seed: opts.seed } satisfies FaultRequest);
+  const body = JSON.stringify({ role, mode, latencyMs: opts.latencyMs, rate: opts.rate, seed: opts.seed, uploads: opts.uploads } satisfies FaultRequest);
   const url = new URL(record.controlUrl);
   await new Promise<void>((resolve, reject) => {
     const req = https.request(

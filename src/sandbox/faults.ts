@@ -14,6 +14,8 @@ export interface RegionFault {
   rate: number;
   /** Seed of the generator that picks which responses, so a run can be repeated. */
   seed: number;
+  /** `corrupt` spoils the uploads the region receives instead of its downloads. */
+  uploads?: boolean;
 }
 
 export const DEFAULT_SLOW_MS = 2000;
@@ -51,9 +53,9 @@ export class FaultBoard extends EventEmitter {
     return this.faults[role];
   }
 
-  set(role: Role, mode: FaultMode, opts: { latencyMs?: number; rate?: number; seed?: number } = {}): void {
+  set(role: Role, mode: FaultMode, opts: { latencyMs?: number; rate?: number; seed?: number; uploads?: boolean } = {}): void {
     const seed = opts.seed ?? DEFAULT_FAULT_SEED;
-    this.faults[role] = { mode, latencyMs: mode === 'slow' ? (opts.latencyMs ?? DEFAULT_SLOW_MS) : 0, rate: opts.rate ?? 1, seed };
+    this.faults[role] = { mode, latencyMs: mode === 'slow' ? (opts.latencyMs ?? DEFAULT_SLOW_MS) : 0, rate: opts.rate ?? 1, seed, ...(mode === 'corrupt' && opts.uploads ? { uploads: true } : {}) };
     this.draws[role] = seededRandom(seed);
     for (const res of this.held[role]) res.destroy();
     this.held[role].clear();
@@ -78,9 +80,16 @@ export class FaultBoard extends EventEmitter {
   bodyEffect(role: Role | undefined, download: boolean): BodyEffect {
     if (!role) return 'intact';
     const fault = this.faults[role];
-    const effect: BodyEffect = fault.mode === 'reset' ? 'cut' : fault.mode === 'corrupt' && download ? 'corrupt' : 'intact';
+    const effect: BodyEffect = fault.mode === 'reset' ? 'cut' : fault.mode === 'corrupt' && download && !fault.uploads ? 'corrupt' : 'intact';
     if (effect === 'intact' || fault.rate >= 1) return effect;
     return this.draws[role]() < fault.rate ? effect : 'intact';
+  }
+
+  /** Whether the region's fault spoils this upload's body on its way in (`corrupt --uploads`; below rate 1, one draw per upload). */
+  uploadCorrupted(role: Role): boolean {
+    const fault = this.faults[role];
+    if (fault.mode !== 'corrupt' || !fault.uploads) return false;
+    return fault.rate >= 1 || this.draws[role]() < fault.rate;
   }
 
   /** Accept the request and never answer it (until the fault changes or the sandbox stops). */

@@ -101,8 +101,11 @@ export class FileService {
     dir.children!.set(k(entry.name), entry);
   }
 
-  /** Handles one request whose path (after the account) is `parts` (decoded). Returns a body to send, or void. */
-  async handle(req: IncomingMessage, parts: string[], query: URLSearchParams): Promise<{ status: number; headers: Record<string, string>; body?: Buffer | Readable; download?: boolean; length?: number }> {
+  /**
+   * Handles one request whose path (after the account) is `parts` (decoded). Returns a body to send, or void. `body`
+   * is the request's body as it arrived (the storage front may spoil it on the way, as a bad link would).
+   */
+  async handle(req: IncomingMessage, parts: string[], query: URLSearchParams, body: Readable = req): Promise<{ status: number; headers: Record<string, string>; body?: Buffer | Readable; download?: boolean; length?: number }> {
     const method = (req.method ?? 'GET').toUpperCase();
     const restype = query.get('restype');
     const comp = query.get('comp');
@@ -187,7 +190,7 @@ export class FileService {
       const write = String(req.headers['x-ms-write'] ?? 'update').toLowerCase();
       let data: Buffer;
       try {
-        data = write === 'clear' ? Buffer.alloc(length) : await readBody(req, MAX_RANGE_BYTES);
+        data = write === 'clear' ? Buffer.alloc(length) : await readBody(body, MAX_RANGE_BYTES);
       } catch (err) {
         if (err instanceof BodyTooLarge) throw new StorageError(413, 'RequestBodyTooLarge', err.message);
         throw err;

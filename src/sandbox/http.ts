@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the sandbox's ARM and storage servers.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -20,7 +21,7 @@ export class ServiceError extends Error {
 }
 
 /** Reads a request body up to `limit` bytes. */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+export function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -5,11 +5,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../common/logger';
 import type { Role } from '../pair/pairFile';
-import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
+import { THROTTLE_RETRY_AFTER_S, corruptStream, gate, sendBody, type FaultBoard } from './faults';
 import { StorageError, esc, type FileService } from './fileShare';
-import { commonHeaders } from './http';
+import { commonHeaders, readBody } from './http';
 import { copyBlobSource, putBlockFromUrl, userDelegationKey, type CopyPeers } from './copyFromUrl';
 import { fileOperation, verifyFileSas } from './sas';
 import { sign, stringToSign, verifySharedKey } from './sharedKey';
@@ -169,9 +170,11 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       }
       if (service === 'blob' && req.method === 'POST' && query.get('comp') === 'userdelegationkey') return await userDelegationKey(req, res, auth, opts.token);
       if (service === 'blob' && req.method === 'PUT' && !query.get('comp') && req.headers['x-ms-copy-source']) {
-        return await forwardBlob(req, res, rawUrl, auth, await copyBlobSource({ req, token: opts.token, azurite, peers: opts.peers ?? new Map(), faults }));
+        return await forwardBlob(req, res, rawUrl, auth, req, await copyBlobSource({ req, token: opts.token, azurite, peers: opts.peers ?? new Map(), faults }));
       }
-      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
+      const upload = isUpload(req, query);
+      const spoiled = upload && faults.uploadCorrupted(role);
+      if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth, spoiled ? req.pipe(corruptStream()) : req);
       let parts: string[];
       try {
         parts = segments.slice(1).filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
@@ -188,7 +191,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
           throw err;
         }
       }
-      const result = await opts.files.handle(req, fileParts, query);
+      const result = await opts.files.handle(req, fileParts, query, spoiled ? req.pipe(corruptStream()) : req);
       req.resume();
       res.statusCode = result.status;
       for (const [h, v] of Object.entries(result.headers)) res.setHeader(h, v);
@@ -228,7 +231,13 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     throw new StorageError(401, 'NoAuthenticationInformation', 'Server failed to authenticate the request: anonymous access is not allowed; sign with the account key or send a bearer token.');
   }
 
-  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', changed: http.OutgoingHttpHeaders = {}): Promise<void> {
+  /**
+   * Forwards a blob call to Azurite; `body` is the request's body as it arrived (spoiled on the way by
+   * `corrupt --uploads`), `changed` the headers the front rewrote (a server-side copy's source). Azurite refuses a
+   * block or blob whose Content-MD5 does not match with a code of its own (400 InvalidOperation "Provided contentMD5
+   * doesn't match."): the answer is given as Azure gives it, 400 Md5Mismatch.
+   */
+  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', body: Readable, changed: http.OutgoingHttpHeaders = {}): Promise<void> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [h, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(h) && v !== undefined) headers[h] = v;
     for (const [h, v] of Object.entries(changed)) {
@@ -246,10 +255,28 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     }
     return new Promise<void>((resolve) => {
       const upstream = http.request({ host: azurite.hostname, port: azurite.port, method: req.method, path: rawUrl, headers, agent }, (up) => {
-        res.statusCode = up.statusCode ?? 502;
-        for (const [h, v] of Object.entries(up.headers)) {
-          if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
+        const copyHeaders = () => {
+          res.statusCode = up.statusCode ?? 502;
+          for (const [h, v] of Object.entries(up.headers)) {
+            if (!HOP_BY_HOP.has(h) && v !== undefined && h !== 'server' && h !== 'date' && h !== 'x-ms-request-id') res.setHeader(h, v);
+          }
+        };
+        if (up.statusCode === 400 && req.headers['content-md5'] !== undefined) {
+          void readBody(up, 64 * 1024).then(
+            (text) => {
+              if (/contentMD5 doesn't match/i.test(text.toString('utf8'))) {
+                storageError(res, new StorageError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.'));
+              } else {
+                copyHeaders();
+                res.end(text);
+              }
+              resolve();
+            },
+            () => resolve(),
+          );
+          return;
         }
+        copyHeaders();
         const length = Number(up.headers['content-length'] ?? 0);
         // A blob's contents, not a listing or properties (those carry comp= or restype=).
         const download = req.method === 'GET' && (up.statusCode === 200 || up.statusCode === 206) && !/[?&](comp|restype)=/.test(rawUrl);
@@ -267,7 +294,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         else res.destroy();
         resolve();
       });
-      req.pipe(upstream);
+      body.pipe(upstream);
     });
   }
 
@@ -284,6 +311,14 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       agent.destroy();
     },
   };
+}
+
+/** Put Block, Put Range and Put Blob: the requests whose bodies are a file's bytes. */
+export function isUpload(req: http.IncomingMessage, query: URLSearchParams): boolean {
+  if (req.method !== 'PUT') return false;
+  const comp = query.get('comp');
+  if (comp === 'block' || comp === 'range') return String(req.headers['x-ms-write'] ?? 'update').toLowerCase() !== 'clear';
+  return !comp && !query.get('restype') && String(req.headers['x-ms-blob-type'] ?? '').toLowerCase() === 'blockblob';
 }
 
 function safeDecode(s: string): string {

@@ -89,6 +89,8 @@ export interface Region {
   createdAt: string;
   models: Map<string, AssetContainer>;
   environments: Map<string, AssetContainer>;
+  /** Data assets (`…/data/<name>/versions/<v>`). */
+  data: Map<string, AssetContainer>;
   jobs: Map<string, JobRecord>;
   /** Code assets and components (containers and versions), the assets jobs refer to. */
   codes: Map<string, AssetContainer>;
@@ -144,6 +146,7 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     createdAt: new Date(Date.now() - 90 * 24 * 3600 * 1000).toISOString(),
     models: new Map(),
     environments: new Map(),
+    data: new Map(),
     jobs: new Map(),
     codes: new Map(),
     components: new Map(),

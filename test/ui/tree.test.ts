@@ -171,6 +171,35 @@ test('right-click Primary → Export Notebooks exports the primary’s without a
   assert.equal(await page.locator('.quick-input-widget', { hasText: 'Export from which workspace?' }).count(), 0, 'it did not ask');
 });
 
+test('right-click Secondary → Restore from Backup…: the folder picked, the plan confirmed, the primary’s notebooks then listed under Secondary → Notebooks', async () => {
+  // The backup: aml-export/primary, written by "Export Notebooks" on Primary above.
+  await dismissToasts();
+  await contextMenu(row('Secondary', 1), 'Restore from Backup…');
+  const picker = page.locator('.quick-input-widget');
+  await picker.waitFor({ timeout: 30_000 });
+  const input = picker.locator('input').first();
+  await input.fill(path.join(sandbox.projectDir, 'aml-export', 'primary') + '/');
+  await input.press('Enter');
+  // The simple dialog opens a typed folder first; Enter again (or its OK button) picks it.
+  if (await page.locator('.monaco-dialog-box').waitFor({ timeout: 5_000 }).then(() => false, () => true)) {
+    if (await picker.isVisible()) await input.press('Enter');
+  }
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 60_000 });
+  assert.match(await dialog.innerText(), /Restore \d+ files? into the secondary workspace mlw-demo-westus\?/);
+  assert.match(await dialog.innerText(), /notebooks\/Users\/alice\//, 'the plan names what it creates');
+  await dialog.locator('.monaco-button', { hasText: /^Restore \d+ Files?$/ }).click();
+  await toast(/Restored into mlw-demo-westus: \d+ file\(s\) created/).waitFor({ timeout: 120_000 });
+  // Nobody pressed Refresh: the Secondary's Notebooks node lists what was restored.
+  const secondary = row('Secondary', 1);
+  await expand(secondary);
+  await expand(row('Notebooks', 2));
+  await expand(row('Users', 3));
+  await expand(row('alice', 4));
+  await row('distributed-cifar10.ipynb', 5).waitFor({ timeout: 30_000 });
+  await collapse(secondary);
+});
+
 test('an export with warnings says how many, and the log shows each at warning level', async () => {
   await dismissToasts();
   await contextMenu(row('Primary', 1), 'Export…');

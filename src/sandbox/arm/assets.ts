@@ -1,13 +1,14 @@
-// Model and environment containers and versions: list (active ones unless `listViewType` asks), get, createOrUpdate
-// (201 new, 200 same — archiving included —, 409 when an immutable field differs). Shapes: specs/ ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
+// Model, environment and data-asset containers and versions: list (active ones unless `listViewType` asks), get,
+// createOrUpdate (201 new, 200 same — archiving included —, 409 when an immutable field differs). Shapes: specs/
+// ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
 import { ML, containerBody, key, systemData, workspaceId, type AssetContainer, type Json, type Region } from '../world';
 import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
-export type Kind = 'models' | 'environments' | 'codes' | 'components';
+export type Kind = 'models' | 'environments' | 'codes' | 'components' | 'data';
 
-const LABEL: Record<Kind, 'model' | 'environment' | 'code' | 'component'> = { models: 'model', environments: 'environment', codes: 'code', components: 'component' };
+const LABEL: Record<Kind, 'model' | 'environment' | 'code' | 'component' | 'data'> = { models: 'model', environments: 'environment', codes: 'code', components: 'component', data: 'data' };
 /** Fields a version may not change once registered. */
-const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], codes: ['codeUri'], components: ['componentSpec'] };
+const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], codes: ['codeUri'], components: ['componentSpec'], data: ['dataUri', 'dataType'] };
 
 /**
  * Anonymous assets (an inline environment, a component file or code folder of a submitted job) are reachable by
@@ -19,7 +20,7 @@ function listed(c: AssetContainer): boolean {
 }
 
 export function assetRoutes(env: ArmEnv): Route[] {
-  return (['models', 'environments'] as const).flatMap((kind) => routesFor(env, kind));
+  return (['models', 'environments', 'data'] as const).flatMap((kind) => routesFor(env, kind));
 }
 
 export function routesFor(env: ArmEnv, kind: Kind): Route[] {

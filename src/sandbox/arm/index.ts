@@ -134,11 +134,11 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     return readJson(req).then(async (body) => {
       const b = (body ?? {}) as Partial<FaultRequest>;
       if ((b.role !== 'primary' && b.role !== 'secondary') || typeof b.mode !== 'string' || !isFaultMode(b.mode)) {
-        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N}.');
+        throw new ArmError(400, 'InvalidFault', 'Send {"role": "primary"|"secondary", "mode": "none"|"outage"|"blackhole"|"slow"|"throttle"|"reset"|"corrupt", "latencyMs"?: N, "rate"?: P, "seed"?: N, "uploads"?: true|false}.');
       }
       const problem = faultOptionsProblem(b.mode, b);
       if (problem) throw new ArmError(400, 'InvalidFault', problem);
-      await opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed });
+      await opts.onFault({ role: b.role, mode: b.mode, latencyMs: b.latencyMs, rate: b.rate, seed: b.seed, uploads: b.uploads });
       json(res, 200, { role: b.role, ...faults.get(b.role) });
     });
   }

@@ -128,6 +128,24 @@ describe('sandbox storage through the real storage SDKs', () => {
     await assert.rejects(share.getDirectoryClient('Users/nobody').getFileClient('x').getProperties(), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
+  it('refuses a Put Range and a Put Block whose Content-MD5 does not match their bytes, as Azure does (400 Md5Mismatch); the right MD5 is taken', async () => {
+    const bytes = Buffer.from('{"cells": []}');
+    const md5 = createHash('md5').update(bytes).digest();
+    const wrong = createHash('md5').update('other bytes').digest();
+    const file = shareService(secondary).getShareClient(secondary.share).rootDirectoryClient.getFileClient('md5-check.ipynb');
+    await file.create(bytes.length);
+    await assert.rejects(file.uploadRange(bytes, 0, bytes.length, { contentMD5: wrong }), (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === 'Md5Mismatch');
+    assert.deepEqual(await file.downloadToBuffer(), Buffer.alloc(bytes.length), 'the refused range wrote nothing');
+    await file.uploadRange(bytes, 0, bytes.length, { contentMD5: md5 });
+    assert.deepEqual(await file.downloadToBuffer(), bytes);
+    const blob = blobService(secondary).getContainerClient(secondary.container).getBlockBlobClient('md5-check/block.bin');
+    const id = Buffer.from('block-0').toString('base64');
+    await assert.rejects(blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: wrong }), (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === 'Md5Mismatch');
+    await blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5 });
+    await blob.commitBlockList([id]);
+    assert.deepEqual(await blob.downloadToBuffer(), bytes);
+  });
+
   it('keeps the two regions apart: each endpoint serves its own account only', async () => {
     const crossed = new BlobServiceClient(`${storageEndpoints(sb.pair.cloud, secondary.account).blob.replace(secondary.account, primary.account)}`, new StorageSharedKeyCredential(primary.account, primary.key), tls());
     await assert.rejects(all(crossed.getContainerClient(primary.container).listBlobsFlat()), (e: { statusCode?: number }) => e.statusCode === 400);

@@ -57,6 +57,25 @@ describe('sandbox fault board', () => {
     assert.deepEqual(interleaved, alone);
   });
 
+  it('corrupt --uploads spoils uploads (about the rate asked) and leaves every download intact; other modes never touch uploads', () => {
+    const board = new FaultBoard();
+    board.set('primary', 'corrupt', { uploads: true });
+    assert.deepEqual(effects(board, 5, true), Array(5).fill('intact'));
+    assert.deepEqual(Array.from({ length: 5 }, () => board.uploadCorrupted('primary')), Array(5).fill(true));
+    assert.equal(board.uploadCorrupted('secondary'), false);
+    board.set('primary', 'corrupt', { uploads: true, rate: 0.3, seed: 7 });
+    const picks = Array.from({ length: 2000 }, () => board.uploadCorrupted('primary'));
+    assert.ok(Math.abs(picks.filter(Boolean).length / picks.length - 0.3) < 0.05);
+    for (const mode of ['corrupt', 'reset', 'outage'] as const) {
+      board.set('primary', mode);
+      assert.equal(board.uploadCorrupted('primary'), false, mode);
+    }
+    assert.match(faultOptionsProblem('reset', { uploads: true })!, /--uploads applies to corrupt only/);
+    assert.equal(faultOptionsProblem('corrupt', { uploads: true, rate: 0.3 }), undefined);
+    assert.equal(describeFault('corrupt', { uploads: true, rate: 0.3, seed: 2 }), 'corrupt (30 % of uploads, seed 2)');
+    assert.equal(describeFault('corrupt', { uploads: true }), 'corrupt (uploads)');
+  });
+
   it('seededRandom gives numbers in [0, 1) that do not depend on the machine', () => {
     const r = seededRandom(1);
     const xs = Array.from({ length: 1000 }, r);

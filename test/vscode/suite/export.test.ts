@@ -1,7 +1,7 @@
 // @sandbox {"largeModelMb":48,"notebooks":20}
 // Export in the real VS Code, against the sandbox: "Export Notebooks" on the primary's Notebooks node writes the
 // share's files and a complete manifest; a long export cancelled part-way leaves only complete files and a manifest
-// of what is complete.
+// of what is complete. That export, restored from the Secondary node, lists its notebooks under the Secondary.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -124,5 +124,33 @@ describe('export: from the tree, with cancel', function () {
     } finally {
       await sendFault(projectDir, 'primary', 'none');
     }
+  });
+
+  it('Restore from Backup on the Secondary node, the plan confirmed: the restored notebooks are listed under its Notebooks node', async () => {
+    const out = path.join(sandbox().projectDir, 'aml-export', 'primary');
+    const secondary = await waitFor(async () => (await tree.getChildren()).find((n) => (n as { kind?: string; role?: string }).kind === 'workspace' && (n as { role: string }).role === 'secondary'), 'the Secondary node');
+    const listedNotebooks = async (): Promise<string[]> => {
+      const paths: string[] = [];
+      const walk = async (node: unknown): Promise<void> => {
+        for (const child of await tree.getChildren(node)) {
+          const item = tree.getTreeItem(child);
+          if (/\binventory\.notebook\b/.test(item.contextValue ?? '')) paths.push((child as { node: { data: { path: string } } }).node.data.path);
+          else if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) await walk(child);
+        }
+      };
+      for (const child of await tree.getChildren(secondary)) {
+        if (/\binventory\.notebooks\b/.test(tree.getTreeItem(child).contextValue ?? '')) await walk(child);
+      }
+      return paths;
+    };
+    const result = await vscode.commands.executeCommand<{ report: { created: { kind: string; path: string }[]; failed: unknown[] } }>('amlFailover.restoreBackup', secondary, { backupDir: out, confirmed: true });
+    assert.ok(result, 'the restore ran');
+    assert.deepEqual(result.report.failed, []);
+    const restored = result.report.created.filter((e) => e.kind === 'notebook').map((e) => e.path.slice('notebooks/'.length));
+    assert.ok(restored.length >= 20, `${restored.length} notebooks restored`);
+    await waitFor(async () => {
+      const listed = new Set(await listedNotebooks());
+      return restored.every((p) => listed.has(p));
+    }, 'every restored notebook under Secondary → Notebooks', 60_000);
   });
 });
