@@ -4,6 +4,8 @@ import { UserError, errorMessage } from './common/errors';
 import type { Logger } from './common/logger';
 import { fixedTrust, parseTrustedClouds, trustedCloudsFromEnv, TRUST_CLOUD_FLAG } from './azure/trust';
 import type { CliContext, RegisterCli } from './cli/context';
+import type { CredentialProvider } from './azure/credentials';
+import { chainNames, defaultChainCredentials } from './azure/defaultChain';
 import { registerSwitchCli } from './switch/cli';
 import { registerPairCli } from './pair/cli';
 import { registerHealthCli } from './health/cli';
@@ -51,12 +53,19 @@ export async function main(argv: string[]): Promise<number> {
     if (verbose()) process.stderr.write(`[${level}] ${m instanceof Error ? (m.stack ?? m.message) : m}\n`);
   };
   const logger: Logger = { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  // One credential per process: every command's clients sign in through it once per scope.
+  let credentials: CredentialProvider | undefined;
   const ctx: CliContext = {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     logger,
     projectDir: () => path.resolve(String(program.opts().project ?? '.')),
     cloudTrust: () => fixedTrust([...parseTrustedClouds((program.opts().trustCloud as string[] | undefined) ?? [], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
+    azureAccess: () => {
+      // An AZURE_TOKEN_CREDENTIALS @azure/identity would refuse is bad usage, told before anything is tried.
+      chainNames();
+      return { trust: ctx.cloudTrust(), credentials: (credentials ??= defaultChainCredentials()) };
+    },
     isTTY: Boolean(process.stdout.isTTY),
     signal: abort.signal,
     setExitCode: (code) => {

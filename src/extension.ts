@@ -14,6 +14,7 @@ import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
+import { defaultChainCredentials } from './azure/defaultChain';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -39,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     context.subscriptions.push(refresh);
     const tree = registerFailoverView(context, { project, logger, refresh });
     const cloudTrust = createCloudTrust(context, logger);
-    const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust };
+    const credentials = defaultChainCredentials();
+    const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust, credentials };
     // register<Capability>(context, deps) calls go here, one per capability folder.
     registerCloudTrust(context, deps);
     registerSwitch(context, deps);

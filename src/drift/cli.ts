@@ -16,7 +16,7 @@ export function registerDriftCli(program: Command, ctx: CliContext): void {
     .option('--json', 'Print the comparison as JSON')
     .action(async (opts: { json?: boolean }) => {
       const pair = await loadPairFile(ctx.projectDir());
-      const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      const connection = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
       const { primary, secondary } = await listPairInventories(connection, pair, { signal: ctx.signal, logger: ctx.logger });
       for (const inv of [primary, secondary]) {
         const failed = Object.keys(inv.problems).length === 6;

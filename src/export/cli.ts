@@ -39,7 +39,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
         notebooksFolder: opts.folder,
         signal: ctx.signal,
         logger: ctx.logger,
-        trust: ctx.cloudTrust(),
+        ...ctx.azureAccess(),
         onProgress: progress.update,
         concurrency,
         force: Boolean(opts.force),

@@ -67,7 +67,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       const result = await withCancel(`Exporting ${what} from the ${role} workspace`, async (signal, progress) => {
         let shown = 0;
-        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
         return exportWorkspace({
           projectDir: p.projectDir,
           from: role,
@@ -125,7 +125,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       if (options.confirm && !(await confirmReplication(p.pair, from, to, kinds))) return undefined;
       const result = await withCancel(`Replicating to the ${to} workspace`, async (signal, progress) => {
-        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
         return replicate(conn, {
           kinds,
           source: p.pair.workspaces[from],
@@ -148,7 +148,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   /** Lists both workspaces and asks, naming every version that would be created; true to go ahead. */
   const confirmReplication = async (pair: PairConfig, from: Role, to: Role, kinds: ReplicateKind[]): Promise<boolean> => {
     const missing = await withCancel(`Comparing the ${from} and the ${to} workspace`, async (signal) => {
-      const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+      const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
       const sections = [...kinds];
       const [source, target] = await Promise.all([
         listInventory(conn, from, pair.workspaces[from], { sections, signal }),

@@ -115,7 +115,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     remote?.holdings.dispose();
     remote = undefined;
     if (snapshot.pair.state !== 'valid' || !key) return;
-    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger, deps.cloudTrust), { logger: deps.logger, onDidChange: relintOpen });
+    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger, { trust: deps.cloudTrust, credentials: deps.credentials }), { logger: deps.logger, onDidChange: relintOpen });
     remote = {
       key,
       holdings,

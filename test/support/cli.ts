@@ -11,9 +11,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliRun> {
+/** `env` replaces the environment (default: this process's, which the test stages restrict; credentialEnv.ts). */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   const entry = process.env.AML_FAILOVER_CLI === 'dist' ? [path.join(REPO, 'dist', 'cli.js')] : ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts')];
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: options.cwd ?? REPO, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

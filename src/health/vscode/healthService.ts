@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import type { AzureConnection } from '../../azure/connection';
+import type { AzureAccess, AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
-import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import { ROLES, type PairConfig, type Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -36,7 +35,7 @@ export class HealthService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
-    private readonly trust: CloudTrust,
+    private readonly access: AzureAccess,
   ) {
     this.disposables.push(
       this.changed,
@@ -110,7 +109,7 @@ export class HealthService implements vscode.Disposable {
       return;
     }
     try {
-      const connection = await connectForProbes(pair, this.logger, this.trust);
+      const connection = await connectForProbes(pair, this.logger, this.access);
       if (generation !== this.generation) return;
       this.connection = connection;
       if (!this.enabled) {

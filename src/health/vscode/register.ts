@@ -17,10 +17,11 @@ import { treeSnapshot } from './inspect';
  * verdicts and children of the Primary/Secondary nodes, the Drift node, and the refresh and diagnose commands.
  */
 export function registerHealth(context: vscode.ExtensionContext, deps: ExtensionDeps): { statusBarText(): string | undefined } {
-  const health = new HealthService(deps.project, deps.logger, deps.cloudTrust);
+  const access = { trust: deps.cloudTrust, credentials: deps.credentials };
+  const health = new HealthService(deps.project, deps.logger, access);
   const statusBar = new HealthStatusBar(health);
   const notifier = new HealthNotifier(health, deps.logger);
-  const inventory = new InventoryService(deps.project, deps.logger, deps.cloudTrust);
+  const inventory = new InventoryService(deps.project, deps.logger, access);
   const diagnostics = new DiagnosticsStore();
   const verdictChanged = new vscode.EventEmitter<TreeChange>();
   const inventoryChanged = new vscode.EventEmitter<TreeChange>();

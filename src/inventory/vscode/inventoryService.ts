@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { connect, type AzureConnection } from '../../azure/connection';
+import { connect, type AzureAccess, type AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
-import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import type { PairConfig, Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -36,7 +35,7 @@ export class InventoryService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
-    private readonly trust: CloudTrust,
+    private readonly access: AzureAccess,
   ) {
     this.disposables.push(
       this.changed,
@@ -106,7 +105,7 @@ export class InventoryService implements vscode.Disposable {
     if (!this.connection || this.pairKey !== pairIdentity(pair)) {
       this.pairKey = pairIdentity(pair);
       // One retry in the pipeline: listings are user-initiated and bounded by their own deadline.
-      this.connection = connect(pair.cloud, { logger: this.logger, trust: this.trust, retry: QUICK_RETRY });
+      this.connection = connect(pair.cloud, { logger: this.logger, ...this.access, retry: QUICK_RETRY });
       this.connection.catch(() => (this.connection = undefined));
     }
     return this.connection;
