@@ -1,6 +1,7 @@
 // Signing in from the CLI as a user does, against the sandbox or nothing: @azure/identity's real chain runs a stand-in
 // `az` first on PATH, and AZURE_TOKEN_CREDENTIALS keeps every other way out, so no credential can reach beyond loopback.
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../../src/azure/connection';
@@ -86,5 +87,36 @@ describe('one credential per project, shared by every capability (sandbox)', () 
     assert.equal(exported.complete, true);
     const calls = await az.calls();
     assert.deepEqual(calls, [`account get-access-token --output json --resource ${new URL(cloud.armScope).origin}`]);
+  });
+
+  it('a full run of the commands with -v: no file, log or output holds the sandbox token or a storage key', async () => {
+    // The secrets to look for: the token, and every key and SAS the datastores of both workspaces hand out.
+    const conn = await connect(sb.pair.cloud, { logger: silentLogger });
+    const secrets = [sb.token];
+    for (const ws of [sb.primary, sb.secondary]) {
+      const ml = await conn.ml(ws.subscription_id);
+      for await (const ds of ml.datastores.list(ws.resource_group, ws.workspace_name)) {
+        const secret = (await ml.datastores.listSecrets(ws.resource_group, ws.workspace_name, ds.name!)) as { key?: string; sasToken?: string };
+        for (const value of [secret.key, secret.sasToken]) if (value) secrets.push(value);
+      }
+    }
+    assert.ok(secrets.length >= 3, 'the token and at least one key per workspace');
+    const env = loopbackCredentialEnv(saved);
+    const outputs: string[] = [];
+    for (const command of [['export', 'all', '--from', 'primary'], ['replicate', 'all', '--from', 'primary', '--to', 'secondary'], ['status'], ['drift'], ['switch', 'secondary'], ['lint', '--remote']]) {
+      const r = await runCli(['-v', '--project', sb.projectDir, ...command], { env });
+      assert.ok(r.code !== null && r.code <= 1, `${command.join(' ')}: exit ${r.code}\n${r.stderr}`);
+      outputs.push(r.stdout, r.stderr);
+    }
+    assert.match(outputs.join('\n'), /^\[info\] Exporting/m, 'logged with -v');
+    // Every file the commands wrote in the project (the export, the config, .gitignore) — not the sandbox's own
+    // state folder, where its token file lives by design.
+    const files = (await fs.readdir(sb.projectDir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && !path.relative(sb.projectDir, path.join(e.parentPath, e.name)).startsWith('.aml-failover'))
+      .map((e) => path.join(e.parentPath, e.name));
+    assert.ok(files.some((f) => f.includes(`aml-export${path.sep}primary`)), 'the export wrote its files');
+    const haystacks = [...outputs.map((text, i) => ({ where: `output ${i}`, text })), ...(await Promise.all(files.map(async (f) => ({ where: f, text: (await fs.readFile(f)).toString('latin1') }))))];
+    const hits = haystacks.flatMap(({ where, text }) => secrets.filter((secret) => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')].some((form) => text.includes(form))).map(() => where));
+    assert.deepEqual(hits, []);
   });
 });
