@@ -14,7 +14,7 @@ import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
-import { defaultChainCredentials } from './azure/defaultChain';
+import { createSignIn, registerSignIn } from './azure/vscodeSignIn';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -40,10 +40,11 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     context.subscriptions.push(refresh);
     const tree = registerFailoverView(context, { project, logger, refresh });
     const cloudTrust = createCloudTrust(context, logger);
-    const credentials = defaultChainCredentials();
+    const credentials = createSignIn(context, logger, cloudTrust);
     const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust, credentials };
     // register<Capability>(context, deps) calls go here, one per capability folder.
     registerCloudTrust(context, deps);
+    registerSignIn(context, deps, credentials);
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);
