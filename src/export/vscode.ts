@@ -10,6 +10,7 @@ import { errorMessage } from '../common/errors';
 import type { PairConfig, Role } from '../pair/pairFile';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { isContributedNode, isWorkspaceNode } from '../view/contributions';
 import type { ExportResult } from './engine';
 import { defaultOutDir, exportWorkspace, summarize } from './exportWorkspace';
@@ -220,25 +221,25 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('amlFailover.exportWorkspace', (arg?: unknown) => {
+    vscode.commands.registerCommand('amlFailover.exportWorkspace', whenTrusted('Export', (arg?: unknown) => {
       if (isWorkspaceNode(arg)) return runExportCommand({ role: arg.role });
       return runExportCommand(asOptions(arg));
-    }),
-    vscode.commands.registerCommand('amlFailover.exportNotebooks', (arg?: unknown) => {
+    })),
+    vscode.commands.registerCommand('amlFailover.exportNotebooks', whenTrusted('Export', (arg?: unknown) => {
       const node = isContributedNode(arg) ? arg : undefined;
       const folder = (node?.node.data as { path?: string } | undefined)?.path;
       const role = isWorkspaceNode(arg) ? arg.role : node?.workspace?.role;
       return runExportCommand({ ...asOptions(arg), ...(role ? { role } : {}), kinds: ['notebooks'], ...(folder ? { folder } : {}) });
-    }),
-    vscode.commands.registerCommand('amlFailover.exportModel', (arg?: unknown) => {
+    })),
+    vscode.commands.registerCommand('amlFailover.exportModel', whenTrusted('Export', (arg?: unknown) => {
       if (isContributedNode(arg)) return runExportCommand({ role: arg.workspace?.role, kinds: ['models'], names: [modelFilter(arg.node.data)] });
       const o = asOptions(arg);
       if (!o.role || !o.names?.length) return nodeGone('Export Model');
       return runExportCommand({ ...o, kinds: ['models'] });
-    }),
-    vscode.commands.registerCommand('amlFailover.replicateToSecondary', replicateModelTo('secondary')),
-    vscode.commands.registerCommand('amlFailover.replicateToPrimary', replicateModelTo('primary')),
-    vscode.commands.registerCommand('amlFailover.replicateMissing', () => runReplicateCommand({ from: 'primary', confirm: true })),
+    })),
+    vscode.commands.registerCommand('amlFailover.replicateToSecondary', whenTrusted('Replication', replicateModelTo('secondary'))),
+    vscode.commands.registerCommand('amlFailover.replicateToPrimary', whenTrusted('Replication', replicateModelTo('primary'))),
+    vscode.commands.registerCommand('amlFailover.replicateMissing', whenTrusted('Replication', () => runReplicateCommand({ from: 'primary', confirm: true }))),
     vscode.commands.registerCommand('amlFailover.cancelExport', () => {
       for (const a of running) a.abort(new Error('Cancelled by the user.'));
       return running.size;

@@ -8,6 +8,7 @@ import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import { DEFAULT_HEALTH_SETTINGS, type HealthChange, type HealthMonitor, type HealthSettings } from '../monitor';
 import { connectForProbes, monitorPair, pairIdentity } from '../session';
 import { initialHealth, type WorkspaceHealth } from '../state';
+import { RESTRICTED_REASON, isTrusted, onDidGrantTrust } from '../../vscode/workspaceTrust';
 
 /** The health settings as the user set them (interval and rate limit), the rest as designed. */
 export function healthSettings(): HealthSettings {
@@ -42,6 +43,8 @@ export class HealthService implements vscode.Disposable {
       project.onDidChange(() => void this.follow()),
       // A newly trusted endpoint: try again (follow() retries while the last set-up failed).
       onDidChangeSetting('trustedClouds', () => void this.follow()),
+      // Probes wait in Restricted Mode; trusted now, they start.
+      onDidGrantTrust(() => void this.follow()),
       onDidChangeSetting(['health.enabled', 'health.intervalSeconds', 'health.maxRequestsPerMinute'], () => {
         if (this.monitor && getSetting('health.enabled')) this.monitor.updateSettings(healthSettings());
         void this.follow();
@@ -105,6 +108,11 @@ export class HealthService implements vscode.Disposable {
     this.setupError = undefined;
     this.connection = undefined;
     if (!pair) {
+      this.changed.fire(undefined);
+      return;
+    }
+    if (!isTrusted()) {
+      this.setupError = RESTRICTED_REASON;
       this.changed.fire(undefined);
       return;
     }

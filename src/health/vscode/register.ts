@@ -11,6 +11,7 @@ import { HealthNotifier } from './notifications';
 import { HEALTH_LABEL, HEALTH_LOOK, ROLE_TITLE, escapeMarkdown, themeIcon, timeOf } from './presentation';
 import { HealthStatusBar } from './statusBar';
 import { treeSnapshot } from './inspect';
+import { whenTrusted } from '../../vscode/workspaceTrust';
 
 /**
  * Health, inventory and drift in VS Code: the background monitor, the status bar items, the notifications, the
@@ -88,8 +89,11 @@ export function registerHealth(context: vscode.ExtensionContext, deps: Extension
 
   context.subscriptions.push(
     vscode.commands.registerCommand('amlFailover.regionActions', (role: unknown) => (role === 'primary' || role === 'secondary' ? regionActions(role, health) : undefined)),
-    vscode.commands.registerCommand('amlFailover.runDiagnostics', (arg: unknown) =>
-      runDiagnosticsCommand(arg, health, diagnostics, deps.logger, () => void vscode.commands.executeCommand('amlFailover.workspaces.focus')),
+    vscode.commands.registerCommand(
+      'amlFailover.runDiagnostics',
+      whenTrusted('Workspace diagnostics', (arg: unknown) =>
+        runDiagnosticsCommand(arg, health, diagnostics, deps.logger, () => void vscode.commands.executeCommand('amlFailover.workspaces.focus')),
+      ),
     ),
     // Not in package.json: what the status bar, the tree and the notifications show, for the VS Code test suite.
     vscode.commands.registerCommand('amlFailover.health.inspect', async (options?: { treeDepth?: number }) => ({

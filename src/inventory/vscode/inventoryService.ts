@@ -8,6 +8,7 @@ import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import type { WorkspaceInventory } from '../inventory';
 import { listWorkspaceInventory } from '../pairInventory';
 import { pairIdentity } from '../../health/session';
+import { RESTRICTED_REASON, isTrusted, onDidGrantTrust } from '../../vscode/workspaceTrust';
 import { QUICK_RETRY } from '../../azure/retry';
 
 /** What the view knows of one workspace's assets: the last listing that worked, and why the latest one failed. */
@@ -41,6 +42,8 @@ export class InventoryService implements vscode.Disposable {
       this.changed,
       project.onDidChange(() => this.followPair()),
       onDidChangeSetting('inventory.refreshIntervalMinutes', () => this.schedule()),
+      // Trusted now: what waited in Restricted Mode is listed.
+      onDidGrantTrust(() => void this.refresh()),
       { dispose: () => clearInterval(this.timer) },
     );
     this.schedule();
@@ -74,6 +77,11 @@ export class InventoryService implements vscode.Disposable {
     if (running) return running;
     const pair = this.pair;
     if (!pair) return Promise.resolve({ loading: false, error: 'No valid aml-failover.yaml in this folder.' });
+    if (!isTrusted()) {
+      const entry = { loading: false, error: RESTRICTED_REASON };
+      this.entries.set(role, entry);
+      return Promise.resolve(entry);
+    }
     const previous = this.entries.get(role);
     this.entries.set(role, { ...previous, loading: true });
     const job = (async (): Promise<InventoryEntry> => {

@@ -11,6 +11,9 @@ test('reads every directive from the leading comment block', () => {
       '// @sandbox {"largeModelMb": 2}',
       '// @settings {"amlFailover.health.enabled": false}',
       '// @env AML_X=a=b',
+      '// @workspaceTrust',
+      '// @disableExtension vscode.microsoft-authentication',
+      '// @testExtension test/fixtures/vscode/fake-auth',
       '',
       "import * as vscode from 'vscode';",
     ].join('\n'),
@@ -20,12 +23,15 @@ test('reads every directive from the leading comment block', () => {
     sandbox: { largeModelMb: 2 },
     settings: { 'amlFailover.health.enabled': false },
     env: { AML_X: 'a=b' },
+    workspaceTrust: true,
+    disableExtensions: ['vscode.microsoft-authentication'],
+    testExtension: 'test/fixtures/vscode/fake-auth',
   });
 });
 
 test('a bare @sandbox means default options; nothing declared means an empty folder and no sandbox', () => {
   assert.deepEqual(parseDirectives('// @sandbox\n').sandbox, {});
-  assert.deepEqual(parseDirectives("import * as vscode from 'vscode';\n"), { settings: {}, env: {} });
+  assert.deepEqual(parseDirectives("import * as vscode from 'vscode';\n"), { settings: {}, env: {}, disableExtensions: [] });
 });
 
 test('directives after the first line of code are not read', () => {
