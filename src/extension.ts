@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust, credentials };
     // register<Capability>(context, deps) calls go here, one per capability folder.
     registerCloudTrust(context, deps);
-    registerSignIn(context, deps, credentials);
+    const signInBar = registerSignIn(context, deps, credentials);
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);
@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
       () => logger.info('AML Failover activated.'),
       (err) => showError(log, 'AML Failover could not read the project; see the log for details.', err),
     );
-    const statusBarText = () => [statusBar.text(), regions.statusBarText()].filter(Boolean).join(' ') || undefined;
+    const statusBarText = () => [signInBar.statusBarText(), statusBar.text(), regions.statusBarText()].filter(Boolean).join(' ') || undefined;
     return { project, tree, statusBarText };
   } catch (err) {
     void showError(log, 'AML Failover could not start; see the log for details.', err);

@@ -58,6 +58,20 @@ export function tokenExpiry(token: string, now = Date.now()): number {
   return now + 5 * 60_000;
 }
 
+/**
+ * The SDK clients' bearer policy keeps a token until it nearly expires, even after the user signed out. Told that each
+ * token is already due, a client asks the project's credential before every request — answered from its cache, which
+ * a session change empties — so a sign-out or a new tenant applies to the next request of every client.
+ */
+function askedEachTime(credential: TokenCredential): TokenCredential {
+  return {
+    async getToken(scopes, options) {
+      const token = await credential.getToken(scopes, options);
+      return token && { ...token, expiresOnTimestamp: Date.now(), refreshAfterTimestamp: undefined };
+    },
+  };
+}
+
 function signedOutError(cloud: PublicCloud): Error {
   return Object.assign(new Error(`You are not signed in to ${cloud.name} in VS Code: use "Sign in to Azure" in the Failover view or the Accounts menu.`), {
     name: 'CredentialUnavailableError',
@@ -113,7 +127,7 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
       credential = sharedCredential({ getToken: (scopes, options) => this.sessionToken(known, scopes, options) });
       this.credentials.set(key, credential);
     }
-    return credential;
+    return askedEachTime(credential);
   }
 
   /** "Sign in to Azure": VS Code's sign-in for the cloud, then the tenant (asked when the account has several). */
@@ -124,8 +138,8 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
       return false;
     }
     await this.selectSovereignCloud(known);
-    const session = await vscode.authentication.getSession(known.vscodeAuthProvider, sessionScopes(known.armScope), { createIfNone: true });
-    this.logger.info(`Signed in to ${known.name} as ${session.account.label}.`);
+    const session = await this.session(known, sessionScopes(known.armScope), true);
+    this.logger.info(`Signed in to ${known.name} as ${session?.account.label ?? 'your account'}.`);
     await this.chooseTenant(known, { onlyIfSeveral: true });
     this.sessionsChanged(`signed in to ${known.name}`);
     return true;
@@ -166,13 +180,19 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
     how: { tenant?: string | null; createIfNone?: boolean } = {},
   ): Promise<AccessToken> {
     const tenant = how.tenant === null ? undefined : (how.tenant ?? options?.tenantId ?? this.tenant());
-    const session = await vscode.authentication.getSession(cloud.vscodeAuthProvider, sessionScopes(scopes, tenant), how.createIfNone ? { createIfNone: true } : { silent: true });
+    const session = await this.session(cloud, sessionScopes(scopes, tenant), how.createIfNone);
     if (!session) {
       this.setState(cloud, 'signedOut');
       throw signedOutError(cloud);
     }
     this.setState(cloud, 'signedIn');
     return { token: session.accessToken, expiresOnTimestamp: tokenExpiry(session.accessToken) };
+  }
+
+  /** The account's session for these scopes: silently, or (`create`) with VS Code's sign-in when there is none. */
+  private async session(cloud: PublicCloud, scopes: string[], create = false): Promise<vscode.AuthenticationSession | undefined> {
+    const silent = await vscode.authentication.getSession(cloud.vscodeAuthProvider, scopes, { silent: true });
+    return silent ?? (create ? vscode.authentication.getSession(cloud.vscodeAuthProvider, scopes, { createIfNone: true }) : undefined);
   }
 
   /** The sovereign provider serves one cloud at a time, chosen by its own setting: point it at this project's. */
@@ -224,7 +244,7 @@ export function createSignIn(context: vscode.ExtensionContext, logger: Logger, t
   return signIn;
 }
 
-export function registerSignIn(context: vscode.ExtensionContext, deps: ExtensionDeps, signIn: VsCodeSignIn): void {
+export function registerSignIn(context: vscode.ExtensionContext, deps: ExtensionDeps, signIn: VsCodeSignIn): { statusBarText(): string | undefined } {
   const cloud = (): CloudSetting | undefined => {
     const pair = deps.project.snapshot.pair;
     return pair.state === 'valid' ? pair.config.cloud : undefined;
@@ -256,4 +276,6 @@ export function registerSignIn(context: vscode.ExtensionContext, deps: Extension
       }
     }),
   );
+  follow();
+  return { statusBarText: () => (signIn.signedOut ? item.text : undefined) };
 }

@@ -39,8 +39,6 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** Keep Workspace Trust on (default off: `--disable-workspace-trust`), so a folder opens untrusted. */
   workspaceTrust?: boolean;
-  /** Extensions to disable by id (`--disable-extension`), e.g. vscode.microsoft-authentication. */
-  disableExtensions?: string[];
   /** Listen on this port (default: a free one). */
   port?: number;
   /** Keep the scratch folder after stop (for debugging); also AML_FAILOVER_KEEP_SCRATCH=1. */
@@ -170,7 +168,6 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
         '--disable-telemetry',
         '--disable-update-check',
         ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
-        ...(options.disableExtensions ?? []).flatMap((id) => ['--disable-extension', id]),
         '--disable-getting-started-override',
         '--ignore-last-opened',
       ],

@@ -30,8 +30,6 @@ export interface SuiteDirectives {
   env: Record<string, string>;
   /** `// @workspaceTrust` — Workspace Trust stays on: the folder opens untrusted (Restricted Mode). */
   workspaceTrust?: boolean;
-  /** `// @disableExtension vscode.microsoft-authentication` — extensions disabled in this window (repeatable). */
-  disableExtensions: string[];
   /**
    * `// @testExtension test/fixtures/vscode/…` — a folder whose package.json `contributes` and `capabilities` the
    * suite's test host takes on (e.g. authentication providers the suite registers).
@@ -40,7 +38,7 @@ export interface SuiteDirectives {
 }
 
 export function parseDirectives(source: string, file = 'suite'): SuiteDirectives {
-  const directives: SuiteDirectives = { settings: {}, env: {}, disableExtensions: [] };
+  const directives: SuiteDirectives = { settings: {}, env: {} };
   for (const line of source.split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
@@ -80,16 +78,12 @@ export function parseDirectives(source: string, file = 'suite'): SuiteDirectives
       case 'workspaceTrust':
         directives.workspaceTrust = true;
         break;
-      case 'disableExtension':
-        if (!rest) throw new Error(`${file}: @disableExtension needs an extension id`);
-        directives.disableExtensions.push(rest);
-        break;
       case 'testExtension':
         if (!rest) throw new Error(`${file}: @testExtension needs a folder relative to the repository`);
         directives.testExtension = rest;
         break;
       default:
-        throw new Error(`${file}: unknown directive @${name} (known: @fixture, @sandbox, @settings, @env, @workspaceTrust, @disableExtension, @testExtension)`);
+        throw new Error(`${file}: unknown directive @${name} (known: @fixture, @sandbox, @settings, @env, @workspaceTrust, @testExtension)`);
     }
   }
   return directives;
@@ -236,7 +230,7 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
     const resultFile = path.join(suiteScratch, 'result.json');
     env.AML_FAILOVER_SUITE_RESULT = resultFile;
 
-    const server = await startCodeServer({ env, settings: directives.settings, workspaceTrust: directives.workspaceTrust, disableExtensions: directives.disableExtensions });
+    const server = await startCodeServer({ env, settings: directives.settings, workspaceTrust: directives.workspaceTrust });
     cleanups.push(() => server.stop());
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     cleanups.push(() => context.close());

@@ -12,7 +12,6 @@ test('reads every directive from the leading comment block', () => {
       '// @settings {"amlFailover.health.enabled": false}',
       '// @env AML_X=a=b',
       '// @workspaceTrust',
-      '// @disableExtension vscode.microsoft-authentication',
       '// @testExtension test/fixtures/vscode/fake-auth',
       '',
       "import * as vscode from 'vscode';",
@@ -24,14 +23,13 @@ test('reads every directive from the leading comment block', () => {
     settings: { 'amlFailover.health.enabled': false },
     env: { AML_X: 'a=b' },
     workspaceTrust: true,
-    disableExtensions: ['vscode.microsoft-authentication'],
     testExtension: 'test/fixtures/vscode/fake-auth',
   });
 });
 
 test('a bare @sandbox means default options; nothing declared means an empty folder and no sandbox', () => {
   assert.deepEqual(parseDirectives('// @sandbox\n').sandbox, {});
-  assert.deepEqual(parseDirectives("import * as vscode from 'vscode';\n"), { settings: {}, env: {}, disableExtensions: [] });
+  assert.deepEqual(parseDirectives("import * as vscode from 'vscode';\n"), { settings: {}, env: {} });
 });
 
 test('directives after the first line of code are not read', () => {
