@@ -2,8 +2,11 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UserError, errorMessage } from './common/errors';
 import type { Logger } from './common/logger';
+import { scrubbingLogger, scrubSecrets } from './common/secrets';
 import { fixedTrust, parseTrustedClouds, trustedCloudsFromEnv, TRUST_CLOUD_FLAG } from './azure/trust';
 import type { CliContext, RegisterCli } from './cli/context';
+import type { CredentialProvider } from './azure/credentials';
+import { chainNames, defaultChainCredentials } from './azure/defaultChain';
 import { registerSwitchCli } from './switch/cli';
 import { registerPairCli } from './pair/cli';
 import { registerHealthCli } from './health/cli';
@@ -67,13 +70,21 @@ export async function main(argv: string[]): Promise<number> {
   const log = (level: string) => (m: string | Error) => {
     if (verbose()) process.stderr.write(`[${level}] ${m instanceof Error ? (m.stack ?? m.message) : m}\n`);
   };
-  const logger: Logger = { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  // Everything the CLI writes for people goes through the one scrubber (src/common/secrets.ts).
+  const logger: Logger = scrubbingLogger({ trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') });
+  // One credential per process: every command's clients sign in through it once per scope.
+  let credentials: CredentialProvider | undefined;
   const ctx: CliContext = {
-    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    out: (t) => process.stdout.write(line(t)),
+    err: (t) => process.stderr.write(line(t)),
     logger,
     projectDir: () => path.resolve(String(program.opts().project ?? '.')),
     cloudTrust: () => fixedTrust([...parseTrustedClouds((program.opts().trustCloud as string[] | undefined) ?? [], TRUST_CLOUD_FLAG), ...trustedCloudsFromEnv()]),
+    azureAccess: () => {
+      // An AZURE_TOKEN_CREDENTIALS @azure/identity would refuse is bad usage, told before anything is tried.
+      chainNames();
+      return { trust: ctx.cloudTrust(), credentials: (credentials ??= defaultChainCredentials()) };
+    },
     isTTY: Boolean(process.stdout.isTTY),
     signal: abort.signal,
     setExitCode: (code) => {
@@ -109,6 +120,12 @@ export async function main(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** One line of output, scrubbed, newline-terminated. */
+function line(text: string): string {
+  const t = scrubSecrets(text);
+  return t.endsWith('\n') ? t : `${t}\n`;
 }
 
 /** True when argv names no command: nothing, or only --project DIR and --verbose. */

@@ -15,6 +15,7 @@ import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { registerRestore } from './restore/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
+import { createSignIn, registerSignIn } from './azure/vscodeSignIn';
 import { registerReadiness } from './readiness/vscode';
 import { registerFailover } from './failover/vscode';
 
@@ -42,9 +43,11 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     context.subscriptions.push(refresh);
     const tree = registerFailoverView(context, { project, logger, refresh });
     const cloudTrust = createCloudTrust(context, logger);
-    const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust };
+    const credentials = createSignIn(context, logger, cloudTrust);
+    const deps: ExtensionDeps = { log, logger, project, tree, refresh, cloudTrust, credentials };
     // register<Capability>(context, deps) calls go here, one per capability folder.
     registerCloudTrust(context, deps);
+    const signInBar = registerSignIn(context, deps, credentials);
     registerSwitch(context, deps);
     registerCreateConfig(context, deps);
     registerPairDiagnostics(context, deps);
@@ -60,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
       () => logger.info('AML Failover activated.'),
       (err) => showError(log, 'AML Failover could not read the project; see the log for details.', err),
     );
-    const statusBarText = () => [statusBar.text(), regions.statusBarText()].filter(Boolean).join(' ') || undefined;
+    const statusBarText = () => [signInBar.statusBarText(), statusBar.text(), regions.statusBarText()].filter(Boolean).join(' ') || undefined;
     return { project, tree, statusBarText };
   } catch (err) {
     void showError(log, 'AML Failover could not start; see the log for details.', err);

@@ -166,3 +166,22 @@ async function armCall(
   }
   return { status: response.status, body, headers };
 }
+
+/** The tenants the connection's account can use: ARM GET /tenants (every page). */
+export async function listTenants(connection: AzureConnection, signal?: AbortSignal): Promise<{ tenantId: string; displayName?: string; defaultDomain?: string }[]> {
+  // Any subscription id builds the client: /tenants is above every subscription.
+  const [client, sdk] = await Promise.all([connection.ml('00000000-0000-0000-0000-000000000000'), import('./azureSdk')]);
+  const tenants: { tenantId: string; displayName?: string; defaultDomain?: string }[] = [];
+  let url: string | undefined = `${connection.cloud.resourceManager}/tenants?api-version=2022-12-01`;
+  for (let page = 0; url && page < 100; page++) {
+    const response = await client.sendRequest(sdk.createPipelineRequest({ url, method: 'GET', abortSignal: signal }));
+    const body = JSON.parse(response.bodyAsText ?? '{}') as { value?: { tenantId?: unknown; displayName?: unknown; defaultDomain?: unknown }[]; nextLink?: unknown; error?: { message?: string } };
+    if (response.status >= 400) throw new ArmError(body.error?.message ?? `HTTP ${response.status} from /tenants`, response.status, undefined, { headers: { get: (n) => response.headers.get(n) } });
+    for (const t of body.value ?? []) {
+      if (typeof t.tenantId === 'string') tenants.push({ tenantId: t.tenantId, displayName: typeof t.displayName === 'string' ? t.displayName : undefined, defaultDomain: typeof t.defaultDomain === 'string' ? t.defaultDomain : undefined });
+    }
+    // A next page only from the same endpoint: the token never follows a link elsewhere.
+    url = typeof body.nextLink === 'string' && body.nextLink.startsWith(`${connection.cloud.resourceManager}/`) ? body.nextLink : undefined;
+  }
+  return tenants;
+}

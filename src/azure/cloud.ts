@@ -1,15 +1,18 @@
 import * as path from 'node:path';
 
 /**
- * How to reach a cloud: its ARM endpoint, the token scope, how storage accounts are addressed, and (for private
- * or local clouds such as the sandbox) the CA to trust and a file holding a bearer token.
- * Real clouds address storage as https://{account}.blob.<suffix>; the sandbox lists its per-region endpoints.
+ * How to reach a cloud: its ARM endpoint, the sign-in authority, the token scopes (ARM and storage), how storage
+ * accounts are addressed, and (for private or local clouds such as the sandbox) the CA to trust and a file holding a
+ * bearer token. Real clouds address storage as https://{account}.blob.<suffix>; the sandbox lists its per-region
+ * endpoints.
  */
 export interface CloudSetting {
   name: string;
   resourceManager: string;
-  /** Scope asked of the credential, e.g. https://management.azure.com/.default */
+  /** Scope asked of the credential for ARM, e.g. https://management.azure.com/.default */
   armScope: string;
+  /** Scope asked of the credential for storage (identity-based datastores). */
+  storageScope: string;
   storageSuffix?: string;
   /** Explicit endpoints per storage account (wins over storageSuffix). */
   storage: Record<string, { blob: string; file: string }>;
@@ -23,32 +26,69 @@ export interface CloudSetting {
   projectDir?: string;
 }
 
-export const KNOWN_CLOUDS: Record<string, CloudSetting> = {
+/** A public Azure cloud: the one table every capability reads (endpoints, authority, scopes, VS Code's provider). */
+export interface PublicCloud extends CloudSetting {
+  authorityHost: string;
+  storageSuffix: string;
+  /** VS Code's built-in authentication provider for this cloud. */
+  vscodeAuthProvider: 'microsoft' | 'microsoft-sovereign-cloud';
+  /** The value of the setting microsoft-sovereign-cloud.environment for a sovereign cloud. */
+  sovereignEnvironment?: 'ChinaCloud' | 'USGovernment';
+}
+
+export type PublicCloudName = 'AzureCloud' | 'AzureChinaCloud' | 'AzureUSGovernment';
+
+// The storage resource (https://storage.azure.com/) is one multi-tenant application in every public cloud, so its
+// scope is the same in each; the table still names it per cloud so no caller assumes so.
+export const KNOWN_CLOUDS: Record<PublicCloudName, PublicCloud> = {
   AzureCloud: {
     name: 'AzureCloud',
     resourceManager: 'https://management.azure.com',
     armScope: 'https://management.azure.com/.default',
+    storageScope: 'https://storage.azure.com/.default',
     storageSuffix: 'core.windows.net',
     storage: {},
     authorityHost: 'https://login.microsoftonline.com',
+    vscodeAuthProvider: 'microsoft',
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     resourceManager: 'https://management.chinacloudapi.cn',
     armScope: 'https://management.chinacloudapi.cn/.default',
+    storageScope: 'https://storage.azure.com/.default',
     storageSuffix: 'core.chinacloudapi.cn',
     storage: {},
     authorityHost: 'https://login.chinacloudapi.cn',
+    vscodeAuthProvider: 'microsoft-sovereign-cloud',
+    sovereignEnvironment: 'ChinaCloud',
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     resourceManager: 'https://management.usgovcloudapi.net',
     armScope: 'https://management.usgovcloudapi.net/.default',
+    storageScope: 'https://storage.azure.com/.default',
     storageSuffix: 'core.usgovcloudapi.net',
     storage: {},
     authorityHost: 'https://login.microsoftonline.us',
+    vscodeAuthProvider: 'microsoft-sovereign-cloud',
+    sovereignEnvironment: 'USGovernment',
   },
 };
+
+/** The public cloud `name` names, if it names one. */
+export function publicCloud(name: string): PublicCloud | undefined {
+  return Object.hasOwn(KNOWN_CLOUDS, name) ? KNOWN_CLOUDS[name as PublicCloudName] : undefined;
+}
+
+/**
+ * The public cloud this setting signs in to: a cloud named by the table and using its authority (a custom mapping
+ * may keep a public name but point elsewhere; then it is not that cloud for signing in).
+ */
+export function signInCloud(cloud: CloudSetting): PublicCloud | undefined {
+  const known = publicCloud(cloud.name);
+  if (!known || cloud.tokenFile) return undefined;
+  return (cloud.authorityHost ?? known.authorityHost) === known.authorityHost ? known : undefined;
+}
 
 export type CloudParseResult = { ok: true; cloud: CloudSetting } | { ok: false; errors: string[] };
 
@@ -56,7 +96,7 @@ export type CloudParseResult = { ok: true; cloud: CloudSetting } | { ok: false; 
 export function parseCloud(value: unknown, projectDir: string): CloudParseResult {
   if (value === undefined || value === null) return { ok: true, cloud: KNOWN_CLOUDS.AzureCloud };
   if (typeof value === 'string') {
-    const known = KNOWN_CLOUDS[value];
+    const known = publicCloud(value);
     if (known) return { ok: true, cloud: known };
     return { ok: false, errors: [`cloud: unknown cloud "${value}"; use ${Object.keys(KNOWN_CLOUDS).join(', ')} or a mapping.`] };
   }
@@ -85,7 +125,7 @@ export function parseCloud(value: unknown, projectDir: string): CloudParseResult
       return undefined;
     }
   };
-  const base = KNOWN_CLOUDS[str('name') ?? ''];
+  const base = publicCloud(str('name') ?? '');
   const name = str('name') ?? 'custom';
   const resourceManager = httpsUrl('resourceManager', str('resourceManager')) ?? base?.resourceManager;
   if (!resourceManager) errors.push('cloud.resourceManager is required for a custom cloud.');
@@ -111,7 +151,8 @@ export function parseCloud(value: unknown, projectDir: string): CloudParseResult
   const cloud: CloudSetting = {
     name,
     resourceManager: resourceManager ?? '',
-    armScope: str('armScope') ?? base?.armScope ?? 'https://management.azure.com/.default',
+    armScope: str('armScope') ?? base?.armScope ?? KNOWN_CLOUDS.AzureCloud.armScope,
+    storageScope: str('storageScope') ?? base?.storageScope ?? KNOWN_CLOUDS.AzureCloud.storageScope,
     storageSuffix: str('storageSuffix') ?? base?.storageSuffix,
     storage,
     caFile: resolve(str('caFile')),

@@ -6,6 +6,8 @@ import type { CloudSetting } from './cloud';
 import { fixedTrust, requireTrusted, trustedCloudsFromEnv, verifiedSandboxOrigins, type CloudTrust, type Endpoint } from './trust';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import type { CredentialProvider } from './credentials';
+import { defaultChainCredentials } from './defaultChain';
 import { DEFAULT_RETRY, retryReason, sdkRetryOptions, type RetryListener, type RetryPolicy } from './retry';
 
 /**
@@ -34,13 +36,22 @@ export interface AzureConnection {
   readonly retries: number;
 }
 
-export interface ConnectOptions {
-  logger: Logger;
+/** Where a connection's token may go and where it comes from: what every capability hands to connect(). */
+export interface AzureAccess {
   /**
    * What the user trusts outside the repository (default: AML_FAILOVER_TRUSTED_CLOUDS only); the pair file alone
    * never decides where a token goes.
    */
   trust?: CloudTrust;
+  /**
+   * The project's one credential per cloud (shared by every capability). Default: a provider of its own over
+   * @azure/identity's chain (src/azure/defaultChain.ts) — callers with a project pass the project's.
+   */
+  credentials?: CredentialProvider;
+}
+
+export interface ConnectOptions extends AzureAccess {
+  logger: Logger;
   /** Deadline for each credential call (a credential can hang for minutes when packets are dropped). */
   credentialTimeoutMs?: number;
   /** Extra pipeline policies (e.g. per-call deadlines) appended to every ARM client. */
@@ -66,7 +77,7 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     }
   }
   const credential = withDeadline(
-    cloud.tokenFile ? new TokenFileCredential(cloud.tokenFile) : await defaultCredential(cloud),
+    cloud.tokenFile ? new TokenFileCredential(cloud.tokenFile) : (options.credentials ?? defaultChainCredentials()).credentialFor(cloud),
     options.credentialTimeoutMs ?? 15_000,
   );
   const clientOptions = { ...(ca ? { tlsOptions: { ca } } : {}), userAgentOptions: { userAgentPrefix: 'aml-failover' } };
@@ -108,11 +119,6 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
       return client;
     },
   };
-}
-
-async function defaultCredential(cloud: CloudSetting): Promise<TokenCredential> {
-  const sdk = await import('./azureSdk');
-  return new sdk.DefaultAzureCredential({ authorityHost: cloud.authorityHost });
 }
 
 /** A bearer token kept in a file (the sandbox writes one); read on each call so a restarted sandbox is picked up. */

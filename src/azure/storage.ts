@@ -114,6 +114,8 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
   const options = {
     ...conn.clientOptions,
     retryOptions: { maxTries: 1 },
+    // The cloud's storage scope for a token (identity-based datastores); unused with a key or SAS.
+    audience: conn.cloud.storageScope,
   };
   const retrying: Retrying = (call, callSignal, what) => withRetry(call, { policy: conn.retry, signal: callSignal, onRetry: (err, n, ms) => conn.onRetry(err, n, ms, `${datastore}: ${what}`) });
   if (kind === 'blob') {

@@ -84,8 +84,8 @@ export function fixedTrust(origins: Iterable<string>): CloudTrust {
 }
 
 const CANONICAL_ARM = new Set(Object.values(KNOWN_CLOUDS).map((c) => endpointOrigin(c.resourceManager)!));
-const CANONICAL_AUTHORITY = new Set(Object.values(KNOWN_CLOUDS).map((c) => endpointOrigin(c.authorityHost!)!));
-const CANONICAL_STORAGE = Object.values(KNOWN_CLOUDS).map((c) => c.storageSuffix!);
+const CANONICAL_AUTHORITY = new Set(Object.values(KNOWN_CLOUDS).map((c) => endpointOrigin(c.authorityHost)!));
+const CANONICAL_STORAGE = Object.values(KNOWN_CLOUDS).map((c) => c.storageSuffix);
 
 /** True when `url` is an endpoint every public Azure cloud user reaches anyway (management, login, storage). */
 export function isCanonicalEndpoint(endpoint: Endpoint): boolean {

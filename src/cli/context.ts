@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AzureAccess } from '../azure/connection';
 import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 
@@ -14,6 +15,8 @@ export interface CliContext {
   projectDir(): string;
   /** The endpoints the user trusts with a token: --trust-cloud URL (repeatable) and AML_FAILOVER_TRUSTED_CLOUDS. */
   cloudTrust(): CloudTrust;
+  /** cloudTrust() and the process's one credential per cloud (src/azure/defaultChain.ts): hand it to connect(). */
+  azureAccess(): AzureAccess;
   /** True when stdout is a terminal (progress bars, colours). */
   isTTY: boolean;
   /** Aborted on SIGINT/SIGTERM so long work stops cleanly. */

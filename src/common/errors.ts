@@ -1,3 +1,5 @@
+import { scrubSecrets } from './secrets';
+
 /**
  * Errors the user can act on. The CLI maps `kind` to its exit code; the extension shows `message` as is.
  * - `usage`: bad usage or bad input (exit 2)
@@ -28,7 +30,7 @@ export class UserError extends Error {
   }
 }
 
+/** The message of an error, as shown to a user or written to a log: never with a secret in it (src/common/secrets.ts). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return scrubSecrets(err instanceof Error ? err.message : String(err));
 }

@@ -17,7 +17,7 @@ export function registerDriftCli(program: Command, ctx: CliContext): void {
     .option('--include-checkpoints', "Compare the studio's notebook checkpoints and temp files too (skipped by default, with what .amlignore names)")
     .action(async (opts: { json?: boolean; includeCheckpoints?: boolean }) => {
       const pair = await loadPairFile(ctx.projectDir());
-      const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      const connection = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
       const { primary, secondary } = await listPairInventories(connection, pair, { signal: ctx.signal, logger: ctx.logger, includeCheckpoints: Boolean(opts.includeCheckpoints) });
       for (const inv of [primary, secondary]) {
         const failed = Object.keys(inv.problems).length === 6;

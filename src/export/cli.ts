@@ -41,7 +41,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
         includeCheckpoints: Boolean(opts.includeCheckpoints),
         signal: ctx.signal,
         logger: ctx.logger,
-        trust: ctx.cloudTrust(),
+        ...ctx.azureAccess(),
         onProgress: progress.update,
         concurrency,
         force: Boolean(opts.force),

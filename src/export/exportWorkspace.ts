@@ -5,6 +5,7 @@ import { ignoreNewFolder, type GitignoreChange } from './gitignore';
 import * as path from 'node:path';
 import { connect, type AzureConnection } from '../azure/connection';
 import type { CloudTrust } from '../azure/trust';
+import type { CredentialProvider } from '../azure/credentials';
 import type { Logger } from '../common/logger';
 import { loadPairFile, type Role } from '../pair/pairFile';
 import { runExport, type ExportProgress, type ExportResult } from './engine';
@@ -28,6 +29,8 @@ export interface ExportRequest {
   onProgress?: (p: ExportProgress) => void;
   /** What the user trusts (src/azure/trust.ts), when no connection is given. */
   trust?: CloudTrust;
+  /** The project's credentials (src/azure/credentials.ts), when no connection is given. */
+  credentials?: CredentialProvider;
   /** Reuse a connection (the extension keeps one); otherwise one is made from the pair file. */
   connection?: AzureConnection;
   concurrency?: number;
@@ -49,7 +52,7 @@ export interface ExportOutcome extends ExportResult {
 export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome> {
   const pair = await loadPairFile(req.projectDir);
   const workspace = pair.workspaces[req.from];
-  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
+  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust, credentials: req.credentials }));
   const outDir = path.resolve(req.projectDir, req.outDir ?? defaultOutDir(req.projectDir, req.from));
   req.logger.info(`Exporting ${req.kinds.join(', ')} from ${req.from} workspace ${workspace.workspace_name} to ${outDir}.`);
   const retriesBefore = conn.retries;

@@ -10,6 +10,7 @@ import { errorMessage } from '../common/errors';
 import type { PairConfig, Role } from '../pair/pairFile';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { isContributedNode, isWorkspaceNode } from '../view/contributions';
 import type { ExportResult } from './engine';
 import { defaultOutDir, exportWorkspace, summarize } from './exportWorkspace';
@@ -67,7 +68,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       const result = await withCancel(`Exporting ${what} from the ${role} workspace`, async (signal, progress) => {
         let shown = 0;
-        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
         return exportWorkspace({
           projectDir: p.projectDir,
           from: role,
@@ -125,7 +126,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
     try {
       if (options.confirm && !(await confirmReplication(p.pair, from, to, kinds))) return undefined;
       const result = await withCancel(`Replicating to the ${to} workspace`, async (signal, progress) => {
-        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
         return replicate(conn, {
           kinds,
           source: p.pair.workspaces[from],
@@ -148,7 +149,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   /** Lists both workspaces and asks, naming every version that would be created; true to go ahead. */
   const confirmReplication = async (pair: PairConfig, from: Role, to: Role, kinds: ReplicateKind[]): Promise<boolean> => {
     const missing = await withCancel(`Comparing the ${from} and the ${to} workspace`, async (signal) => {
-      const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+      const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
       const sections = [...kinds];
       const [source, target] = await Promise.all([
         listInventory(conn, from, pair.workspaces[from], { sections, signal }),
@@ -220,25 +221,25 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('amlFailover.exportWorkspace', (arg?: unknown) => {
+    vscode.commands.registerCommand('amlFailover.exportWorkspace', whenTrusted('Export', (arg?: unknown) => {
       if (isWorkspaceNode(arg)) return runExportCommand({ role: arg.role });
       return runExportCommand(asOptions(arg));
-    }),
-    vscode.commands.registerCommand('amlFailover.exportNotebooks', (arg?: unknown) => {
+    })),
+    vscode.commands.registerCommand('amlFailover.exportNotebooks', whenTrusted('Export', (arg?: unknown) => {
       const node = isContributedNode(arg) ? arg : undefined;
       const folder = (node?.node.data as { path?: string } | undefined)?.path;
       const role = isWorkspaceNode(arg) ? arg.role : node?.workspace?.role;
       return runExportCommand({ ...asOptions(arg), ...(role ? { role } : {}), kinds: ['notebooks'], ...(folder ? { folder } : {}) });
-    }),
-    vscode.commands.registerCommand('amlFailover.exportModel', (arg?: unknown) => {
+    })),
+    vscode.commands.registerCommand('amlFailover.exportModel', whenTrusted('Export', (arg?: unknown) => {
       if (isContributedNode(arg)) return runExportCommand({ role: arg.workspace?.role, kinds: ['models'], names: [modelFilter(arg.node.data)] });
       const o = asOptions(arg);
       if (!o.role || !o.names?.length) return nodeGone('Export Model');
       return runExportCommand({ ...o, kinds: ['models'] });
-    }),
-    vscode.commands.registerCommand('amlFailover.replicateToSecondary', replicateModelTo('secondary')),
-    vscode.commands.registerCommand('amlFailover.replicateToPrimary', replicateModelTo('primary')),
-    vscode.commands.registerCommand('amlFailover.replicateMissing', () => runReplicateCommand({ from: 'primary', confirm: true })),
+    })),
+    vscode.commands.registerCommand('amlFailover.replicateToSecondary', whenTrusted('Replication', replicateModelTo('secondary'))),
+    vscode.commands.registerCommand('amlFailover.replicateToPrimary', whenTrusted('Replication', replicateModelTo('primary'))),
+    vscode.commands.registerCommand('amlFailover.replicateMissing', whenTrusted('Replication', () => runReplicateCommand({ from: 'primary', confirm: true }))),
     vscode.commands.registerCommand('amlFailover.cancelExport', () => {
       for (const a of running) a.abort(new Error('Cancelled by the user.'));
       return running.size;

@@ -59,7 +59,7 @@ export function registerFailoverCli(program: Command, ctx: CliContext): void {
     .addOption(new Option('--cleanup <id>', 'Undo drill ID: cancel its jobs, archive what it registered, put the config back'))
     .action(async (opts: CommonOptions & { simulateOutage?: boolean; cleanup?: string }) => {
       if (opts.cleanup) {
-        const r = await runDrillCleanup({ projectDir: ctx.projectDir(), logger: ctx.logger, trust: ctx.cloudTrust(), signal: ctx.signal }, opts.cleanup);
+        const r = await runDrillCleanup({ projectDir: ctx.projectDir(), logger: ctx.logger, ...ctx.azureAccess(), signal: ctx.signal }, opts.cleanup);
         if (opts.json) ctx.out(JSON.stringify(r, null, 2));
         else for (const l of r.lines) ctx.out(l);
         for (const p of r.problems) ctx.err(`not undone: ${p}`);
@@ -119,7 +119,7 @@ function base(ctx: CliContext, opts: CommonOptions) {
     projectDir: ctx.projectDir(),
     to: to as Role,
     logger: ctx.logger,
-    trust: ctx.cloudTrust(),
+    ...ctx.azureAccess(),
     signal: ctx.signal,
     confirmTimeoutMs,
     suffix: opts.suffix,

@@ -3,6 +3,7 @@
 // The adapters bring the questions (confirm each step, choose jobs) and the rendering.
 import * as path from 'node:path';
 import { connect, type AzureConnection } from '../azure/connection';
+import type { CredentialProvider } from '../azure/credentials';
 import { QUICK_RETRY } from '../azure/retry';
 import { ownSandboxRecord, type CloudTrust } from '../azure/trust';
 import { writeFileAtomic } from '../common/atomicWrite';
@@ -30,6 +31,8 @@ export interface SessionRequest {
   to: Role;
   logger: Logger;
   trust?: CloudTrust;
+  /** The project's one credential per cloud (src/azure/credentials.ts); default: the CLI's chain. */
+  credentials?: CredentialProvider;
   signal: AbortSignal;
   hooks?: RunbookHooks;
   confirmTimeoutMs?: number;
@@ -58,9 +61,9 @@ interface Wired {
 
 async function wire(req: SessionRequest): Promise<Wired> {
   const pair = await loadPairFile(req.projectDir);
-  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust }));
+  const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust, credentials: req.credentials }));
   // Reachability is asked with a short budget: a region that is down must not hold the runbook for minutes.
-  const probe = await connect(pair.cloud, { logger: req.logger, trust: req.trust, retry: QUICK_RETRY });
+  const probe = await connect(pair.cloud, { logger: req.logger, trust: req.trust, credentials: req.credentials, retry: QUICK_RETRY });
   return { pair, conn, ops: azureWorkspaceOps(conn, probe), from: req.to === 'primary' ? 'secondary' : 'primary' };
 }
 
@@ -192,7 +195,7 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
   return { ...result, drillId };
 }
 
-export async function runDrillCleanup(req: Pick<SessionRequest, 'projectDir' | 'logger' | 'trust' | 'signal' | 'connection'>, id: string): Promise<CleanupResult> {
+export async function runDrillCleanup(req: Pick<SessionRequest, 'projectDir' | 'logger' | 'trust' | 'credentials' | 'signal' | 'connection'>, id: string): Promise<CleanupResult> {
   const w = await wire({ ...req, to: 'secondary' });
   const sandbox = await ownSandboxRecord(req.projectDir);
   return cleanupDrill(req.projectDir, w.pair, id, w.ops, req.signal, sandbox ? (role) => sendFault(req.projectDir, role, 'none') : undefined, async (r, names) => {

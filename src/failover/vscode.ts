@@ -187,7 +187,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const file = reportFile(p.projectDir, 'failover');
         await fs.mkdir(path.dirname(file), { recursive: true });
         const result = await runUnderProgress(`Failing over to ${to}`, mode, (hooks, signal) =>
-          runFailover({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, signal, hooks, reportFile: file, chooseJobs: mode === 'each' ? chooseJobs : undefined }),
+          runFailover({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, reportFile: file, chooseJobs: mode === 'each' ? chooseJobs : undefined }),
         );
         await finish(result, p.projectDir);
         return { report: result.report, reportFile: result.reportFile };
@@ -211,7 +211,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const file = reportFile(p.projectDir, 'drill');
         await fs.mkdir(path.dirname(file), { recursive: true });
         const result = await runUnderProgress('Failover drill', mode, (hooks, signal) =>
-          runDrill({ projectDir: p.projectDir, to: 'secondary', logger: deps.logger, trust: deps.cloudTrust, signal, hooks, reportFile: file, simulateOutage: outage.simulate, chooseJobs: mode === 'each' ? chooseJobs : undefined }),
+          runDrill({ projectDir: p.projectDir, to: 'secondary', logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, reportFile: file, simulateOutage: outage.simulate, chooseJobs: mode === 'each' ? chooseJobs : undefined }),
         );
         await finish(result, p.projectDir);
         return { report: result.report, reportFile: result.reportFile, drillId: (result as { drillId?: string }).drillId };
@@ -223,7 +223,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const p = projectOrExplain();
         if (!p) return undefined;
         const to = targetRole(role);
-        const result = await runUnderProgress(`Resubmitting interrupted jobs in ${to}`, 'all', (hooks, signal) => runResubmit({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, signal, hooks, chooseJobs }));
+        const result = await runUnderProgress(`Resubmitting interrupted jobs in ${to}`, 'all', (hooks, signal) => runResubmit({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, chooseJobs }));
         const lines = result.report.jobs.map((j) => `${j.source}: ${j.outcome}${j.name ? ` as ${j.name}` : ''}`);
         void vscode.window.showInformationMessage(lines.length ? `Resubmit: ${lines.join('; ')}` : 'No interrupted jobs to resubmit.');
         return { report: result.report };
@@ -247,7 +247,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
           return (picks ?? []).map((p) => p.job);
         };
         const result = await runUnderProgress(`Failing back to ${to}`, mode, (hooks, signal) =>
-          runFailback({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, signal, hooks, reportFile: file, chooseCancel: mode === 'each' ? chooseCancel : undefined }),
+          runFailback({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, reportFile: file, chooseCancel: mode === 'each' ? chooseCancel : undefined }),
         );
         await finish(result, p.projectDir);
         return { report: result.report, reportFile: result.reportFile };
@@ -260,7 +260,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
       if (!drillId) return undefined;
       try {
         const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cleaning up drill ${drillId}` }, () =>
-          runDrillCleanup({ projectDir: p.projectDir, logger: deps.logger, trust: deps.cloudTrust, signal: new AbortController().signal }, drillId),
+          runDrillCleanup({ projectDir: p.projectDir, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal: new AbortController().signal }, drillId),
         );
         deps.refresh.didWrite({ kind: 'switch', roles: ['primary', 'secondary'] });
         for (const l of r.lines) deps.logger.info(`drill cleanup: ${l}`);

@@ -17,7 +17,7 @@ export function registerHealthCli(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean; watch?: boolean }) => {
       const projectDir = ctx.projectDir();
       const pair = await loadPairFile(projectDir);
-      const connection = await connectForProbes(pair, ctx.logger, ctx.cloudTrust());
+      const connection = await connectForProbes(pair, ctx.logger, ctx.azureAccess());
       const monitor = monitorPair(pair, connection, ctx.logger);
       const report = async (): Promise<{ report: StatusReport; note?: string }> => {
         const active = await resolveActive(projectDir, pair);

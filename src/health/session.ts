@@ -1,5 +1,4 @@
-import { connect, type AzureConnection } from '../azure/connection';
-import type { CloudTrust } from '../azure/trust';
+import { connect, type AzureAccess, type AzureConnection } from '../azure/connection';
 import type { Logger } from '../common/logger';
 import { ROLES, type PairConfig } from '../pair/pairFile';
 import { azureWorkspaceEndpoints, tokenKeeper } from './azureProbes';
@@ -10,8 +9,8 @@ import { NO_RETRY } from '../azure/retry';
  * A connection made for probing: no pipeline retries (the probe retries within its own budget, so a throttled or
  * failing region never holds a probe longer than its deadline).
  */
-export function connectForProbes(pair: PairConfig, logger: Logger, trust?: CloudTrust): Promise<AzureConnection> {
-  return connect(pair.cloud, { logger, trust, retry: NO_RETRY, credentialTimeoutMs: 15_000 });
+export function connectForProbes(pair: PairConfig, logger: Logger, access: AzureAccess = {}): Promise<AzureConnection> {
+  return connect(pair.cloud, { logger, ...access, retry: NO_RETRY, credentialTimeoutMs: 15_000 });
 }
 
 /** A monitor of both workspaces of the pair through one connection. */

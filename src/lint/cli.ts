@@ -145,7 +145,7 @@ async function remoteCheck(ctx: CliContext): Promise<RemoteCheck | undefined> {
     ctx.err('aml-failover: the remote check was skipped: .azureml/config.json names neither workspace of the pair.');
     return undefined;
   }
-  const holdings = new RemoteHoldings(azureHoldings(pair, ctx.logger, ctx.cloudTrust(), DEFAULT_RETRY), { logger: ctx.logger });
+  const holdings = new RemoteHoldings(azureHoldings(pair, ctx.logger, ctx.azureAccess(), DEFAULT_RETRY), { logger: ctx.logger });
   await holdings.refresh();
   const known = holdings.snapshot();
   if (!known.primary?.known.size || !known.secondary?.known.size) {

@@ -1,5 +1,4 @@
-import { connect, type AzureConnection } from '../azure/connection';
-import type { CloudTrust } from '../azure/trust';
+import { connect, type AzureAccess, type AzureConnection } from '../azure/connection';
 import type { Logger } from '../common/logger';
 import { listInventory } from '../inventory/listInventory';
 import type { PairConfig } from '../pair/pairFile';
@@ -13,10 +12,10 @@ const LIST_DEADLINE_MS = 30_000;
  * Lists what each workspace of the pair holds through the one Azure layer (ml client list calls). The editor keeps
  * the quick default (its cache refreshes in the background); a CLI run answers once, so it passes the full budget.
  */
-export function azureHoldings(config: PairConfig, logger: Logger, trust?: CloudTrust, retry: RetryPolicy = QUICK_RETRY): FetchHoldings {
+export function azureHoldings(config: PairConfig, logger: Logger, access: AzureAccess = {}, retry: RetryPolicy = QUICK_RETRY): FetchHoldings {
   let connection: Promise<AzureConnection> | undefined;
   return async (role, signal) => {
-    connection ??= connect(config.cloud, { logger, trust, credentialTimeoutMs: 10_000, retry });
+    connection ??= connect(config.cloud, { logger, ...access, credentialTimeoutMs: 10_000, retry });
     let conn: AzureConnection;
     try {
       conn = await connection;

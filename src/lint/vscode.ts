@@ -8,6 +8,7 @@ import { lintProjectFrom, withConfig, type LintProject } from './project';
 import { RULES_DOC } from './rules';
 import { RemoteHoldings, remoteFindings } from './remote';
 import { azureHoldings } from './remoteAzure';
+import { isTrusted, onDidGrantTrust } from '../vscode/workspaceTrust';
 import { pairIdentity } from '../health/session';
 import type { FileKind, Finding, PortableReference, Severity } from './types';
 import type { RawFinding } from './findings';
@@ -110,12 +111,13 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
   // belongs to the pair, not to the active workspace: a switch (say, during an outage) keeps what was known.
   const resetRemote = () => {
     const snapshot = deps.project.snapshot;
-    const key = snapshot.pair.state === 'valid' && getSetting('lint.remoteCheck') ? pairIdentity(snapshot.pair.config) : undefined;
+    // Off in Restricted Mode: the remote check sends the user's sign-in to the pair file's endpoints.
+    const key = snapshot.pair.state === 'valid' && getSetting('lint.remoteCheck') && isTrusted() ? pairIdentity(snapshot.pair.config) : undefined;
     if (remote && remote.key === key) return;
     remote?.holdings.dispose();
     remote = undefined;
     if (snapshot.pair.state !== 'valid' || !key) return;
-    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger, deps.cloudTrust), { logger: deps.logger, onDidChange: relintOpen });
+    const holdings = new RemoteHoldings(azureHoldings(snapshot.pair.config, deps.logger, { trust: deps.cloudTrust, credentials: deps.credentials }), { logger: deps.logger, onDidChange: relintOpen });
     remote = {
       key,
       holdings,
@@ -162,6 +164,7 @@ export function registerLint(context: vscode.ExtensionContext, deps: ExtensionDe
     deps.refresh.onDidWrite(() => void remote?.holdings.refresh()),
     deps.refresh.add('lint remote check', async () => remote?.holdings.refresh()),
     onDidChangeSetting(['lint.enabled', 'lint.rules', 'lint.ignore', 'lint.remoteCheck'], relintAll),
+    onDidGrantTrust(relintAll),
     vscode.languages.registerCodeActionsProvider(selector, new LintCodeActions(linted, () => project), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
     }),

@@ -212,7 +212,7 @@ async function pickFromAzure(title: string, role: Role, known: KnownWorkspace[],
       async (_progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort(new Error('Cancelled.')));
-        const connection = await connect(KNOWN_CLOUDS.AzureCloud, { logger: deps.logger, trust: deps.cloudTrust, credentialTimeoutMs: 30_000 });
+        const connection = await connect(KNOWN_CLOUDS.AzureCloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, credentialTimeoutMs: 30_000 });
         abort.signal.throwIfAborted();
         return listWorkspaces(connection, sub, abort.signal);
       },

@@ -14,7 +14,7 @@ export function registerReadinessCli(program: Command, ctx: CliContext): void {
     .option('--json', 'Print {"checks": [{id, verdict, message, fix, resources}]} as JSON')
     .action(async (opts: { json?: boolean }) => {
       const pair = await loadPairFile(ctx.projectDir());
-      const checks = await checkReadiness(pair, { logger: ctx.logger, trust: ctx.cloudTrust(), signal: ctx.signal });
+      const checks = await checkReadiness(pair, { logger: ctx.logger, ...ctx.azureAccess(), signal: ctx.signal });
       ctx.out(opts.json ? JSON.stringify(readinessJson(checks), null, 2) : formatReadiness(checks));
       ctx.setExitCode(readinessExitCode(checks));
     });

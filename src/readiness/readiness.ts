@@ -1,5 +1,6 @@
 import { connect } from '../azure/connection';
 import type { CloudTrust } from '../azure/trust';
+import type { CredentialProvider } from '../azure/credentials';
 import type { Logger } from '../common/logger';
 import type { PairConfig } from '../pair/pairFile';
 import { runChecks } from './checks';
@@ -12,6 +13,8 @@ const GATE_RETRY = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 1_000 };
 export interface ReadinessOptions {
   logger: Logger;
   trust?: CloudTrust;
+  /** The project's credentials (src/azure/credentials.ts): both connections sign in through them. */
+  credentials?: CredentialProvider;
   backups?: BackupSource;
   backupMaxAgeHours?: number;
   signal?: AbortSignal;
@@ -20,8 +23,8 @@ export interface ReadinessOptions {
 /** Reads the pair from ARM and checks it against the failover guidance. */
 export async function checkReadiness(pair: PairConfig, options: ReadinessOptions): Promise<ReadinessCheck[]> {
   const [gate, connection] = await Promise.all([
-    connect(pair.cloud, { logger: options.logger, trust: options.trust, retry: GATE_RETRY }),
-    connect(pair.cloud, { logger: options.logger, trust: options.trust }),
+    connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials, retry: GATE_RETRY }),
+    connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials }),
   ]);
   const facts = await gatherFacts(pair, { gate, connection, backups: options.backups, backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
   return runChecks(facts);

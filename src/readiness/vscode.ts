@@ -1,6 +1,7 @@
 // The Readiness node of the Failover view: each check a child with its verdict icon, run when the node is first
 // expanded (and again on Refresh); a line in the status-bar tooltip while a check fails.
 import * as vscode from 'vscode';
+import { RESTRICTED_REASON, isTrusted } from '../vscode/workspaceTrust';
 import { errorMessage } from '../common/errors';
 import { pairIdentity } from '../health/session';
 import { escapeMarkdown } from '../health/vscode/presentation';
@@ -47,10 +48,12 @@ class ReadinessService implements vscode.Disposable {
 
   run(pair: PairConfig, token?: vscode.CancellationToken): Promise<Result> {
     const id = pairIdentity(pair);
+    // Restricted Mode: nothing is sent to the pair file's endpoints until the folder is trusted.
+    if (!isTrusted()) return Promise.resolve({ pair: id, error: RESTRICTED_REASON, ranAt: Date.now() });
     if (this.running?.pair === id) return this.running.work;
     const cancel = new AbortController();
     const sub = token?.onCancellationRequested(() => cancel.abort(new Error('Cancelled')));
-    const work = checkReadiness(pair, { logger: this.deps.logger, trust: this.deps.cloudTrust, signal: cancel.signal }).then(
+    const work = checkReadiness(pair, { logger: this.deps.logger, trust: this.deps.cloudTrust, credentials: this.deps.credentials, signal: cancel.signal }).then(
       (checks): Result => ({ pair: id, checks, ranAt: Date.now() }),
       (err: unknown): Result => ({ pair: id, error: errorMessage(err), ranAt: Date.now() }),
     );

@@ -39,7 +39,7 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
       const to = parseRole(opts.to, '--to');
       if (from === to) throw new UserError('--from and --to name the same workspace.', 'usage');
       const pair = await loadPairFile(ctx.projectDir());
-      const conn = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      const conn = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
       if (notebooks) {
         const copied = await replicateNotebooks(conn, {
           source: pair.workspaces[from],

@@ -32,7 +32,7 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
       const to = parseRole(opts.to, '--to');
       if (opts.onConflict !== 'skip' && opts.onConflict !== 'rename') throw new UserError(`--on-conflict must be skip or rename, not "${opts.onConflict}".`, 'usage');
       const pair = await loadPairFile(ctx.projectDir());
-      const conn = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      const conn = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
       const result = await restoreBackup(
         {
           backupDir: path.resolve(backup),

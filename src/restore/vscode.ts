@@ -41,7 +41,7 @@ export function registerRestore(context: vscode.ExtensionContext, deps: Extensio
     if (!backupDir) return undefined;
     const target = pair.workspaces[role].workspace_name;
     const restore = (plan: boolean, signal: AbortSignal, progress?: vscode.Progress<{ message?: string; increment?: number }>) =>
-      connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust }).then((conn) =>
+      connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials }).then((conn) =>
         restoreBackup(
           {
             backupDir,

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { UserError } from '../common/errors';
 import { PAIR_FILE_NAME } from '../pair/pairFile';
+import { KNOWN_CLOUDS } from '../azure/cloud';
 import { TRAIN_PY } from './seed';
 import { workspaceId, type Region, type World } from './world';
 
@@ -39,7 +40,7 @@ export function pairFileText(world: World, ep: SandboxEndpoints): string {
   const doc = {
     workspaces: { primary: ref(world.regions.primary), secondary: ref(world.regions.secondary) },
     availability: { inference: 'hot/hot', training: 'hot/cold' },
-    cloud: { name: 'sandbox', resourceManager: ep.armUrl, armScope: 'https://management.azure.com/.default', caFile: ep.caFile, tokenFile: ep.tokenFile, storage: ep.storage },
+    cloud: { name: 'sandbox', resourceManager: ep.armUrl, armScope: KNOWN_CLOUDS.AzureCloud.armScope, caFile: ep.caFile, tokenFile: ep.tokenFile, storage: ep.storage },
   };
   return `${PAIR_FILE_MARKER} for its local cloud; rewritten on each start. Remove this line to keep it as your own.\n${stringify(doc, { lineWidth: 0 })}`;
 }

@@ -1,6 +1,7 @@
 // VS Code adapter: "Start Sandbox Cloud" opens a terminal whose process is `aml-failover sandbox --project <folder>`. The
 // sandbox lives in the CLI package, not in the extension; the extension connects through the pair file it writes.
 import * as vscode from 'vscode';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import type { ExtensionDeps } from '../vscode/deps';
 import { getSetting } from '../vscode/settings';
 import { errorMessage } from '../common/errors';
@@ -11,7 +12,7 @@ const TERMINAL_NAME = 'AML Failover sandbox';
 
 export function registerSandbox(context: vscode.ExtensionContext, deps: Pick<ExtensionDeps, 'logger'>): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(START_SANDBOX_COMMAND, async (target?: vscode.Uri) => {
+    vscode.commands.registerCommand(START_SANDBOX_COMMAND, whenTrusted('Starting the sandbox', async (target?: vscode.Uri) => {
       const folder = target ?? (await pickFolder());
       if (!folder) return undefined;
       const existing = vscode.window.terminals.find((t) => t.name === TERMINAL_NAME && (t.creationOptions as vscode.TerminalOptions).cwd?.toString() === folder.fsPath);
@@ -32,7 +33,7 @@ export function registerSandbox(context: vscode.ExtensionContext, deps: Pick<Ext
       const terminal = vscode.window.createTerminal({ name: TERMINAL_NAME, cwd: folder.fsPath, shellPath: run.executable, shellArgs: run.args, iconPath: new vscode.ThemeIcon('cloud') });
       terminal.show();
       return terminal;
-    }),
+    })),
   );
 }
 

@@ -12,7 +12,7 @@ import { copySchedules, handOverSchedules, listSchedules, setScheduleEnabled } f
 export function registerSchedulesCli(program: Command, ctx: CliContext): void {
   const open = async (): Promise<{ pair: PairConfig; conn: AzureConnection }> => {
     const pair = await loadPairFile(ctx.projectDir());
-    return { pair, conn: await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() }) };
+    return { pair, conn: await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() }) };
   };
   const cmd = program
     .command('schedules')

@@ -5,6 +5,7 @@ import { PAIR_DOC, PAIR_FILE_NAME, ROLES, sameWorkspace, type Role } from '../pa
 import { isWorkspaceNode } from '../view/contributions';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { projectRelative, type FailoverProject, type ProjectSnapshot } from '../vscode/project';
 import { getSetting } from '../vscode/settings';
 import { switchWorkspace, type SwitchResult } from './switchConfig';
@@ -132,8 +133,8 @@ export function registerSwitch(context: vscode.ExtensionContext, deps: Extension
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('amlFailover.switchTo', switchTo),
-    vscode.commands.registerCommand('amlFailover.switchWorkspace', pickAndSwitch),
+    vscode.commands.registerCommand('amlFailover.switchTo', whenTrusted('Switching workspaces', switchTo)),
+    vscode.commands.registerCommand('amlFailover.switchWorkspace', whenTrusted('Switching workspaces', pickAndSwitch)),
     vscode.commands.registerCommand('amlFailover.showLog', () => log.show(true)),
     vscode.commands.registerCommand('amlFailover.whichConfig', (uri?: vscode.Uri) => whichConfig(uri, project.snapshot)),
     registerConfigWarningDiagnostics(project, vscode.Uri.joinPath(context.extensionUri, PAIR_DOC)),

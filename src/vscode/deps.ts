@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CredentialProvider } from '../azure/credentials';
 import type { CloudTrust } from '../azure/trust';
 import type { Logger } from '../common/logger';
 import type { FailoverTreeApi } from '../view/contributions';
@@ -20,4 +21,6 @@ export interface ExtensionDeps {
   refresh: Refresher;
   /** The endpoints the user trusts with their Azure token (user setting, prompts remembered per endpoint). */
   cloudTrust: CloudTrust;
+  /** The project's one credential per cloud: pass to every connect() with cloudTrust (src/azure/credentials.ts). */
+  credentials: CredentialProvider;
 }

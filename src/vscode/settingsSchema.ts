@@ -28,6 +28,8 @@ export const SETTING_DEFAULTS = {
   'lint.remoteCheck': true as boolean,
   /** Custom-cloud endpoints the user trusts with their token (application scope: only the user's own value is read). */
   trustedClouds: [] as string[],
+  /** Sign in with the Azure CLI's login (az login) instead of VS Code's Microsoft accounts. */
+  'signIn.useAzureCli': false as boolean,
   /** How "Start Sandbox Cloud" runs the CLI (machine scope: a workspace cannot change what runs). */
   'sandbox.command': 'npx --no aml-failover' as string,
 };

@@ -31,6 +31,7 @@ export function cliNodeArgs(args: string[], preload: string[] = []): string[] {
   return ['--import', TSX, ...imports, path.join(REPO, 'src', 'cli.ts'), ...args];
 }
 
+/** `env` replaces the environment (default: this process's, which the test stages restrict; credentialEnv.ts). */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; preload?: string[] } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, cliNodeArgs(args, options.preload), { cwd: options.cwd ?? REPO, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -37,6 +37,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings written to <user-data>/User/settings.json on top of the quiet defaults below. */
   settings?: Record<string, unknown>;
+  /** Keep Workspace Trust on (default off: `--disable-workspace-trust`), so a folder opens untrusted. */
+  workspaceTrust?: boolean;
   /** Listen on this port (default: a free one). */
   port?: number;
   /** Keep the scratch folder after stop (for debugging); also AML_FAILOVER_KEEP_SCRATCH=1. */
@@ -128,7 +130,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   await fs.mkdir(path.join(dirs.udd, 'User'), { recursive: true });
   await fs.writeFile(
     path.join(dirs.udd, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2),
+    JSON.stringify({ ...QUIET_SETTINGS, ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {}), ...options.settings }, null, 2),
   );
 
   // The extension probes whatever cloud a fixture's pair file names: its credential chain must stay on loopback.
@@ -165,7 +167,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
         '--auth', 'none',
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override',
         '--ignore-last-opened',
       ],

@@ -52,7 +52,11 @@ before(async () => {
   // A workspace cannot trust an endpoint for the user.
   await fs.writeFile(path.join(project, '.vscode', 'settings.json'), JSON.stringify({ 'amlFailover.trustedClouds': [origin] }));
 
-  codeServer = await startCodeServer({ env: { AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` } });
+  // The user prefers the Azure CLI's login (amlFailover.signIn.useAzureCli) over VS Code's Microsoft accounts.
+  codeServer = await startCodeServer({
+    env: { AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+    settings: { 'amlFailover.signIn.useAzureCli': true },
+  });
   // The extension host takes PATH from the user's login shell (started when the window connects): the fake `az` must
   // come first there too, never a real one.
   await fs.writeFile(path.join(codeServer.scratch, 'home', '.profile'), `PATH='${bin}':"$PATH"\nexport PATH\n`);

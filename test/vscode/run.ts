@@ -28,6 +28,13 @@ export interface SuiteDirectives {
   settings: Record<string, unknown>;
   /** `// @env NAME=value` — environment for the extension host (repeatable). */
   env: Record<string, string>;
+  /** `// @workspaceTrust` — Workspace Trust stays on: the folder opens untrusted (Restricted Mode). */
+  workspaceTrust?: boolean;
+  /**
+   * `// @testExtension test/fixtures/vscode/…` — a folder whose package.json `contributes` and `capabilities` the
+   * suite's test host takes on (e.g. authentication providers the suite registers).
+   */
+  testExtension?: string;
 }
 
 export function parseDirectives(source: string, file = 'suite'): SuiteDirectives {
@@ -68,8 +75,15 @@ export function parseDirectives(source: string, file = 'suite'): SuiteDirectives
         directives.env[rest.slice(0, eq)] = rest.slice(eq + 1);
         break;
       }
+      case 'workspaceTrust':
+        directives.workspaceTrust = true;
+        break;
+      case 'testExtension':
+        if (!rest) throw new Error(`${file}: @testExtension needs a folder relative to the repository`);
+        directives.testExtension = rest;
+        break;
       default:
-        throw new Error(`${file}: unknown directive @${name} (known: @fixture, @sandbox, @settings, @env)`);
+        throw new Error(`${file}: unknown directive @${name} (known: @fixture, @sandbox, @settings, @env, @workspaceTrust, @testExtension)`);
     }
   }
   return directives;
@@ -137,9 +151,11 @@ async function main(argv: string[]): Promise<number> {
  * installed .vsix, in production mode, exactly as a user has it; `require('vscode')` in the suite resolves to the
  * test host's API instance because the bundle sits in its folder.
  */
-async function writeTestHost(scratch: string): Promise<string> {
+async function writeTestHost(scratch: string, extension?: string): Promise<string> {
   const dir = path.join(scratch, 'test-host');
   await fs.mkdir(path.join(dir, 'out'), { recursive: true });
+  // A suite's @testExtension lends the host its contributions (what the suite registers must be declared).
+  const lent = extension ? (JSON.parse(await fs.readFile(path.join(REPO, extension, 'package.json'), 'utf8')) as Record<string, unknown>) : {};
   await fs.writeFile(
     path.join(dir, 'package.json'),
     JSON.stringify({
@@ -148,6 +164,8 @@ async function writeTestHost(scratch: string): Promise<string> {
       version: '0.0.0',
       engines: { vscode: '^1.100.0' },
       activationEvents: [],
+      ...(lent.contributes ? { contributes: lent.contributes } : {}),
+      ...(lent.capabilities ? { capabilities: lent.capabilities } : {}),
     }),
   );
   return dir;
@@ -182,6 +200,7 @@ async function bundleSuite(suite: string, testHost: string): Promise<string> {
 async function runOne(suite: string, testHost: string, suiteScratch: string, browser: Browser): Promise<SuiteResult> {
   const directives = parseDirectives(readFileSync(suite, 'utf8'), path.relative(REPO, suite));
   await fs.mkdir(suiteScratch, { recursive: true });
+  if (directives.testExtension) testHost = await writeTestHost(suiteScratch, directives.testExtension);
   const bundle = await bundleSuite(suite, testHost);
 
   // The folder the window opens: a fresh copy of the fixture, so suites may change it freely.
@@ -211,7 +230,7 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
     const resultFile = path.join(suiteScratch, 'result.json');
     env.AML_FAILOVER_SUITE_RESULT = resultFile;
 
-    const server = await startCodeServer({ env, settings: directives.settings });
+    const server = await startCodeServer({ env, settings: directives.settings, workspaceTrust: directives.workspaceTrust });
     cleanups.push(() => server.stop());
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     cleanups.push(() => context.close());

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import type { AzureConnection } from '../../azure/connection';
+import type { AzureAccess, AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
-import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import { ROLES, type PairConfig, type Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -9,6 +8,7 @@ import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import { DEFAULT_HEALTH_SETTINGS, type HealthChange, type HealthMonitor, type HealthSettings } from '../monitor';
 import { connectForProbes, monitorPair, pairIdentity } from '../session';
 import { initialHealth, type WorkspaceHealth } from '../state';
+import { RESTRICTED_REASON, isTrusted, onDidGrantTrust } from '../../vscode/workspaceTrust';
 
 /** The health settings as the user set them (interval and rate limit), the rest as designed. */
 export function healthSettings(): HealthSettings {
@@ -36,13 +36,15 @@ export class HealthService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
-    private readonly trust: CloudTrust,
+    private readonly access: AzureAccess,
   ) {
     this.disposables.push(
       this.changed,
       project.onDidChange(() => void this.follow()),
       // A newly trusted endpoint: try again (follow() retries while the last set-up failed).
       onDidChangeSetting('trustedClouds', () => void this.follow()),
+      // Probes wait in Restricted Mode; trusted now, they start.
+      onDidGrantTrust(() => void this.follow()),
       onDidChangeSetting(['health.enabled', 'health.intervalSeconds', 'health.maxRequestsPerMinute'], () => {
         if (this.monitor && getSetting('health.enabled')) this.monitor.updateSettings(healthSettings());
         void this.follow();
@@ -109,8 +111,13 @@ export class HealthService implements vscode.Disposable {
       this.changed.fire(undefined);
       return;
     }
+    if (!isTrusted()) {
+      this.setupError = RESTRICTED_REASON;
+      this.changed.fire(undefined);
+      return;
+    }
     try {
-      const connection = await connectForProbes(pair, this.logger, this.trust);
+      const connection = await connectForProbes(pair, this.logger, this.access);
       if (generation !== this.generation) return;
       this.connection = connection;
       if (!this.enabled) {

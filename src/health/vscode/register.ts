@@ -11,16 +11,18 @@ import { HealthNotifier } from './notifications';
 import { HEALTH_LABEL, HEALTH_LOOK, ROLE_TITLE, escapeMarkdown, themeIcon, timeOf } from './presentation';
 import { HealthStatusBar } from './statusBar';
 import { treeSnapshot } from './inspect';
+import { whenTrusted } from '../../vscode/workspaceTrust';
 
 /**
  * Health, inventory and drift in VS Code: the background monitor, the status bar items, the notifications, the
  * verdicts and children of the Primary/Secondary nodes, the Drift node, and the refresh and diagnose commands.
  */
 export function registerHealth(context: vscode.ExtensionContext, deps: ExtensionDeps): { statusBarText(): string | undefined; addTooltipNote: HealthStatusBar['addTooltipNote'] } {
-  const health = new HealthService(deps.project, deps.logger, deps.cloudTrust);
+  const access = { trust: deps.cloudTrust, credentials: deps.credentials };
+  const health = new HealthService(deps.project, deps.logger, access);
   const statusBar = new HealthStatusBar(health);
   const notifier = new HealthNotifier(health, deps.logger);
-  const inventory = new InventoryService(deps.project, deps.logger, deps.cloudTrust);
+  const inventory = new InventoryService(deps.project, deps.logger, access);
   const diagnostics = new DiagnosticsStore();
   const verdictChanged = new vscode.EventEmitter<TreeChange>();
   const inventoryChanged = new vscode.EventEmitter<TreeChange>();
@@ -87,8 +89,11 @@ export function registerHealth(context: vscode.ExtensionContext, deps: Extension
 
   context.subscriptions.push(
     vscode.commands.registerCommand('amlFailover.regionActions', (role: unknown) => (role === 'primary' || role === 'secondary' ? regionActions(role, health) : undefined)),
-    vscode.commands.registerCommand('amlFailover.runDiagnostics', (arg: unknown) =>
-      runDiagnosticsCommand(arg, health, diagnostics, deps.logger, () => void vscode.commands.executeCommand('amlFailover.workspaces.focus')),
+    vscode.commands.registerCommand(
+      'amlFailover.runDiagnostics',
+      whenTrusted('Workspace diagnostics', (arg: unknown) =>
+        runDiagnosticsCommand(arg, health, diagnostics, deps.logger, () => void vscode.commands.executeCommand('amlFailover.workspaces.focus')),
+      ),
     ),
     // Not in package.json: what the status bar, the tree and the notifications show, for the VS Code test suite.
     vscode.commands.registerCommand('amlFailover.health.inspect', async (options?: { treeDepth?: number }) => ({

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { connect, type AzureConnection } from '../../azure/connection';
+import { connect, type AzureAccess, type AzureConnection } from '../../azure/connection';
 import { errorMessage } from '../../common/errors';
-import type { CloudTrust } from '../../azure/trust';
 import type { Logger } from '../../common/logger';
 import type { PairConfig, Role } from '../../pair/pairFile';
 import type { FailoverProject } from '../../vscode/project';
@@ -9,6 +8,7 @@ import { getSetting, onDidChangeSetting } from '../../vscode/settings';
 import type { WorkspaceInventory } from '../inventory';
 import { listWorkspaceInventory } from '../pairInventory';
 import { pairIdentity } from '../../health/session';
+import { RESTRICTED_REASON, isTrusted, onDidGrantTrust } from '../../vscode/workspaceTrust';
 import { QUICK_RETRY } from '../../azure/retry';
 
 /** What the view knows of one workspace's assets: the last listing that worked, and why the latest one failed. */
@@ -36,12 +36,14 @@ export class InventoryService implements vscode.Disposable {
   constructor(
     private readonly project: FailoverProject,
     private readonly logger: Logger,
-    private readonly trust: CloudTrust,
+    private readonly access: AzureAccess,
   ) {
     this.disposables.push(
       this.changed,
       project.onDidChange(() => this.followPair()),
       onDidChangeSetting('inventory.refreshIntervalMinutes', () => this.schedule()),
+      // Trusted now: what waited in Restricted Mode is listed.
+      onDidGrantTrust(() => void this.refresh()),
       { dispose: () => clearInterval(this.timer) },
     );
     this.schedule();
@@ -75,6 +77,11 @@ export class InventoryService implements vscode.Disposable {
     if (running) return running;
     const pair = this.pair;
     if (!pair) return Promise.resolve({ loading: false, error: 'No valid aml-failover.yaml in this folder.' });
+    if (!isTrusted()) {
+      const entry = { loading: false, error: RESTRICTED_REASON };
+      this.entries.set(role, entry);
+      return Promise.resolve(entry);
+    }
     const previous = this.entries.get(role);
     this.entries.set(role, { ...previous, loading: true });
     const job = (async (): Promise<InventoryEntry> => {
@@ -106,7 +113,7 @@ export class InventoryService implements vscode.Disposable {
     if (!this.connection || this.pairKey !== pairIdentity(pair)) {
       this.pairKey = pairIdentity(pair);
       // One retry in the pipeline: listings are user-initiated and bounded by their own deadline.
-      this.connection = connect(pair.cloud, { logger: this.logger, trust: this.trust, retry: QUICK_RETRY });
+      this.connection = connect(pair.cloud, { logger: this.logger, ...this.access, retry: QUICK_RETRY });
       this.connection.catch(() => (this.connection = undefined));
     }
     return this.connection;

@@ -103,6 +103,8 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
 
     const names = decodeSegments(rawPath);
     const lower = names.map((n) => n.toLowerCase());
+    // GET /tenants: the account's tenants — the sandbox's own and a guest one, so that signing in asks which.
+    if (lower.length === 1 && lower[0] === 'tenants' && method === 'GET') return json(res, 200, { value: sandboxTenants(world) });
     if (lower[0] !== 'subscriptions' || names.length < 2) throw noRoute(method, rawPath);
     checkApiVersion(query);
     const region = regionOfPath(world, names, lower);
@@ -208,4 +210,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: ${(err as Error).message}`);
   }
+}
+
+/** The tenants GET /tenants lists (tenant choice in VS Code's sign-in). */
+export function sandboxTenants(world: World): { id: string; tenantId: string; displayName: string; defaultDomain: string }[] {
+  const guest = `${world.tenantId.slice(0, -4)}9e57`;
+  return [
+    { id: `/tenants/${world.tenantId}`, tenantId: world.tenantId, displayName: 'Sandbox', defaultDomain: 'sandbox.aml-failover.invalid' },
+    { id: `/tenants/${guest}`, tenantId: guest, displayName: 'Sandbox Guest', defaultDomain: 'guest.aml-failover.invalid' },
+  ];
 }

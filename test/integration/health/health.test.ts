@@ -229,7 +229,7 @@ describe('health against the sandbox', () => {
     await fs.writeFile(badToken, 'forged-token');
     // Not the sandbox's own token file: read only because the user trusts the endpoint (src/azure/trust.ts).
     const trust = fixedTrust(parseTrustedClouds([sb.armUrl], 'test'));
-    const connection = await connectForProbes({ ...sb.pair, cloud: { ...sb.pair.cloud, tokenFile: badToken } }, silentLogger, trust);
+    const connection = await connectForProbes({ ...sb.pair, cloud: { ...sb.pair.cloud, tokenFile: badToken } }, silentLogger, { trust });
     const [primary] = await monitorPair(sb.pair, connection, silentLogger).refreshAll();
     assert.equal(primary.health, 'unauthorized');
     assert.match(primary.reason, /^Sign in to Azure/);

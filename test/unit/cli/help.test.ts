@@ -23,6 +23,7 @@ const ctx: CliContext = {
   isTTY: false,
   signal: new AbortController().signal,
   setExitCode: () => undefined,
+  azureAccess: () => ({ trust: fixedTrust([]) }),
   cloudTrust: () => fixedTrust([]),
 };
 

@@ -11,6 +11,8 @@ test('reads every directive from the leading comment block', () => {
       '// @sandbox {"largeModelMb": 2}',
       '// @settings {"amlFailover.health.enabled": false}',
       '// @env AML_X=a=b',
+      '// @workspaceTrust',
+      '// @testExtension test/fixtures/vscode/fake-auth',
       '',
       "import * as vscode from 'vscode';",
     ].join('\n'),
@@ -20,6 +22,8 @@ test('reads every directive from the leading comment block', () => {
     sandbox: { largeModelMb: 2 },
     settings: { 'amlFailover.health.enabled': false },
     env: { AML_X: 'a=b' },
+    workspaceTrust: true,
+    testExtension: 'test/fixtures/vscode/fake-auth',
   });
 });
 

@@ -1,0 +1,32 @@
+// The one table of public clouds (src/azure/cloud.ts): each cloud's endpoints, authority, scopes and VS Code provider.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, type CloudSetting } from '../../../src/azure/cloud';
+
+function cloud(value: unknown): CloudSetting {
+  const r = parseCloud(value, '/project');
+  assert.ok(r.ok, JSON.stringify(r));
+  return r.cloud;
+}
+
+test('each public cloud by name: ARM endpoint, authority, ARM and storage scopes, storage suffix, VS Code provider', () => {
+  const row = (c: CloudSetting) => [c.resourceManager, c.authorityHost, c.armScope, c.storageScope, storageEndpoints(c, 'acct').blob, signInCloud(c)?.vscodeAuthProvider];
+  assert.deepEqual(row(cloud('AzureCloud')), ['https://management.azure.com', 'https://login.microsoftonline.com', 'https://management.azure.com/.default', 'https://storage.azure.com/.default', 'https://acct.blob.core.windows.net', 'microsoft']);
+  assert.deepEqual(row(cloud('AzureChinaCloud')), ['https://management.chinacloudapi.cn', 'https://login.chinacloudapi.cn', 'https://management.chinacloudapi.cn/.default', 'https://storage.azure.com/.default', 'https://acct.blob.core.chinacloudapi.cn', 'microsoft-sovereign-cloud']);
+  assert.deepEqual(row(cloud('AzureUSGovernment')), ['https://management.usgovcloudapi.net', 'https://login.microsoftonline.us', 'https://management.usgovcloudapi.net/.default', 'https://storage.azure.com/.default', 'https://acct.blob.core.usgovcloudapi.net', 'microsoft-sovereign-cloud']);
+  assert.equal(cloud(undefined), KNOWN_CLOUDS.AzureCloud, 'no cloud: key is AzureCloud');
+  assert.equal(KNOWN_CLOUDS.AzureChinaCloud.sovereignEnvironment, 'ChinaCloud');
+  assert.equal(KNOWN_CLOUDS.AzureUSGovernment.sovereignEnvironment, 'USGovernment');
+});
+
+test('a mapping starting from a public cloud takes its scopes; one with its own authority or a token file is no public sign-in', () => {
+  const china = cloud({ name: 'AzureChinaCloud', caFile: 'ca.pem' });
+  assert.equal(china.armScope, KNOWN_CLOUDS.AzureChinaCloud.armScope);
+  assert.equal(china.storageScope, KNOWN_CLOUDS.AzureChinaCloud.storageScope);
+  assert.equal(signInCloud(china), KNOWN_CLOUDS.AzureChinaCloud);
+  assert.equal(signInCloud(cloud({ name: 'AzureCloud', authorityHost: 'https://login.example.test' })), undefined);
+  assert.equal(signInCloud(cloud({ name: 'AzureCloud', tokenFile: 'token' })), undefined);
+  assert.equal(signInCloud(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' })), undefined);
+  assert.equal(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' }).storageScope, 'https://storage.example.test/.default');
+  assert.equal(cloud({ name: 'toString' , resourceManager: 'https://arm.example.test', storageSuffix: 'x.test' }).armScope, KNOWN_CLOUDS.AzureCloud.armScope, 'an inherited property name is no cloud');
+});

@@ -1,0 +1,41 @@
+// @fixture test/fixtures/lint/project
+// @workspaceTrust
+// @settings {"security.workspace.trust.startupPrompt": "never"}
+// Workspace Trust on (no --disable-workspace-trust): a stranger's repository opens in Restricted Mode. The linter
+// still runs on its files and shows its warnings; the switch asks for trust first and writes nothing (VS Code refuses
+// to show dialogs to a test run and says what was asked); health and inventory wait for trust.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateExtension, nextEvent, projectDir } from '../support';
+
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'AML Failover');
+
+describe('an untrusted folder (Restricted Mode)', () => {
+  before(async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'the folder opened untrusted');
+    await activateExtension();
+  });
+
+  it('the linter runs on the files and shows its warnings', async () => {
+    const uri = vscode.Uri.file(path.join(projectDir(), 'jobs/train.yml'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    if (ours(uri).length !== 2) await nextEvent(vscode.languages.onDidChangeDiagnostics, 'lint diagnostics on train.yml', () => ours(uri).length === 2, 15_000);
+    assert.deepEqual(ours(uri).map((d) => d.severity), [vscode.DiagnosticSeverity.Warning, vscode.DiagnosticSeverity.Warning]);
+  });
+
+  it('switching and exporting ask for trust first, and nothing is written', async () => {
+    const config = path.join(projectDir(), '.azureml', 'config.json');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('amlFailover.switchTo', 'secondary')), /Contents: Switching workspaces needs a trusted folder\./);
+    assert.equal(existsSync(config), false, 'no config.json written');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('amlFailover.exportWorkspace', { role: 'primary' })), /Contents: Export needs a trusted folder\./);
+    assert.equal(existsSync(path.join(projectDir(), 'aml-export')), false, 'no export folder');
+  });
+
+  it('health and inventory wait for trust, and say so', async () => {
+    const inspect = await vscode.commands.executeCommand<{ tree: { label: string; description?: string; tooltip?: string }[] }>('amlFailover.health.inspect', { treeDepth: 1 });
+    const text = JSON.stringify(inspect);
+    assert.match(text, /Restricted Mode: trust this folder to probe and list its workspaces/);
+  });
+});
