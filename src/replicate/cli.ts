@@ -1,4 +1,4 @@
-// `aml-failover replicate <models|environments|all> --from primary --to secondary [--name N[:V]…]`
+// `aml-failover replicate <models|environments|data|all> --from primary --to secondary [--name N[:V]…]`
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';

@@ -5,6 +5,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
+import { seedDataAssets } from './seed/dataAssets';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
 
 export interface SeedOptions {
@@ -227,6 +228,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   if (opts.hostile) addHostile(p, plan);
   seedJobArtifacts(world, plan, opts);
   seedStudioClutter(world, plan, opts);
+  seedDataAssets(world, plan);
   return plan;
 }
 

@@ -48,6 +48,8 @@ export interface Region {
   createdAt: string;
   models: Map<string, AssetContainer>;
   environments: Map<string, AssetContainer>;
+  /** Data assets (uri_file, uri_folder, mltable). */
+  data: Map<string, AssetContainer>;
   jobs: Map<string, JobRecord>;
   computes: Map<string, Json>;
   datastores: Map<string, Json>;
@@ -95,6 +97,7 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     createdAt: new Date(Date.now() - 90 * 24 * 3600 * 1000).toISOString(),
     models: new Map(),
     environments: new Map(),
+    data: new Map(),
     jobs: new Map(),
     computes: new Map(),
     datastores: new Map(),

@@ -1,21 +1,25 @@
-// Model and environment containers and versions: list, get, createOrUpdate (201 new, 200 same, 409 when an immutable
-// field differs). Shapes: specs/ ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
+// Model, environment and data containers and versions: list, get, createOrUpdate (201 new, 200 same, 409 when an
+// immutable field differs — for a path, the service's "Asset paths cannot be updated"). Shapes: specs/
+// ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*; data as DataContainer/DataVersionBase
+// of the same 2022-10-01 spec (dataType uri_file | uri_folder | mltable, dataUri).
 import { ML, containerBody, key, systemData, workspaceId, type AssetContainer, type Json, type Region } from '../world';
 import { ArmError, WORKSPACE, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
-type Kind = 'models' | 'environments';
+type Kind = 'models' | 'environments' | 'data';
 
-const LABEL: Record<Kind, 'model' | 'environment'> = { models: 'model', environments: 'environment' };
+const LABEL: Record<Kind, 'model' | 'environment' | 'data'> = { models: 'model', environments: 'environment', data: 'data' };
 /** Fields a version may not change once registered. */
-const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'] };
+const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], data: ['dataUri', 'dataType'] };
+/** Fields that hold the asset's path: changing one is refused as the service refuses it. */
+const PATHS = new Set(['modelUri', 'dataUri']);
 
 export function assetRoutes(env: ArmEnv): Route[] {
-  return (['models', 'environments'] as const).flatMap((kind) => routesFor(env, kind));
+  return (['models', 'environments', 'data'] as const).flatMap((kind) => routesFor(env, kind));
 }
 
 function routesFor(env: ArmEnv, kind: Kind): Route[] {
   const label = LABEL[kind];
-  const store = (r: Region) => (kind === 'models' ? r.models : r.environments);
+  const store = (r: Region) => (kind === 'models' ? r.models : kind === 'data' ? r.data : r.environments);
   const archived = (req: ArmRequest) => (req.query.get('listViewType') ?? 'ActiveOnly') === 'ArchivedOnly';
   const container = (req: ArmRequest) => store(regionOf(req)).get(key(req.params[label]));
   const mustExist = (req: ArmRequest): AssetContainer => {
@@ -67,6 +71,9 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
     if (c && existing) {
       const old = existing.properties as Json;
       const changed = IMMUTABLE[kind].filter((f) => props[f] !== undefined && JSON.stringify(props[f]) !== JSON.stringify(old[f]));
+      if (changed.some((f) => PATHS.has(f))) {
+        throw new ArmError(409, 'Conflict', `Asset paths cannot be updated: version '${version}' of ${label} '${name}' already exists with another path. Register a new version instead.`);
+      }
       if (changed.length) {
         throw new ArmError(409, 'Conflict', `Version '${version}' of ${label} '${name}' already exists with a different ${changed.join(', ')}; versions are immutable. Register a new version instead.`);
       }
