@@ -32,6 +32,8 @@ export interface AzureConnection {
   readonly onRetry: RetryListener;
   /** Retries made so far by calls of this connection. */
   readonly retries: number;
+  /** Where storage tells what it did on the user's behalf (a sign-in fallback). */
+  readonly logger?: Logger;
 }
 
 export interface ConnectOptions {
@@ -85,6 +87,7 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     requireTrusted: requireEndpoint,
     retry,
     onRetry,
+    logger: options.logger,
     get retries() {
       return retries;
     },

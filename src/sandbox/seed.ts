@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
 import { seedDataAssets } from './seed/dataAssets';
+import { seedKeylessStore } from './seed/keylessStore';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
 
 export interface SeedOptions {
@@ -229,6 +230,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   seedJobArtifacts(world, plan, opts);
   seedStudioClutter(world, plan, opts);
   seedDataAssets(world, plan);
+  seedKeylessStore(world, plan);
   return plan;
 }
 

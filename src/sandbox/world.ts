@@ -38,6 +38,8 @@ export interface Region {
   storageAccount: string;
   /** Base64 account key (Shared Key), returned by datastores listSecrets. */
   storageKey: string;
+  /** An extra storage account with Shared Key disabled (primary only; seed/keylessStore.ts). */
+  keylessAccount?: { name: string; key: string; container: string };
   keyVault: string;
   containerRegistry: string;
   applicationInsights: string;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { parse } from 'yaml';
 import { connect } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
@@ -153,5 +154,26 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     for (const f of ['MLTable', 'part-0.csv', 'part-1.csv']) assert.ok((await fs.readFile(path.join(back, rel, f))).equals(await fs.readFile(path.join(out, rel, f))), f);
     const again = await replicate(conn, { kinds: ['data'], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
     assert.deepEqual(again.assets.map((a) => a.outcome.status), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it('exports from a datastore whose account refuses Shared Key through the signed-in identity, saying so once', async () => {
+    const infos: string[] = [];
+    const logger: Logger = { ...quiet, info: (m) => infos.push(m) };
+    const out = path.join(scratch, 'keyless');
+    const result = await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: ['models'], names: [{ name: 'fraud-detector', version: '2' }], outDir: out, signal: new AbortController().signal, logger });
+    assert.deepEqual(result.failed, []);
+    assert.equal(infos.filter((m) => /refuses its account key \(Shared Key disabled\).*signed-in identity/.test(m)).length, 1, infos.join('\n'));
+    // The oracle: the account refuses its key to anyone, and serves the bearer token.
+    const ds = (await armClient(sb).datastores.get(sb.primary.resource_group, sb.primary.workspace_name, 'securestore')).properties as { accountName: string; containerName: string };
+    const secret = (await armClient(sb).datastores.listSecrets(sb.primary.resource_group, sb.primary.workspace_name, 'securestore')) as { key: string };
+    const endpoint = sb.pair.cloud.storage[ds.accountName].blob;
+    const byKey = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(ds.accountName, secret.key), { tlsOptions: { ca: sb.ca }, retryOptions: { maxTries: 1 } } as object);
+    await assert.rejects(byKey.getContainerClient(ds.containerName).getBlobClient('models/fraud-detector/2/model.joblib').getProperties(), (e: { statusCode?: number; code?: string; details?: { errorCode?: string }; response?: { headers: { get(h: string): string | undefined } } }) =>
+      e.statusCode === 403 && [e.code, e.details?.errorCode, e.response?.headers.get('x-ms-error-code')].includes('KeyBasedAuthenticationNotPermitted'));
+    const byToken = new BlobServiceClient(endpoint, sb.credential, { tlsOptions: { ca: sb.ca } } as object).getContainerClient(ds.containerName);
+    for (const f of (await readManifest(out))!.files.filter((x) => x.source.datastore)) {
+      assert.equal(f.source.datastore, 'securestore');
+      assert.ok((await fs.readFile(path.join(out, f.path))).equals(await byToken.getBlobClient(f.source.path).downloadToBuffer()), f.path);
+    }
   });
 });
