@@ -14,6 +14,7 @@ import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
+import { registerReadiness } from './readiness/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerLint(context, deps);
     registerSandbox(context, deps);
     registerExport(context, deps);
+    registerReadiness(context, deps, regions);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

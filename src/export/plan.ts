@@ -4,15 +4,15 @@
 //   OUT/models/<name>/<version>/model.yml + <folder or file of the model>
 //   OUT/environments/<name>/<version>/environment.yml [+ conda.yaml] [+ context/…]
 //   OUT/data/<name>/<version>/data.yml [+ the file or folder, when it lives in the workspace's datastores]
-//   OUT/jobs/<job name>.yml
-import type { DataVersionBase, EnvironmentVersion, JobBase, ModelVersion } from '@azure/arm-machinelearning';
+//   OUT/jobs/<job name>.yml, OUT/code/<job name>/…, OUT/components/<name>/<version>/component.yml (src/export/jobs.ts)
+import type { DataVersionBase, EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
 import { openDatastore, type DatastoreStorage } from '../azure/storage';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
 import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './engine';
-import { portableJobYaml } from './jobs';
+import { JobPlanner, type JobExportReport } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
 import { throwIfAborted } from '../azure/retry';
 import { notebookClutter } from '../inventory/notebooks';
@@ -57,6 +57,8 @@ export function parseNameFilter(text: string): NameFilter {
  * secrets the clients hold.
  */
 export interface BoundPlan extends ExportPlan {
+  /** Each job planned: its file and what could not be made portable. */
+  jobs: JobExportReport[];
   dispose(): void;
 }
 
@@ -149,6 +151,18 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     return sorted.filter((c) => !want || (c.name !== undefined && want.has(c.name)));
   };
 
+  const jobs = new JobPlanner({
+    ml,
+    workspace,
+    wsId,
+    mapper,
+    writes,
+    signal,
+    storage,
+    datastoreBindings,
+    planAssetFiles: (store, remotePath, dir, asset, folderName) => planAssetFiles(store, remotePath, dir, asset, folderName),
+  });
+
   const fail = (asset: AssetRef, sourcePath: string, err: unknown) => {
     failed.push({ source: { workspace: wsId, path: sourcePath }, asset, error: errorMessage(err) });
   };
@@ -212,12 +226,18 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('jobs')) {
+      // Job code and anonymous components belong to the job that names them: in scope with it.
       for (const job of await inStableOrder(ml.jobs.list(rg, ws, { abortSignal: signal }), (j) => j.name ?? '')) {
         const name = job.name ?? '';
         if (!wanted(name)) continue;
         const asset: AssetRef = { kind: 'job', name };
         plannedAssets.add(assetKey(asset));
-        planJob(job, asset);
+        try {
+          await jobs.plan(job, asset);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          fail(asset, job.id ?? name, err);
+        }
       }
       scopes.push((e) => e.asset.kind === 'job' && plannedAssets.has(assetKey(e.asset)));
     }
@@ -293,19 +313,6 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     writes.push({ local: `${dir}/environment.yml`, source, asset, content: environmentYaml(name, version, env, files) });
   }
 
-  function planJob(job: JobBase, asset: AssetRef) {
-    const name = job.name ?? '';
-    const local = mapper.map(`${name.replace(/\//g, '%2F')}.yml`, 'jobs');
-    if (!local) return;
-    const result = portableJobYaml(job);
-    if (result.unsupported) {
-      warnings.push(`job ${name}: ${result.unsupported}; not exported.`);
-      return;
-    }
-    for (const message of result.remaining) warnings.push(`job ${name}: ${message}`);
-    writes.push({ local, source: { workspace: wsId, path: job.id ?? `${wsId}/jobs/${name}` }, asset, content: result.yaml });
-  }
-
   const missing = (req.names ?? []).filter((f) => !found.has(`${f.name}:${f.version ?? ''}`));
   if (missing.length) {
     for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
@@ -322,6 +329,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     names,
     warnings,
     failed,
+    jobs: jobs.reports,
     inScope: (e) => scopes.some((s) => s(e)),
     dispose() {
       for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);

@@ -146,6 +146,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       armServer.listen(s.port, '127.0.0.1', () => resolve());
     });
     armUrl = `https://127.0.0.1:${(armServer.address() as AddressInfo).port}`;
+    for (const role of ROLES) world.regions[role].discoveryUrl = `${armUrl}/discovery/${world.regions[role].location}`;
     stops.push(
       () =>
         new Promise<void>((resolve) => {

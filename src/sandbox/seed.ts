@@ -8,6 +8,8 @@ import { seedStudioClutter } from './seed/studioClutter';
 import { seedDataAssets } from './seed/dataAssets';
 import { seedKeylessStore } from './seed/keylessStore';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { seedAzureServices } from './seed/azure';
+import { addSchedules } from './seed/schedules';
 
 export interface SeedOptions {
   /** Size of the one large model file in MiB. */
@@ -173,6 +175,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   const p = world.regions.primary;
   const s = world.regions.secondary;
   for (const r of [p, s]) addDatastoresAndComputes(r);
+  seedAzureServices(world);
 
   const largeBytes = Math.max(1, Math.round(opts.largeModelMb * 1024 * 1024));
   const models = primaryModels(largeBytes);
@@ -213,6 +216,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
 
   addJobs(p, opts.scale, true);
   addJobs(s, 1, false);
+  for (const r of [p, s]) addSchedules(r);
 
   // Notebooks on the primary's share, a few of them copied to the secondary.
   const aliases = ALIASES;
