@@ -34,6 +34,8 @@ export interface AzureConnection {
   readonly onRetry: RetryListener;
   /** Retries made so far by calls of this connection. */
   readonly retries: number;
+  /** Where storage tells what it did on the user's behalf (a sign-in fallback). */
+  readonly logger?: Logger;
 }
 
 /** Where a connection's token may go and where it comes from: what every capability hands to connect(). */
@@ -96,6 +98,7 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     requireTrusted: requireEndpoint,
     retry,
     onRetry,
+    logger: options.logger,
     get retries() {
       return retries;
     },

@@ -118,25 +118,97 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
     audience: conn.cloud.storageScope,
   };
   const retrying: Retrying = (call, callSignal, what) => withRetry(call, { policy: conn.retry, signal: callSignal, onRetry: (err, n, ms) => conn.onRetry(err, n, ms, `${datastore}: ${what}`) });
-  if (kind === 'blob') {
-    let service: BlobServiceClient;
-    if (secret?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, secret.value), options);
-    else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
-    else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
-    const signer: CopySigner =
-      secret?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, secret.value) } : secret?.type === 'sas' ? { kind: 'datastoreSas', token: secret.value, identity: new sdk.BlobServiceClient(endpoints.blob, conn.credential, options) } : { kind: 'delegation', service };
-    return blobStorage(datastore, account, service.getContainerClient(container), retrying, (use) => blobCopyEnd(use, signer, retrying));
-  }
-  const ifMatch = new WeakMap<object, string>();
-  const pipeline = sdk.newFilePipeline(
-    secret?.type === 'key' ? new sdk.FileSharedKeyCredential(account, secret.value) : secret?.type === 'sas' ? undefined : conn.credential,
-    options,
-  );
-  pipeline.factories.push(ifMatchPolicy(ifMatch));
-  const fileUrl = secret?.type === 'sas' ? `${endpoints.file}?${secret.value.replace(/^\?/, '')}` : endpoints.file;
-  // A token (identity-based access) must say what it reads for: backup, as the studio does.
-  const share = new sdk.ShareServiceClient(fileUrl, pipeline, secret ? undefined : { fileRequestIntent: 'backup' }).getShareClient(container);
-  return fileStorage(datastore, account, share, ifMatch, retrying);
+  const open = (signIn: Secret | undefined): DatastoreStorage => {
+    if (kind === 'blob') {
+      let service: BlobServiceClient;
+      if (signIn?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, signIn.value), options);
+      else if (signIn?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${signIn.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
+      else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
+      const signer: CopySigner =
+        signIn?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, signIn.value) } : signIn?.type === 'sas' ? { kind: 'datastoreSas', token: signIn.value, identity: new sdk.BlobServiceClient(endpoints.blob, conn.credential, options) } : { kind: 'delegation', service };
+      return blobStorage(datastore, account, service.getContainerClient(container), retrying, (use) => blobCopyEnd(use, signer, retrying));
+    }
+    const ifMatch = new WeakMap<object, string>();
+    const pipeline = sdk.newFilePipeline(
+      signIn?.type === 'key' ? new sdk.FileSharedKeyCredential(account, signIn.value) : signIn?.type === 'sas' ? undefined : conn.credential,
+      options,
+    );
+    pipeline.factories.push(ifMatchPolicy(ifMatch));
+    const fileUrl = signIn?.type === 'sas' ? `${endpoints.file}?${signIn.value.replace(/^\?/, '')}` : endpoints.file;
+    // A token (identity-based access) must say what it reads for: backup, as the studio does.
+    const share = new sdk.ShareServiceClient(fileUrl, pipeline, signIn ? undefined : { fileRequestIntent: 'backup' }).getShareClient(container);
+    return fileStorage(datastore, account, share, ifMatch, retrying);
+  };
+  if (!secret) return open(undefined);
+  return withIdentityFallback(open(secret), () => open(undefined), () => {
+    const told = toldKeyRefused.get(conn) ?? new Set<string>();
+    toldKeyRefused.set(conn, told);
+    if (told.has(account)) return;
+    told.add(account);
+    conn.logger?.info(`Storage account ${account} refuses its account key (Shared Key disabled); datastore ${datastore} is read with your signed-in identity instead.`);
+  });
+}
+
+/** Accounts whose Shared Key refusal was already logged, per connection: said once. */
+const toldKeyRefused = new WeakMap<AzureConnection, Set<string>>();
+
+/** The account has Shared Key disabled (`allowSharedKeyAccess: false`): 403 KeyBasedAuthenticationNotPermitted. */
+export function isKeyRefused(err: unknown): boolean {
+  // A HEAD answer has no body: its code is only in the x-ms-error-code header.
+  const e = err as { statusCode?: number; code?: string; details?: { errorCode?: string }; response?: { headers?: { get(name: string): string | undefined } } };
+  const code = e?.code ?? e?.details?.errorCode ?? e?.response?.headers?.get('x-ms-error-code');
+  return e?.statusCode === 403 && code === 'KeyBasedAuthenticationNotPermitted';
+}
+
+/**
+ * Storage signed with the datastore's secret that switches, once, to the signed-in identity (storage scope; the
+ * backup intent on Azure Files) the first time the account refuses the key; the call that was refused is made again.
+ */
+export function withIdentityFallback(keyed: DatastoreStorage, identity: () => DatastoreStorage, onFallback: () => void): DatastoreStorage {
+  let current = keyed;
+  const switchToIdentity = () => {
+    if (current !== keyed) return;
+    current = identity();
+    keyed.dispose();
+    onFallback();
+  };
+  const again = async <T>(call: (s: DatastoreStorage) => Promise<T>): Promise<T> => {
+    try {
+      return await call(current);
+    } catch (err) {
+      if (!isKeyRefused(err)) throw err;
+      switchToIdentity();
+      return call(current);
+    }
+  };
+  return {
+    kind: keyed.kind,
+    datastore: keyed.datastore,
+    account: keyed.account,
+    container: keyed.container,
+    async *list(prefix, signal) {
+      let listed = 0;
+      try {
+        for await (const f of current.list(prefix, signal)) {
+          listed++;
+          yield f;
+        }
+      } catch (err) {
+        // A refusal comes with the first page: nothing was listed yet, so listing again is whole.
+        if (!isKeyRefused(err) || listed > 0) throw err;
+        switchToIdentity();
+        yield* current.list(prefix, signal);
+      }
+    },
+    stat: (path, signal) => again((s) => s.stat(path, signal)),
+    read: (path, offset, count, signal, etag) => again((s) => s.read(path, offset, count, signal, etag)),
+    upload: (path, localFile, size, contentMD5, signal, metadata) => again((s) => s.upload(path, localFile, size, contentMD5, signal, metadata)),
+    write: (path, file, signal, options) => again((s) => s.write(path, file, signal, options)),
+    get copy() {
+      return current.copy;
+    },
+    dispose: () => current.dispose(),
+  };
 }
 
 type Secret = { type: 'key' | 'sas'; value: string };

@@ -1,4 +1,4 @@
-// `aml-failover export <notebooks|models|environments|jobs|all> [--from primary|secondary] [--out DIR] [--name N[:V]…] [--force]`
+// `aml-failover export <notebooks|models|environments|data|jobs|all> [--from primary|secondary] [--out DIR] [--name N[:V]…] [--force]`
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
@@ -11,7 +11,7 @@ import { EXPORT_KINDS, parseNameFilter, type ExportKind } from './plan';
 export function registerExportCli(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('Export notebooks, models, environments and job definitions of a workspace, verified and resumable')
+    .description('Export notebooks, models, environments, data assets and job definitions of a workspace, verified and resumable')
     .addHelpText(
       'after',
       '\nModels are written as their files and model.yml, environments as environment.yml, jobs as portable job YAML; OUT/manifest.json lists every file with its sha256.\nThe default folder aml-export/ is added to .gitignore when an export creates it in a git repository, and the linter never reads an export.\nA file in OUT edited since the last export is kept and reported unless --force.\n',

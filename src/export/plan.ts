@@ -3,8 +3,9 @@
 //   OUT/notebooks/<share path>
 //   OUT/models/<name>/<version>/model.yml + <folder or file of the model>
 //   OUT/environments/<name>/<version>/environment.yml [+ conda.yaml] [+ context/…]
+//   OUT/data/<name>/<version>/data.yml [+ the file or folder, when it lives in the workspace's datastores]
 //   OUT/jobs/<job name>.yml, OUT/code/<job name>/…, OUT/components/<name>/<version>/component.yml (src/export/jobs.ts)
-import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
+import type { DataVersionBase, EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
 import { openDatastore, type DatastoreStorage } from '../azure/storage';
 import { UserError, errorMessage } from '../common/errors';
@@ -19,9 +20,9 @@ import { SafePathMapper, describeReason, inStableOrder, printable } from './safe
 import type { RangeReader } from './transfer';
 import { jobOutputsOf, locateAsset } from './jobOutputs';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
-import { environmentYaml, modelYaml } from './yamlWriters';
+import { dataYaml, environmentYaml, modelYaml } from './yamlWriters';
 
-export const EXPORT_KINDS = ['notebooks', 'models', 'environments', 'jobs'] as const;
+export const EXPORT_KINDS = ['notebooks', 'models', 'environments', 'data', 'jobs'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 /** `--name credit` (every version) or `--name credit:3`. */
@@ -166,6 +167,32 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     failed.push({ source: { workspace: wsId, path: sourcePath }, asset, error: errorMessage(err) });
   };
 
+  /** Every wanted version of every container of one kind, planned one by one; a version that fails is reported, not fatal. */
+  const planVersions = async <V extends { name?: string; id?: string }>(
+    kind: 'model' | 'environment' | 'data',
+    folder: string,
+    containers: AsyncIterable<{ name?: string }>,
+    versionsOf: (name: string) => AsyncIterable<V>,
+    planOne: (name: string, version: string, resource: V, asset: AssetRef) => Promise<void>,
+  ) => {
+    for (const container of await containersInOrder(containers, folder)) {
+      const name = container.name ?? '';
+      for (const version of await inStableOrder(versionsOf(name), (v) => v.name ?? '')) {
+        const v = version.name ?? '';
+        if (!wanted(name, v)) continue;
+        const asset: AssetRef = { kind, name, version: v };
+        plannedAssets.add(assetKey(asset));
+        try {
+          await planOne(name, v, version, asset);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          fail(asset, version.id ?? name, err);
+        }
+      }
+    }
+    scopes.push((e) => e.asset.kind === kind && plannedAssets.has(assetKey(e.asset)));
+  };
+
   try {
     if (req.kinds.includes('notebooks')) {
       const store = await storage(NOTEBOOKS_DATASTORE);
@@ -189,41 +216,13 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('models')) {
-      for (const container of await containersInOrder(ml.modelContainers.list(rg, ws, { abortSignal: signal }), 'models')) {
-        const name = container.name ?? '';
-        for (const version of await inStableOrder(ml.modelVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
-          const v = version.name ?? '';
-          if (!wanted(name, v)) continue;
-          const asset: AssetRef = { kind: 'model', name, version: v };
-          plannedAssets.add(assetKey(asset));
-          try {
-            await planModel(name, v, version, asset);
-          } catch (err) {
-            if (signal.aborted) throw err;
-            fail(asset, version.id ?? name, err);
-          }
-        }
-      }
-      scopes.push((e) => e.asset.kind === 'model' && plannedAssets.has(assetKey(e.asset)));
+      await planVersions('model', 'models', ml.modelContainers.list(rg, ws, { abortSignal: signal }), (name) => ml.modelVersions.list(rg, ws, name, { abortSignal: signal }), planModel);
     }
-
     if (req.kinds.includes('environments')) {
-      for (const container of await containersInOrder(ml.environmentContainers.list(rg, ws, { abortSignal: signal }), 'environments')) {
-        const name = container.name ?? '';
-        for (const version of await inStableOrder(ml.environmentVersions.list(rg, ws, name, { abortSignal: signal }), (v) => v.name ?? '')) {
-          const v = version.name ?? '';
-          if (!wanted(name, v)) continue;
-          const asset: AssetRef = { kind: 'environment', name, version: v };
-          plannedAssets.add(assetKey(asset));
-          try {
-            await planEnvironment(name, v, version, asset);
-          } catch (err) {
-            if (signal.aborted) throw err;
-            fail(asset, version.id ?? name, err);
-          }
-        }
-      }
-      scopes.push((e) => e.asset.kind === 'environment' && plannedAssets.has(assetKey(e.asset)));
+      await planVersions('environment', 'environments', ml.environmentContainers.list(rg, ws, { abortSignal: signal }), (name) => ml.environmentVersions.list(rg, ws, name, { abortSignal: signal }), planEnvironment);
+    }
+    if (req.kinds.includes('data')) {
+      await planVersions('data', 'data', ml.dataContainers.list(rg, ws, { abortSignal: signal }), (name) => ml.dataVersions.list(rg, ws, name, { abortSignal: signal }), planData);
     }
 
     if (req.kinds.includes('jobs')) {
@@ -264,6 +263,29 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       source: { workspace: wsId, path: model.id ?? `${wsId}/models/${name}/versions/${version}` },
       asset,
       content: modelYaml(name, version, model, `./${local}`),
+    });
+  }
+
+  /** A data asset: data.yml, with its files when they live in this workspace's datastores, else its reference kept. */
+  async function planData(name: string, version: string, data: DataVersionBase, asset: AssetRef) {
+    const named = mapper.folder(name, 'data');
+    const dir = named && mapper.folder(version, named);
+    if (!dir) return;
+    const uri = data.properties.dataUri;
+    mapper.reserve(`${dir}/data.yml`);
+    const location = uri ? await locateAsset(uri, datastoreBindings, workspace, jobOutputs) : undefined;
+    let local: string | undefined;
+    if (location) {
+      local = await planAssetFiles(await storage(location.datastore), location.path, dir, asset);
+      if (!local) return;
+    } else {
+      warnings.push(`data ${name}:${version}: it lives outside the workspace (${uri ?? 'no URI'}); data.yml keeps the reference, no files were copied.`);
+    }
+    writes.push({
+      local: `${dir}/data.yml`,
+      source: { workspace: wsId, path: data.id ?? `${wsId}/data/${name}/versions/${version}` },
+      asset,
+      content: dataYaml(name, version, data, local === undefined ? undefined : `./${local}`),
     });
   }
 

@@ -150,7 +150,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   const confirmReplication = async (pair: PairConfig, from: Role, to: Role, kinds: ReplicateKind[]): Promise<boolean> => {
     const missing = await withCancel(`Comparing the ${from} and the ${to} workspace`, async (signal) => {
       const conn = await connect(pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
-      const sections = [...kinds];
+      const sections = kinds.filter((k): k is 'models' | 'environments' => k !== 'data');
       const [source, target] = await Promise.all([
         listInventory(conn, from, pair.workspaces[from], { sections, signal }),
         listInventory(conn, to, pair.workspaces[to], { sections, signal }),

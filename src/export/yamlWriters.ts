@@ -1,7 +1,7 @@
 // CLI v2 YAML for exported assets, so `az ml model create -f` and `az ml environment create -f` re-create them in
 // another workspace (jobs: src/jobs/toCli.ts). Input is the ARM resource as the SDK returns it.
 import { stringify } from 'yaml';
-import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
+import type { DataVersionBase, EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 
 export const SCHEMA_BASE = 'https://azuremlschemas.azureedge.net/latest';
 
@@ -50,6 +50,28 @@ export function modelYaml(name: string, version: string, model: ModelVersion, lo
       version: versionValue(version),
       type: cliModelType(p.modelType),
       path: localPath,
+      description: p.description,
+      tags: p.tags,
+      properties: p.properties,
+    }),
+  });
+}
+
+/**
+ * data.yml (CLI v2 data asset: `az ml data create -f data.yml`). `localPath` is where its files were exported;
+ * without one the data lives outside the workspace and `path` keeps the service's reference.
+ */
+export function dataYaml(name: string, version: string, data: DataVersionBase, localPath: string | undefined): string {
+  const p = data.properties;
+  const header = [`Exported by aml-failover. Re-create with: az ml data create -f data.yml`];
+  if (!localPath) header.push('The data lives outside the workspace: path is the original reference, not a copy.');
+  return toYaml(header, {
+    $schema: `${SCHEMA_BASE}/data.schema.json`,
+    ...dropEmpty({
+      name,
+      version: versionValue(version),
+      type: p.dataType,
+      path: localPath ?? p.dataUri,
       description: p.description,
       tags: p.tags,
       properties: p.properties,

@@ -1,4 +1,4 @@
-// `aml-failover replicate <models|environments|notebooks|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename]`
+// `aml-failover replicate <models|environments|data|notebooks|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename]
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';

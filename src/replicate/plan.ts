@@ -8,7 +8,8 @@ export interface MissingVersion {
   version: string;
 }
 
-const SECTION: Record<ReplicateKind, { kind: MissingVersion['kind']; key: 'models' | 'environments' }> = {
+/** Kinds the inventory lists (data assets are not listed there: replicate finds them itself). */
+const SECTION: Partial<Record<ReplicateKind, { kind: MissingVersion['kind']; key: 'models' | 'environments' }>> = {
   models: { kind: 'model', key: 'models' },
   environments: { kind: 'environment', key: 'environments' },
 };
@@ -20,7 +21,9 @@ const SECTION: Record<ReplicateKind, { kind: MissingVersion['kind']; key: 'model
 export function missingVersions(source: WorkspaceInventory, target: WorkspaceInventory, kinds: readonly ReplicateKind[]): MissingVersion[] {
   const out: MissingVersion[] = [];
   for (const k of kinds) {
-    const { kind, key } = SECTION[k];
+    const section = SECTION[k];
+    if (!section) continue;
+    const { kind, key } = section;
     const problem = source.problems[key] ?? target.problems[key];
     if (problem) throw new Error(`Could not list the ${key} of the ${source.problems[key] ? source.role : target.role} workspace: ${problem}`);
     const there = new Map(target[key].map((a) => [a.name, new Set(a.versions)]));

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
+import type { DataVersionBase, EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
 import { unlessNotFound } from '../azure/notFound';
 import { openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
@@ -25,7 +25,7 @@ import { jobOutputsOf, locateAsset } from '../export/jobOutputs';
 import { datastoreUri, leafName, type DatastoreBinding } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 
-export const REPLICATE_KINDS = ['models', 'environments'] as const;
+export const REPLICATE_KINDS = ['models', 'environments', 'data'] as const;
 export type ReplicateKind = (typeof REPLICATE_KINDS)[number];
 
 /** Where replicated files go in the target's default blob datastore. */
@@ -56,7 +56,7 @@ export type Outcome =
   | { status: 'failed'; reason: string };
 
 export interface AssetOutcome {
-  kind: 'model' | 'environment';
+  kind: 'model' | 'environment' | 'data';
   name: string;
   version: string;
   outcome: Outcome;
@@ -279,30 +279,67 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     return { status: 'replicated', ...copied };
   };
 
+  /**
+   * A data asset: its files copied like a model's when they live in the source's datastores, and the version
+   * registered with the same type; data outside the workspace is registered with the same reference.
+   */
+  const replicateData = async (name: string, version: string, data: DataVersionBase): Promise<Outcome> => {
+    const p = data.properties;
+    const inside = await locateAsset(p.dataUri, () => bindings(source), source, sourceJobs);
+    const src = inside ? await filesAt(source, p.dataUri) : undefined;
+    const refusal = src && hostile(src.files);
+    if (refusal) return { status: 'refused', reason: refusal };
+    const existing = await unlessNotFound(to.dataVersions.get(target.resource_group, target.workspace_name, name, version, { abortSignal: signal }));
+    if (existing) {
+      if (existing.properties.dataType !== p.dataType) return { status: 'conflict', reason: `version ${version} exists there as ${existing.properties.dataType}, here as ${p.dataType}` };
+      if (!src) return existing.properties.dataUri === p.dataUri ? { status: 'unchanged' } : { status: 'conflict', reason: `version ${version} exists there with another path` };
+      const difference = await sameFiles(src, await filesAt(target, existing.properties.dataUri));
+      return difference ? { status: 'conflict', reason: `version ${version} exists there with different files: ${difference}` } : { status: 'unchanged' };
+    }
+    let dataUri = p.dataUri;
+    let copied = { files: 0, bytes: 0 };
+    if (src) {
+      const versionFolder = `${TARGET_PREFIX}/data/${encodeURIComponent(name)}/${encodeURIComponent(version)}/`;
+      const folder = src.single ? versionFolder : `${versionFolder}${leafName(src.base)}/`;
+      copied = await copyFiles(src, folder);
+      dataUri = datastoreUri(target, TARGET_DATASTORE, src.single ? `${folder}${src.files[0].relative}` : folder);
+    }
+    await withRetry(
+      () =>
+        to.dataVersions.createOrUpdate(
+          target.resource_group,
+          target.workspace_name,
+          name,
+          version,
+          { properties: { dataType: p.dataType, dataUri, description: p.description, tags: p.tags, properties: p.properties } },
+          { abortSignal: signal },
+        ),
+      { signal, policy: req.policy },
+    );
+    return { status: 'replicated', ...copied };
+  };
+
   const result: ReplicateResult = { assets: [], cancelled: false };
   try {
-    const work: { kind: 'model' | 'environment'; name: string; version: string; run: () => Promise<Outcome> }[] = [];
+    const work: { kind: AssetOutcome['kind']; name: string; version: string; run: () => Promise<Outcome> }[] = [];
     const rg = source.resource_group;
     const ws = source.workspace_name;
     const names = req.names?.length ? new Set(req.names.map((n) => n.name)) : undefined;
-    if (req.kinds.includes('models')) {
-      for await (const c of from.modelContainers.list(rg, ws, { abortSignal: signal })) {
+    /** Queues every wanted version of one kind. */
+    const queue = async <V extends { name?: string }>(kind: AssetOutcome['kind'], containers: AsyncIterable<{ name?: string }>, versionsOf: (name: string) => AsyncIterable<V>, run: (name: string, version: string, v: V) => Promise<Outcome>) => {
+      for await (const c of containers) {
         const name = c.name ?? '';
         if (names && !names.has(name)) continue;
-        for await (const v of from.modelVersions.list(rg, ws, name, { abortSignal: signal })) {
-          if (wanted(name, v.name ?? '')) work.push({ kind: 'model', name, version: v.name ?? '', run: () => replicateModel(name, v.name ?? '', v) });
+        for await (const v of versionsOf(name)) {
+          const version = v.name ?? '';
+          if (wanted(name, version)) work.push({ kind, name, version, run: () => run(name, version, v) });
         }
       }
-    }
-    if (req.kinds.includes('environments')) {
-      for await (const c of from.environmentContainers.list(rg, ws, { abortSignal: signal })) {
-        const name = c.name ?? '';
-        if (names && !names.has(name)) continue;
-        for await (const v of from.environmentVersions.list(rg, ws, name, { abortSignal: signal })) {
-          if (wanted(name, v.name ?? '')) work.push({ kind: 'environment', name, version: v.name ?? '', run: () => replicateEnvironment(name, v.name ?? '', v) });
-        }
-      }
-    }
+    };
+    const listing = { abortSignal: signal };
+    if (req.kinds.includes('models')) await queue('model', from.modelContainers.list(rg, ws, listing), (n) => from.modelVersions.list(rg, ws, n, listing), replicateModel);
+    if (req.kinds.includes('environments')) await queue('environment', from.environmentContainers.list(rg, ws, listing), (n) => from.environmentVersions.list(rg, ws, n, listing), replicateEnvironment);
+    if (req.kinds.includes('data')) await queue('data', from.dataContainers.list(rg, ws, listing), (n) => from.dataVersions.list(rg, ws, n, listing), replicateData);
     const missing = (req.names ?? []).filter((f) => !found.has(`${f.name}:${f.version ?? ''}`));
     if (missing.length) throw new UserError(`Not found in ${source.workspace_name}: ${missing.map((f) => (f.version ? `${f.name}:${f.version}` : f.name)).join(', ')}.`, 'usage');
     let done = 0;

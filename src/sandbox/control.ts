@@ -65,7 +65,8 @@ export interface SandboxRecord {
   caFile: string;
   tokenFile: string;
   dataDir: string;
-  storage: Record<Role, { account: string; blobUrl: string; fileUrl: string }>;
+  /** By role; `keyless` is the primary's extra account with Shared Key disabled. */
+  storage: Record<Role | 'keyless', { account: string; blobUrl: string; fileUrl: string }>;
 }
 
 export const STATE_DIR = '.aml-failover';

@@ -17,6 +17,7 @@ import { CONTROL_PATH, RECORD_FILE, STATE_DIR, describeFault, type FaultRequest,
 import { FaultBoard } from './faults';
 import { FileService } from './fileShare';
 import { checkProjectDir, writeProject } from './project';
+import { keylessAccount } from './seed/keylessStore';
 import { generatedStream, seedWorld, type BlobSeed, type SeedOptions } from './seed';
 import { startStorageFront, type StorageFront } from './storageFront';
 import type { CopyPeers } from './copyFromUrl';
@@ -93,12 +94,14 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
         secondary: newRegion('secondary', { location: LOCATIONS.secondary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
       },
     };
+    const keyless = keylessAccount(world.regions.primary, randomBytes(64).toString('base64'));
+    world.regions.primary.keylessAccount = keyless;
 
     // Azurite takes the longest to start: it starts first and everything that does not need it runs meanwhile.
     s.progress('Starting Azurite…');
     const azuriteStarting = startAzurite({
       location: path.join(dataDir, 'azurite'),
-      accounts: ROLES.map((r) => ({ name: world.regions[r].storageAccount, key: world.regions[r].storageKey })),
+      accounts: [...ROLES.map((r) => ({ name: world.regions[r].storageAccount, key: world.regions[r].storageKey })), { name: keyless.name, key: keyless.key }],
       caFile,
       logger: s.logger,
     });
@@ -187,6 +190,10 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       stops.push(() => fronts[role].close());
       peers.set(new URL(fronts[role].blobUrl).origin, { role, account: r.storageAccount, key: r.storageKey });
     }
+    const keylessFiles = new FileService(keyless.name, path.join(dataDir, 'files', 'keyless'));
+    await keylessFiles.init();
+    const keylessFront = await startStorageFront({ role: 'primary', account: keyless.name, key: keyless.key, token, azuriteUrl: azurite.url, files: keylessFiles, faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, sharedKeyDisabled: true });
+    stops.push(() => keylessFront.close());
     await seedBlobs(await sdkLoading, azurite.url, world, plan.blobs);
     phase('blobs seeded');
 
@@ -194,7 +201,10 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       armUrl,
       caFile: path.relative(dir, caFile),
       tokenFile: path.relative(dir, tokenFile),
-      storage: Object.fromEntries(ROLES.map((role) => [world.regions[role].storageAccount, { blob: fronts[role].blobUrl, file: fronts[role].fileUrl }])),
+      storage: {
+        ...Object.fromEntries(ROLES.map((role) => [world.regions[role].storageAccount, { blob: fronts[role].blobUrl, file: fronts[role].fileUrl }])),
+        [keyless.name]: { blob: keylessFront.blobUrl, file: keylessFront.fileUrl },
+      },
     };
     await writeProject(dir, world, endpoints, realNotebooks.filter((n) => n.name.startsWith('nemo') || n.name === 'model.ipynb'));
 
@@ -205,9 +215,10 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       caFile,
       tokenFile,
       dataDir,
-      storage: Object.fromEntries(
-        ROLES.map((role) => [role, { account: world.regions[role].storageAccount, blobUrl: fronts[role].blobUrl, fileUrl: fronts[role].fileUrl }]),
-      ) as SandboxRecord['storage'],
+      storage: {
+        ...(Object.fromEntries(ROLES.map((role) => [role, { account: world.regions[role].storageAccount, blobUrl: fronts[role].blobUrl, fileUrl: fronts[role].fileUrl }])) as Record<Role, SandboxRecord['storage']['primary']>),
+        keyless: { account: keyless.name, blobUrl: keylessFront.blobUrl, fileUrl: keylessFront.fileUrl },
+      },
     };
     const recordFile = path.join(stateDir, RECORD_FILE);
     await writeFileAtomic(recordFile, JSON.stringify(record, null, 2) + '\n');
@@ -269,6 +280,12 @@ async function seedBlobs(sdk: typeof import('../azure/azureSdk'), azuriteUrl: st
     const client = new sdk.BlobServiceClient(`${azuriteUrl}/${r.storageAccount}`, new sdk.StorageSharedKeyCredential(r.storageAccount, r.storageKey), { retryOptions: { maxTries: 2 } });
     byAccount.set(r.storageAccount, client);
     for (const c of [r.blobContainer, r.artifactContainer]) creating.push(client.getContainerClient(c).createIfNotExists());
+  }
+  const keyless = world.regions.primary.keylessAccount;
+  if (keyless) {
+    const client = new sdk.BlobServiceClient(`${azuriteUrl}/${keyless.name}`, new sdk.StorageSharedKeyCredential(keyless.name, keyless.key), { retryOptions: { maxTries: 2 } });
+    byAccount.set(keyless.name, client);
+    creating.push(client.getContainerClient(keyless.container).createIfNotExists());
   }
   await Promise.all(creating);
   const accountOf = (container: string) => {

@@ -6,6 +6,8 @@ import { Readable } from 'node:stream';
 import { seedJobs } from './seed/jobs';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
+import { seedDataAssets } from './seed/dataAssets';
+import { seedKeylessStore } from './seed/keylessStore';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
 import { seedAzureServices } from './seed/azure';
 import { addSchedules } from './seed/schedules';
@@ -231,6 +233,8 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   if (opts.hostile) addHostile(p, plan);
   seedJobArtifacts(world, plan, opts);
   seedStudioClutter(world, plan, opts);
+  seedDataAssets(world, plan);
+  seedKeylessStore(world, plan);
   return plan;
 }
 

@@ -27,6 +27,8 @@ export interface StorageFrontOptions {
   logger: Logger;
   /** The accounts this front copies from (Put Block From URL), by their fronts' origins; filled once all listen. */
   peers?: CopyPeers;
+  /** The account's `allowSharedKeyAccess` is false: Shared Key and key-signed SAS get 403 KeyBasedAuthenticationNotPermitted. */
+  sharedKeyDisabled?: boolean;
 }
 
 export interface StorageFront {
@@ -212,6 +214,10 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
   /** Shared Key (verified here), the sandbox token, or a SAS (verified here for files, by Azurite for blobs). */
   function authenticate(req: http.IncomingMessage, rawUrl: string, query: URLSearchParams): 'sharedKey' | 'bearer' | 'sas' {
     const auth = req.headers.authorization;
+    if (opts.sharedKeyDisabled && (auth?.startsWith('SharedKey ') || (!auth && query.has('sig')))) {
+      req.resume();
+      throw new StorageError(403, 'KeyBasedAuthenticationNotPermitted', 'Key based authentication is not permitted on this storage account.');
+    }
     if (auth?.startsWith('SharedKey ')) {
       if (!verifySharedKey(req.method ?? 'GET', rawUrl, req.headers, account, opts.key)) {
         req.resume();

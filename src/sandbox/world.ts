@@ -79,6 +79,8 @@ export interface Region {
   storageAccount: string;
   /** Base64 account key (Shared Key), returned by datastores listSecrets. */
   storageKey: string;
+  /** An extra storage account with Shared Key disabled (primary only; seed/keylessStore.ts). */
+  keylessAccount?: { name: string; key: string; container: string };
   keyVault: string;
   containerRegistry: string;
   applicationInsights: string;
@@ -89,7 +91,7 @@ export interface Region {
   createdAt: string;
   models: Map<string, AssetContainer>;
   environments: Map<string, AssetContainer>;
-  /** Data assets (`…/data/<name>/versions/<v>`). */
+  /** Data assets (uri_file, uri_folder, mltable). */
   data: Map<string, AssetContainer>;
   jobs: Map<string, JobRecord>;
   /** Code assets and components (containers and versions), the assets jobs refer to. */

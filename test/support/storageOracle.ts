@@ -14,8 +14,11 @@ export function armClient(sb: RunningSandbox, subscription = sb.primary.subscrip
   });
 }
 
-/** The blob container or file share behind `datastore` of the `role` workspace. */
-export async function datastoreClients(sb: RunningSandbox, role: Role, datastore: string): Promise<{ blob?: ContainerClient; share?: ShareClient; fileKey: FileKey }> {
+/**
+ * The blob container or file share behind `datastore` of the `role` workspace, signed with the key listSecrets
+ * returns — or with the sandbox's token (`signIn: 'token'`), for an account that refuses Shared Key.
+ */
+export async function datastoreClients(sb: RunningSandbox, role: Role, datastore: string, signIn: 'key' | 'token' = 'key'): Promise<{ blob?: ContainerClient; share?: ShareClient; fileKey: FileKey }> {
   const ws = sb.pair.workspaces[role];
   const client = armClient(sb, ws.subscription_id);
   const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, datastore)).properties as { accountName: string; containerName?: string; fileShareName?: string };
@@ -25,7 +28,7 @@ export async function datastoreClients(sb: RunningSandbox, role: Role, datastore
   const fileKey = new FileKey(ds.accountName, secret.key);
   return {
     fileKey,
-    blob: ds.containerName ? new BlobServiceClient(endpoints.blob, new StorageSharedKeyCredential(ds.accountName, secret.key), options).getContainerClient(ds.containerName) : undefined,
+    blob: ds.containerName ? new BlobServiceClient(endpoints.blob, signIn === 'token' ? sb.credential : new StorageSharedKeyCredential(ds.accountName, secret.key), options).getContainerClient(ds.containerName) : undefined,
     share: ds.fileShareName ? new ShareServiceClient(endpoints.file, fileKey, options).getShareClient(ds.fileShareName) : undefined,
   };
 }

@@ -1,6 +1,8 @@
-// Model, environment and data-asset containers and versions: list (active ones unless `listViewType` asks), get,
-// createOrUpdate (201 new, 200 same — archiving included —, 409 when an immutable field differs). Shapes: specs/
-// ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
+// Model, environment and data containers and versions: list (active ones unless `listViewType` asks), get,
+// createOrUpdate (201 new, 200 same — archiving included —, 409 when an immutable field differs — for a path, the
+// service's "Asset paths cannot be updated"). Shapes: specs/ ModelContainers_*, ModelVersions_*,
+// EnvironmentContainers_*, EnvironmentVersions_*; data as DataContainer/DataVersionBase of the same 2022-10-01 spec
+// (dataType uri_file | uri_folder | mltable, dataUri).
 import { ML, containerBody, key, systemData, workspaceId, type AssetContainer, type Json, type Region } from '../world';
 import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
@@ -9,6 +11,8 @@ export type Kind = 'models' | 'environments' | 'codes' | 'components' | 'data';
 const LABEL: Record<Kind, 'model' | 'environment' | 'code' | 'component' | 'data'> = { models: 'model', environments: 'environment', codes: 'code', components: 'component', data: 'data' };
 /** Fields a version may not change once registered. */
 const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], codes: ['codeUri'], components: ['componentSpec'], data: ['dataUri', 'dataType'] };
+/** Fields that hold the asset's path: changing one is refused as the service refuses it. */
+const PATHS = new Set(['modelUri', 'dataUri']);
 
 /**
  * Anonymous assets (an inline environment, a component file or code folder of a submitted job) are reachable by
@@ -77,6 +81,9 @@ export function routesFor(env: ArmEnv, kind: Kind): Route[] {
     if (c && existing) {
       const old = existing.properties as Json;
       const changed = IMMUTABLE[kind].filter((f) => props[f] !== undefined && JSON.stringify(props[f]) !== JSON.stringify(old[f]));
+      if (changed.some((f) => PATHS.has(f))) {
+        throw new ArmError(409, 'Conflict', `Asset paths cannot be updated: version '${version}' of ${label} '${name}' already exists with another path. Register a new version instead.`);
+      }
       if (changed.length) {
         throw new ArmError(409, 'Conflict', `Version '${version}' of ${label} '${name}' already exists with a different ${changed.join(', ')}; versions are immutable. Register a new version instead.`);
       }

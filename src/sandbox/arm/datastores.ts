@@ -21,7 +21,9 @@ export function datastoreRoutes(env: ArmEnv): Route[] {
     const r = regionOf(req);
     const name = req.params.datastore;
     const secrets = datastoreSecrets.get(`${r.role}/${key(name)}`);
-    if (!secrets) return { status: 200, body: { secretsType: 'AccountKey', key: r.storageKey } };
+    // Seeded datastores hand out their account's key (also where the account refuses Shared Key, as Azure does).
+    const account = (find(req).properties as Json).accountName;
+    if (!secrets) return { status: 200, body: { secretsType: 'AccountKey', key: r.keylessAccount && account === r.keylessAccount.name ? r.keylessAccount.key : r.storageKey } };
     if (secrets.secretsType === 'None') throw new ArmError(400, 'UserError', `The datastore '${name}' uses identity-based access and has no secrets.`);
     return { status: 200, body: secrets };
   }

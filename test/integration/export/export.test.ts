@@ -123,7 +123,8 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
     const modelFiles = manifest.files.filter((f) => f.asset.kind === 'model' && f.source.datastore);
     assert.ok(modelFiles.some((f) => f.asset.name === LARGE_MODEL && f.size >= 24 * 1024 * 1024), 'the large model is there');
     for (const f of modelFiles) {
-      const { blob } = await oracle('primary', f.source.datastore!);
+      // securestore's account refuses Shared Key (realWorkspaces.test.ts): read it with the token.
+      const { blob } = await datastoreClients(sb, 'primary', f.source.datastore!, f.source.datastore === 'securestore' ? 'token' : 'key');
       const expected = await blob!.getBlobClient(f.source.path).downloadToBuffer();
       assert.ok((await fs.readFile(path.join(cleanDir, f.path))).equals(expected), `${f.path} differs from the blob`);
     }

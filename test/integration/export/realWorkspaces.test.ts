@@ -6,10 +6,13 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { parse } from 'yaml';
 import { connect } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
+import { parseKinds } from '../../../src/export/cli';
 import { exportWorkspace } from '../../../src/export/exportWorkspace';
+import { OUTSIDE_DATA_URI } from '../../../src/sandbox/seed/dataAssets';
 import { readManifest } from '../../../src/export/manifest';
 import { SHA256_METADATA, replicate } from '../../../src/replicate/replicate';
 import { computeDrift } from '../../../src/drift/drift';
@@ -113,5 +116,64 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     };
     assert.deepEqual((await notebookDrift(false)).filter((n) => clutter.test(n)), [], 'drift is quiet about clutter');
     assert.equal((await notebookDrift(true)).filter((n) => clutter.test(n)).length, 8, 'and reports it when asked: 6 on the primary, 2 on the secondary');
+  });
+
+  it('exports data assets as data.yml with their files (inside the workspace) or their reference (outside), and replicates them', async () => {
+    const out = path.join(scratch, 'data');
+    const result = await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: parseKinds('all').filter((k) => k === 'data'), outDir: out, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(result.failed, []);
+    const doc = async (name: string) => parse(await fs.readFile(path.join(out, 'data', name, '1', 'data.yml'), 'utf8')) as { type: string; path: string };
+    assert.deepEqual(await doc('credit-data'), { ...(await doc('credit-data')), type: 'uri_folder', path: './credit' });
+    assert.equal((await doc('credit-train')).path, './train.csv');
+    assert.equal((await doc('credit-table')).type, 'mltable');
+    assert.equal((await doc('credit-public')).path, OUTSIDE_DATA_URI, 'data outside the workspace keeps its reference');
+    assert.ok(result.warnings.some((w) => /credit-public:1: it lives outside the workspace/.test(w)));
+    const { blob } = await datastoreClients(sb, 'primary', 'workspaceblobstore');
+    const files = (await readManifest(out))!.files.filter((f) => f.source.datastore);
+    assert.deepEqual(files.map((f) => f.path).sort(), [
+      'data/credit-data/1/credit/test.csv',
+      'data/credit-data/1/credit/train.csv',
+      'data/credit-table/1/credit-mltable/MLTable',
+      'data/credit-table/1/credit-mltable/part-0.csv',
+      'data/credit-table/1/credit-mltable/part-1.csv',
+      'data/credit-train/1/train.csv',
+    ]);
+    for (const f of files) assert.ok((await fs.readFile(path.join(out, f.path))).equals(await blob!.getBlobClient(f.source.path).downloadToBuffer()), f.path);
+
+    const conn = await connect(sb.pair.cloud, { logger: quiet });
+    const first = await replicate(conn, { kinds: ['data'], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(first.assets.map((a) => `${a.name}:${a.outcome.status}`).sort(), ['credit-data:replicated', 'credit-public:replicated', 'credit-table:replicated', 'credit-train:replicated']);
+    const s = sb.secondary;
+    const client = armClient(sb, s.subscription_id);
+    assert.equal((await client.dataVersions.get(s.resource_group, s.workspace_name, 'credit-public', '1')).properties.dataUri, OUTSIDE_DATA_URI);
+    const table = await client.dataVersions.get(s.resource_group, s.workspace_name, 'credit-table', '1');
+    assert.equal(table.properties.dataType, 'mltable');
+    const back = path.join(scratch, 'data-back');
+    await exportWorkspace({ projectDir: sb.projectDir, from: 'secondary', kinds: ['data'], names: [{ name: 'credit-table' }], outDir: back, signal: new AbortController().signal, logger: quiet });
+    const rel = path.join('data', 'credit-table', '1', 'credit-mltable');
+    for (const f of ['MLTable', 'part-0.csv', 'part-1.csv']) assert.ok((await fs.readFile(path.join(back, rel, f))).equals(await fs.readFile(path.join(out, rel, f))), f);
+    const again = await replicate(conn, { kinds: ['data'], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(again.assets.map((a) => a.outcome.status), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it('exports from a datastore whose account refuses Shared Key through the signed-in identity, saying so once', async () => {
+    const infos: string[] = [];
+    const logger: Logger = { ...quiet, info: (m) => infos.push(m) };
+    const out = path.join(scratch, 'keyless');
+    const result = await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: ['models'], names: [{ name: 'fraud-detector', version: '2' }], outDir: out, signal: new AbortController().signal, logger });
+    assert.deepEqual(result.failed, []);
+    assert.equal(infos.filter((m) => /refuses its account key \(Shared Key disabled\).*signed-in identity/.test(m)).length, 1, infos.join('\n'));
+    // The oracle: the account refuses its key to anyone, and serves the bearer token.
+    const ds = (await armClient(sb).datastores.get(sb.primary.resource_group, sb.primary.workspace_name, 'securestore')).properties as { accountName: string; containerName: string };
+    const secret = (await armClient(sb).datastores.listSecrets(sb.primary.resource_group, sb.primary.workspace_name, 'securestore')) as { key: string };
+    const endpoint = sb.pair.cloud.storage[ds.accountName].blob;
+    const byKey = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(ds.accountName, secret.key), { tlsOptions: { ca: sb.ca }, retryOptions: { maxTries: 1 } } as object);
+    await assert.rejects(byKey.getContainerClient(ds.containerName).getBlobClient('models/fraud-detector/2/model.joblib').getProperties(), (e: { statusCode?: number; code?: string; details?: { errorCode?: string }; response?: { headers: { get(h: string): string | undefined } } }) =>
+      e.statusCode === 403 && [e.code, e.details?.errorCode, e.response?.headers.get('x-ms-error-code')].includes('KeyBasedAuthenticationNotPermitted'));
+    const byToken = new BlobServiceClient(endpoint, sb.credential, { tlsOptions: { ca: sb.ca } } as object).getContainerClient(ds.containerName);
+    for (const f of (await readManifest(out))!.files.filter((x) => x.source.datastore)) {
+      assert.equal(f.source.datastore, 'securestore');
+      assert.ok((await fs.readFile(path.join(out, f.path))).equals(await byToken.getBlobClient(f.source.path).downloadToBuffer()), f.path);
+    }
   });
 });

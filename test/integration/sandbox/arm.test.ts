@@ -66,13 +66,17 @@ describe('sandbox ARM through @azure/arm-machinelearning', () => {
     const c = client();
     const stores = await all(c.datastores.list(...ws()));
     const names = stores.map((d) => d.name).sort();
-    assert.deepEqual(names, ['workspaceartifactstore', 'workspaceblobstore', 'workspacefilestore', 'workspaceworkingdirectory']);
+    assert.deepEqual(names, ['securestore', 'workspaceartifactstore', 'workspaceblobstore', 'workspacefilestore', 'workspaceworkingdirectory']);
     const wd = await c.datastores.get(...ws(), 'workspaceworkingdirectory');
     assert.equal(wd.properties.datastoreType, 'AzureFile');
     assert.match((wd.properties as { fileShareName?: string }).fileShareName ?? '', /^code-/);
     const secrets = await c.datastores.listSecrets(...ws(), 'workspaceblobstore');
     assert.equal(secrets.secretsType, 'AccountKey');
     assert.ok(((secrets as { key?: string }).key ?? '').length > 40);
+    // The extra account refuses Shared Key, yet listSecrets hands out its own key, as Azure does.
+    const keyless = (await c.datastores.listSecrets(...ws(), 'securestore')) as { secretsType: string; key?: string };
+    assert.equal(keyless.secretsType, 'AccountKey');
+    assert.ok(keyless.key && keyless.key !== (secrets as { key?: string }).key);
   });
 
   it('pages through models with nextLink (page size 2) and reads versions', async () => {

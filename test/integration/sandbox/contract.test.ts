@@ -12,7 +12,7 @@ import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'src', 'sandbox', 'specs', 'examples');
 
-type Kind = 'workspace' | 'datastore' | 'secrets' | 'modelContainer' | 'modelVersion' | 'environmentContainer' | 'environmentVersion' | 'job' | 'compute' | 'diagnose' | 'schedule';
+type Kind = 'workspace' | 'datastore' | 'secrets' | 'modelContainer' | 'modelVersion' | 'environmentContainer' | 'environmentVersion' | 'dataVersion' | 'job' | 'compute' | 'diagnose' | 'schedule';
 
 /** The fields the product reads (health, inventory, drift, export, replicate), as raw JSON paths. */
 const FIELDS: Record<Kind, string[]> = {
@@ -23,6 +23,7 @@ const FIELDS: Record<Kind, string[]> = {
   modelVersion: ['id', 'name', 'properties.modelUri', 'properties.modelType', 'properties.description', 'properties.tags', 'properties.properties', 'properties.flavors', 'properties.isAnonymous', 'properties.isArchived', 'properties.jobName', 'systemData.createdAt', 'systemData.createdBy'],
   environmentContainer: ['id', 'name', 'properties.description', 'properties.tags', 'properties.latestVersion'],
   environmentVersion: ['id', 'name', 'properties.image', 'properties.condaFile', 'properties.build', 'properties.environmentType', 'properties.osType', 'properties.description', 'properties.tags', 'properties.inferenceConfig', 'properties.isAnonymous'],
+  dataVersion: ['id', 'name', 'properties.dataType', 'properties.dataUri', 'properties.description', 'properties.tags', 'properties.properties', 'properties.isAnonymous', 'systemData.createdAt'],
   job: ['id', 'name', 'properties.jobType', 'properties.status', 'properties.displayName', 'properties.experimentName', 'properties.command', 'properties.environmentId', 'properties.computeId', 'properties.codeId', 'properties.inputs', 'properties.outputs', 'properties.description', 'properties.tags', 'properties.properties', 'properties.settings', 'properties.jobs', 'properties.resources.instanceCount', 'properties.resources.instanceType', 'properties.limits', 'properties.environmentVariables', 'systemData.createdAt'],
   compute: ['id', 'name', 'location', 'properties.computeType', 'properties.provisioningState', 'properties.description', 'properties.resourceId', 'properties.computeLocation', 'properties.properties'],
   schedule: ['id', 'name', 'properties.isEnabled', 'properties.displayName', 'properties.description', 'properties.tags', 'properties.trigger', 'properties.action.actionType', 'properties.action.jobDefinition.jobType', 'properties.action.jobDefinition.computeId', 'properties.provisioningState'],
@@ -137,6 +138,7 @@ const CASES: Record<string, { kind: Kind; list?: boolean; lro?: boolean; call: C
   },
   'Workspace/EnvironmentContainer/list.json': { kind: 'environmentContainer', list: true, call: (c, rg, ws) => firstPage(c.environmentContainers.list(rg, ws)) },
   'Workspace/EnvironmentVersion/get.json': { kind: 'environmentVersion', call: (c, rg, ws) => c.environmentVersions.get(rg, ws, 'inference-env', '1') },
+  'Workspace/DataVersionBase/get.json': { kind: 'dataVersion', call: (c, rg, ws) => c.dataVersions.get(rg, ws, 'credit-table', '1') },
   'Job/CommandJob/get.json': { kind: 'job', call: (c, rg, ws) => c.jobs.get(rg, ws, 'train_credit_default_1') },
   'Job/PipelineJob/list.json': { kind: 'job', list: true, call: (c, rg, ws) => firstPage(c.jobs.list(rg, ws, { jobType: 'Pipeline' })) },
   'Schedule/createOrUpdate.json': {

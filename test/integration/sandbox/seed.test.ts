@@ -52,7 +52,7 @@ describe('sandbox seeding', () => {
     const notebooks = await fs.readdir(path.join(dir, 'notebooks'));
     assert.ok(notebooks.some((n) => n.endsWith('.ipynb')));
     assert.ok(sb.pair.cloud.caFile?.endsWith(path.join('.aml-failover', 'sandbox-ca.pem')));
-    assert.equal(Object.keys(sb.pair.cloud.storage).length, 2, 'one storage account per region');
+    assert.equal(Object.keys(sb.pair.cloud.storage).length, 3, "one storage account per region, and the primary's extra one with Shared Key disabled");
     for (const [account, ep] of Object.entries(sb.pair.cloud.storage)) {
       assert.equal(ep.blob, ep.file, 'one HTTPS endpoint per region serves both blob and file');
       assert.match(ep.blob, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/${account}$`));
