@@ -10,26 +10,32 @@ import type { BackupRecord, VerifiedRecord } from '../../../src/backup/snapshots
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { datastoreClients } from '../../support/storageOracle';
-import { scratchDir } from '../../support/scratch';
 
 let sb: RunningSandbox;
 let out: string;
 const snapshots: string[] = [];
 
 const backup = async (...more: string[]) => {
-  const r = await runCli(['backup', '--project', sb.projectDir, '--out', out, ...more]);
+  const r = await runCli(['backup', '--project', sb.projectDir, ...more]);
   const all = r.stdout + r.stderr;
   const made = /Backed up: (\S+) —/.exec(all)?.[1];
   if (made) snapshots.push(made);
   return { ...r, all, snapshot: made };
 };
 const record = async (snapshot: string) => JSON.parse(await fs.readFile(path.join(snapshot, 'backup.json'), 'utf8')) as BackupRecord;
+/** Uploads new bytes over a notebook of the primary's share, as a user saving it in the studio would. */
+async function changeNotebook(sourcePath: string, bytes: Buffer): Promise<void> {
+  const { share } = await datastoreClients(sb, 'primary', 'workspaceworkingdirectory');
+  await share!.getDirectoryClient(path.posix.dirname(sourcePath)).getFileClient(path.posix.basename(sourcePath)).uploadData(bytes);
+}
 const inode = async (snapshot: string, rel: string) => (await fs.stat(path.join(snapshot, ...rel.split('/')))).ino;
 
 describe('backup: dated snapshots that cost only what changed', { timeout: 300_000 }, () => {
   before(async () => {
     sb = await startSandbox({ largeModelMb: 2, notebooks: 3 });
-    out = path.join(await scratchDir('backup-'), 'backups');
+    // The default folder, in a project that is a git repository.
+    out = path.join(sb.projectDir, 'aml-backup');
+    await fs.mkdir(path.join(sb.projectDir, '.git'));
   });
   after(async () => {
     await sb?.stop();
@@ -58,14 +64,15 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     assert.ok(rb.jobs.length > 0);
     assert.ok(rb.jobs.some((j) => j.status === 'Completed'), JSON.stringify(rb.jobs));
     assert.equal((await fs.readFile(path.join(out, 'primary', 'latest'), 'utf8')).trim(), path.basename(b));
+    assert.match(await fs.readFile(path.join(sb.projectDir, '.gitignore'), 'utf8'), /^\/aml-backup\/$/m);
+    assert.match(first.all, /Added \/aml-backup\/ to .*\.gitignore so the backups stay out of git/);
   });
 
   it('a changed notebook is the only file downloaded again', async () => {
     const previous = snapshots.at(-1)!;
     const notebook = (await readManifest(previous))!.files.find((f) => f.asset.kind === 'notebooks' && f.path.endsWith('.ipynb'))!;
-    const { share } = await datastoreClients(sb, 'primary', 'workspaceworkingdirectory');
     const changed = Buffer.from('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n');
-    await share!.getDirectoryClient(path.posix.dirname(notebook.source.path)).getFileClient(path.posix.basename(notebook.source.path)).uploadData(changed);
+    await changeNotebook(notebook.source.path, changed);
 
     const r = await backup();
     assert.equal(r.code, 0, r.all);
@@ -88,6 +95,24 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     // The files of removed snapshots live on in the one kept.
     const v = await runCli(['verify', r.snapshot!]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('status --json gives each workspace its recovery point, and counts a notebook changed since', async () => {
+    const status = async () => {
+      const r = await runCli(['status', '--json', '--project', sb.projectDir]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { workspaces: Record<string, { health: string; backup: unknown }> };
+    };
+    const snapshot = snapshots.at(-1)!;
+    const before = await status();
+    assert.equal(before.workspaces.primary!.health, 'healthy');
+    const takenAt = (await record(snapshot)).takenAt;
+    assert.deepEqual(before.workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 0, assets: 0 } });
+    assert.equal(before.workspaces.secondary!.backup, null);
+
+    const notebook = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'notebooks')!;
+    await changeNotebook(notebook.source.path, Buffer.from('changed again\n'));
+    assert.deepEqual((await status()).workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 1, assets: 0 } });
   });
 
   it('verify passes a sound snapshot and catches a flipped byte, recording both in verified.json', async () => {

@@ -62,7 +62,8 @@ describe('health against the sandbox', () => {
     assert.equal(report.active, 'primary');
     for (const role of ['primary', 'secondary']) {
       const w = report.workspaces[role];
-      assert.deepEqual(Object.keys(w).sort(), ['checkedAt', 'detail', 'health', 'latencyMs', 'region']);
+      assert.deepEqual(Object.keys(w).sort(), ['backup', 'checkedAt', 'detail', 'health', 'latencyMs', 'region']);
+      assert.equal(w.backup, null, 'no backup taken in this project');
       assert.ok(HEALTH_VALUES.includes(w.health));
       assert.ok(!Number.isNaN(Date.parse(w.checkedAt)));
       assert.equal(typeof w.latencyMs, 'number');
