@@ -13,6 +13,7 @@ import { registerHealth } from './health/vscode/register';
 import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
+import { registerBackup } from './backup/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 
 /**
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerLint(context, deps);
     registerSandbox(context, deps);
     registerExport(context, deps);
+    registerBackup(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),
