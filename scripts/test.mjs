@@ -51,11 +51,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  * Runs a command and returns its exit code and captured stdout. Its output is streamed as it comes, or with
  * `buffered` held back and returned as `all` (for steps that run side by side).
  */
-function run(command, args, { buffered = false } = {}) {
+function run(command, args, { buffered = false, env = {} } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: REPO,
-      env: { ...testEnv(), FORCE_COLOR: '0' },
+      env: { ...testEnv(), FORCE_COLOR: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A group of its own, so a stage that hangs is stopped with everything it started.
       detached: true,
@@ -143,18 +143,18 @@ function testFiles(dir) {
  * A node:test stage; counts come from the spec reporter's summary (`ℹ pass N`, `ℹ fail N`). A test running longer
  * than `testTimeoutMs` fails (and the stage goes on) instead of hanging the run.
  */
-async function nodeTestStage(stage, files, testTimeoutMs, concurrency = 1) {
-  banner(stage);
+async function nodeTestStage(stage, files, testTimeoutMs, { concurrency = 1, env = {}, buffered = false } = {}) {
+  if (!buffered) banner(stage);
   if (files.length === 0) {
-    console.log(`(no test files under test/${stage})`);
+    if (!buffered) console.log(`(no test files under test/${stage})`);
     results.push({ stage, ok: true, passed: 0, failed: 0, seconds: 0, note: 'no tests' });
-    return;
+    return '';
   }
   const started = Date.now();
-  const { code, out } = await run(process.execPath, [
+  const { code, out, all } = await run(process.execPath, [
     '--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`,
     `--test-concurrency=${concurrency}`, ...files,
-  ]);
+  ], { env, buffered });
   const count = (label) => Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
   let passed = count('pass');
   let failed = count('fail') + (count('cancelled') || 0);
@@ -169,6 +169,7 @@ async function nodeTestStage(stage, files, testTimeoutMs, concurrency = 1) {
     note = `exit ${code}`;
   }
   results.push({ stage, ok: failed === 0, passed, failed, seconds: (Date.now() - started) / 1000, note });
+  return all;
 }
 
 async function vscodeStage() {
@@ -201,16 +202,28 @@ function finish(reason) {
 
 if (!only) await setUpAndBuild();
 else if (wanted('vscode') || wanted('ui')) await step('package', 'npm', ['run', '--silent', 'package']);
-// Unit test files are independent and mostly CPU-bound: two at a time on two cores. Integration and UI files each
-// start a sandbox or a VS Code, whose timings mean more one at a time.
-if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000, Math.min(2, availableParallelism()));
-// The pre-commit hook and the GitHub Action install the package with npm (minutes): a stage of their own, so its
-// time is seen apart and the integration stage keeps its budget.
+else if (wanted('integration') || wanted('ci')) await step('build', 'npm', ['run', '--silent', 'build']);
+// Integration and CI tests start the CLI (and the sandbox) from the bundle the build step just wrote, as users run
+// it: several times faster to start than src/ through tsx.
+const FROM_DIST = { AML_FAILOVER_CLI: 'dist' };
+// Unit test files are independent and mostly CPU-bound: two at a time on two cores.
+if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000, { concurrency: Math.min(2, availableParallelism()) });
+// Integration files each start their own sandbox on ports of its own and spend most of their time waiting on it
+// (job timers, retries, fault switches): two files at a time.
 const CI_DIR = path.join('test', 'integration', 'ci') + path.sep;
-if (wanted('integration')) await nodeTestStage('integration', testFiles('integration').filter((f) => !f.startsWith(CI_DIR)), 300_000);
-if (wanted('ci')) await nodeTestStage('ci', testFiles(path.join('integration', 'ci')), 600_000);
+if (wanted('integration')) {
+  await nodeTestStage('integration', testFiles('integration').filter((f) => !f.startsWith(CI_DIR)), 300_000, { concurrency: 2, env: FROM_DIST });
+}
+// The pre-commit hook and the GitHub Action install the package with npm (minutes, mostly waiting on the registry):
+// a stage of its own, run beside the VS Code stages and printed after them.
+const ciStage = wanted('ci') ? nodeTestStage('ci', testFiles(path.join('integration', 'ci')), 600_000, { env: FROM_DIST, buffered: true }) : undefined;
 if (wanted('vscode')) await vscodeStage();
 if (wanted('ui')) await nodeTestStage('ui', testFiles('ui'), 300_000);
+if (ciStage) {
+  const output = await ciStage;
+  banner('ci (ran beside vscode and ui)');
+  process.stdout.write(output);
+}
 finish('');
 
 async function setUpAndBuild() {

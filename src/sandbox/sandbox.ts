@@ -11,7 +11,7 @@ import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ROLES, type Role } from '../pair/pairFile';
 import { startAzurite, type AzuriteProcess } from './azurite';
-import { createArmHandler } from './arm';
+import { createArmHandler } from './arm/index';
 import { makeCertificates } from './certs';
 import { CONTROL_PATH, RECORD_FILE, STATE_DIR, describeFault, type FaultRequest, type SandboxRecord } from './control';
 import { FaultBoard } from './faults';

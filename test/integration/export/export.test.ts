@@ -20,7 +20,7 @@ import { replicate } from '../../../src/replicate/replicate';
 import type { Role } from '../../../src/pair/pairFile';
 import { startSandbox, type FaultMode, type RunningSandbox } from '../../support/sandbox';
 import { armClient, datastoreClients } from '../../support/storageOracle';
-import { runCli as runWholeCli } from '../../support/cli';
+import { runCli as runWholeCli, cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const LARGE_MODEL = 'sentiment-bert';
@@ -241,7 +241,7 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
   it('a kill -9 part-way, then a re-run, completes without re-fetching verified files', async () => {
     const out = path.join(scratch, 'killed');
     await sb.fault('primary', 'slow', { latencyMs: 150 });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'export', 'notebooks', '--project', sb.projectDir, '--out', out, '--concurrency', '2'], { cwd: REPO, stdio: 'ignore' });
+    const child = spawn(process.execPath, cliNodeArgs(['export', 'notebooks', '--project', sb.projectDir, '--out', out, '--concurrency', '2']), { cwd: REPO, stdio: 'ignore' });
     let atKill: Manifest | undefined;
     try {
       // Wait until the checkpointed manifest lists some complete files, then kill without warning.

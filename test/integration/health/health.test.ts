@@ -15,6 +15,7 @@ import { listPairInventories } from '../../../src/inventory/pairInventory';
 import { computeDrift } from '../../../src/drift/drift';
 import { runDiagnose } from '../../../src/health/diagnose';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 let sb: RunningSandbox;
@@ -22,7 +23,7 @@ let sb: RunningSandbox;
 /** Runs the CLI as a user would; resolves with its exit code and output (a non-zero exit is a result, not an error). */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', sb.projectDir], { cwd: REPO }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliNodeArgs([...args, '--project', sb.projectDir]), { cwd: REPO }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -170,7 +171,7 @@ describe('health against the sandbox', () => {
   });
 
   it('status --watch --json prints a line per change until Ctrl-C, and exits by the last state', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'status', '--watch', '--json', '--project', sb.projectDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliNodeArgs(['status', '--watch', '--json', '--project', sb.projectDir]), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: { workspaces: { primary: { health: string } } }[] = [];
     let buffer = '';
     const waiters: (() => void)[] = [];
@@ -251,7 +252,7 @@ describe('inventory and drift against a sandbox seeding hostile names', () => {
     // A ".." entry may be listed as the service names it, but nothing inside it is walked.
     assert.ok(paths.every((p) => !/(^|\/)\.\.\//.test(p)), `nothing listed below a ".." folder: ${JSON.stringify(paths)}`);
     const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'drift', '--project', hostile.projectDir], { cwd: REPO }, (err, stdout) =>
+      execFile(process.execPath, cliNodeArgs(['drift', '--project', hostile.projectDir]), { cwd: REPO }, (err, stdout) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
       );
     });

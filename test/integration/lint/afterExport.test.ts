@@ -4,17 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 
 function cli(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, cliNodeArgs([...args]), { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

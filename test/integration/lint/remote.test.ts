@@ -4,18 +4,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/common/logger';
 import { lintText } from '../../../src/lint/lint';
 import { RemoteHoldings, remoteFindings } from '../../../src/lint/remote';
 import { azureHoldings } from '../../../src/lint/remoteAzure';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 
 const JOB = `$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
 command: python train.py
@@ -88,7 +85,7 @@ describe('lint remote check against the sandbox', () => {
       await holdings.refresh();
       assert.deepEqual(remoteFindings(lintText(JOB, { fileName: 'job.yml', collectPortable: true }).portable, 'primary', holdings.snapshot()), []);
       await fs.writeFile(path.join(sb.projectDir, 'remote-job.yml'), JOB);
-      const r = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), 'lint', 'remote-job.yml', '--remote', '--format', 'json'], { cwd: sb.projectDir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, cliNodeArgs(['lint', 'remote-job.yml', '--remote', '--format', 'json']), { cwd: sb.projectDir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), []);
       assert.match(r.stderr, /remote check was skipped/);
@@ -99,7 +96,7 @@ describe('lint remote check against the sandbox', () => {
 
   it('aml-failover lint --remote flags them in CI', async () => {
     await fs.writeFile(path.join(sb.projectDir, 'remote-job.yml'), JOB);
-    const r = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), 'lint', 'remote-job.yml', '--remote', '--format', 'json'], { cwd: sb.projectDir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, cliNodeArgs(['lint', 'remote-job.yml', '--remote', '--format', 'json']), { cwd: sb.projectDir, encoding: 'utf8' });
     assert.equal(r.status, 1, r.stderr);
     const findings = JSON.parse(r.stdout) as { rule: string; line: number }[];
     assert.deepEqual(findings.filter((f) => f.rule === 'not-in-other-workspace').map((f) => f.line), [3, 4, 8, 12, 13]);

@@ -14,6 +14,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { ShareServiceClient } from '@azure/storage-file-share';
 import { storageEndpoints } from '../../../src/azure/cloud';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
 let sb: RunningSandbox;
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -166,13 +167,13 @@ describe('sandbox bad input and hostile content', () => {
       await fs.writeFile(path.join(dir, 'aml-failover.yaml'), '# mine\nworkspaces: {}\n');
       const run = promisify(execFile);
       await assert.rejects(
-        run(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'sandbox', '--project', dir], { cwd: REPO }),
+        run(process.execPath, cliNodeArgs(['sandbox', '--project', dir]), { cwd: REPO }),
         (e: { code?: number; stderr?: string }) => e.code === 2 && /was not written by the sandbox/.test(e.stderr ?? ''),
       );
       assert.equal(await fs.readFile(path.join(dir, 'aml-failover.yaml'), 'utf8'), '# mine\nworkspaces: {}\n');
       // A second sandbox on a running sandbox's project is refused too.
       await assert.rejects(
-        run(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'sandbox', '--project', sb.projectDir], { cwd: REPO }),
+        run(process.execPath, cliNodeArgs(['sandbox', '--project', sb.projectDir]), { cwd: REPO }),
         (e: { code?: number; stderr?: string }) => e.code === 2 && /already running/.test(e.stderr ?? ''),
       );
     } finally {

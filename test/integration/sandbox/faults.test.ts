@@ -11,6 +11,7 @@ import { ShareServiceClient } from '@azure/storage-file-share';
 import { storageEndpoints } from '../../../src/azure/cloud';
 import type { Role } from '../../../src/pair/pairFile';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
 let sb: RunningSandbox;
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -206,7 +207,7 @@ describe('sandbox faults', () => {
 
   it('is switched by the `aml-failover fault` command, which rejects unknown modes and bad rates or seeds', async () => {
     const run = promisify(execFile);
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', sb.projectDir], { cwd: REPO });
+    const cli = (...args: string[]) => run(process.execPath, cliNodeArgs([...args, '--project', sb.projectDir]), { cwd: REPO });
     await cli('fault', 'secondary', 'outage');
     await assert.rejects(getWorkspace('secondary'), (e: { statusCode?: number }) => e.statusCode === 503);
     await cli('fault', 'secondary', 'none');

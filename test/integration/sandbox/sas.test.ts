@@ -20,6 +20,7 @@ import {
 import { storageEndpoints } from '../../../src/azure/cloud';
 import { loopbackCredentialEnv } from '../../support/credentialEnv';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const DATASTORE = 'workspaceworkingdirectory';
@@ -69,7 +70,7 @@ async function setCredentials(credentials: object): Promise<void> {
 
 function exportNotebooks(out: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'export', 'notebooks', '--out', out, '--project', sb.projectDir], { cwd: REPO, env: loopbackCredentialEnv() }, (err, stdout, stderr) =>
+    execFile(process.execPath, cliNodeArgs(['export', 'notebooks', '--out', out, '--project', sb.projectDir]), { cwd: REPO, env: loopbackCredentialEnv() }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

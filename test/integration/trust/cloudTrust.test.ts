@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCertificates } from '../../../src/sandbox/certs';
 import { loopbackCredentialEnv } from '../../support/credentialEnv';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const USER_TOKEN = 'user-arm-token-from-az-login';
@@ -60,7 +61,7 @@ function cli(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<
     ...env,
   });
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args, '--project', dir], { cwd: REPO, env: fullEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliNodeArgs([...args, '--project', dir]), { cwd: REPO, env: fullEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

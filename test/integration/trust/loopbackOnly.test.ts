@@ -9,8 +9,10 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { loopbackCredentialEnv } from '../../support/credentialEnv';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const SUB = '00000000-0000-0000-0000-0000000000bb';
@@ -18,7 +20,7 @@ let dir: string;
 
 async function attempts(command: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; egress: { kind: string; host?: string; file?: string }[] }> {
   const log = path.join(dir, `egress-${Math.random().toString(36).slice(2)}.log`);
-  const args = ['--import', 'tsx', '--import', path.join(REPO, 'test', 'support', 'egressRecorder.ts'), path.join(REPO, 'src', 'cli.ts'), ...command, '--project', dir];
+  const args = cliNodeArgs([...command, '--project', dir], [pathToFileURL(path.join(REPO, 'test', 'support', 'egressRecorder.ts')).href]);
   const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
     execFile(process.execPath, args, { cwd: REPO, env: { ...env, AML_FAILOVER_EGRESS_LOG: log }, timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
   });
