@@ -102,6 +102,23 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
   return fileStorage(datastore, account, share, ifMatch, retrying);
 }
 
+/**
+ * A blob container the user named by URL (`https://<account>.blob…/<container>[?<SAS>]`): with a SAS in the URL,
+ * signed by it and nothing else is sent; without one, the connection's token is sent — only to an endpoint the user
+ * trusts (requireTrusted), as for any storage endpoint. The URL comes from the user, never from a repository file.
+ */
+export async function openContainerUrl(conn: AzureConnection, url: string): Promise<DatastoreStorage> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:') throw new UserError(`${parsed.origin} is not https: a backup is only uploaded over https.`, 'usage');
+  const sas = parsed.search.length > 1;
+  if (!sas) await conn.requireTrusted({ kind: 'storage', url: parsed.origin });
+  const sdk = await import('./azureSdk');
+  const options = { ...conn.clientOptions, retryOptions: { maxTries: 1 } };
+  const container = sas ? new sdk.ContainerClient(url, new sdk.AnonymousCredential(), options) : new sdk.ContainerClient(url, conn.credential, options);
+  const retrying: Retrying = (call, callSignal, what) => withRetry(call, { policy: conn.retry, signal: callSignal, onRetry: (err, n, ms) => conn.onRetry(err, n, ms, `${container.containerName}: ${what}`) });
+  return blobStorage(container.containerName, container.accountName, container, retrying);
+}
+
 type Secret = { type: 'key' | 'sas'; value: string };
 
 /** Runs one storage call with the connection's retries. */

@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { UserError } from '../common/errors';
 import { parseRole, progressPrinter } from '../export/cli';
+import { connect } from '../azure/connection';
+import { loadPairFile } from '../pair/pairFile';
 import { backupWorkspace, summarizeBackup } from './backup';
+import { copySnapshotOffsite, describeLocation, parseStorageLocation } from './offsite';
 import { summarizeVerify, verifySnapshot } from './verify';
 
 export function registerBackupCli(program: Command, ctx: CliContext): void {
@@ -18,13 +21,20 @@ export function registerBackupCli(program: Command, ctx: CliContext): void {
     .option('--from <role>', 'Workspace to back up: primary or secondary', 'primary')
     .option('--out <dir>', 'Backup folder, relative to the current folder')
     .option('--keep <n>', 'Keep only the newest N complete snapshots (the newest complete one is never removed)')
-    .action(async (opts: { from: string; out?: string; keep?: string }) => {
+    .option('--to-storage <where>', "Also copy the snapshot off-region: into the other workspace's default blob store (secondary or primary) or a blob container URL")
+    .action(async (opts: { from: string; out?: string; keep?: string; toStorage?: string }) => {
       const from = parseRole(opts.from, '--from');
       const keep = opts.keep === undefined ? undefined : Number(opts.keep);
       if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new UserError('--keep must be a whole number of at least 1: the newest complete snapshot is never removed.', 'usage');
+      const toStorage = opts.toStorage === undefined ? undefined : parseStorageLocation(opts.toStorage);
+      if (toStorage?.kind === 'workspace' && toStorage.role === from) throw new UserError(`--to-storage ${from} would keep the copy in the region it backs up: name the other workspace.`, 'usage');
+      const projectDir = ctx.projectDir();
+      const pair = await loadPairFile(projectDir);
+      const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
       const progress = progressPrinter(ctx);
       const outcome = await backupWorkspace({
-        projectDir: ctx.projectDir(),
+        connection,
+        projectDir,
         from,
         outDir: opts.out === undefined ? undefined : path.resolve(opts.out),
         keep,
@@ -35,7 +45,15 @@ export function registerBackupCli(program: Command, ctx: CliContext): void {
       });
       progress.done();
       for (const line of summarizeBackup(outcome)) ctx.out(line);
-      if (!outcome.complete) ctx.setExitCode(1);
+      if (!outcome.complete) {
+        if (toStorage) ctx.out('Not copied off-region: only a complete snapshot is.');
+        ctx.setExitCode(1);
+        return;
+      }
+      if (!toStorage) return;
+      const copy = await copySnapshotOffsite(connection, pair, outcome.snapshot, from, toStorage, { signal: ctx.signal, logger: ctx.logger });
+      ctx.out(`Copied to ${describeLocation(toStorage, pair)}: ${copy.uploaded} file(s) uploaded (${(copy.bytesUploaded / 1024 / 1024).toFixed(1)} MB), ${copy.skipped} already there.`);
+      ctx.out(`Restore from there with: aml-failover restore ${copy.location} --to <primary|secondary>`);
     });
 
   program

@@ -6,6 +6,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readManifest } from '../../../src/export/manifest';
+import { connect } from '../../../src/azure/connection';
+import { fixedTrust } from '../../../src/azure/trust';
+import { silentLogger } from '../../../src/common/logger';
+import { fetchRemoteBackup, parseRemoteBackup } from '../../../src/backup/offsite';
 import type { BackupRecord, VerifiedRecord } from '../../../src/backup/snapshots';
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
@@ -113,6 +117,32 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     const notebook = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'notebooks')!;
     await changeNotebook(notebook.source.path, Buffer.from('changed again\n'));
     assert.deepEqual((await status()).workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 1, assets: 0 } });
+  });
+
+  it('--to-storage secondary copies the snapshot into the secondary\'s blob store, from where it comes back whole with the primary down', async () => {
+    const r = await backup('--to-storage', 'secondary');
+    assert.equal(r.code, 0, r.all);
+    const location = /Restore from there with: aml-failover restore (\S+) --to/.exec(r.all)?.[1];
+    assert.ok(location, r.all);
+    assert.match(location, new RegExp(`^azureml://subscriptions/${sb.secondary.subscription_id}/resourcegroups/${sb.secondary.resource_group}/workspaces/${sb.secondary.workspace_name}/datastores/workspaceblobstore/paths/aml-failover/backups/primary/${path.basename(r.snapshot!)}$`));
+    assert.match(r.all, /Copied to the secondary workspace's workspaceblobstore \(mlw-[\w-]+\): \d+ file\(s\) uploaded/);
+    const again = await backup('--to-storage', 'secondary');
+    assert.equal(again.code, 0, again.all);
+
+    await sb.fault('primary', 'outage');
+    try {
+      const conn = await connect(sb.pair.cloud, { logger: silentLogger, trust: fixedTrust([]) });
+      const into = path.join(sb.projectDir, 'fetched');
+      const got = await fetchRemoteBackup(parseRemoteBackup(location)!, { conn, pair: sb.pair, into: 'secondary', tempDir: into, signal: new AbortController().signal });
+      const local = (await readManifest(r.snapshot!))!;
+      assert.equal(got.files, local.files.length);
+      for (const f of local.files) assert.deepEqual(await fs.readFile(path.join(into, ...f.path.split('/'))), await fs.readFile(path.join(r.snapshot!, ...f.path.split('/'))), f.path);
+      // The role folder works too: its latest names the newest copy.
+      const latest = await fetchRemoteBackup(parseRemoteBackup(location.replace(/\/[^/]+$/, ''))!, { conn, pair: sb.pair, into: 'secondary', tempDir: path.join(sb.projectDir, 'fetched-latest'), signal: new AbortController().signal });
+      assert.equal(path.posix.basename(latest.prefix), path.basename(snapshots.at(-1)!));
+    } finally {
+      await sb.fault('primary', 'none');
+    }
   });
 
   it('verify passes a sound snapshot and catches a flipped byte, recording both in verified.json', async () => {
