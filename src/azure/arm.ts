@@ -40,19 +40,88 @@ export class ArmError extends Error {
  * aborted by `signal` (the caller's deadline). Resolves with the parsed body; rejects with an ArmError on 4xx/5xx.
  */
 export async function armGet(connection: AzureConnection, resourceId: string, options: { signal?: AbortSignal; apiVersion?: string } = {}): Promise<unknown> {
+  return (await armCall(connection, 'GET', resourceId, options)).body;
+}
+
+/**
+ * PUT of a raw ARM body, waiting for the long-running operation when the service answers with one
+ * (`Azure-AsyncOperation`, polled on the connection's own ARM endpoint only; `Retry-After` honoured). Resolves with the
+ * resource as a GET then returns it. For bodies the typed SDK client would alter: @azure/arm-machinelearning 2.1.1
+ * serialises a job definition's `uri_folder`/`uri_file`/`mltable`/model inputs as bare `{jobInputType}`, dropping
+ * `uri` and `mode` (its discriminator table knows them only under `AssetJobInput.*`).
+ */
+export async function armPut(
+  connection: AzureConnection,
+  resourceId: string,
+  body: unknown,
+  options: { signal?: AbortSignal; apiVersion: string; pollIntervalMs?: number },
+): Promise<unknown> {
+  const put = await armCall(connection, 'PUT', resourceId, { ...options, body });
+  const operation = put.headers.get('azure-asyncoperation');
+  if (put.status === 201 || put.status === 202) {
+    if (operation) await waitForOperation(connection, resourceId, operation, options);
+    return armGet(connection, resourceId, options);
+  }
+  return put.body;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled', 'cancelled']);
+
+async function waitForOperation(connection: AzureConnection, resourceId: string, url: string, options: { signal?: AbortSignal; pollIntervalMs?: number }): Promise<void> {
+  const arm = new URL(connection.cloud.resourceManager);
+  const op = new URL(url);
+  if (op.origin !== arm.origin) throw new Error(`The service named an operation URL outside ${arm.origin} for ${resourceId}; not following it.`);
+  for (;;) {
+    const answer = await armCall(connection, 'GET', `${op.pathname}${op.search}`, { ...options, rawPath: true });
+    const status = String((answer.body as { status?: string } | undefined)?.status ?? '').toLowerCase();
+    if (TERMINAL.has(status)) {
+      if (status !== 'succeeded') {
+        const error = (answer.body as { error?: { code?: string; message?: string } }).error;
+        throw new ArmError(error?.message ?? `The operation on ${resourceId} ended ${status}.`, 409, error?.code, { headers: { get: () => undefined } });
+      }
+      return;
+    }
+    const retryAfter = Number(answer.headers.get('retry-after'));
+    const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (options.pollIntervalMs ?? 2000);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, waitMs);
+      options.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(options.signal!.reason)), { once: true });
+    });
+  }
+}
+
+interface ArmAnswer {
+  status: number;
+  body: unknown;
+  headers: { get(name: string): string | undefined };
+}
+
+async function armCall(
+  connection: AzureConnection,
+  method: 'GET' | 'PUT',
+  resourceId: string,
+  options: { signal?: AbortSignal; apiVersion?: string; body?: unknown; rawPath?: boolean },
+): Promise<ArmAnswer> {
   const subscription = subscriptionOf(resourceId);
   const type = resourceType(resourceId);
-  if (!subscription || !type || !resourceId.startsWith('/')) throw new Error(`Not an ARM resource id: ${resourceId}`);
-  const apiVersion = options.apiVersion ?? API_VERSIONS[type] ?? '2021-04-01';
+  if (!subscription || (!type && !options.apiVersion && !options.rawPath) || !resourceId.startsWith('/')) throw new Error(`Not an ARM resource id: ${resourceId}`);
   const [client, sdk] = await Promise.all([connection.ml(subscription), import('./azureSdk')]);
-  const encodedPath = resourceId
-    .split('/')
-    .map((segment) => encodeURIComponent(segment))
-    .join('/');
+  let url: string;
+  if (options.rawPath) {
+    url = `${connection.cloud.resourceManager}${resourceId}`;
+  } else {
+    const apiVersion = options.apiVersion ?? API_VERSIONS[type!] ?? '2021-04-01';
+    const encodedPath = resourceId
+      .split('/')
+      .map((segment) => encodeURIComponent(segment))
+      .join('/');
+    url = `${connection.cloud.resourceManager}${encodedPath}?api-version=${encodeURIComponent(apiVersion)}`;
+  }
   const request = sdk.createPipelineRequest({
-    url: `${connection.cloud.resourceManager}${encodedPath}?api-version=${encodeURIComponent(apiVersion)}`,
-    method: 'GET',
+    url,
+    method,
     abortSignal: options.signal,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: sdk.createHttpHeaders({ 'content-type': 'application/json' }) }),
   });
   const response = await client.sendRequest(request);
   const text = response.bodyAsText ?? '';
@@ -62,11 +131,10 @@ export async function armGet(connection: AzureConnection, resourceId: string, op
   } catch {
     body = undefined;
   }
+  const headers = { get: (name: string) => response.headers.get(name) };
   if (response.status >= 400) {
     const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ArmError(error?.message ?? `HTTP ${response.status} from ${resourceId}`, response.status, error?.code, {
-      headers: { get: (name) => response.headers.get(name) },
-    });
+    throw new ArmError(error?.message ?? `HTTP ${response.status} from ${resourceId}`, response.status, error?.code, { headers });
   }
-  return body;
+  return { status: response.status, body, headers };
 }

@@ -4,6 +4,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { addSchedules } from './seed/schedules';
 
 export interface SeedOptions {
   /** Size of the one large model file in MiB. */
@@ -203,6 +204,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
 
   addJobs(p, opts.scale, true);
   addJobs(s, 1, false);
+  for (const r of [p, s]) addSchedules(r);
 
   // Notebooks on the primary's share, a few of them copied to the secondary.
   const aliases = ALIASES;

@@ -51,6 +51,8 @@ export interface Region {
   jobs: Map<string, JobRecord>;
   computes: Map<string, Json>;
   datastores: Map<string, Json>;
+  /** Recurring jobs (ARM Schedule bodies), keyed by lower-case name. */
+  schedules: Map<string, Json>;
 }
 
 export interface World {
@@ -98,6 +100,7 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     jobs: new Map(),
     computes: new Map(),
     datastores: new Map(),
+    schedules: new Map(),
   };
 }
 

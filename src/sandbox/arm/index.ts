@@ -16,6 +16,7 @@ import { computeRoutes } from './computes';
 import { datastoreRoutes } from './datastores';
 import { jobRoutes, type JobTiming } from './jobs';
 import { operationRoutes } from './operations';
+import { scheduleRoutes } from './schedules';
 import { ArmError, createRouter, noRoute, printable, type ArmEnv, type Route } from './router';
 import { workspaceRoutes } from './workspaces';
 
@@ -44,6 +45,7 @@ function armRoutes(env: ArmEnv, opts: ArmOptions): Route[] {
     ...assetRoutes(env),
     ...jobRoutes(env, opts.jobTiming),
     ...computeRoutes(env),
+    ...scheduleRoutes(env),
     // Last: every other provider's resources by one generic GET.
     ...associatedRoutes(env),
   ];

@@ -12,7 +12,7 @@ import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'src', 'sandbox', 'specs', 'examples');
 
-type Kind = 'workspace' | 'datastore' | 'secrets' | 'modelContainer' | 'modelVersion' | 'environmentContainer' | 'environmentVersion' | 'job' | 'compute' | 'diagnose';
+type Kind = 'workspace' | 'datastore' | 'secrets' | 'modelContainer' | 'modelVersion' | 'environmentContainer' | 'environmentVersion' | 'job' | 'compute' | 'diagnose' | 'schedule';
 
 /** The fields the product reads (health, inventory, drift, export, replicate), as raw JSON paths. */
 const FIELDS: Record<Kind, string[]> = {
@@ -25,6 +25,7 @@ const FIELDS: Record<Kind, string[]> = {
   environmentVersion: ['id', 'name', 'properties.image', 'properties.condaFile', 'properties.build', 'properties.environmentType', 'properties.osType', 'properties.description', 'properties.tags', 'properties.inferenceConfig', 'properties.isAnonymous'],
   job: ['id', 'name', 'properties.jobType', 'properties.status', 'properties.displayName', 'properties.experimentName', 'properties.command', 'properties.environmentId', 'properties.computeId', 'properties.codeId', 'properties.inputs', 'properties.outputs', 'properties.description', 'properties.tags', 'properties.properties', 'properties.settings', 'properties.jobs', 'properties.resources.instanceCount', 'properties.resources.instanceType', 'properties.limits', 'properties.environmentVariables', 'systemData.createdAt'],
   compute: ['id', 'name', 'location', 'properties.computeType', 'properties.provisioningState', 'properties.description', 'properties.resourceId', 'properties.computeLocation', 'properties.properties'],
+  schedule: ['id', 'name', 'properties.isEnabled', 'properties.displayName', 'properties.description', 'properties.tags', 'properties.trigger', 'properties.action.actionType', 'properties.action.jobDefinition.jobType', 'properties.action.jobDefinition.computeId', 'properties.provisioningState'],
   diagnose: ['value.userDefinedRouteResults', 'value.networkSecurityRuleResults', 'value.resourceLockResults', 'value.dnsResolutionResults', 'value.storageAccountResults', 'value.keyVaultResults', 'value.containerRegistryResults', 'value.applicationInsightsResults', 'value.otherResults'],
 };
 
@@ -138,6 +139,24 @@ const CASES: Record<string, { kind: Kind; list?: boolean; lro?: boolean; call: C
   'Workspace/EnvironmentVersion/get.json': { kind: 'environmentVersion', call: (c, rg, ws) => c.environmentVersions.get(rg, ws, 'inference-env', '1') },
   'Job/CommandJob/get.json': { kind: 'job', call: (c, rg, ws) => c.jobs.get(rg, ws, 'train_credit_default_1') },
   'Job/PipelineJob/list.json': { kind: 'job', list: true, call: (c, rg, ws) => firstPage(c.jobs.list(rg, ws, { jobType: 'Pipeline' })) },
+  'Schedule/createOrUpdate.json': {
+    kind: 'schedule',
+    call: (c, rg, ws) =>
+      c.schedules.beginCreateOrUpdateAndWait(
+        rg,
+        ws,
+        'contract-schedule',
+        {
+          properties: {
+            displayName: 'contract',
+            isEnabled: false,
+            trigger: { triggerType: 'Cron', expression: '0 1 * * *', timeZone: 'UTC' },
+            action: { actionType: 'CreateJob', jobDefinition: { jobType: 'Command', command: 'echo', environmentId: 'azureml:sklearn-env:1' } as never },
+          },
+        },
+        { updateIntervalInMs: 10 },
+      ),
+  },
   'Compute/list.json': { kind: 'compute', list: true, call: (c, rg, ws) => firstPage(c.computeOperations.list(rg, ws)) },
 };
 
