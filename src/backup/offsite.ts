@@ -4,6 +4,7 @@
 //   <store>/aml-failover/backups/<role>/<snapshot>/…   the snapshot's files; manifest.json uploaded last
 //   <store>/aml-failover/backups/<role>/latest         the newest snapshot uploaded complete
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AzureConnection } from '../azure/connection';
 import { withRetry } from '../azure/retry';
@@ -237,5 +238,27 @@ export async function copySnapshotOffsite(
     return { ...result, location: remoteBackupLocation(location, pair, result.prefix) };
   } finally {
     store.dispose();
+  }
+}
+
+/**
+ * Runs `use` on a local folder holding the backup at `location`: the folder itself (relative to the current
+ * folder), or — for a copy in storage (`azureml://…/datastores/…/paths/…`, a container URL) — a temporary folder it
+ * is fetched into, verified against its manifest, and removed afterwards.
+ */
+export async function withLocalBackup<T>(
+  location: string,
+  options: { conn: AzureConnection; pair: PairConfig; into: Role; signal: AbortSignal; logger: Logger },
+  use: (dir: string) => Promise<T>,
+): Promise<T> {
+  const remote = parseRemoteBackup(location);
+  if (!remote) return use(path.resolve(location));
+  const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-backup-'));
+  try {
+    const fetched = await fetchRemoteBackup(remote, { ...options, tempDir });
+    options.logger.info(`Fetched ${fetched.files} file(s) (${fetched.bytes} bytes) of ${fetched.prefix}, each matching the manifest.`);
+    return await use(fetched.dir);
+  } finally {
+    await fs.rm(tempDir, { recursive: true, force: true });
   }
 }
