@@ -50,6 +50,8 @@ export interface DatastoreStorage {
   read(path: string, offset: number, count: number, signal: AbortSignal, etag?: string): Promise<RangeRead>;
   /** Uploads a local file as a block blob storing its Content-MD5 and `metadata` (blob datastores only). */
   upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
+  /** Copies a blob of this container to another name inside the service, metadata and Content-MD5 kept (blob only). */
+  copyWithin?(targetPath: string, sourcePath: string, signal: AbortSignal): Promise<void>;
   /** Forgets the secret and closes connections. */
   dispose(): void;
 }
@@ -230,6 +232,11 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
       await use()
         .getBlockBlobClient(path)
         .uploadFile(localFile, { abortSignal: signal, blobHTTPHeaders: { blobContentMD5: contentMD5 }, metadata, blockSize: 4 * 1024 * 1024, concurrency: 4 });
+    },
+    async copyWithin(targetPath, sourcePath, signal) {
+      const poller = await use().getBlockBlobClient(targetPath).beginCopyFromURL(use().getBlobClient(sourcePath).url, { abortSignal: signal, intervalInMs: 200 });
+      const done = await poller.pollUntilDone();
+      if (done.copyStatus !== 'success') throw new Error(`copy of ${sourcePath} ended ${done.copyStatus ?? 'without a status'}`);
     },
     dispose() {
       client = undefined;

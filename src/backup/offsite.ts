@@ -59,6 +59,8 @@ export interface UploadResult {
   uploaded: number;
   /** Files already there with the same sha256 (a re-run after an interruption). */
   skipped: number;
+  /** Files copied inside the store from the copy before (same sha256): nothing sent. */
+  copied: number;
   bytesUploaded: number;
 }
 
@@ -75,10 +77,14 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
   const prefix = `${OFFSITE_PREFIX}/${role}/${name}`;
   const there = new Map<string, StoredFile>();
   for await (const f of store.list(`${prefix}/`, signal)) there.set(f.path, f);
+  // The copy before this one (its `latest`): a file with the same sha256 is copied inside the service, not sent again.
+  const previous = await previousCopy(store, role, name, signal);
   const extras = [BACKUP_RECORD_FILE, VERIFIED_FILE].filter((f) => !manifest.files.some((e) => e.path === f));
   const locals = [...manifest.files.map((e) => e.path), ...extras, MANIFEST_FILE];
-  const result: UploadResult = { prefix, uploaded: 0, skipped: 0, bytesUploaded: 0 };
+  const result: UploadResult = { prefix, uploaded: 0, skipped: 0, copied: 0, bytesUploaded: 0 };
   let done = 0;
+  const retrying = <T>(what: string, call: () => Promise<T>) =>
+    withRetry(call, { signal, policy: options.conn.retry, onRetry: (err, n, ms) => options.conn.onRetry(err, n, ms, `${what}`) });
   const send = async (local: string, blob: string) => {
     const file = path.join(snapshot, ...local.split('/'));
     const stat = await fs.lstat(file).catch(() => undefined);
@@ -88,11 +94,21 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
       result.skipped++;
       return;
     }
-    await withRetry(() => store.upload(blob, file, hash.size, Buffer.from(hash.md5, 'base64'), signal, { [SHA256_METADATA]: hash.sha256 }), {
-      signal,
-      policy: options.conn.retry,
-      onRetry: (err, n, ms) => options.conn.onRetry(err, n, ms, `upload ${blob}`),
-    });
+    const earlier = previous?.get(local);
+    if (earlier?.metadata?.[SHA256_METADATA] === hash.sha256 && earlier.contentMD5 === hash.md5 && store.copyWithin) {
+      try {
+        await retrying(`copy ${blob}`, () => store.copyWithin!(blob, earlier.path, signal));
+        const copied = await store.stat(blob, signal);
+        if (copied?.metadata?.[SHA256_METADATA] === hash.sha256 && copied.contentMD5 === hash.md5) {
+          result.copied++;
+          return;
+        }
+      } catch (err) {
+        if (signal.aborted) throw err;
+        options.logger.warn(`Could not copy ${earlier.path} inside the store (${(err as Error).message}); uploading it.`);
+      }
+    }
+    await retrying(`upload ${blob}`, () => store.upload(blob, file, hash.size, Buffer.from(hash.md5, 'base64'), signal, { [SHA256_METADATA]: hash.sha256 }));
     result.uploaded++;
     result.bytesUploaded += hash.size;
   };
@@ -109,6 +125,18 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
     await fs.rm(latest, { force: true });
   }
   return result;
+}
+
+/** The files of the copy `latest` names (when it is another snapshot than `name`), by path relative to it. */
+async function previousCopy(store: DatastoreStorage, role: Role, name: string, signal: AbortSignal): Promise<Map<string, StoredFile> | undefined> {
+  const latestBlob = `${OFFSITE_PREFIX}/${role}/${LATEST_FILE}`;
+  if (!(await store.stat(latestBlob, signal))) return undefined;
+  const latest = await readLatestBlob(store, latestBlob, signal);
+  if (!parseSnapshotName(latest) || latest === name) return undefined;
+  const prefix = `${OFFSITE_PREFIX}/${role}/${latest}/`;
+  const files = new Map<string, StoredFile>();
+  for await (const f of store.list(prefix, signal)) files.set(f.path.slice(prefix.length), f);
+  return files;
 }
 
 export interface FetchedSnapshot {

@@ -126,8 +126,10 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     assert.ok(location, r.all);
     assert.match(location, new RegExp(`^azureml://subscriptions/${sb.secondary.subscription_id}/resourcegroups/${sb.secondary.resource_group}/workspaces/${sb.secondary.workspace_name}/datastores/workspaceblobstore/paths/aml-failover/backups/primary/${path.basename(r.snapshot!)}$`));
     assert.match(r.all, /Copied to the secondary workspace's workspaceblobstore \(mlw-[\w-]+\): \d+ file\(s\) uploaded/);
+    // The next copy sends nothing unchanged: the service copies it from the copy before.
     const again = await backup('--to-storage', 'secondary');
     assert.equal(again.code, 0, again.all);
+    assert.match(again.all, /: 2 file\(s\) uploaded \([\d.]+ MB\), \d+ unchanged copied inside the store, 0 already there\./);
 
     await sb.fault('primary', 'outage');
     try {
