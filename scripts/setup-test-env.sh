@@ -22,6 +22,7 @@ PACKAGES=(
   "python3:/usr/bin/python3"
   "yamllint:/usr/bin/yamllint"
   "pre-commit:/usr/bin/pre-commit"
+  "python3-azure:/usr/lib/python3/dist-packages/azure/ai/ml/__init__.py"   # the real Azure ML YAML parser (test/support/python/referee.py)
 )
 
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }

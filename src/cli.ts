@@ -13,6 +13,7 @@ import { registerLintCli } from './lint/cli';
 import { registerExportCli } from './export/cli';
 import { registerReplicateCli } from './replicate/cli';
 import { registerBackupCli } from './backup/cli';
+import { registerReadinessCli } from './readiness/cli';
 import { registerSchedulesCli } from './schedules/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
@@ -20,7 +21,7 @@ const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli, registerBackupCli, registerSchedulesCli];
+const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli, registerBackupCli, registerSchedulesCli, registerReadinessCli];
 
 declare const PACKAGE_VERSION: string | undefined;
 

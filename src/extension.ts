@@ -15,6 +15,7 @@ import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { registerBackup } from './backup/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
+import { registerReadiness } from './readiness/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerSandbox(context, deps);
     registerExport(context, deps);
     registerBackup(context, deps);
+    registerReadiness(context, deps, regions);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

@@ -1,16 +1,25 @@
 import type { AzureConnection } from './connection';
 
 /**
- * API versions for the ARM GET of a workspace's associated resources. ARM wants one per resource type; these are
- * stable versions every public cloud serves (and the sandbox accepts).
+ * API versions per resource type, as the public REST specs (Azure/azure-rest-api-specs, stable folders) give them.
+ * ARM wants one per resource type; these are stable versions every public cloud serves (and the sandbox accepts).
+ * Non-ML providers are read through armGet / armList with these, not through one npm package each.
  */
-const API_VERSIONS: Record<string, string> = {
+export const API_VERSIONS = {
   'microsoft.storage/storageaccounts': '2023-01-01',
   'microsoft.keyvault/vaults': '2023-07-01',
   'microsoft.containerregistry/registries': '2023-07-01',
   'microsoft.insights/components': '2020-02-02',
   'microsoft.machinelearningservices/workspaces': '2022-10-01',
-};
+  /** Subscriptions - List Locations (metadata.pairedRegion). */
+  'microsoft.resources/subscriptions': '2022-12-01',
+  /** Permissions - List For Resource. */
+  'microsoft.authorization/permissions': '2022-04-01',
+  /** Availability Statuses - Get By Resource; Events - List By Subscription Id. */
+  'microsoft.resourcehealth': '2022-10-01',
+} as const satisfies Record<string, string>;
+
+const API_VERSION_OF: Record<string, string> = API_VERSIONS;
 
 /** The provider/type of an ARM id, lower case: `microsoft.keyvault/vaults`. */
 export function resourceType(resourceId: string): string | undefined {
@@ -41,6 +50,25 @@ export class ArmError extends Error {
  */
 export async function armGet(connection: AzureConnection, resourceId: string, options: { signal?: AbortSignal; apiVersion?: string } = {}): Promise<unknown> {
   return (await armCall(connection, 'GET', resourceId, options)).body;
+}
+
+/**
+ * Every item of an ARM list (`{value: [...], nextLink}`) at any path (a collection, a provider action such as
+ * `…/providers/Microsoft.Authorization/permissions`), following nextLink only while it stays on the cloud's resource
+ * manager: a server never decides where the token goes next.
+ */
+export async function armList(connection: AzureConnection, armPath: string, apiVersion: string, signal?: AbortSignal): Promise<unknown[]> {
+  const items: unknown[] = [];
+  const origin = new URL(connection.cloud.resourceManager).origin;
+  let body = (await armCall(connection, 'GET', armPath, { signal, apiVersion })).body as { value?: unknown[]; nextLink?: string } | undefined;
+  for (let pages = 1; ; pages++) {
+    if (Array.isArray(body?.value)) items.push(...body.value);
+    if (!body?.nextLink) return items;
+    const next = new URL(body.nextLink);
+    if (next.origin !== origin) throw new Error(`The list of ${armPath} continues at ${next.origin}, not at Azure Resource Manager; not followed.`);
+    if (pages >= 1000) throw new Error(`The list of ${armPath} has more than 1000 pages; stopped.`);
+    body = (await armCall(connection, 'GET', `${next.pathname}${next.search}`, { signal, rawPath: true })).body as typeof body;
+  }
 }
 
 /**
@@ -110,7 +138,7 @@ async function armCall(
   if (options.rawPath) {
     url = `${connection.cloud.resourceManager}${resourceId}`;
   } else {
-    const apiVersion = options.apiVersion ?? API_VERSIONS[type!] ?? '2021-04-01';
+    const apiVersion = options.apiVersion ?? API_VERSION_OF[type!] ?? '2021-04-01';
     const encodedPath = resourceId
       .split('/')
       .map((segment) => encodeURIComponent(segment))

@@ -14,10 +14,11 @@ export function registerDriftCli(program: Command, ctx: CliContext): void {
     .description('Show what differs between the primary and secondary workspaces: missing assets, differing versions, missing computes')
     .addHelpText('after', '\nExit codes: 0 nothing differs, 1 something does.\n')
     .option('--json', 'Print the comparison as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--include-checkpoints', "Compare the studio's notebook checkpoints and temp files too (skipped by default, with what .amlignore names)")
+    .action(async (opts: { json?: boolean; includeCheckpoints?: boolean }) => {
       const pair = await loadPairFile(ctx.projectDir());
       const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
-      const { primary, secondary } = await listPairInventories(connection, pair, { signal: ctx.signal, logger: ctx.logger });
+      const { primary, secondary } = await listPairInventories(connection, pair, { signal: ctx.signal, logger: ctx.logger, includeCheckpoints: Boolean(opts.includeCheckpoints) });
       for (const inv of [primary, secondary]) {
         const failed = Object.keys(inv.problems).length === 6;
         if (failed) throw new UserError(`Cannot list the ${inv.role} workspace: ${Object.values(inv.problems)[0]}`);

@@ -21,9 +21,10 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'Export folder, relative to the current folder (default: aml-export/<role> in the project)')
     .option('--name <name...>', 'Only these models, environments or jobs: NAME or NAME:VERSION (every version unless one is given)')
     .option('--folder <path>', 'Only this folder of the notebook share, e.g. Users/alice')
+    .option('--include-checkpoints', "Keep the studio's notebook checkpoints and temp files (.ipynb_aml_checkpoints/, *.amltmp, what .amlignore names)")
     .option('--concurrency <n>', 'Files in flight at once', String(DEFAULT_CONCURRENCY))
     .option('--force', 'Replace files in the export folder that were edited since the last export (otherwise they are kept and reported)')
-    .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; concurrency: string; force?: boolean }) => {
+    .action(async (what: string, opts: { from: string; out?: string; name?: string[]; folder?: string; includeCheckpoints?: boolean; concurrency: string; force?: boolean }) => {
       const kinds = parseKinds(what);
       const from = parseRole(opts.from, '--from');
       const concurrency = Number(opts.concurrency);
@@ -37,6 +38,7 @@ export function registerExportCli(program: Command, ctx: CliContext): void {
         outDir: opts.out === undefined ? undefined : path.resolve(opts.out),
         names: opts.name?.map(parseNameFilter),
         notebooksFolder: opts.folder,
+        includeCheckpoints: Boolean(opts.includeCheckpoints),
         signal: ctx.signal,
         logger: ctx.logger,
         trust: ctx.cloudTrust(),

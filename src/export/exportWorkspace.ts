@@ -10,6 +10,7 @@ import { loadPairFile, type Role } from '../pair/pairFile';
 import { runExport, type ExportProgress, type ExportResult } from './engine';
 import { MANIFEST_FILE } from './manifest';
 import { describeReason } from './safePaths';
+import type { JobExportReport } from './jobs';
 import { planExport, type BoundPlan, type ExportKind, type NameFilter } from './plan';
 
 export interface ExportRequest {
@@ -20,6 +21,8 @@ export interface ExportRequest {
   outDir?: string;
   names?: NameFilter[];
   notebooksFolder?: string;
+  /** Keep the studio's checkpoints and temp files. */
+  includeCheckpoints?: boolean;
   signal: AbortSignal;
   logger: Logger;
   onProgress?: (p: ExportProgress) => void;
@@ -39,6 +42,8 @@ export function defaultOutDir(projectDir: string, from: Role): string {
 }
 
 export interface ExportOutcome extends ExportResult {
+  /** Each job exported: its file and what still could not be made portable (empty when it travels as it is). */
+  jobs?: JobExportReport[];
   /** The line added to .gitignore because this export created the default export folder in a git repository. */
   gitignore?: GitignoreChange;
 }
@@ -52,10 +57,10 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   const retriesBefore = conn.retries;
   let plan;
   try {
-    plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, signal: req.signal, logger: req.logger });
+    plan = await planExport(conn, { kinds: req.kinds, workspace, names: req.names, notebooksFolder: req.notebooksFolder, includeCheckpoints: req.includeCheckpoints, signal: req.signal, logger: req.logger });
   } catch (err) {
     // Cancelled while listing: nothing was written, and that is what the user asked for — not an error.
-    if (req.signal.aborted) return { ...emptyResult(outDir), cancelled: true };
+    if (req.signal.aborted) return { ...emptyResult(outDir), cancelled: true, jobs: [] };
     throw err;
   }
   try {
@@ -63,7 +68,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
     await req.beforeRun?.(plan, outDir);
     const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force, projectDir: req.projectDir });
     // Downloads count their own retries; ARM calls and storage listings retried on the connection count too.
-    return { ...result, retries: result.retries + conn.retries - retriesBefore, gitignore };
+    return { ...result, retries: result.retries + conn.retries - retriesBefore, gitignore, jobs: plan.jobs };
   } finally {
     plan.dispose();
   }
@@ -96,6 +101,7 @@ export function summarize(r: ExportOutcome): string[] {
   );
   for (const n of r.names) lines.push(`  name ${JSON.stringify(n.remote)}: ${n.reasons.map(describeReason).join('; ')} — ${n.local ? `exported as ${n.local}` : 'refused'}.`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  for (const j of r.jobs ?? []) for (const l of j.leftovers) lines.push(`  job ${j.name}${j.file ? ` (${j.file})` : ''}: ${l}`);
   for (const local of r.localEdits) lines.push(`  kept: ${local} was edited here since the last export (it differs from what that export wrote); not replaced — export with --force to replace it.`);
   for (const f of r.failed) lines.push(`  failed: ${f.asset.kind} ${f.asset.name}${f.asset.version ? `:${f.asset.version}` : ''} (${f.source.path}): ${f.error}`);
   if (r.failed.length && !r.cancelled) lines.push(`${r.failed.length} file(s) could not be exported; nothing of them was kept in OUT. Run the same export again to fetch only what is missing.`);

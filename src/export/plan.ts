@@ -3,19 +3,21 @@
 //   OUT/notebooks/<share path>
 //   OUT/models/<name>/<version>/model.yml + <folder or file of the model>
 //   OUT/environments/<name>/<version>/environment.yml [+ conda.yaml] [+ context/…]
-//   OUT/jobs/<job name>.yml
-import type { EnvironmentVersion, JobBase, ModelVersion } from '@azure/arm-machinelearning';
+//   OUT/jobs/<job name>.yml, OUT/code/<job name>/…, OUT/components/<name>/<version>/component.yml (src/export/jobs.ts)
+import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
 import { openDatastore, type DatastoreStorage } from '../azure/storage';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
 import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './engine';
-import { portableJobYaml } from './jobs';
+import { JobPlanner, type JobExportReport } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
 import { throwIfAborted } from '../azure/retry';
+import { notebookClutter } from '../inventory/notebooks';
 import { SafePathMapper, describeReason, inStableOrder, printable } from './safePaths';
 import type { RangeReader } from './transfer';
+import { jobOutputsOf, locateAsset } from './jobOutputs';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
 import { environmentYaml, modelYaml } from './yamlWriters';
 
@@ -34,6 +36,8 @@ export interface PlanRequest {
   names?: NameFilter[];
   /** Only this folder of the notebook share (e.g. "Users/alice"). */
   notebooksFolder?: string;
+  /** Keep the studio's checkpoints and temp files (skipped by default, with what .amlignore names). */
+  includeCheckpoints?: boolean;
   signal: AbortSignal;
   logger: Logger;
 }
@@ -54,6 +58,8 @@ export function parseNameFilter(text: string): NameFilter {
 export interface BoundPlan extends ExportPlan {
   /** Every job listed (when jobs are planned), with its status at the time of listing (a backup records them). */
   jobStatuses: JobStatus[];
+  /** Each job planned: its file and what could not be made portable. */
+  jobs: JobExportReport[];
   dispose(): void;
 }
 
@@ -97,6 +103,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
     return bindings;
   };
+  const jobOutputs = jobOutputsOf(ml, workspace, signal);
   const assetKey = (a: AssetRef) => `${a.kind}\u0000${a.name}\u0000${a.version ?? ''}`;
   const plannedAssets = new Set<string>();
   const jobStatuses: JobStatus[] = [];
@@ -154,6 +161,18 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     return sorted.filter((c) => !want || (c.name !== undefined && want.has(c.name)));
   };
 
+  const jobs = new JobPlanner({
+    ml,
+    workspace,
+    wsId,
+    mapper,
+    writes,
+    signal,
+    storage,
+    datastoreBindings,
+    planAssetFiles: (store, remotePath, dir, asset, folderName) => planAssetFiles(store, remotePath, dir, asset, folderName),
+  });
+
   const fail = (asset: AssetRef, sourcePath: string, err: unknown) => {
     failed.push({ source: { workspace: wsId, path: sourcePath }, asset, error: errorMessage(err) });
   };
@@ -165,8 +184,13 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       if (folder && !mapper.map(folder)) throw new UserError(`The notebook folder "${printable(folder)}" is not a safe path.`, 'usage');
       const base = folder ? `notebooks/${folder}` : 'notebooks';
       const asset: AssetRef = { kind: 'notebooks', name: folder || '/' };
-      for (const file of await inStableOrder(store.list(folder, signal), (f) => f.path)) {
+      const listed = await inStableOrder(store.list(folder, signal), (f) => f.path);
+      const clutter = await notebookClutter(store, listed.map((f) => f.path), req.includeCheckpoints, signal);
+      const skipped = listed.filter((f) => clutter(f.path)).length;
+      if (skipped) req.logger.info(`notebooks: skipped ${skipped} studio checkpoint and temp file(s) (.amlignore; --include-checkpoints keeps them).`);
+      for (const file of listed) {
         throwIfAborted(signal);
+        if (clutter(file.path)) continue;
         const rel = folder ? file.path.slice(folder.length + 1) : file.path;
         const local = mapper.map(rel, base);
         if (!local) continue;
@@ -214,6 +238,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     }
 
     if (req.kinds.includes('jobs')) {
+      // Job code and anonymous components belong to the job that names them: in scope with it.
       for (const job of await inStableOrder(ml.jobs.list(rg, ws, { abortSignal: signal }), (j) => j.name ?? '')) {
         const name = job.name ?? '';
         if (!wanted(name)) continue;
@@ -221,7 +246,12 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
         jobStatuses.push({ name, status: p.status ?? 'Unknown', jobType: p.jobType, displayName: p.displayName, experimentName: p.experimentName });
         const asset: AssetRef = { kind: 'job', name };
         plannedAssets.add(assetKey(asset));
-        planJob(job, asset);
+        try {
+          await jobs.plan(job, asset);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          fail(asset, job.id ?? name, err);
+        }
       }
       scopes.push((e) => e.asset.kind === 'job' && plannedAssets.has(assetKey(e.asset)));
     }
@@ -236,7 +266,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     if (!dir) return;
     const uri = model.properties.modelUri;
     if (!uri) throw new Error('the model version has no modelUri');
-    const location = locateInDatastore(uri, await datastoreBindings(), workspace);
+    const location = await locateAsset(uri, datastoreBindings, workspace, jobOutputs);
     if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of this workspace`);
     mapper.reserve(`${dir}/model.yml`);
     const store = await storage(location.datastore);
@@ -274,19 +304,6 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     writes.push({ local: `${dir}/environment.yml`, source, asset, content: environmentYaml(name, version, env, files) });
   }
 
-  function planJob(job: JobBase, asset: AssetRef) {
-    const name = job.name ?? '';
-    const local = mapper.map(`${name.replace(/\//g, '%2F')}.yml`, 'jobs');
-    if (!local) return;
-    const result = portableJobYaml(job);
-    if (result.unsupported) {
-      warnings.push(`job ${name}: ${result.unsupported}; not exported.`);
-      return;
-    }
-    for (const message of result.remaining) warnings.push(`job ${name}: ${message}`);
-    writes.push({ local, source: { workspace: wsId, path: job.id ?? `${wsId}/jobs/${name}` }, asset, content: result.yaml });
-  }
-
   const missing = (req.names ?? []).filter((f) => !found.has(`${f.name}:${f.version ?? ''}`));
   if (missing.length) {
     for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
@@ -303,6 +320,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     names,
     warnings,
     failed,
+    jobs: jobs.reports,
     inScope: (e) => scopes.some((s) => s(e)),
     jobStatuses,
     dispose() {

@@ -21,13 +21,14 @@ export interface WorkspaceCoordinates {
 }
 
 /**
- * Resolves `azureml://subscriptions/…/workspaces/<ws>/datastores/<ds>/paths/<p>`, `azureml://datastores/<ds>/paths/<p>`,
+ * Resolves `azureml://subscriptions/…/workspaces/<ws>/datastores/<ds>/paths/<p>`, `azureml://datastores/<ds>/paths/<p>`
+ * (also without `paths/`, as a job's default output `azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.<job>` is written),
  * and blob URLs (`https://<account>.blob.<suffix>/<container>/<p>`, or path-style `https://host/<account>/<container>/<p>`)
  * of `workspace`'s own datastores. Undefined when the URI points elsewhere (a registry, another account). Throws when
  * a long-form URI names another workspace: its datastore of the same name here is not the one meant.
  */
 export function locateInDatastore(uri: string, datastores: readonly DatastoreBinding[], workspace: WorkspaceCoordinates): DatastoreLocation | undefined {
-  const azureml = /^azureml:\/\/(?:subscriptions\/([^/]+)\/resource[gG]roups\/([^/]+)\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/([^/]+)\/)?datastores\/([^/]+)\/paths\/(.*)$/i.exec(uri);
+  const azureml = /^azureml:\/\/(?:subscriptions\/([^/]+)\/resource[gG]roups\/([^/]+)\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/([^/]+)\/)?datastores\/([^/]+)\/(?:paths\/)?(.*)$/i.exec(uri);
   if (azureml) {
     const [, subscription, group, name] = azureml.map((part) => (part === undefined ? part : safeDecode(part)));
     if (name !== undefined && !sameCoordinates({ subscription_id: subscription!, resource_group: group!, workspace_name: name }, workspace)) {

@@ -1,7 +1,7 @@
-// CLI v2 YAML for exported assets, so `az ml model create -f`, `az ml environment create -f` and
-// `az ml job create -f` re-create them in another workspace. Input is the ARM resource as the SDK returns it.
+// CLI v2 YAML for exported assets, so `az ml model create -f` and `az ml environment create -f` re-create them in
+// another workspace (jobs: src/jobs/toCli.ts). Input is the ARM resource as the SDK returns it.
 import { stringify } from 'yaml';
-import type { CommandJob, EnvironmentVersion, JobBase, ModelVersion, PipelineJob, SweepJob } from '@azure/arm-machinelearning';
+import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 
 export const SCHEMA_BASE = 'https://azuremlschemas.azureedge.net/latest';
 
@@ -20,7 +20,7 @@ export function cliModelType(modelType: string | undefined): string {
   return MODEL_TYPES[modelType.toLowerCase()] ?? modelType;
 }
 
-function dropEmpty<T extends Record<string, unknown>>(o: T): Partial<T> {
+export function dropEmpty<T extends Record<string, unknown>>(o: T): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined || v === null) continue;
@@ -30,7 +30,7 @@ function dropEmpty<T extends Record<string, unknown>>(o: T): Partial<T> {
   return out as Partial<T>;
 }
 
-function toYaml(header: string[], doc: Record<string, unknown>): string {
+export function toYaml(header: string[], doc: Record<string, unknown>): string {
   const comments = header.map((l) => `# ${l}\n`).join('');
   return comments + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -90,155 +90,4 @@ export function isoDurationSeconds(value: string | undefined): number | undefine
   const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
   if (!m) return undefined;
   return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Math.round(Number(m[4] ?? 0));
-}
-
-type IO = Record<string, unknown> | null | undefined;
-
-function inputsYaml(inputs: Record<string, IO> | undefined): Record<string, unknown> | undefined {
-  if (!inputs) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [key, input] of Object.entries(inputs)) {
-    if (!input) continue;
-    if (input.jobInputType === 'literal') {
-      out[key] = input.value;
-      continue;
-    }
-    out[key] = dropEmpty({
-      type: input.jobInputType,
-      path: typeof input.uri === 'string' ? input.uri : undefined,
-      mode: typeof input.mode === 'string' ? snake(input.mode) : undefined,
-      description: input.description,
-    });
-  }
-  return out;
-}
-
-function outputsYaml(outputs: Record<string, IO> | undefined): Record<string, unknown> | undefined {
-  if (!outputs) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [key, output] of Object.entries(outputs)) {
-    if (!output) continue;
-    out[key] = dropEmpty({
-      type: output.jobOutputType,
-      path: typeof output.uri === 'string' ? output.uri : undefined,
-      mode: typeof output.mode === 'string' ? snake(output.mode) : undefined,
-      description: output.description,
-    });
-  }
-  return out;
-}
-
-/** "ReadOnlyMount" → "ro_mount", "ReadWriteMount" → "rw_mount", "Download" → "download", "Upload" → "upload". */
-function snake(mode: string): string {
-  const known: Record<string, string> = { readonlymount: 'ro_mount', readwritemount: 'rw_mount', evalmount: 'eval_mount', evaldownload: 'eval_download' };
-  return known[mode.toLowerCase()] ?? mode.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
-function resourcesYaml(r: { instanceCount?: number; instanceType?: string; shmSize?: string } | undefined): Record<string, unknown> | undefined {
-  return r ? dropEmpty({ instance_count: r.instanceCount, instance_type: r.instanceType, shm_size: r.shmSize }) : undefined;
-}
-
-function distributionYaml(d: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!d) return undefined;
-  const { distributionType, ...rest } = d;
-  const fields: Record<string, unknown> = { type: typeof distributionType === 'string' ? distributionType.toLowerCase() : undefined };
-  for (const [k, v] of Object.entries(rest)) fields[k.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()] = v;
-  return dropEmpty(fields);
-}
-
-/** ARM ids of assets are written azureml:/subscriptions/… in CLI YAML (the linter's fixes make them portable). */
-function assetRef(id: string | undefined): string | undefined {
-  if (!id) return undefined;
-  return id.startsWith('/') ? `azureml:${id}` : id;
-}
-
-/**
- * Job YAML for `az ml job create -f`, references as the service holds them (ARM ids pinned to the workspace; see
- * jobs.ts for the rewrite to portable forms). The job's own name is left out: the service names the resubmission.
- */
-export function jobYaml(job: JobBase): { yaml: string; unsupported?: string } {
-  const p = job.properties;
-  const common = {
-    display_name: p.displayName,
-    experiment_name: p.experimentName,
-    description: p.description,
-    tags: p.tags,
-    compute: p.computeId,
-  };
-  const header = [`Exported by aml-failover from job "${job.name ?? ''}". Resubmit with: az ml job create -f <this file>`];
-  switch (p.jobType) {
-    case 'Command': {
-      const c = p as CommandJob;
-      return {
-        yaml: toYaml(header, {
-          $schema: `${SCHEMA_BASE}/commandJob.schema.json`,
-          type: 'command',
-          ...dropEmpty({
-            ...common,
-            command: c.command,
-            code: assetRef(c.codeId),
-            environment: assetRef(c.environmentId),
-            environment_variables: c.environmentVariables,
-            inputs: inputsYaml(c.inputs as Record<string, IO>),
-            outputs: outputsYaml(c.outputs as Record<string, IO>),
-            distribution: distributionYaml(c.distribution as unknown as Record<string, unknown>),
-            resources: resourcesYaml(c.resources),
-            limits: c.limits?.timeout ? { timeout: isoDurationSeconds(c.limits.timeout) ?? c.limits.timeout } : undefined,
-          }),
-        }),
-      };
-    }
-    case 'Sweep': {
-      const s = p as SweepJob;
-      const sampling = s.samplingAlgorithm as unknown as Record<string, unknown>;
-      return {
-        yaml: toYaml(header, {
-          $schema: `${SCHEMA_BASE}/sweepJob.schema.json`,
-          type: 'sweep',
-          ...dropEmpty({
-            ...common,
-            sampling_algorithm: typeof sampling?.samplingAlgorithmType === 'string' ? sampling.samplingAlgorithmType.toLowerCase() : undefined,
-            search_space: s.searchSpace,
-            objective: s.objective ? { goal: s.objective.goal.toLowerCase(), primary_metric: s.objective.primaryMetric } : undefined,
-            trial: dropEmpty({
-              command: s.trial.command,
-              code: assetRef(s.trial.codeId),
-              environment: assetRef(s.trial.environmentId),
-              environment_variables: s.trial.environmentVariables,
-              distribution: distributionYaml(s.trial.distribution as unknown as Record<string, unknown>),
-              resources: resourcesYaml(s.trial.resources),
-            }),
-            inputs: inputsYaml(s.inputs as Record<string, IO>),
-            outputs: outputsYaml(s.outputs as Record<string, IO>),
-            limits: s.limits
-              ? dropEmpty({
-                  max_total_trials: s.limits.maxTotalTrials,
-                  max_concurrent_trials: s.limits.maxConcurrentTrials,
-                  timeout: isoDurationSeconds(s.limits.timeout),
-                  trial_timeout: isoDurationSeconds(s.limits.trialTimeout),
-                })
-              : undefined,
-          }),
-        }),
-      };
-    }
-    case 'Pipeline': {
-      const pl = p as PipelineJob;
-      return {
-        yaml: toYaml(header, {
-          $schema: `${SCHEMA_BASE}/pipelineJob.schema.json`,
-          type: 'pipeline',
-          ...dropEmpty({
-            ...common,
-            inputs: inputsYaml(pl.inputs as Record<string, IO>),
-            outputs: outputsYaml(pl.outputs as Record<string, IO>),
-            settings: pl.settings ? pl.settings : undefined,
-            jobs: pl.jobs ? pl.jobs : undefined,
-          }),
-        }),
-      };
-    }
-    default:
-      return { yaml: '', unsupported: `job type ${p.jobType} cannot be written as CLI YAML yet` };
-  }
 }

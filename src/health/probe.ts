@@ -1,6 +1,7 @@
 import { backoffMs, type RetryPolicy } from '../azure/retry';
 import { formatDuration, sleep, withDeadline } from './deadline';
 import type { RateLimiter } from './rateLimit';
+import type { AzureView } from './azureView';
 import { classifyFailure, isRetryable, type AssociatedKind, type AssociatedOutcome, type CallOutcome, type ProbeResult } from './verdict';
 
 /** The shared retry policy (src/azure/retry.ts), bounded in time: a probe answers within its budget. */
@@ -60,6 +61,8 @@ export async function callWithRetries(attempt: (timeoutMs: number) => Promise<Ca
 export interface WorkspaceFacts {
   provisioningState?: string;
   associated: { kind: AssociatedKind; target: string }[];
+  /** The workspace's discovery URL: where its regional data plane is found. */
+  discoveryUrl?: string;
 }
 
 /**
@@ -77,6 +80,13 @@ export interface WorkspaceEndpoints {
   getResource(armId: string, signal: AbortSignal): Promise<void>;
   /** Any HTTP answer from a data-plane endpoint (storage) counts as reachable. */
   reachEndpoint(url: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The regional data plane the user's jobs go to: the discovery URL and the regional endpoint it names. Rejects
+   * when either fails (a 5xx, no connection), though the workspace GET succeeded.
+   */
+  reachDataPlane?(discoveryUrl: string, signal: AbortSignal): Promise<void>;
+  /** What Azure says (Resource Health, Service Health): global reads, made even while the region is down. */
+  azureView?(signal: AbortSignal): Promise<AzureView | undefined>;
 }
 
 export interface ProbeOptions {
@@ -124,6 +134,21 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
   if (!ws.outcome) return { checkedAt: now(), workspace: { ok: false, kind: 'throttled', message: 'rate limit', latencyMs: 0 }, calls, rateLimited: true };
 
   const retried = [...ws.retried];
+  let dataPlane: CallOutcome | undefined;
+  if (ws.outcome.ok && facts?.discoveryUrl && endpoints.reachDataPlane) {
+    // What is left of the probe's budget: a data plane that fails is seen within the same bound as an outage.
+    const left = Math.max(options.policy.minAttemptMs, options.policy.budgetMs - (now() - started));
+    const url = facts.discoveryUrl;
+    const dp = await callWithRetries(
+      (timeoutMs) => timed(now, options.signal, () => withDeadline(timeoutMs, 'The data plane', (s) => endpoints.reachDataPlane!(url, s), options.signal)),
+      { ...options.policy, budgetMs: left },
+      env,
+    );
+    calls += dp.attempts;
+    retried.push(...dp.retried);
+    dataPlane = dp.outcome;
+  }
+  const azureView = endpoints.azureView && options.includeAssociated ? await endpoints.azureView(options.signal ?? new AbortController().signal).catch(() => undefined) : undefined;
   let associated: AssociatedOutcome[] | undefined;
   if (ws.outcome.ok && facts && options.includeAssociated) {
     const results = await Promise.all(
@@ -143,7 +168,16 @@ export async function probeWorkspace(endpoints: WorkspaceEndpoints, options: Pro
     );
     associated = results.filter((r): r is AssociatedOutcome => r !== undefined);
   }
-  return { checkedAt: now(), workspace: ws.outcome, provisioningState: facts?.provisioningState, associated, calls, ...(retried.length ? { retried: retried.map((f) => f.message) } : {}) };
+  return {
+    checkedAt: now(),
+    workspace: ws.outcome,
+    provisioningState: facts?.provisioningState,
+    associated,
+    calls,
+    ...(dataPlane ? { dataPlane } : {}),
+    ...(azureView ? { azureView } : {}),
+    ...(retried.length ? { retried: retried.map((f) => f.message) } : {}),
+  };
 }
 
 async function timed(now: () => number, cancel: AbortSignal | undefined, call: () => Promise<unknown>): Promise<CallOutcome> {

@@ -1,4 +1,5 @@
 import type { Role } from '../pair/pairFile';
+import type { AzureView } from './azureView';
 import { decideVerdict, type AssociatedOutcome, type Health, type ProbeResult, type VerdictOptions } from './verdict';
 
 /** The last known health of one workspace, with its time; what the status bar, the tree and `status` show. */
@@ -17,6 +18,8 @@ export interface WorkspaceHealth {
   provisioningState?: string;
   /** Latest outcome per associated resource (they are probed less often than the workspace). */
   associated: AssociatedOutcome[];
+  /** What Azure said last (Resource Health, Service Health); kept between the rounds that ask. */
+  azureView?: AzureView;
 }
 
 export function initialHealth(role: Role, region: string): WorkspaceHealth {
@@ -40,5 +43,6 @@ export function nextHealth(previous: WorkspaceHealth, result: ProbeResult, optio
     lastHealthyAt: verdict.health === 'healthy' ? result.checkedAt : previous.lastHealthyAt,
     provisioningState: result.provisioningState ?? previous.provisioningState,
     associated,
+    azureView: result.azureView ?? previous.azureView,
   };
 }

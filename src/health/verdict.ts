@@ -1,4 +1,5 @@
 import { isConnectionCut, parseRetryAfter } from '../azure/retry';
+import type { AzureView } from './azureView';
 import { DeadlineError, formatDuration } from './deadline';
 
 /** What the user sees for a workspace. */
@@ -98,6 +99,10 @@ export interface ProbeResult {
   rateLimited?: boolean;
   /** Why calls of this probe were retried (one entry per retry), when any were. */
   retried?: string[];
+  /** The regional data plane (discovery and the endpoint it names), when the workspace GET succeeded. */
+  dataPlane?: CallOutcome;
+  /** Resource Health and Service Health, when this round asked. */
+  azureView?: AzureView;
 }
 
 export interface Verdict {
@@ -141,6 +146,11 @@ export function decideVerdict(result: ProbeResult | undefined, associated: Assoc
       case 'badResponse':
         return { health: 'unknown', reason: `Unexpected answer${ws.status ? ` (HTTP ${ws.status})` : ''}: ${ws.message}` };
     }
+  }
+  const dp = result.dataPlane;
+  if (dp && !dp.ok && dp.kind !== 'forbidden' && dp.kind !== 'unauthenticated') {
+    const why = dp.kind === 'timeout' ? 'no answer in time' : dp.message;
+    return { health: 'down', reason: `Data plane not answering (${why}): Azure Resource Manager answers, but jobs cannot be submitted in this region.` };
   }
   const problems: string[] = [];
   const state = result.provisioningState;

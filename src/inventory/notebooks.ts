@@ -1,4 +1,5 @@
-import { openDatastore } from '../azure/storage';
+import { openDatastore, type DatastoreStorage } from '../azure/storage';
+import { clutterMatcher, ignoreFilesIn, type IgnoreFile } from './notebookClutter';
 import type { AzureConnection } from '../azure/connection';
 import type { Logger } from '../common/logger';
 import type { WorkspaceRef } from '../pair/pairFile';
@@ -12,7 +13,7 @@ const MAX_FILES = 20_000;
  * Lists the files on the workspace's notebook share (found through its datastore, never guessed), through the one
  * storage layer (src/azure/storage.ts); stops at 20,000 files.
  */
-export function shareNotebookLister(connection: AzureConnection, ws: WorkspaceRef, logger: Logger) {
+export function shareNotebookLister(connection: AzureConnection, ws: WorkspaceRef, logger: Logger, options: { includeCheckpoints?: boolean } = {}) {
   return async (datastores: DatastoreAsset[], signal?: AbortSignal): Promise<NotebookFile[]> => {
     if (!datastores.some((d) => d.name === NOTEBOOK_DATASTORE)) throw new Error(`The workspace has no ${NOTEBOOK_DATASTORE} datastore (its notebook share).`);
     const storage = await openDatastore(connection, ws, NOTEBOOK_DATASTORE, signal ?? new AbortController().signal);
@@ -25,9 +26,25 @@ export function shareNotebookLister(connection: AzureConnection, ws: WorkspaceRe
           break;
         }
       }
+      const skip = await notebookClutter(storage, files.map((f) => f.path), options.includeCheckpoints, signal ?? new AbortController().signal);
+      files.splice(0, files.length, ...files.filter((f) => !skip(f.path)));
     } finally {
       storage.dispose();
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   };
+}
+
+/** The clutter matcher for a share listing: the studio's defaults and every .amlignore it holds (read, 64 KiB at most). */
+export async function notebookClutter(storage: DatastoreStorage, paths: readonly string[], includeCheckpoints: boolean | undefined, signal: AbortSignal): Promise<(path: string) => boolean> {
+  if (includeCheckpoints) return clutterMatcher([], true);
+  const ignoreFiles: IgnoreFile[] = [];
+  for (const f of ignoreFilesIn(paths)) {
+    const read = await storage.read(f.path, 0, 64 * 1024, signal).catch(() => undefined);
+    if (!read) continue;
+    const chunks: Buffer[] = [];
+    for await (const c of read.body) chunks.push(Buffer.from(c as Buffer));
+    ignoreFiles.push({ folder: f.folder, text: Buffer.concat(chunks).toString('utf8') });
+  }
+  return clutterMatcher(ignoreFiles);
 }

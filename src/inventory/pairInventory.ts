@@ -12,6 +12,8 @@ export interface PairListOptions {
   /** A region that accepts connections and never answers must not keep the listing waiting forever. */
   timeoutMs?: number;
   sections?: readonly InventorySection[];
+  /** List the studio's notebook checkpoints and temp files too (skipped by default). */
+  includeCheckpoints?: boolean;
 }
 
 export const DEFAULT_LIST_TIMEOUT_MS = 30_000;
@@ -22,7 +24,7 @@ export function listWorkspaceInventory(connection: AzureConnection, pair: PairCo
   return withDeadline(
     timeoutMs,
     `Listing the ${role} workspace`,
-    (signal) => listInventory(connection, role, pair.workspaces[role], { signal, sections: options.sections, listNotebooks: shareNotebookLister(connection, pair.workspaces[role], options.logger) }),
+    (signal) => listInventory(connection, role, pair.workspaces[role], { signal, sections: options.sections, listNotebooks: shareNotebookLister(connection, pair.workspaces[role], options.logger, { includeCheckpoints: options.includeCheckpoints }) }),
     options.signal,
   );
 }

@@ -115,7 +115,7 @@ interface Arg {
  */
 export function lintPython(text: string, index: TextIndex, options: { pair?: PairNames }): RawFinding[] {
   const findings: RawFinding[] = [];
-  const interesting = mayHoldReference(text) || /MLClient|Workspace|[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text);
+  const interesting = mayHoldReference(text) || /MLClient|Workspace|getenv|environ|[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text);
   if (!interesting) return findings;
   const tokens = tokenizePython(text);
   const claimed: [number, number][] = [];
@@ -145,41 +145,146 @@ export function lintPython(text: string, index: TextIndex, options: { pair?: Pai
   const inClaimed = (offset: number) => claimed.some(([s, e]) => offset >= s && offset < e);
   for (let t = 0; t < tokens.length; t++) {
     const tok = tokens[t]!;
-    if (tok.type === 'comment' || tok.type === 'string') {
-      if (!mayHoldReference(tok.text)) {
-        if (tok.type === 'string' && GUID.test(tok.text) && !inClaimed(tok.start)) {
-          const target = subscriptionTarget(tokens, t);
-          if (target) {
-            findings.push({
-              rule: 'literal-subscription-id',
-              message: `A literal subscription id is assigned to ${target}: it pins this code to subscription ${tok.text}. Read the workspace from the config file with MLClient.from_config() (switching changes that file), or from an environment variable.`,
-              short: `literal subscription id ${tok.text} assigned to ${target}`,
-              start: tok.contentStart!,
-              end: tok.contentStart! + tok.text.length,
-              anchorLine: index.lineOf(tok.start),
-              fixes: [],
-              pinned: { subscription: tok.text },
-            });
-          }
-        }
-        continue;
-      }
-      const base = tok.type === 'comment' ? tok.start : tok.contentStart!;
-      for (const match of findPinnedReferences(tok.text)) {
-        const start = base + match.start;
-        const end = base + match.end;
-        if (tok.type === 'string' && inClaimed(start)) continue;
-        findings.push(
-          pinnedFinding(match, { start, end, anchorLine: index.lineOf(start) }, {
-            pair: options.pair,
-            inComment: tok.type === 'comment',
-            replace: (portable) => (tok.type === 'string' && match.schemed && !tok.formatted ? [{ start, end, newText: portable }] : undefined),
-          }),
-        );
-      }
+    if (tok.type === 'comment') findings.push(...referencesIn(tok, index, options.pair, inClaimed));
+    if (tok.type === 'name' && isGetenv(tokens, t)) {
+      const finding = envDefaultFinding(tokens, t, index);
+      if (finding) findings.push(finding);
     }
+    if (tok.type !== 'string') continue;
+    // Python joins adjacent literals ("azureml://subscriptions/…" "/workspaces/…"): scan what it joins.
+    let last = t;
+    while (tokens[last + 1]?.type === 'string') last++;
+    if (last > t) {
+      findings.push(...referencesInJoined(tokens.slice(t, last + 1), index, options.pair, inClaimed));
+      t = last;
+      continue;
+    }
+    if (!mayHoldReference(tok.text)) {
+      if (GUID.test(tok.text) && !inClaimed(tok.start)) {
+        const target = subscriptionTarget(tokens, t);
+        if (target) {
+          findings.push({
+            rule: 'literal-subscription-id',
+            message: `A literal subscription id is assigned to ${target}: it pins this code to subscription ${tok.text}. Read the workspace from the config file with MLClient.from_config() (switching changes that file), or from an environment variable.`,
+            short: `literal subscription id ${tok.text} assigned to ${target}`,
+            start: tok.contentStart!,
+            end: tok.contentStart! + tok.text.length,
+            anchorLine: index.lineOf(tok.start),
+            fixes: [],
+            pinned: { subscription: tok.text },
+          });
+        }
+      }
+      continue;
+    }
+    findings.push(...referencesIn(tok, index, options.pair, inClaimed));
   }
   return findings.sort((a, b) => a.start - b.start);
+}
+
+/** Pinned references inside one comment or string; a string's is replaced by its portable spelling where it has one. */
+function referencesIn(tok: Token, index: TextIndex, pair: PairNames | undefined, inClaimed: (offset: number) => boolean): RawFinding[] {
+  if (!mayHoldReference(tok.text)) return [];
+  const base = tok.type === 'comment' ? tok.start : tok.contentStart!;
+  const out: RawFinding[] = [];
+  for (const match of findPinnedReferences(tok.text, { formatted: tok.formatted })) {
+    const start = base + match.start;
+    const end = base + match.end;
+    if (tok.type === 'string' && inClaimed(start)) continue;
+    out.push(
+      pinnedFinding(match, { start, end, anchorLine: index.lineOf(start) }, {
+        pair,
+        inComment: tok.type === 'comment',
+        replace: (portable) => (tok.type === 'string' && match.schemed && !tok.formatted ? [{ start, end, newText: portable }] : undefined),
+      }),
+    );
+  }
+  return out;
+}
+
+/**
+ * References in adjacent string literals, read as Python joins them. A reference inside one literal keeps its fix;
+ * one spread over several is reported from its first character to its last, with no automatic fix.
+ */
+function referencesInJoined(parts: Token[], index: TextIndex, pair: PairNames | undefined, inClaimed: (offset: number) => boolean): RawFinding[] {
+  const joined = parts.map((p) => p.text).join('');
+  if (!mayHoldReference(joined)) return [];
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    offsets.push(at);
+    at += p.text.length;
+  }
+  const partAt = (offset: number) => {
+    let i = 0;
+    while (i + 1 < parts.length && offsets[i + 1]! <= offset) i++;
+    return i;
+  };
+  const formatted = parts.some((p) => p.formatted);
+  const out: RawFinding[] = [];
+  for (const match of findPinnedReferences(joined, { formatted })) {
+    const first = partAt(match.start);
+    const lastPart = partAt(Math.max(match.start, match.end - 1));
+    const start = parts[first]!.contentStart! + (match.start - offsets[first]!);
+    const end = parts[lastPart]!.contentStart! + (match.end - offsets[lastPart]!);
+    if (inClaimed(start)) continue;
+    const whole = first === lastPart && !parts[first]!.formatted;
+    out.push(pinnedFinding(match, { start, end, anchorLine: index.lineOf(start) }, { pair, inComment: false, replace: (portable) => (whole && match.schemed ? [{ start, end, newText: portable }] : undefined) }));
+  }
+  return out;
+}
+
+/** `os.getenv(`, `getenv(`, `os.environ.get(`, `environ.get(` at token `t`. */
+function isGetenv(tokens: Token[], t: number): boolean {
+  const tok = tokens[t]!;
+  if (tok.text === 'getenv') return tokens[t + 1]?.text === '(';
+  return tok.text === 'environ' && tokens[t + 1]?.text === '.' && tokens[t + 2]?.text === 'get' && tokens[t + 3]?.text === '(';
+}
+
+/** What an environment variable's name says it holds, for the ones that pick a workspace. */
+function envVariableField(name: string): keyof PinnedWorkspace | undefined {
+  if (/SUBSCRIPTION/i.test(name)) return 'subscription';
+  if (/RESOURCE_?GROUP|(^|_)RG($|_)/i.test(name)) return 'resourceGroup';
+  if (/WORKSPACE/i.test(name) && !/WORKSPACE_?(ID|DIR|PATH|ROOT|FOLDER)/i.test(name)) return 'workspace';
+  if (/(^|_)(LOCATION|REGION)($|_)/i.test(name)) return 'region';
+  return undefined;
+}
+
+const FIELD_WORDS: Record<keyof PinnedWorkspace, string> = { subscription: 'subscription', resourceGroup: 'resource group', workspace: 'workspace', workspaceId: 'workspace', region: 'region' };
+
+/**
+ * `os.getenv("AZUREML_WORKSPACE_NAME", "mlw-prod")`: when the variable is unset — on a new machine, in CI, after a
+ * failover — the code quietly uses the literal default, one workspace. Flagged when the variable's name says it picks
+ * a subscription, resource group, workspace or region and the default is a real value (not empty, not a placeholder).
+ */
+function envDefaultFinding(tokens: Token[], t: number, index: TextIndex): RawFinding | undefined {
+  const open = tokens[t]!.text === 'getenv' ? t + 1 : t + 3;
+  const call = readArgs(tokens, open);
+  if (!call) return undefined;
+  const positional = call.args.filter((a) => !a.keyword);
+  // The variable's name, as written (upper-case names read as placeholders elsewhere).
+  const first = positional[0]?.tokens;
+  const variable = first?.length === 1 && first[0]!.type === 'string' && !first[0]!.formatted ? first[0]!.text : undefined;
+  const fallback = call.args.find((a) => a.keyword === 'default') ?? positional[1];
+  const value = literal(fallback);
+  if (!variable || !value || value.includes(' ')) return undefined;
+  const field = envVariableField(variable);
+  if (!field) return undefined;
+  if (field === 'subscription' && !GUID.test(value)) return undefined;
+  if (field === 'region' && !/^[a-z][a-z0-9]+$/.test(value)) return undefined;
+  const tok = fallback!.tokens[0]!;
+  const start = tok.contentStart!;
+  const word = FIELD_WORDS[field];
+  return {
+    rule: 'literal-env-default',
+    message: `The default of ${variable} is ${word} '${value}': where the variable is unset (a new machine, CI, the other region) this code quietly uses that ${word}. Drop the default so a missing variable fails loudly, or read the workspace with MLClient.from_config().`,
+    short: `${variable} defaults to ${word} '${value}'`,
+    start,
+    end: start + tok.text.length,
+    anchorLine: index.lineOf(start),
+    fixes: [],
+    pinned: { [field]: value },
+  };
 }
 
 function readArgs(tokens: Token[], open: number): { args: Arg[]; close: number } | undefined {

@@ -65,8 +65,12 @@ export function isPlaceholder(segment: string): boolean {
   return false;
 }
 
-/** Every pinned reference in `text`, in order, none inside another. Linear in the length of `text`. */
-export function findPinnedReferences(text: string): PinnedMatch[] {
+/**
+ * Every pinned reference in `text`, in order, none inside another. Linear in the length of `text`. With `formatted`
+ * (an f-string's text, `{…}` standing for values) a reference counts when its literal parts pin a workspace or
+ * resource group, even with the subscription a placeholder: `f"azureml://subscriptions/{sub}/resourceGroups/rg/workspaces/ws/…"`.
+ */
+export function findPinnedReferences(text: string, options: { formatted?: boolean } = {}): PinnedMatch[] {
   if (!mayHoldReference(text)) return [];
   const out: PinnedMatch[] = [];
   CANDIDATE.lastIndex = 0;
@@ -76,7 +80,7 @@ export function findPinnedReferences(text: string): PinnedMatch[] {
     let end = start + m[0].length;
     while (end < text.length && !isTerminator(text.charCodeAt(end))) end++;
     while (end > start + m[0].length && (text[end - 1] === '.' || text[end - 1] === ':')) end--;
-    const match = classify(text.slice(start, end), start);
+    const match = classify(text.slice(start, end), start, options.formatted === true);
     if (match) out.push(match);
     // A token that is not pinned as a whole (a registry URI, a placeholder id) holds no other reference: skip it,
     // which also keeps hostile input (a 10 MB line of "/subscriptions/") linear.
@@ -93,26 +97,32 @@ function isTerminator(code: number): boolean {
   return code === 0x85 || code === 0xa0 || code === 0x2028 || code === 0x2029 || code === 0x3000;
 }
 
-function classify(value: string, start: number): PinnedMatch | undefined {
+function classify(value: string, start: number, formatted: boolean): PinnedMatch | undefined {
   const lower = value.toLowerCase();
   const end = start + value.length;
-  if (lower.startsWith('azureml://')) return classifySchemeUri(value, start, end);
+  if (lower.startsWith('azureml://')) return classifySchemeUri(value, start, end, formatted);
   if (lower.startsWith('http')) {
     const region = /^https?:\/\/([a-z0-9-]+)\.api\.azureml\.ms/i.exec(value)?.[1];
     if (!region || isPlaceholder(region)) return undefined;
     return tracking(value, start, end, region);
   }
   const schemed = lower.startsWith('azureml:');
-  const id = parseArmId(schemed ? value.slice('azureml:'.length) : value);
+  const id = literalPartsPin(parseArmId(schemed ? value.slice('azureml:'.length) : value, { requireLiteralSubscription: !formatted }), formatted);
   if (!id) return undefined;
   return { rule: 'workspace-arm-id', start, end, value, schemed, ...id };
 }
 
-function classifySchemeUri(value: string, start: number, end: number): PinnedMatch | undefined {
+/** In an f-string, an id whose subscription is a placeholder still pins when its resource group or workspace is literal. */
+function literalPartsPin(id: ParsedId | undefined, formatted: boolean): ParsedId | undefined {
+  if (!id || !formatted || id.pinned.subscription) return id;
+  return id.pinned.resourceGroup || id.pinned.workspace ? id : undefined;
+}
+
+function classifySchemeUri(value: string, start: number, end: number, formatted: boolean): PinnedMatch | undefined {
   const segs = value.slice('azureml://'.length).split('/');
   const head = (segs[0] ?? '').toLowerCase();
   if (head === 'subscriptions') {
-    const id = parseArmId(`/${segs.join('/')}`);
+    const id = literalPartsPin(parseArmId(`/${segs.join('/')}`, { requireLiteralSubscription: !formatted }), formatted);
     if (!id) return undefined;
     return { rule: 'workspace-datastore-uri', start, end, value, schemed: true, ...id };
   }

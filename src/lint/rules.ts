@@ -47,6 +47,11 @@ export const RULES: Record<RuleCode, RuleInfo> = {
     defaultSeverity: 'warning',
     summary: 'A literal subscription GUID assigned to a workspace setting in Python.',
   },
+  'literal-env-default': {
+    code: 'literal-env-default',
+    defaultSeverity: 'warning',
+    summary: 'os.getenv("…WORKSPACE…", "<literal>") in Python: the literal default picks one workspace, resource group, subscription or region where the variable is unset.',
+  },
   'reference-in-comment': {
     code: 'reference-in-comment',
     defaultSeverity: 'info',

@@ -12,6 +12,7 @@ export type RuleCode =
   | 'job-output-reference'
   | 'literal-workspace-client'
   | 'literal-subscription-id'
+  | 'literal-env-default'
   | 'reference-in-comment'
   | 'not-in-other-workspace'
   | 'workspace-storage-url'

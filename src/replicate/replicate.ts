@@ -21,7 +21,8 @@ import { runPool } from '../export/pool';
 import { throwIfAborted, withRetry, type RetryPolicy } from '../azure/retry';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { bareETag, downloadVerified } from '../export/transfer';
-import { leafName, locateInDatastore, type DatastoreBinding } from '../export/uris';
+import { jobOutputsOf, locateAsset } from '../export/jobOutputs';
+import { leafName, type DatastoreBinding } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 
 export const REPLICATE_KINDS = ['models', 'environments'] as const;
@@ -96,6 +97,8 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     }
     return b;
   };
+  const sourceJobs = jobOutputsOf(from, source, signal);
+  const targetJobs = jobOutputsOf(to, target, signal);
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-replicate-'));
   const found = new Set<string>();
   const wanted = (name: string, version: string) => {
@@ -107,7 +110,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
 
   /** Files of an asset at a datastore URI, relative to its folder; refuses hostile names. */
   const filesAt = async (ws: WorkspaceRef, uri: string): Promise<{ store: DatastoreStorage; single: boolean; base: string; files: (StoredFile & { relative: string })[] }> => {
-    const location = locateInDatastore(uri, await bindings(ws), ws);
+    const location = await locateAsset(uri, () => bindings(ws), ws, ws === source ? sourceJobs : targetJobs);
     if (!location) throw new Error(`its files are at ${uri}, which is not a datastore of workspace ${ws.workspace_name}`);
     const s = await store(ws, location.datastore);
     const single = location.path !== '' && !location.path.endsWith('/') ? await s.stat(location.path, signal) : undefined;

@@ -143,6 +143,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       armServer.listen(s.port, '127.0.0.1', () => resolve());
     });
     armUrl = `https://127.0.0.1:${(armServer.address() as AddressInfo).port}`;
+    for (const role of ROLES) world.regions[role].discoveryUrl = `${armUrl}/discovery/${world.regions[role].location}`;
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -270,15 +271,18 @@ async function seedBlobs(sdk: typeof import('../azure/azureSdk'), azuriteUrl: st
   const queue = [...blobs];
   const worker = async () => {
     for (let b = queue.shift(); b; b = queue.shift()) {
-      const client = byAccount.get(accountOf(b.container))!;
+      const client = byAccount.get(b.account ?? accountOf(b.container))!;
       const blob = client.getContainerClient(b.container).getBlockBlobClient(b.name);
       if (b.verbatim && b.data) {
         const r = ROLES.map((role) => world.regions[role]).find((x) => x.storageAccount === accountOf(b.container))!;
         await putBlobVerbatim(azuriteUrl, r.storageAccount, r.storageKey, b.container, b.name, b.data);
+      } else if (b.data && b.withoutContentMD5) {
+        await blob.stageBlock(BLOCK_ID, b.data, b.data.length);
+        await blob.commitBlockList([BLOCK_ID], { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
       } else if (b.data) {
         await blob.uploadData(b.data, { blobHTTPHeaders: { blobContentMD5: createHash('md5').update(b.data).digest(), blobContentType: 'application/octet-stream' } });
       } else {
-        await uploadGenerated(blob, b.generatedBytes ?? 0);
+        await uploadGenerated(blob, b.generatedBytes ?? 0, b.generatedSeed, !b.withoutContentMD5);
       }
     }
   };
@@ -313,10 +317,14 @@ async function putBlobVerbatim(azuriteUrl: string, account: string, key: string,
   });
 }
 
-/** Streams the large model into blocks while hashing it, then commits with its Content-MD5. */
+const BLOCK_ID = Buffer.from('000000').toString('base64');
+
+/** Streams generated content into blocks while hashing it, then commits (with its Content-MD5 unless told not to). */
 async function uploadGenerated(
   blob: { stageBlock(id: string, body: Buffer, length: number): Promise<unknown>; commitBlockList(ids: string[], o: object): Promise<unknown> },
   bytes: number,
+  seed: string | undefined,
+  withMd5: boolean,
 ): Promise<void> {
   const md5 = createHash('md5');
   const ids: string[] = [];
@@ -335,7 +343,7 @@ async function uploadGenerated(
     inflight.add(p);
     if (inflight.size >= 4) await Promise.race(inflight);
   };
-  for await (const chunk of generatedStream(bytes)) {
+  for await (const chunk of generatedStream(bytes, seed)) {
     md5.update(chunk as Buffer);
     pending.push(chunk as Buffer);
     pendingBytes += (chunk as Buffer).length;
@@ -343,7 +351,7 @@ async function uploadGenerated(
   }
   await flush();
   await Promise.all(inflight);
-  await blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5.digest(), blobContentType: 'application/octet-stream' } });
+  await blob.commitBlockList(ids, { blobHTTPHeaders: { ...(withMd5 ? { blobContentMD5: md5.digest() } : {}), blobContentType: 'application/octet-stream' } });
 }
 
 /** `ready` is printed only once ARM and every storage endpoint answer through TLS with the issued credentials. */

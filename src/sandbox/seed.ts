@@ -3,7 +3,10 @@
 // notebooks under Users/<alias>/; the secondary holds a partial, slightly different copy — drift to discover.
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { seedJobArtifacts } from './seed/jobArtifacts';
+import { seedStudioClutter } from './seed/studioClutter';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
+import { seedAzureServices } from './seed/azure';
 import { addSchedules } from './seed/schedules';
 
 export interface SeedOptions {
@@ -28,6 +31,12 @@ export interface BlobSeed {
   data?: Buffer;
   /** Deterministic generated content of this many bytes. */
   generatedBytes?: number;
+  /** Seed of the generated content (default: the large model's). */
+  generatedSeed?: string;
+  /** The storage account, when the container name alone does not say (`azureml` exists in both). */
+  account?: string;
+  /** Uploaded in blocks and committed without a Content-MD5, as large and service-side uploads are. */
+  withoutContentMD5?: boolean;
 }
 
 export interface FileSeed {
@@ -70,7 +79,7 @@ interface ModelSpec {
   versions: { version: string; files: Record<string, Buffer | number>; description?: string; daysAgo: number }[];
 }
 
-function mlflowFiles(name: string, v: number): Record<string, Buffer> {
+export function mlflowFiles(name: string, v: number): Record<string, Buffer> {
   return {
     MLmodel: Buffer.from(
       `artifact_path: model\nflavors:\n  python_function:\n    env:\n      conda: conda.yaml\n      virtualenv: python_env.yaml\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n    predict_fn: predict\n    python_version: 3.10.12\n  sklearn:\n    code: null\n    pickled_model: model.pkl\n    serialization_format: cloudpickle\n    sklearn_version: 1.3.${v}\nmlflow_version: 2.8.${v}\nmodel_uuid: ${createHash('md5').update(`${name}${v}`).digest('hex')}\nrun_id: ${name}-run-${v}\n`,
@@ -83,7 +92,7 @@ function mlflowFiles(name: string, v: number): Record<string, Buffer> {
 }
 
 /** Small deterministic binary content. */
-function pseudo(seed: string, size: number): Buffer {
+export function pseudo(seed: string, size: number): Buffer {
   const out = Buffer.alloc(size);
   let block = createHash('sha256').update(seed).digest();
   for (let i = 0; i < size; i += 32) {
@@ -164,6 +173,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   const p = world.regions.primary;
   const s = world.regions.secondary;
   for (const r of [p, s]) addDatastoresAndComputes(r);
+  seedAzureServices(world);
 
   const largeBytes = Math.max(1, Math.round(opts.largeModelMb * 1024 * 1024));
   const models = primaryModels(largeBytes);
@@ -219,6 +229,8 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   }
   plan.files.push({ share: p.fileShare, path: 'Users/alice/train.py', data: Buffer.from(TRAIN_PY) });
   if (opts.hostile) addHostile(p, plan);
+  seedJobArtifacts(world, plan, opts);
+  seedStudioClutter(world, plan, opts);
   return plan;
 }
 

@@ -28,6 +28,36 @@ export interface JobRecord {
   endedAt?: number;
 }
 
+/** An online endpoint and its deployments (Microsoft.MachineLearningServices/workspaces/onlineEndpoints). */
+export interface OnlineEndpointRecord {
+  body: Json;
+  deployments: Map<string, Json>;
+}
+
+/** A role assignment at a scope inside the region's resource group (Microsoft.Authorization/roleAssignments). */
+export interface RoleAssignmentRecord {
+  id: string;
+  /** Lower-case ARM path the assignment applies to (and everything below it). */
+  scope: string;
+  roleName: string;
+  body: Json;
+}
+
+/**
+ * What readiness and Azure's own views read besides the workspace's assets: the region's VM sizes, usages and quotas,
+ * online endpoints, private endpoint connections, role assignments, and the ARM bodies of the associated resources
+ * (storage, key vault, registry with its replications, Application Insights), keyed by lower-case ARM id.
+ */
+export interface RegionServices {
+  vmSizes: Json[];
+  usages: Json[];
+  quotas: Json[];
+  onlineEndpoints: Map<string, OnlineEndpointRecord>;
+  privateEndpointConnections: Map<string, Json>;
+  roleAssignments: Map<string, RoleAssignmentRecord>;
+  resources: Map<string, Json>;
+}
+
 export interface Region {
   role: Role;
   location: string;
@@ -51,6 +81,9 @@ export interface Region {
   jobs: Map<string, JobRecord>;
   computes: Map<string, Json>;
   datastores: Map<string, Json>;
+  services: RegionServices;
+  /** `<ARM endpoint>/discovery/<location>`, once the sandbox listens (the workspace's discoveryUrl). */
+  discoveryUrl?: string;
   /** Recurring jobs (ARM Schedule bodies), keyed by lower-case name. */
   schedules: Map<string, Json>;
 }
@@ -100,6 +133,7 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     jobs: new Map(),
     computes: new Map(),
     datastores: new Map(),
+    services: { vmSizes: [], usages: [], quotas: [], onlineEndpoints: new Map(), privateEndpointConnections: new Map(), roleAssignments: new Map(), resources: new Map() },
     schedules: new Map(),
   };
 }
@@ -121,7 +155,7 @@ export function workspaceBody(r: Region, tenantId: string): Json {
       keyVault: resourceId(r, 'Microsoft.KeyVault', 'vaults', r.keyVault),
       containerRegistry: resourceId(r, 'Microsoft.ContainerRegistry', 'registries', r.containerRegistry),
       applicationInsights: resourceId(r, 'microsoft.insights', 'components', r.applicationInsights),
-      discoveryUrl: `https://${r.location}.api.azureml.ms/discovery`,
+      discoveryUrl: r.discoveryUrl ?? `https://${r.location}.api.azureml.ms/discovery`,
       mlFlowTrackingUri: `azureml://${r.location}.api.azureml.ms/mlflow/v1.0${workspaceId(r)}`,
       workspaceId: r.workspaceGuid,
       provisioningState: 'Succeeded',

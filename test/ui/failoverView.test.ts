@@ -1,6 +1,7 @@
 // The user's path through the real VS Code UI: the .vsix installed into code-server, a sandbox project open, the
 // Failover view opened from the activity bar, the switch clicked on the Secondary node; the status bar and
-// .azureml/config.json follow. Screenshots go to test-results/screenshots/ (and to media/screenshots/, used by the
+// .azureml/config.json follow; the walkthrough, opened from the palette, checks off its steps as the user does them
+// (a step's own button, or the same action in the tree). Screenshots go to test-results/screenshots/ (and to media/screenshots/, used by the
 // README, with AML_FAILOVER_UPDATE_SCREENSHOTS=1).
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -82,4 +83,34 @@ test('clicking "Switch to this workspace" on Secondary switches config.json and 
   assert.notEqual(config.workspace_name, primary.workspace_name);
   await page.mouse.move(0, 0);
   await screenshot('failover-switched');
+});
+
+test('the walkthrough opens from the palette and checks off its steps as the user does them', async () => {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('>Welcome: Open Walkthrough');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().click();
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Ready for a Regional Outage' }).first().click();
+  const step = (title: string) => page.locator('.getting-started-step', { hasText: title }).first();
+  const checked = (title: string) => step(title).and(page.locator('[aria-checked="true"]'));
+  await step('Describe your workspace pair').waitFor({ timeout: 30_000 });
+  for (const title of ['Open the Failover view', 'Switch the workspace config', 'Fix hardcoded references']) {
+    assert.equal(await checked(title).count(), 0, `${title}: not checked before the user does it`);
+  }
+
+  // A step's own button runs its command.
+  await step('Open the Failover view').click();
+  await step('Open the Failover view').getByRole('button', { name: 'Open the Failover View' }).click();
+  await checked('Open the Failover view').waitFor({ timeout: 15_000 });
+  await step('Fix hardcoded references').click();
+  await step('Fix hardcoded references').getByRole('button', { name: 'Fix All in This File' }).click();
+  await checked('Fix hardcoded references').waitFor({ timeout: 15_000 });
+
+  // The same action done elsewhere checks the step too: switching back to Primary from the tree.
+  const primaryRow = row('Primary');
+  await primaryRow.hover();
+  await primaryRow.locator('.action-label[aria-label^="Switch to this workspace"]').click();
+  await statusItem(`Primary ${sandbox.primary.region} (active)`).first().waitFor({ timeout: 15_000 });
+  await checked('Switch the workspace config').waitFor({ timeout: 15_000 });
+  assert.equal(await checked('Back up the primary').count(), 0, 'what the user has not done stays unchecked');
+  await screenshot('walkthrough');
 });

@@ -36,6 +36,13 @@ export function healthMarkdownLines(s: WorkspaceHealth, active: boolean): string
     '',
     `Checked ${timeOf(s.checkedAt)}${s.latencyMs !== undefined ? ` · ${formatDuration(s.latencyMs)}` : ''}${s.health !== 'healthy' && s.lastHealthyAt ? ` · last healthy ${timeOf(s.lastHealthyAt)}` : ''}`,
   ];
+  // What Azure itself says: Resource Health of the storage account and key vault, Service Health events.
+  const view = s.azureView;
+  if (view) {
+    const health = view.resourceHealth.map((r) => `${r.kind === 'storageAccount' ? 'storage account' : 'key vault'} ${escapeMarkdown(r.availabilityState)}`);
+    if (health.length) lines.push('', `Azure Resource Health: ${health.join(', ')}`);
+    for (const e of view.serviceHealth) lines.push('', `$(warning) Azure Service Health: ${escapeMarkdown(e.title)} (${escapeMarkdown(e.trackingId)}, updated ${escapeMarkdown(e.lastUpdate)})`);
+  }
   return lines;
 }
 

@@ -16,7 +16,7 @@ import { treeSnapshot } from './inspect';
  * Health, inventory and drift in VS Code: the background monitor, the status bar items, the notifications, the
  * verdicts and children of the Primary/Secondary nodes, the Drift node, and the refresh and diagnose commands.
  */
-export function registerHealth(context: vscode.ExtensionContext, deps: ExtensionDeps): { statusBarText(): string | undefined } {
+export function registerHealth(context: vscode.ExtensionContext, deps: ExtensionDeps): { statusBarText(): string | undefined; addTooltipNote: HealthStatusBar['addTooltipNote'] } {
   const health = new HealthService(deps.project, deps.logger, deps.cloudTrust);
   const statusBar = new HealthStatusBar(health);
   const notifier = new HealthNotifier(health, deps.logger);
@@ -99,7 +99,7 @@ export function registerHealth(context: vscode.ExtensionContext, deps: Extension
       tree: await treeSnapshot(deps.tree, options?.treeDepth ?? 0),
     })),
   );
-  return { statusBarText: () => statusBar.text() };
+  return { statusBarText: () => statusBar.text(), addTooltipNote: (note) => statusBar.addTooltipNote(note) };
 }
 
 /** What clicking a region's status-bar item offers: that region's actions, the switch first when it is not active. */

@@ -13,6 +13,8 @@ import { HEALTH_LABEL, HEALTH_LOOK, ROLE_TITLE, commandLink, healthMarkdownLines
 export class HealthStatusBar implements vscode.Disposable {
   private readonly items: Record<Role, vscode.StatusBarItem>;
   private readonly subscriptions: vscode.Disposable[];
+  /** Lines other capabilities add to the tooltip (readiness: a warning while a check fails). */
+  private readonly notes = new Set<{ markdown(): string | undefined }>();
 
   constructor(private readonly health: HealthService) {
     this.items = {
@@ -84,8 +86,23 @@ export class HealthStatusBar implements vscode.Disposable {
       if (role !== active) links.unshift(commandLink(`Switch to ${role}`, 'amlFailover.switchTo', [role]));
       md.appendMarkdown(`\n\n${links.join(' · ')}\n\n---\n\n`);
     }
+    for (const note of this.notes) {
+      const text = note.markdown();
+      if (text) md.appendMarkdown(`${text}\n\n---\n\n`);
+    }
     md.appendMarkdown(`${commandLink('Refresh', 'amlFailover.refresh')} · ${commandLink('Show log', 'amlFailover.showLog')}`);
     for (const role of ROLES) this.items[role].tooltip = md;
+  }
+
+  /** Adds a line to the tooltip, redrawn when `note.onDidChange` fires; dispose to remove it. */
+  addTooltipNote(note: { markdown(): string | undefined; onDidChange: vscode.Event<void> }): vscode.Disposable {
+    this.notes.add(note);
+    const sub = note.onDidChange(() => this.renderTooltips());
+    this.renderTooltips();
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      this.notes.delete(note);
+    });
   }
 
   /** The active workspace may change without a probe (a switch): redraw the marker. */

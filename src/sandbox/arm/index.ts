@@ -19,6 +19,12 @@ import { operationRoutes } from './operations';
 import { scheduleRoutes } from './schedules';
 import { ArmError, createRouter, noRoute, printable, type ArmEnv, type Route } from './router';
 import { workspaceRoutes } from './workspaces';
+import { authorizationRoutes } from './authorization';
+import { azureServiceRoutes } from './azureServices';
+import { answerDataPlane, isDataPlanePath } from './dataPlane';
+import { onlineEndpointRoutes } from './onlineEndpoints';
+import { privateEndpointRoutes } from './privateEndpoints';
+import { regionServiceRoutes } from './regionServices';
 
 export interface ArmOptions {
   world: World;
@@ -45,6 +51,11 @@ function armRoutes(env: ArmEnv, opts: ArmOptions): Route[] {
     ...assetRoutes(env),
     ...jobRoutes(env, opts.jobTiming),
     ...computeRoutes(env),
+    ...regionServiceRoutes(env),
+    ...onlineEndpointRoutes(env),
+    ...privateEndpointRoutes(env),
+    ...authorizationRoutes(env),
+    ...azureServiceRoutes(env, opts.faults),
     ...scheduleRoutes(env),
     // Last: every other provider's resources by one generic GET.
     ...associatedRoutes(env),
@@ -80,6 +91,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';
+    if (isDataPlanePath(rawUrl.split('?')[0])) return answerDataPlane(req, res, world, faults, opts.baseUrl(), opts.token);
     checkBearer(req, opts.token);
     const qIndex = rawUrl.indexOf('?');
     const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
@@ -92,7 +104,8 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
     if (lower[0] !== 'subscriptions' || names.length < 2) throw noRoute(method, rawPath);
     checkApiVersion(query);
     const region = regionOfPath(world, names, lower);
-    if (region) {
+    // Resource Health is global: it answers during the region's outage, and reports it.
+    if (region && !lower.includes('microsoft.resourcehealth')) {
       const outcome = await gate(faults, region.role, res);
       if (outcome === 'held') return;
       if (outcome === 'outage') {

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import type { EnvironmentVersion, JobBase, ModelVersion } from '@azure/arm-machinelearning';
-import { cliModelType, environmentYaml, isoDurationSeconds, jobYaml, modelYaml } from '../../../src/export/yamlWriters';
-import { portableJobYaml } from '../../../src/export/jobs';
+import type { EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
+import { cliModelType, environmentYaml, isoDurationSeconds, modelYaml } from '../../../src/export/yamlWriters';
 
 const SCHEMAS = path.resolve(__dirname, '../../fixtures/export/cli-v2-schemas');
 
@@ -109,71 +108,6 @@ test('environment.yml: image + conda file, or a build context, fits the schema',
   const b = assertValid('environment', environmentYaml('docker-env', '1', built, { buildPath: './context' }));
   assert.deepEqual(b.build, { path: './context', dockerfile_path: 'Dockerfile' });
   assert.equal(b.image, undefined);
-});
-
-const commandJob = {
-  name: 'brave_lemon_1',
-  properties: {
-    jobType: 'Command',
-    command: 'python train.py --data ${{inputs.data}} --lr ${{inputs.lr}}',
-    computeId: `${WS}/computes/cpu-cluster`,
-    environmentId: `${WS}/environments/sklearn/versions/3`,
-    inputs: {
-      data: { jobInputType: 'uri_folder', uri: 'azureml://subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg-primary/workspaces/ws-primary/datastores/workspaceblobstore/paths/data/x/', mode: 'ReadOnlyMount' },
-      lr: { jobInputType: 'literal', value: '0.1' },
-    },
-    outputs: { model: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount' } },
-    limits: { jobLimitsType: 'Command', timeout: 'PT1H30M' },
-    resources: { instanceCount: 2 },
-    experimentName: 'credit',
-    displayName: 'Train',
-    tags: { owner: 'ana' },
-  },
-} as unknown as JobBase;
-
-test('job YAML is rewritten to portable references with the linter’s fixes and fits the schema', () => {
-  const result = portableJobYaml(commandJob);
-  const doc = assertValid('commandJob', result.yaml);
-  assert.equal(doc.compute, 'azureml:cpu-cluster');
-  assert.equal(doc.environment, 'azureml:sklearn:3');
-  assert.equal((doc.inputs as Record<string, { path: string }>).data.path, 'azureml://datastores/workspaceblobstore/paths/data/x/');
-  assert.equal((doc.inputs as Record<string, unknown>).lr, '0.1');
-  assert.deepEqual(doc.limits, { timeout: 5400 });
-  assert.equal(doc.name, undefined, 'the resubmitted job gets a new name');
-  assert.equal(result.rewritten, 3);
-  assert.deepEqual(result.remaining, []);
-  assert.doesNotMatch(result.yaml, /subscriptions|ws-primary/);
-});
-
-test('references the linter cannot make portable are reported, not hidden', () => {
-  const withCode = structuredClone(commandJob) as JobBase & { properties: { codeId?: string } };
-  withCode.properties.codeId = `${WS}/codes/abc/versions/1`;
-  const result = portableJobYaml(withCode);
-  assert.equal(result.remaining.length, 1);
-  assert.match(result.remaining[0], /code snapshot abc/);
-});
-
-test('sweep and pipeline jobs are written; unknown kinds are reported', () => {
-  const sweep = {
-    name: 's',
-    properties: {
-      jobType: 'Sweep',
-      computeId: `${WS}/computes/gpu`,
-      objective: { goal: 'Maximize', primaryMetric: 'accuracy' },
-      samplingAlgorithm: { samplingAlgorithmType: 'Random' },
-      searchSpace: { lr: { type: 'uniform', min_value: 0.01, max_value: 0.1 } },
-      trial: { command: 'python t.py', environmentId: `${WS}/environments/e/versions/1` },
-      limits: { jobLimitsType: 'Sweep', maxTotalTrials: 10, timeout: 'PT2H' },
-    },
-  } as unknown as JobBase;
-  const s = parse(portableJobYaml(sweep).yaml) as Record<string, unknown>;
-  assert.equal(s.type, 'sweep');
-  assert.equal(s.sampling_algorithm, 'random');
-  assert.deepEqual(s.objective, { goal: 'maximize', primary_metric: 'accuracy' });
-  assert.equal((s.trial as Record<string, unknown>).environment, 'azureml:e:1');
-  assert.equal(s.compute, 'azureml:gpu');
-  const unknown = jobYaml({ name: 'a', properties: { jobType: 'AutoML' } } as unknown as JobBase);
-  assert.match(unknown.unsupported ?? '', /AutoML/);
 });
 
 test('ISO 8601 durations become seconds', () => {

@@ -14,9 +14,10 @@ test('status --json has exactly the documented shape', () => {
   assert.deepEqual(statusReport('primary', states('healthy', 'unknown')), {
     active: 'primary',
     workspaces: {
-      primary: { health: 'healthy', region: 'eastus', checkedAt: '2026-11-27T07:00:00.000Z', latencyMs: 82, detail: 'primary healthy' },
-      secondary: { health: 'unknown', region: 'westus', checkedAt: null, latencyMs: null, detail: 'secondary unknown' },
+      primary: { health: 'healthy', region: 'eastus', checkedAt: '2026-11-27T07:00:00.000Z', latencyMs: 82, detail: 'primary healthy', resourceHealth: {} },
+      secondary: { health: 'unknown', region: 'westus', checkedAt: null, latencyMs: null, detail: 'secondary unknown', resourceHealth: {} },
     },
+    serviceHealth: [],
   });
 });
 

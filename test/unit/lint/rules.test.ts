@@ -248,6 +248,51 @@ describe('Python', () => {
   test('ignore comment on the line before', () => {
     assert.deepEqual(lintPy(`# aml-failover-lint: ignore-next-line\nml = MLClient(cred, "${SUB}", "rg", "ws")\n`), []);
   });
+  test('adjacent string literals are read joined, as Python joins them, reported from the first to the last', () => {
+    const text = `uri = (\n    "azureml://subscriptions/${SUB}/resourceGroups/rg-prod"\n    "/workspaces/mlw-prod/datastores/workspaceblobstore/paths/data/"\n)\n`;
+    const [f, ...rest] = lintPy(text);
+    assert.deepEqual(rest, []);
+    assert.equal(f?.rule, 'workspace-datastore-uri');
+    assert.equal(text.slice(f!.start, f!.end), `azureml://subscriptions/${SUB}/resourceGroups/rg-prod"\n    "/workspaces/mlw-prod/datastores/workspaceblobstore/paths/data/`);
+    assert.deepEqual(f!.fixes, [], 'no automatic fix across literals');
+    // Inside one literal of a run, the usual fix is kept.
+    const one = lintPy(`u = "x" "azureml://subscriptions/${SUB}/resourceGroups/rg/workspaces/ws/datastores/d/paths/p"\n`);
+    assert.equal(one[0]?.fixes[0]?.edits[0]?.newText, 'azureml://datastores/d/paths/p');
+  });
+  test('defaults of os.getenv / os.environ.get that pick a workspace', () => {
+    const text = `ws = os.getenv("AZUREML_WORKSPACE_NAME", "mlw-prod")\nrg = os.environ.get("RESOURCE_GROUP", "rg-prod")\nsub = getenv("AZURE_SUBSCRIPTION_ID", default="${SUB}")\nloc = os.getenv("AZURE_LOCATION", "eastus")\n`;
+    const findings = lintPy(text);
+    assert.deepEqual(findings.map((f) => [f.rule, text.slice(f.start, f.end)]), [
+      ['literal-env-default', 'mlw-prod'],
+      ['literal-env-default', 'rg-prod'],
+      ['literal-env-default', SUB],
+      ['literal-env-default', 'eastus'],
+    ]);
+  });
+  test('f-strings whose literal parts pin a workspace', () => {
+    const text = `u = f"azureml://subscriptions/{sub}/resourceGroups/rg-prod/workspaces/mlw-prod/datastores/{ds}/paths/x"\n`;
+    const [f] = lintPy(text);
+    assert.equal(f?.rule, 'workspace-datastore-uri');
+    assert.match(f!.message, /mlw-prod/);
+    assert.deepEqual(f!.fixes.flatMap((x) => x.edits), [], 'an f-string is not rewritten');
+  });
+  test('portable look-alikes of the new forms stay quiet', () => {
+    for (const code of [
+      'u = ("azureml://datastores/" "workspaceblobstore/paths/data/")',
+      'u = "azureml://subscriptions/" "{sub}/resourceGroups/{rg}"',
+      'ws = os.getenv("AZUREML_WORKSPACE_NAME")',
+      'ws = os.getenv("AZUREML_WORKSPACE_NAME", "")',
+      'ws = os.getenv("AZUREML_WORKSPACE_NAME", "<your-workspace>")',
+      'level = os.getenv("LOG_LEVEL", "info")',
+      'store = os.environ.get("DATASTORE", "workspaceblobstore")',
+      'd = os.getenv("WORKSPACE_DIR", "/mnt/work")',
+      'sub = os.getenv("AZURE_SUBSCRIPTION_ID", "not-a-guid")',
+      'u = f"azureml://subscriptions/{sub}/resourceGroups/{rg}/workspaces/{ws}/datastores/{ds}/paths/x"',
+      'u = f"azureml://datastores/{ds}/paths/{p}"',
+    ]) {
+      assert.deepEqual(lintPy(`${code}\n`), [], code);
+    }
+  });
 });
 
 describe('notebooks', () => {

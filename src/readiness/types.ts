@@ -1,0 +1,100 @@
+import type { Role, WorkspaceRef } from '../pair/pairFile';
+
+/** ARM JSON as the REST specs show it (`properties` not flattened). */
+export type Json = Record<string, unknown>;
+
+/**
+ * One ARM read: its body, or why it could not be read. `forbidden` (401/403) and `down` (the region did not answer:
+ * 5xx, refused, no answer in time) make the checks that need it `unknown`; `missing` (404) is an answer.
+ */
+export type Read<T> = { ok: true; value: T } | { ok: false; kind: 'forbidden' | 'down' | 'missing' | 'failed'; reason: string };
+
+/** Everything the checks read about one workspace, as ARM answered. */
+export interface SideFacts {
+  role: Role;
+  ref: WorkspaceRef;
+  workspace: Read<Json>;
+  /** The workspace's default storage account (`properties.storageAccount`). */
+  storage: Read<Json>;
+  keyVault: Read<Json>;
+  registry: Read<Json>;
+  /** The registry's replications (Microsoft.ContainerRegistry/registries/replications). */
+  replications: Read<Json[]>;
+  appInsights: Read<Json>;
+  datastores: Read<Json[]>;
+  computes: Read<Json[]>;
+  /** This workspace's region: VM sizes offered, usages and quotas (Microsoft.MachineLearningServices/locations/…). */
+  vmSizes: Read<Json[]>;
+  usages: Read<Json[]>;
+  quotas: Read<Json[]>;
+  onlineEndpoints: Read<Json[]>;
+  /** Online deployments per endpoint name. */
+  onlineDeployments: Read<Record<string, Json[]>>;
+  models: Read<Json[]>;
+  /** The signed-in identity's effective permissions on the workspace (Microsoft.Authorization/permissions). */
+  permissions: Read<Json[]>;
+  privateEndpointConnections: Read<Json[]>;
+}
+
+/** The newest verified backup, as the backup library finds it (src/backup once it lands). */
+export type BackupFacts =
+  | { state: 'unavailable'; reason: string }
+  | { state: 'none'; where: string }
+  | { state: 'found'; id: string; createdAt: string; location: string; verified: boolean };
+
+export interface ReadinessFacts {
+  primary: SideFacts;
+  secondary: SideFacts;
+  /** Per workload, from the pair file: `{inference: 'hot/hot', training: 'hot/cold'}`. */
+  availability: Record<string, string>;
+  /** The pair file's `resubmit.compute`: primary compute name → secondary compute name. */
+  computeMap: Record<string, string>;
+  /** Subscription locations with their metadata (pairedRegion). */
+  locations: Read<Json[]>;
+  /** Storage accounts of the subscription(s), to find where each datastore's account lives. */
+  storageAccounts: Read<Json[]>;
+  backup: BackupFacts;
+  /** `amlFailover.backup.maxAgeHours`. */
+  backupMaxAgeHours: number;
+  /** ms since epoch, for the backup's age. */
+  now: number;
+}
+
+export const CHECK_IDS = [
+  'region-pair',
+  'default-storage',
+  'storage-redundancy',
+  'datastore-region',
+  'key-vault',
+  'container-registry',
+  'app-insights',
+  'compute',
+  'compute-instance',
+  'quota',
+  'assets',
+  'access',
+  'network',
+  'backup',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export type CheckVerdict = 'pass' | 'warn' | 'fail' | 'unknown';
+
+/** One finding, as `readiness --json` prints it. A kind of check may appear once per resource. */
+export interface ReadinessCheck {
+  id: CheckId;
+  verdict: CheckVerdict;
+  /** Names the resources concerned; for `unknown`, says why. */
+  message: string;
+  /** What to do, ending with the link to the check's section of docs/readiness.md. */
+  fix: string;
+  /** ARM ids of the resources concerned. */
+  resources: string[];
+}
+
+/** The documentation of every check (a `## <id>` section each), shipped in the .vsix. */
+export const READINESS_DOC = 'docs/readiness.md';
+
+export function docLink(id: CheckId): string {
+  return `${READINESS_DOC}#${id}`;
+}

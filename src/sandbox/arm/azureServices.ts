@@ -1,0 +1,184 @@
+// Azure services around the workspaces, outside Machine Learning, that readiness and health read:
+// - subscription `locations` with pair metadata (Subscriptions - List Locations, 2022-12-01; GetLocations.json);
+// - the subscription's storage accounts (Storage Accounts - List, 2023-01-01), each shown only where readable,
+//   and a storage account's PATCH of its sku (Storage Accounts - Update);
+// - a container registry's replications (Replications - List/Get/Create, 2023-07-01; ReplicationList.json);
+// - Resource Health `availabilityStatuses/current` of any resource (2022-10-01; AvailabilityStatus_GetByResource.json)
+//   and the subscription's Service Health events (Events_ListBySubscriptionId.json). Both are global: they answer
+//   during a regional outage (the fault gate lets them through) and report it.
+import type { Role } from '../../pair/pairFile';
+import type { FaultBoard } from '../faults';
+import type { Json, Region } from '../world';
+import { associatedBody, requireRead, resourcesOf } from './authorization';
+import { ArmError, RESOURCE_GROUP, SUBSCRIPTION, notFound, page, printable, regionOf, type ArmEnv, type ArmRequest, type Route } from './router';
+
+/** Azure's region pairs for the regions the sandbox may use (subscription locations metadata.pairedRegion). */
+const REGIONS: [name: string, display: string, geography: string, paired: string][] = [
+  ['eastus', 'East US', 'United States', 'westus'],
+  ['westus', 'West US', 'United States', 'eastus'],
+  ['eastus2', 'East US 2', 'United States', 'centralus'],
+  ['centralus', 'Central US', 'United States', 'eastus2'],
+  ['westus2', 'West US 2', 'United States', 'westcentralus'],
+  ['westcentralus', 'West Central US', 'United States', 'westus2'],
+  ['northeurope', 'North Europe', 'Europe', 'westeurope'],
+  ['westeurope', 'West Europe', 'Europe', 'northeurope'],
+];
+const DISPLAY = new Map(REGIONS.map(([name, display]) => [name, display]));
+
+/** Faults a region's customers notice as an Azure incident. */
+const INCIDENT: Record<string, string> = { outage: 'is unavailable', blackhole: 'is not responding', dataplane: 'cannot accept jobs or serve the studio (data plane)' };
+
+const storagePattern = (id: string) => /\/providers\/microsoft\.storage\/storageaccounts\/[^/]+$/.test(id);
+
+function setSku(account: Json, sku: string): void {
+  account.sku = { name: sku, tier: sku.startsWith('Premium') ? 'Premium' : 'Standard' };
+  const props = account.properties as Json;
+  const name = String(account.name);
+  if (/_RA(G|GZ)RS$/.test(sku)) {
+    props.secondaryLocation = props.secondaryLocation ?? props.primaryLocation;
+    props.secondaryEndpoints = { blob: `https://${name}-secondary.blob.core.windows.net/`, file: `https://${name}-secondary.file.core.windows.net/` };
+  } else {
+    delete props.secondaryEndpoints;
+  }
+  if (!/(GRS|GZRS)$/.test(sku)) delete props.secondaryLocation;
+  props.statusOfSecondary = /(GRS|GZRS)$/.test(sku) ? 'available' : undefined;
+}
+
+export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
+  const since: Record<Role, number> = { primary: Date.now(), secondary: Date.now() };
+  faults.on('change', (role: Role) => (since[role] = Date.now()));
+  const regions = () => Object.values(env.world.regions);
+  const resource = (req: ArmRequest, lowerId: string): Json => {
+    const body = associatedBody(env.world, lowerId);
+    if (!body) throw notFound(`The Resource '${printable(req.names.slice(5, 8).join('/'))}' under resource group '${regionOf(req).resourceGroup}'`);
+    requireRead(regionOf(req), lowerId);
+    return body;
+  };
+  const accountId = (req: ArmRequest) => '/' + req.lower.slice(0, 8).join('/');
+  const registryId = (req: ArmRequest) => '/' + req.lower.slice(0, 8).join('/');
+  const replicationsOf = (r: Region, registry: string) => [...resourcesOf(r).entries()].filter(([id]) => id.startsWith(`${registry}/replications/`)).map(([, body]) => body);
+
+  const availability = (req: ArmRequest): Json => {
+    const r = regionOf(req);
+    const target = '/' + req.names.slice(0, 8).join('/');
+    const body = associatedBody(env.world, target.toLowerCase());
+    const isWorkspace = req.lower[6] === 'workspaces' && req.lower[7] === r.workspaceName.toLowerCase();
+    if (!body && !isWorkspace) throw notFound(`The Resource '${printable(req.names.slice(5, 8).join('/'))}' under resource group '${r.resourceGroup}'`);
+    const mode = faults.get(r.role).mode;
+    const down = mode === 'outage' || mode === 'blackhole';
+    const occured = new Date(since[r.role]).toISOString();
+    return {
+      id: `${target}/providers/Microsoft.ResourceHealth/availabilityStatuses/current`,
+      name: 'current',
+      type: 'Microsoft.ResourceHealth/AvailabilityStatuses',
+      location: r.location,
+      properties: down
+        ? { availabilityState: 'Unavailable', title: 'Unavailable', summary: `We're sorry, your resource is unavailable because of an Azure incident in ${DISPLAY.get(r.location) ?? r.location}.`, reasonType: 'Unplanned', category: 'Unplanned', reasonChronicity: 'Persistent', context: 'Platform Initiated', occuredTime: occured, reportedTime: new Date().toISOString() }
+        : { availabilityState: 'Available', title: 'Available', summary: 'There aren\'t any known Azure platform problems affecting this resource.', reasonChronicity: 'Persistent', occuredTime: occured, reportedTime: new Date().toISOString() },
+    };
+  };
+
+  const events = (): Json[] =>
+    regions()
+      .filter((r) => INCIDENT[faults.get(r.role).mode])
+      .map((r) => {
+        const trackingId = `SBX-${r.location.toUpperCase()}-${since[r.role].toString(36).toUpperCase()}`;
+        const display = DISPLAY.get(r.location) ?? r.location;
+        const lastUpdateTime = new Date(since[r.role]).toISOString();
+        return {
+          id: `/providers/Microsoft.ResourceHealth/events/${trackingId}`,
+          name: trackingId,
+          type: '/providers/Microsoft.ResourceHealth/events',
+          properties: {
+            eventType: 'ServiceIssue',
+            eventSource: 'ServiceHealth',
+            status: 'Active',
+            title: `ACTIVE: Azure Machine Learning in ${display}`,
+            summary: `Azure Machine Learning in ${display} ${INCIDENT[faults.get(r.role).mode]} (sandbox fault). More information will be provided as it is known.`,
+            header: 'Your service might have been impacted by an Azure service issue',
+            level: 'Error',
+            eventLevel: 'Error',
+            impactStartTime: lastUpdateTime,
+            impact: [{ impactedService: 'Machine Learning', impactedRegions: [{ impactedRegion: display, status: 'Active', impactedSubscriptions: [r.subscriptionId], impactedTenants: [], lastUpdateTime }] }],
+            isHIR: false,
+            priority: 1,
+            lastUpdateTime,
+          },
+        };
+      });
+
+  return [
+    {
+      path: `${SUBSCRIPTION}/locations`,
+      methods: {
+        GET: (req) =>
+          page(env, req, REGIONS.map(([name, displayName, geography, paired]) => ({
+            id: `/subscriptions/${req.names[1]}/locations/${name}`,
+            name,
+            type: 'Region',
+            displayName,
+            regionalDisplayName: `(${geography === 'Europe' ? 'Europe' : 'US'}) ${displayName}`,
+            metadata: { regionType: 'Physical', regionCategory: 'Recommended', geography, geographyGroup: geography === 'Europe' ? 'Europe' : 'US', pairedRegion: [{ name: paired, id: `/subscriptions/${req.names[1]}/locations/${paired}` }] },
+          }))),
+      },
+    },
+    {
+      path: `${SUBSCRIPTION}/providers/Microsoft.Storage/storageAccounts`,
+      methods: {
+        GET: (req) => {
+          const readable: Json[] = [];
+          for (const r of regions()) {
+            for (const [id, body] of resourcesOf(r)) {
+              if (!storagePattern(id)) continue;
+              try {
+                requireRead(r, id);
+                readable.push(body);
+              } catch {
+                // ARM lists only what the caller may read.
+              }
+            }
+          }
+          return page(env, req, readable);
+        },
+      },
+    },
+    { path: `${SUBSCRIPTION}/providers/Microsoft.ResourceHealth/events`, methods: { GET: (req) => page(env, req, events()) } },
+    {
+      path: `${RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/{account}`,
+      methods: {
+        GET: (req) => ({ status: 200, body: resource(req, accountId(req)) }),
+        PATCH: (req) => {
+          const account = resource(req, accountId(req));
+          const sku = ((req.body as Json | undefined)?.sku as Json | undefined)?.name;
+          if (typeof sku !== 'string' || !/^(Standard_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)|Premium_(LRS|ZRS))$/.test(sku)) throw new ArmError(400, 'InvalidRequestContent', 'Send {"sku": {"name": "Standard_LRS" | "Standard_GRS" | "Standard_RAGRS" | …}}.');
+          setSku(account, sku);
+          return { status: 200, body: account };
+        },
+      },
+    },
+    { path: `${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{registry}/replications`, methods: { GET: (req) => (resource(req, registryId(req)), page(env, req, replicationsOf(regionOf(req), registryId(req)))) } },
+    {
+      path: `${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{registry}/replications/{replication}`,
+      methods: {
+        GET: (req) => {
+          resource(req, registryId(req));
+          const body = resourcesOf(regionOf(req)).get('/' + req.lower.join('/'));
+          if (!body) throw notFound(`The replication '${printable(req.params.replication)}' of registry '${printable(req.params.registry)}'`);
+          return { status: 200, body };
+        },
+        PUT: (req) => {
+          const registry = resource(req, registryId(req));
+          if ((registry.sku as Json | undefined)?.name !== 'Premium') throw new ArmError(400, 'PremiumSkuRequired', 'Geo-replication is only available for Premium registries.');
+          const location = (req.body as Json | undefined)?.location;
+          if (typeof location !== 'string' || !location) throw new ArmError(400, 'InvalidRequestContent', 'A replication needs a location.');
+          const id = `${String(registry.id)}/replications/${req.params.replication}`;
+          const existed = resourcesOf(regionOf(req)).has(id.toLowerCase());
+          const body = { id, name: req.params.replication, type: 'Microsoft.ContainerRegistry/registries/replications', location: location.toLowerCase().replace(/\s/g, ''), tags: {}, properties: { provisioningState: 'Succeeded', status: { displayStatus: 'Ready' }, regionEndpointEnabled: true, zoneRedundancy: 'Disabled' } };
+          resourcesOf(regionOf(req)).set(id.toLowerCase(), body);
+          return { status: existed ? 200 : 201, body };
+        },
+      },
+    },
+    { path: `${RESOURCE_GROUP}/providers/{provider}/{type}/{name}/providers/Microsoft.ResourceHealth/availabilityStatuses/current`, free: ['provider', 'type'], methods: { GET: (req) => ({ status: 200, body: availability(req) }) } },
+  ];
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { readinessExitCode, runChecks } from '../../../src/readiness/checks';
+import { CHECK_IDS, type CheckId, type Json, type ReadinessCheck, type ReadinessFacts } from '../../../src/readiness/types';
+import { formatReadiness, readinessJson } from '../../../src/readiness/format';
+import { DATA_SCIENTIST, REGISTRY, cluster, datastore, deployment, down, endpoint, forbidden, instance, ok, passingFacts, storageAccount, usage, workspaceQuota, wsId } from './facts';
+
+function of(facts: ReadinessFacts, id: CheckId): ReadinessCheck[] {
+  const found = runChecks(facts).filter((c) => c.id === id);
+  assert.ok(found.length, `no ${id} finding`);
+  return found;
+}
+const verdicts = (checks: ReadinessCheck[]) => checks.map((c) => c.verdict);
+function one(facts: ReadinessFacts, id: CheckId): ReadinessCheck {
+  const found = of(facts, id);
+  assert.equal(found.length, 1, `one ${id} finding expected: ${JSON.stringify(found, null, 1)}`);
+  return found[0];
+}
+function mutate(change: (f: ReadinessFacts) => void): ReadinessFacts {
+  const f = passingFacts();
+  change(f);
+  return f;
+}
+const props = (j: Json) => j.properties as Json;
+
+describe('readiness checks over REST-spec-shaped ARM answers', () => {
+  it('a pair set up as the guidance says passes every check; exit 0', () => {
+    const checks = runChecks(passingFacts());
+    const notPassing = checks.filter((c) => c.verdict !== 'pass');
+    assert.deepEqual(notPassing, []);
+    assert.deepEqual([...new Set(checks.map((c) => c.id))], [...CHECK_IDS]);
+    assert.equal(readinessExitCode(checks), 0);
+  });
+
+  it('every finding has a fix linking its section of docs/readiness.md, and every id has a section', async () => {
+    const doc = await fs.readFile(path.resolve(__dirname, '..', '..', '..', 'docs', 'readiness.md'), 'utf8');
+    for (const id of CHECK_IDS) assert.match(doc, new RegExp(`^## ${id}$`, 'm'), id);
+    const broken = mutate((f) => (f.secondary.storage = forbidden));
+    for (const c of runChecks(broken)) assert.ok(c.fix.endsWith(`See docs/readiness.md#${c.id}`), c.fix);
+  });
+
+  it('region-pair: same region fails, unpaired regions warn, unreadable locations are unknown', () => {
+    assert.equal(one(mutate((f) => (f.secondary.ref.region = 'East US')), 'region-pair').verdict, 'fail');
+    const unpaired = one(mutate((f) => (f.secondary.ref.region = 'eastus2')), 'region-pair');
+    assert.equal(unpaired.verdict, 'warn');
+    assert.match(unpaired.message, /eastus is paired with westus/);
+    const unknown = one(mutate((f) => (f.locations = forbidden)), 'region-pair');
+    assert.equal(unknown.verdict, 'unknown');
+    assert.match(unknown.message, /no permission to read the subscription's locations: HTTP 403/);
+  });
+
+  it('default-storage: one account shared by both workspaces fails, naming it', () => {
+    const shared = one(mutate((f) => (props(f.secondary.workspace.ok ? f.secondary.workspace.value : {}).storageAccount = props(f.primary.workspace.ok ? f.primary.workspace.value : {}).storageAccount)), 'default-storage');
+    assert.equal(shared.verdict, 'fail');
+    assert.match(shared.message, /same default storage account stmleastus/);
+    assert.equal(shared.resources.length, 1);
+    assert.equal(one(mutate((f) => (f.secondary.workspace = down)), 'default-storage').verdict, 'unknown');
+  });
+
+  it('storage-redundancy: LRS warns per account, an account outside its region warns, 403 is unknown for that account only', () => {
+    const lrs = of(mutate((f) => (f.secondary.storage = ok(storageAccount('secondary', 'stmlwestus', 'Standard_LRS')))), 'storage-redundancy');
+    assert.deepEqual(verdicts(lrs), ['pass', 'warn']);
+    assert.match(lrs[1].message, /stmlwestus of the secondary workspace is Standard_LRS/);
+    assert.match(lrs[1].resources[0], /storageAccounts\/stmlwestus$/);
+    const elsewhere = of(mutate((f) => (f.primary.storage = ok(storageAccount('primary', 'stmleastus', 'Standard_GRS', 'centralus')))), 'storage-redundancy');
+    assert.match(elsewhere[0].message, /is in centralus, not in the workspace's region eastus/);
+    assert.deepEqual(verdicts(of(mutate((f) => (f.primary.storage = forbidden)), 'storage-redundancy')), ['unknown', 'pass']);
+  });
+
+  it('datastore-region: LRS in the primary region fails, RA-GRS warns naming the secondary endpoint, an unlisted account is unknown', () => {
+    const put = (f: ReadinessFacts, account: Json) => {
+      f.secondary.datastores = ok([datastore('secondary', 'workspaceblobstore', 'stmlwestus', true), datastore('secondary', 'shared', String(account.name))]);
+      f.storageAccounts = ok([...(f.storageAccounts.ok ? f.storageAccounts.value : []), account]);
+    };
+    const fail = one(mutate((f) => put(f, storageAccount('primary', 'stshared', 'Standard_LRS', 'eastus'))), 'datastore-region');
+    assert.equal(fail.verdict, 'fail');
+    assert.match(fail.message, /Datastore shared .* stshared, a Standard_LRS account in the primary's region eastus/);
+    const warn = one(mutate((f) => put(f, storageAccount('primary', 'stshared', 'Standard_RAGRS', 'eastus'))), 'datastore-region');
+    assert.equal(warn.verdict, 'warn');
+    assert.match(warn.message, /https:\/\/stshared-secondary\.blob\.core\.windows\.net\//);
+    const gone = mutate((f) => (f.secondary.datastores = ok([datastore('secondary', 'other', 'stnotlisted')])));
+    assert.equal(one(gone, 'datastore-region').verdict, 'unknown');
+    assert.equal(one(mutate((f) => (f.secondary.datastores = down)), 'datastore-region').verdict, 'unknown');
+  });
+
+  it('key-vault: two vaults warn, purge protection off warns, 403 on the vault is unknown', () => {
+    const two = one(mutate((f) => {
+      if (f.secondary.workspace.ok) props(f.secondary.workspace.value).keyVault = '/subscriptions/x/resourceGroups/rg-ml-westus/providers/Microsoft.KeyVault/vaults/kv-west';
+    }), 'key-vault');
+    assert.equal(two.verdict, 'warn');
+    assert.match(two.message, /different key vaults \(kv-ml-shared, kv-west\)/);
+    const noPurge = one(mutate((f) => f.primary.keyVault.ok && delete props(f.primary.keyVault.value).enablePurgeProtection), 'key-vault');
+    assert.match(noPurge.message, /purge protection is off on kv-ml-shared/);
+    assert.equal(one(mutate((f) => (f.primary.keyVault = forbidden)), 'key-vault').verdict, 'unknown');
+  });
+
+  it('container-registry: not Premium fails, no replica in the secondary region fails, different registries warn', () => {
+    const standard = one(mutate((f) => f.primary.registry.ok && (f.primary.registry.value.sku = { name: 'Standard', tier: 'Standard' })), 'container-registry');
+    assert.equal(standard.verdict, 'fail');
+    assert.match(standard.message, /crmlshared is Standard/);
+    const noReplica = one(mutate((f) => (f.primary.replications = ok(f.primary.replications.ok ? f.primary.replications.value.filter((r) => r.location !== 'westus') : []))), 'container-registry');
+    assert.equal(noReplica.verdict, 'fail');
+    assert.match(noReplica.message, /no replica in the secondary's region westus/);
+    assert.deepEqual(noReplica.resources, [REGISTRY]);
+    const two = of(mutate((f) => f.secondary.workspace.ok && (props(f.secondary.workspace.value).containerRegistry = REGISTRY.replace('crmlshared', 'crwest'))), 'container-registry');
+    assert.deepEqual(verdicts(two), ['warn']);
+    assert.equal(one(mutate((f) => (f.primary.replications = forbidden)), 'container-registry').verdict, 'unknown');
+  });
+
+  it('app-insights: none fails, one shared by both warns, one in another region warns', () => {
+    assert.deepEqual(verdicts(of(mutate((f) => f.secondary.workspace.ok && delete props(f.secondary.workspace.value).applicationInsights), 'app-insights')), ['pass', 'fail']);
+    assert.deepEqual(verdicts(of(mutate((f) => f.secondary.workspace.ok && f.primary.workspace.ok && (props(f.secondary.workspace.value).applicationInsights = props(f.primary.workspace.value).applicationInsights)), 'app-insights')), ['pass', 'warn']);
+    assert.deepEqual(verdicts(of(mutate((f) => f.secondary.appInsights.ok && (f.secondary.appInsights.value.location = 'eastus')), 'app-insights')), ['pass', 'warn']);
+    assert.deepEqual(verdicts(of(mutate((f) => (f.secondary.appInsights = down)), 'app-insights')), ['pass', 'unknown']);
+  });
+
+  it('compute: a cluster missing in the secondary fails unless resubmit.compute maps it; a size the region lacks fails', () => {
+    const withoutGpu = (f: ReadinessFacts) => (f.secondary.computes = ok([cluster('secondary', 'cpu-cluster', 'Standard_DS3_v2', 4), cluster('secondary', 'gpu-west', 'Standard_NC6', 2)]));
+    const missing = of(mutate(withoutGpu), 'compute');
+    assert.deepEqual(verdicts(missing), ['pass', 'fail']);
+    assert.match(missing[1].message, /Cluster gpu-cluster \(Standard_NC6\) of the primary has no counterpart gpu-cluster/);
+    assert.match(missing[1].fix, /resubmit\.compute/);
+    const mapped = of(mutate((f) => (withoutGpu(f), (f.computeMap = { 'GPU-Cluster': 'gpu-west' }))), 'compute');
+    assert.deepEqual(verdicts(mapped), ['pass', 'pass']);
+    assert.match(mapped[1].message, /mapped to gpu-west/);
+    const lacking = of(mutate((f) => (f.secondary.vmSizes = ok(f.secondary.vmSizes.ok ? f.secondary.vmSizes.value.filter((s) => s.name !== 'Standard_NC6') : []))), 'compute');
+    assert.deepEqual(verdicts(lacking), ['pass', 'fail']);
+    assert.match(lacking[1].message, /westus does not offer/);
+    assert.deepEqual(verdicts(of(mutate((f) => (f.secondary.computes = forbidden)), 'compute')), ['unknown']);
+  });
+
+  it('compute-instance: a user without an instance in the secondary warns, with the command to create it from the definition', () => {
+    const missing = one(mutate((f) => (f.secondary.computes = ok([cluster('secondary', 'cpu-cluster', 'Standard_DS3_v2', 4), cluster('secondary', 'gpu-cluster', 'Standard_NC6', 2), instance('secondary', 'ci-bob', 'b0b0b0b0-0000-0000-0000-000000000002')]))), 'compute-instance');
+    assert.equal(missing.verdict, 'warn');
+    assert.match(missing.fix, /--type ComputeInstance --size STANDARD_DS11_V2 --idle-time-before-shutdown-minutes 30 --user-object-id a1a1a1a1-0000-0000-0000-000000000001, with the setup script Users\/alice\/setup\.sh/);
+  });
+
+  it('quota: the secondary region short of vCPUs for a family at max nodes fails; a workspace quota below the need fails; LowPriority counts separately', () => {
+    // gpu-cluster: 2 × 6 vCPUs = 12 needed; 24 − 16 = 8 free.
+    const short = of(mutate((f) => (f.secondary.usages = ok([usage('Standard DSv2', 2, 100), usage('Standard NC', 16, 24)]))), 'quota');
+    const nc = short.find((c) => /NC/.test(c.message))!;
+    assert.equal(nc.verdict, 'fail');
+    assert.match(nc.message, /westus has 8 of 24 vCPUs free for standardNCFamily \(dedicated\); the primary's clusters need 12 vCPUs for gpu-cluster \(2 × Standard_NC6\)/);
+    assert.match(nc.fix, /to at least 28 vCPUs/);
+    const ws = of(mutate((f) => (f.secondary.quotas = ok([workspaceQuota('secondary', 'Standard NC', 6)]))), 'quota').find((c) => /NC/.test(c.message))!;
+    assert.equal(ws.verdict, 'fail');
+    assert.match(ws.message, /own quota .* is 6 vCPUs/);
+    const low = of(mutate((f) => f.primary.computes.ok && (f.primary.computes.value = [cluster('primary', 'gpu-spot', 'Standard_NC6', 10, 'LowPriority')])), 'quota');
+    assert.deepEqual(verdicts(low), ['pass']);
+    assert.match(low[0].message, /unlimited vCPUs free for standardNCFamily \(lowpriority\)/);
+    assert.deepEqual(verdicts(of(mutate((f) => (f.secondary.usages = down)), 'quota')), ['unknown']);
+  });
+
+  it('assets hot/hot: a deployment missing on one side fails; an unhealthy endpoint fails; 403 is unknown', () => {
+    const missing = of(mutate((f) => (f.secondary.onlineDeployments = ok({ 'credit-endpoint': [] }))), 'assets')[0];
+    assert.equal(missing.verdict, 'fail');
+    assert.match(missing.message, /inference \(hot\/hot\): online endpoint credit-endpoint: deployment blue missing in the secondary/);
+    const noEndpoint = of(mutate((f) => (f.secondary.onlineEndpoints = ok([]))), 'assets')[0];
+    assert.match(noEndpoint.message, /exists in the primary but not in the secondary/);
+    const failed = of(mutate((f) => (f.secondary.onlineDeployments = ok({ 'credit-endpoint': [deployment('secondary', 'credit-endpoint', 'blue', 'azureml:credit-default:3', 'Failed')] }))), 'assets')[0];
+    assert.match(failed.message, /the secondary deployment blue is Failed/);
+    const unhealthyEndpoint = of(mutate((f) => (f.primary.onlineEndpoints = ok([endpoint('primary', 'credit-endpoint', 'Updating')]))), 'assets')[0];
+    assert.match(unhealthyEndpoint.message, /the primary endpoint is Updating/);
+    assert.equal(of(mutate((f) => (f.secondary.onlineEndpoints = forbidden)), 'assets')[0].verdict, 'unknown');
+  });
+
+  it('assets hot/warm: a deployed model missing in the secondary fails; hot/cold: a datastore missing fails; no availability means hot/cold', () => {
+    const warm = of(mutate((f) => (f.secondary.models = ok([]))), 'assets').find((c) => /hot\/warm/.test(c.message))!;
+    assert.equal(warm.verdict, 'fail');
+    assert.match(warm.fix, /aml-failover replicate models --from primary --to secondary --name credit-default/);
+    const cold = of(mutate((f) => (f.secondary.datastores = ok([datastore('secondary', 'workspaceblobstore', 'stmlwestus', true)]))), 'assets').find((c) => /hot\/cold/.test(c.message))!;
+    assert.equal(cold.verdict, 'fail');
+    assert.match(cold.message, /datastore curated of the primary missing in the secondary/);
+    const none = one(mutate((f) => (f.availability = {})), 'assets');
+    assert.match(none.message, /hot\/cold is assumed/);
+  });
+
+  it('access: a permission the secondary lacks fails (notActions subtract), one the primary lacks warns, 403 is unknown', () => {
+    const readOnly = [{ actions: ['Microsoft.MachineLearningServices/workspaces/*/read', 'Microsoft.MachineLearningServices/workspaces/read'], notActions: [], dataActions: [], notDataActions: [] }];
+    const fail = one(mutate((f) => (f.secondary.permissions = ok(readOnly))), 'access');
+    assert.equal(fail.verdict, 'fail');
+    assert.match(fail.message, /jobs\/write/);
+    const denied = [{ ...DATA_SCIENTIST[0], notActions: [...DATA_SCIENTIST[0].notActions, 'Microsoft.MachineLearningServices/workspaces/computes/*'] }];
+    assert.equal(one(mutate((f) => (f.secondary.permissions = ok(denied))), 'access').verdict, 'fail');
+    assert.equal(one(mutate((f) => (f.primary.permissions = ok(readOnly))), 'access').verdict, 'warn');
+    const unknown = one(mutate((f) => (f.secondary.permissions = forbidden)), 'access');
+    assert.equal(unknown.verdict, 'unknown');
+    assert.match(unknown.fix, /Reader/);
+  });
+
+  it('network: private endpoint on one side only fails; different public network access fails', () => {
+    const pe = { id: `${wsId('primary')}/privateEndpointConnections/pe1`, name: 'pe1', properties: { privateEndpoint: { id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe1' }, privateLinkServiceConnectionState: { status: 'Approved' }, provisioningState: 'Succeeded' } };
+    const onlyPrimary = one(mutate((f) => (f.primary.privateEndpointConnections = ok([pe]))), 'network');
+    assert.equal(onlyPrimary.verdict, 'fail');
+    assert.match(onlyPrimary.message, /the primary has 1 approved private endpoint and the secondary 0/);
+    const access = one(mutate((f) => f.secondary.workspace.ok && (props(f.secondary.workspace.value).publicNetworkAccess = 'Disabled')), 'network');
+    assert.match(access.message, /public network access is Enabled on the primary and Disabled on the secondary/);
+    assert.equal(one(mutate((f) => (f.primary.privateEndpointConnections = down)), 'network').verdict, 'unknown');
+  });
+
+  it('backup: none, too old, unverified or in the primary region fails; not listable is unknown with the reason', () => {
+    assert.equal(one(mutate((f) => (f.backup = { state: 'none', where: 'stbackupwestus' })), 'backup').verdict, 'fail');
+    const old = one(mutate((f) => (f.now = Date.parse('2026-12-08T20:00:00Z'))), 'backup');
+    assert.match(old.message, /48 h old \(at most 24 h/);
+    assert.match(one(mutate((f) => f.backup.state === 'found' && (f.backup.location = 'eastus')), 'backup').message, /kept in the primary's region eastus/);
+    assert.match(one(mutate((f) => f.backup.state === 'found' && (f.backup.verified = false)), 'backup').message, /not verified/);
+    const unknown = one(mutate((f) => (f.backup = { state: 'unavailable', reason: 'this build cannot list backups yet.' })), 'backup');
+    assert.equal(unknown.verdict, 'unknown');
+    assert.match(unknown.message, /cannot list backups/);
+  });
+
+  it('the secondary region down: every check that needs it is unknown with the reason, none fails', () => {
+    const f = passingFacts();
+    for (const key of Object.keys(f.secondary) as (keyof typeof f.secondary)[]) {
+      if (key !== 'role' && key !== 'ref') (f.secondary as unknown as Record<string, unknown>)[key] = down;
+    }
+    const checks = runChecks(f);
+    assert.ok(!checks.some((c) => c.verdict === 'fail'), JSON.stringify(checks.filter((c) => c.verdict === 'fail'), null, 1));
+    for (const c of checks.filter((c) => c.verdict === 'unknown')) assert.match(c.message, /the region did not answer/);
+    assert.ok(checks.filter((c) => c.verdict === 'unknown').length >= 8);
+  });
+
+  it('--json carries exactly {id, verdict, message, fix, resources}; the text names each check; exit 1 on a fail', () => {
+    const checks = runChecks(mutate((f) => (f.secondary.computes = ok([]))));
+    assert.equal(readinessExitCode(checks), 1);
+    const json = readinessJson(checks);
+    for (const c of json.checks) assert.deepEqual(Object.keys(c), ['id', 'verdict', 'message', 'fix', 'resources']);
+    const text = formatReadiness(checks);
+    assert.match(text, /✗ fail +compute +Cluster cpu-cluster/);
+    assert.match(text, /fix: Create cpu-cluster in the secondary/);
+    assert.match(text, /checks: \d+ pass, \d+ warn, [1-9]\d* fail, 0 unknown\.$/);
+  });
+});
