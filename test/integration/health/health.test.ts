@@ -59,11 +59,11 @@ describe('health against the sandbox', () => {
     const r = await cli('status', '--json');
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(report).sort(), ['active', 'workspaces']);
+    assert.deepEqual(Object.keys(report).sort(), ['active', 'serviceHealth', 'workspaces']);
     assert.equal(report.active, 'primary');
     for (const role of ['primary', 'secondary']) {
       const w = report.workspaces[role];
-      assert.deepEqual(Object.keys(w).sort(), ['backup', 'checkedAt', 'detail', 'health', 'latencyMs', 'region']);
+      assert.deepEqual(Object.keys(w).sort(), ['backup', 'checkedAt', 'detail', 'health', 'latencyMs', 'region', 'resourceHealth']);
       assert.equal(w.backup, null, 'no backup taken in this project');
       assert.ok(HEALTH_VALUES.includes(w.health));
       assert.ok(!Number.isNaN(Date.parse(w.checkedAt)));
