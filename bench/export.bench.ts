@@ -87,12 +87,16 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-/** Peak RSS (MB) of a command, from GNU time's %M. */
-async function peakRssMb(args: string[]): Promise<number> {
-  const r = await run('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', ...args]);
-  const m = /PEAK_RSS_KB (\d+)/.exec(r.stderr);
+/** Wall time (s) and peak RSS (MB) of a command, from GNU time's %e and %M (jobs.bench.ts uses it too). */
+export async function measureProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; peakMb: number }> {
+  const r = await run('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M ELAPSED_S %e', ...args], env);
+  const m = /PEAK_RSS_KB (\d+) ELAPSED_S ([\d.]+)/.exec(r.stderr);
   if (r.code !== 0 || !m) throw new Error(`${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-2000)}`);
-  return Number(m[1]) / 1024;
+  return { peakMb: Number(m[1]) / 1024, seconds: Number(m[2]) };
+}
+
+async function peakRssMb(args: string[]): Promise<number> {
+  return (await measureProcess(args)).peakMb;
 }
 
 async function shareFiles(dir: ShareDirectoryClient, prefix = ''): Promise<string[]> {

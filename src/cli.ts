@@ -15,13 +15,27 @@ import { registerReplicateCli } from './replicate/cli';
 import { registerBackupCli } from './backup/cli';
 import { registerReadinessCli } from './readiness/cli';
 import { registerSchedulesCli } from './schedules/cli';
+import { registerFailoverCli } from './failover/cli';
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or bad input. Commands may set others (status: 3). */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
 // Each capability registers its own subcommands; add a line here to add a capability.
-const capabilities: RegisterCli[] = [registerPairCli, registerSwitchCli, registerHealthCli, registerDriftCli, registerSandboxCli, registerLintCli, registerExportCli, registerReplicateCli, registerBackupCli, registerSchedulesCli, registerReadinessCli];
+const capabilities: RegisterCli[] = [
+  registerPairCli,
+  registerSwitchCli,
+  registerHealthCli,
+  registerDriftCli,
+  registerSandboxCli,
+  registerLintCli,
+  registerExportCli,
+  registerReplicateCli,
+  registerBackupCli,
+  registerSchedulesCli,
+  registerReadinessCli,
+  registerFailoverCli,
+];
 
 declare const PACKAGE_VERSION: string | undefined;
 

@@ -16,6 +16,7 @@ import { registerExport } from './export/vscode';
 import { registerBackup } from './backup/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 import { registerReadiness } from './readiness/vscode';
+import { registerFailover } from './failover/vscode';
 
 /**
  * What activate() returns (`vscode.extensions.getExtension(id).exports`): read-only views of live state, for
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerExport(context, deps);
     registerBackup(context, deps);
     registerReadiness(context, deps, regions);
+    registerFailover(context, deps);
     const statusBar = registerStatusBar(context, deps);
     void project.refresh().then(
       () => logger.info('AML Failover activated.'),

@@ -11,6 +11,7 @@ import type { AzureConnection } from './connection';
 import { storageEndpoints } from './cloud';
 import { unlessNotFound } from './notFound';
 import { withRetry } from './retry';
+import { blobCopyEnd, type BlobCopyEnd, type CopySigner } from './blobCopy';
 import { UserError } from '../common/errors';
 import type { WorkspaceRef } from '../pair/pairFile';
 
@@ -52,6 +53,8 @@ export interface DatastoreStorage {
   upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
   /** Copies a blob of this container to another name inside the service, metadata and Content-MD5 kept (blob only). */
   copyWithin?(targetPath: string, sourcePath: string, signal: AbortSignal): Promise<void>;
+  /** Blob-to-blob copies done by the storage service (blob datastores only; src/azure/blobCopy.ts). */
+  readonly copy?: BlobCopyEnd;
   /** Forgets the secret and closes connections. */
   dispose(): void;
 }
@@ -90,7 +93,9 @@ export async function openDatastore(conn: AzureConnection, workspace: WorkspaceR
     if (secret?.type === 'key') service = new sdk.BlobServiceClient(endpoints.blob, new sdk.StorageSharedKeyCredential(account, secret.value), options);
     else if (secret?.type === 'sas') service = new sdk.BlobServiceClient(`${endpoints.blob}?${secret.value.replace(/^\?/, '')}`, new sdk.AnonymousCredential(), options);
     else service = new sdk.BlobServiceClient(endpoints.blob, conn.credential, options);
-    return blobStorage(datastore, account, service.getContainerClient(container), retrying);
+    const signer: CopySigner =
+      secret?.type === 'key' ? { kind: 'key', credential: new sdk.StorageSharedKeyCredential(account, secret.value) } : secret?.type === 'sas' ? { kind: 'datastoreSas', token: secret.value, identity: new sdk.BlobServiceClient(endpoints.blob, conn.credential, options) } : { kind: 'delegation', service };
+    return blobStorage(datastore, account, service.getContainerClient(container), retrying, (use) => blobCopyEnd(use, signer, retrying));
   }
   const ifMatch = new WeakMap<object, string>();
   const pipeline = sdk.newFilePipeline(
@@ -194,17 +199,20 @@ function b64(x: Uint8Array | undefined): string | undefined {
   return x && x.length ? Buffer.from(x).toString('base64') : undefined;
 }
 
-function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying): DatastoreStorage {
+function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying, copyEnd?: (use: () => ContainerClient) => BlobCopyEnd): DatastoreStorage {
   let client: ContainerClient | undefined = container;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
     return client;
   };
+  // A container named by URL has no copy end: the copies between datastores are not for it.
+  const copy = copyEnd?.(use);
   return {
     kind: 'blob',
     datastore,
     account,
     container: container.containerName,
+    copy,
     async *list(prefix, signal) {
       const listing = use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true });
       for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${prefix || '/'}`)) {

@@ -3,7 +3,9 @@
 // downloads, and the job and its anonymous components are written as CLI YAML (src/jobs/toCli.ts):
 //   OUT/jobs/<job>.yml                          job YAML only
 //   OUT/code/<job>/…                            the job's code (codeUri of its code asset), referenced ../code/<job>/
-//   OUT/components/<name>/<version>/component.yml [+ code/…]   anonymous components, referenced by relative path
+//   OUT/components/<name>/<version>/component.yml [+ code/…]   anonymous components (referenced by relative path)
+//                                              and named ones (referenced azureml:name:version; created from here
+//                                              by the submit path where the target lacks them)
 // Lookups are cached across jobs: a code asset or component shared by many jobs is fetched and written once.
 import type { AzureMachineLearningWorkspaces, JobBase } from '@azure/arm-machinelearning';
 import { errorMessage } from '../common/errors';
@@ -69,7 +71,7 @@ export class JobPlanner {
     for (const id of refs.codes) places.set(id, { dir: 'code', folder: name });
     for (const id of refs.components) {
       const c = await this.component(id);
-      if (!c?.anonymous) continue;
+      if (!c) continue;
       const file = this.componentFile(id, c);
       const own = componentReferences(c.spec);
       for (const env of own.environments) if (!refs.environments.includes(env)) refs.environments.push(env);
@@ -78,7 +80,7 @@ export class JobPlanner {
     for (const id of refs.environments) await this.environment(id);
     for (const [id, place] of places) {
       const got = await this.code(id, place, asset);
-      if (got.local !== undefined) codeDirs.set(id, got.local);
+      if (got.local !== undefined) codeDirs.set(sameCode(id), got.local);
       else if (got.problem) problems.push(got.problem);
     }
     const resolved = { components: new Map<string, ResolvedComponent | undefined>(), environments: new Map<string, ResolvedEnvironment | undefined>() };
@@ -87,7 +89,7 @@ export class JobPlanner {
     const lookups: JobLookups = {
       component: (id) => resolved.components.get(id),
       environment: (id) => resolved.environments.get(id),
-      code: (id) => codeDirs.get(id),
+      code: (id) => codeDirs.get(sameCode(id)),
       componentFile: (id) => this.componentFiles.get(id),
     };
     const cli = jobToCli(job, local, lookups);
@@ -106,7 +108,7 @@ export class JobPlanner {
     this.ctx.writes.push({ local, source, asset, content: cli.yaml });
   }
 
-  /** Where an anonymous component's YAML goes: components/<spec name>/<version>/component.yml (once per export). */
+  /** Where a component's YAML goes: components/<spec name>/<version>/component.yml (once per export). */
   private componentFile(id: string, c: ResolvedComponent): string | undefined {
     if (!this.componentFiles.has(id)) {
       const specName = typeof c.spec.name === 'string' && c.spec.name !== ANONYMOUS_COMPONENT ? c.spec.name : 'component';
@@ -148,7 +150,7 @@ export class JobPlanner {
   }
 
   private code(id: string, place: { dir: string; folder: string }, asset: AssetRef): Promise<{ local?: string; problem?: string }> {
-    return once(this.codes, id, () =>
+    return once(this.codes, sameCode(id), () =>
       this.planCode(id, place, asset).catch((err: unknown) => {
         if (this.ctx.signal.aborted) throw err;
         return { problem: `its code (${id}) could not be exported: ${errorMessage(err)}` };
@@ -189,4 +191,9 @@ function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promis
     cache.set(key, got);
   }
   return got;
+}
+
+/** A code asset's id as a job names it (`/subscriptions/…`) and as a component spec does (`azureml:/subscriptions/…`). */
+function sameCode(id: string): string {
+  return id.replace(/^azureml:(?!\/\/)/, '');
 }

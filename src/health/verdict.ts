@@ -147,15 +147,18 @@ export function decideVerdict(result: ProbeResult | undefined, associated: Assoc
         return { health: 'unknown', reason: `Unexpected answer${ws.status ? ` (HTTP ${ws.status})` : ''}: ${ws.message}` };
     }
   }
+  // A data plane that fails outright is a region jobs cannot use; one that is only slow or throttled (or ran out of
+  // what the probe's budget left it after a slow ARM answer) makes the region degraded, below.
   const dp = result.dataPlane;
-  if (dp && !dp.ok && dp.kind !== 'forbidden' && dp.kind !== 'unauthenticated') {
-    const why = dp.kind === 'timeout' ? 'no answer in time' : dp.message;
-    return { health: 'down', reason: `Data plane not answering (${why}): Azure Resource Manager answers, but jobs cannot be submitted in this region.` };
+  const dataPlaneSlow = dp && !dp.ok && (dp.kind === 'timeout' || dp.kind === 'throttled');
+  if (dp && !dp.ok && !dataPlaneSlow && dp.kind !== 'forbidden' && dp.kind !== 'unauthenticated') {
+    return { health: 'down', reason: `Data plane not answering (${dp.message}): Azure Resource Manager answers, but jobs cannot be submitted in this region.` };
   }
   const problems: string[] = [];
   const state = result.provisioningState;
   if (state && state.toLowerCase() !== 'succeeded') problems.push(`provisioning state is ${state}`);
   if (ws.latencyMs > options.slowMs) problems.push(`slow: Azure Resource Manager answered in ${formatDuration(ws.latencyMs)}`);
+  if (dataPlaneSlow) problems.push(`data plane ${dp.kind === 'throttled' ? 'throttled' : 'not answering in time'}`);
   for (const a of associated ?? []) {
     if (a.outcome.ok) continue;
     const label = ASSOCIATED_LABEL[a.kind];

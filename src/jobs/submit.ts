@@ -18,7 +18,7 @@ import { openDatastore, type DatastoreStorage } from '../azure/storage';
 import { throwIfAborted } from '../azure/retry';
 import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { WorkspaceRef } from '../pair/pairFile';
+import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
 import { createCodeAsset } from './codeAsset';
 import { ANONYMOUS_COMPONENT, ANONYMOUS_ENVIRONMENT, assetArmId, computeArmId, computeName, datastoreArmId, datastoreName, parseAssetId } from './ids';
 import { componentSpecToRest, jobToRest, type Resolved } from './toRest';
@@ -114,11 +114,30 @@ export async function submitJob(req: SubmitRequest): Promise<SubmitResult> {
     }
     const properties = jobToRest(checked.doc, checked.from, resolved);
     logger.info(`Submitting ${req.jobFile} to ${target.workspace_name} as ${checked.name}.`);
-    const job = await ml.jobs.createOrUpdate(target.resource_group, target.workspace_name, checked.name, { properties: properties as never }, { abortSignal: signal });
-    return { name: job.name ?? checked.name, id: job.id ?? '', status: job.properties.status ?? 'Unknown', created };
+    const job = await putJob(conn, ml, target, checked.name, properties, signal);
+    return { name: job.name ?? checked.name, id: job.id ?? '', status: job.properties?.status ?? 'Unknown', created };
   } finally {
     store?.dispose();
   }
+}
+
+/**
+ * PUT of the job as JSON through the client's own pipeline (token, CA, retries): @azure/arm-machinelearning 2.1.1
+ * serializes job inputs and outputs by a discriminator map keyed `AssetJobInput.uri_folder` that its `JobInput`
+ * mapper never finds, so `uri` and `mode` of every data input would be dropped on the way out.
+ */
+async function putJob(conn: AzureConnection, ml: AzureMachineLearningWorkspaces, target: WorkspaceRef, name: string, properties: Json, signal: AbortSignal): Promise<{ name?: string; id?: string; properties?: { status?: string } }> {
+  const sdk = await import('../azure/azureSdk');
+  const apiVersion = (ml as unknown as { apiVersion?: string }).apiVersion ?? '2022-10-01';
+  const url = `${conn.cloud.resourceManager.replace(/\/+$/, '')}${workspaceArmId(target)}/jobs/${encodeURIComponent(name)}?api-version=${apiVersion}`;
+  const request = sdk.createPipelineRequest({ url, method: 'PUT', body: JSON.stringify({ properties }), headers: sdk.createHttpHeaders({ 'content-type': 'application/json' }), abortSignal: signal });
+  const response = await ml.sendRequest(request);
+  const body = response.bodyAsText ? (JSON.parse(response.bodyAsText) as Json) : {};
+  if (response.status >= 400) {
+    const error = (body.error ?? {}) as { code?: string; message?: string };
+    throw new sdk.RestError(error.message ?? `Creating job ${name} failed with HTTP ${response.status}.`, { code: error.code, statusCode: response.status, request, response });
+  }
+  return body as { name?: string; id?: string; properties?: { status?: string } };
 }
 
 /** Step 1 alone: everything the job names, checked against the target and the files. Writes nothing. */

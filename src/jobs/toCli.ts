@@ -43,7 +43,7 @@ export interface JobLookups {
   environment(id: string): ResolvedEnvironment | undefined;
   /** The folder (relative to OUT, "/" separated) the code of this codeId was exported to, if it was. */
   code(id: string): string | undefined;
-  /** Where an anonymous component's YAML goes (relative to OUT), and where its code went. */
+  /** Where a component's YAML goes (relative to OUT): anonymous ones are referenced by it, named ones written beside. */
   componentFile(id: string): string | undefined;
 }
 
@@ -173,8 +173,9 @@ function outputsCli(ctx: Ctx, outputs: unknown, topLevel: boolean): Json | undef
       continue;
     }
     let uri = typeof output.uri === 'string' ? portableDataUri(output.uri) : undefined;
-    // Where this run wrote (…/ExperimentRun/dcid.<job>/…) belongs to the run, not to the definition.
-    if (uri && /dcid\./.test(uri)) uri = undefined;
+    // Where this run wrote belongs to the run, not to the definition: its artifact folder (…/dcid.<job>) and the path
+    // the service gives an output without one (…/paths/azureml/<job>/<output>/, azure-ai-ml's default output path).
+    if (uri && (/dcid\./.test(uri) || uri.replace(/\/+$/, '').endsWith(`/paths/azureml/${ctx.jobName}/${key}`))) uri = undefined;
     if (uri && /^azureml:\/\/subscriptions\//i.test(uri)) ctx.leftovers.push(`output ${key} writes to ${uri}, which names the source workspace.`);
     out[key] = dropEmpty({ type, path: uri, mode: typeof output.mode === 'string' ? cliMode(output.mode) : undefined, description: output.description });
   }
@@ -354,8 +355,12 @@ function componentRef(ctx: Ctx, componentId: unknown, step: string): string | un
     ctx.leftovers.push(`step ${step}: component ${asset.name}:${asset.version} could not be read from the source workspace.`);
     return shortAssetRef(asset);
   }
-  if (!component.anonymous) return shortAssetRef(asset);
   const file = ctx.lookups.componentFile(componentId);
+  if (!component.anonymous) {
+    // Referenced by name; its YAML is written too, so the submit path can create it where it is missing.
+    if (file && !ctx.components.some((c) => c.path === file)) ctx.components.push({ path: file, yaml: componentCli(ctx, component, file, step) });
+    return shortAssetRef(asset);
+  }
   if (!file) {
     ctx.leftovers.push(`step ${step}: the anonymous component ${asset.version} has no safe place in the export.`);
     return shortAssetRef(asset);

@@ -124,6 +124,19 @@ function rootNode(service: ReadinessService, pair: PairConfig): ContributedNode 
   };
 }
 
+/** Runs the checks under a cancellable progress, shows the Failover view and says how it went. */
+async function checkReadinessCommand(service: ReadinessService, deps: ExtensionDeps): Promise<void> {
+  const pair = deps.project.snapshot.pair;
+  if (pair.state !== 'valid') {
+    void vscode.window.showWarningMessage('AML Failover: readiness needs a valid aml-failover.yaml in the project.');
+    return;
+  }
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking readiness for failover…', cancellable: true }, (_progress, token) => service.run(pair.config, token));
+  await vscode.commands.executeCommand('amlFailover.workspaces.focus');
+  if (result.error) void vscode.window.showErrorMessage(`AML Failover: readiness could not be checked: ${result.error}`);
+  else void vscode.window.showInformationMessage(`AML Failover readiness: ${summary(result.checks ?? [])} Expand the Readiness node for each check and its fix.`);
+}
+
 export function registerReadiness(context: vscode.ExtensionContext, deps: ExtensionDeps, statusBar: TooltipNotes): void {
   const service = new ReadinessService(deps);
   const changed = new vscode.EventEmitter<TreeChange>();
@@ -137,6 +150,7 @@ export function registerReadiness(context: vscode.ExtensionContext, deps: Extens
       noteChanged.fire();
     }),
     deps.refresh.add('readiness', () => service.refresh()),
+    vscode.commands.registerCommand('amlFailover.checkReadiness', () => checkReadinessCommand(service, deps)),
     deps.tree.addContribution({
       id: 'readiness',
       order: 40,

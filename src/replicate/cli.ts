@@ -6,18 +6,27 @@ import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { parseNameFilter } from '../export/plan';
 import { loadPairFile } from '../pair/pairFile';
+import * as path from 'node:path';
+import { DEFAULT_EXPORT_FOLDER } from '../export/exportFolder';
+import { readManifest } from '../export/manifest';
+import { sha256FromManifest } from './serverCopy';
 import { REPLICATE_KINDS, replicate, summarizeReplication, type ReplicateKind } from './replicate';
 
 export function registerReplicateCli(program: Command, ctx: CliContext): void {
   program
     .command('replicate')
     .description('Copy model files and register the same model and environment versions in the other workspace')
-    .addHelpText('after', '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\n')
+    .addHelpText(
+      'after',
+      '\nIdempotent: a version that exists there with different content is reported as a conflict and never overwritten.\nBlobs are copied server to server (the target storage account reads the source through a read-only SAS of 15 minutes); a datastore whose storage refuses that is copied through this machine, with the reason said once.\n',
+    )
     .argument('<what>', `What to replicate: ${REPLICATE_KINDS.join(', ')} or all`)
     .option('--from <role>', 'Workspace to copy from: primary or secondary', 'primary')
     .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
     .option('--name <name...>', 'Only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
-    .action(async (what: string, opts: { from: string; to: string; name?: string[] }) => {
+    .option('--no-server-copy', 'Copy every file through this machine instead of storage account to storage account')
+    .option('--hashes-from <dir>', "An export folder whose manifest.json gives the sha256 of files it exported (default: the project's aml-export/<from>, when there)")
+    .action(async (what: string, opts: { from: string; to: string; name?: string[]; serverCopy: boolean; hashesFrom?: string }) => {
       const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
       if (!kinds.length) throw new UserError(`Cannot replicate "${what}": choose ${REPLICATE_KINDS.join(', ')} or all.`, 'usage');
       const from = parseRole(opts.from, '--from');
@@ -25,6 +34,8 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
       if (from === to) throw new UserError('--from and --to name the same workspace.', 'usage');
       const pair = await loadPairFile(ctx.projectDir());
       const conn = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      // Like every path argument: relative to where the command runs, not to --project.
+      const manifest = await readManifest(opts.hashesFrom === undefined ? path.join(ctx.projectDir(), DEFAULT_EXPORT_FOLDER, from) : path.resolve(opts.hashesFrom));
       const result = await replicate(conn, {
         kinds,
         source: pair.workspaces[from],
@@ -33,6 +44,7 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
         signal: ctx.signal,
         logger: ctx.logger,
         onProgress: (done, total, last) => ctx.err(`replicate: ${done}/${total} ${last}`),
+        serverCopy: { enabled: opts.serverCopy, knownSha256: manifest && sha256FromManifest(manifest, pair.workspaces[from]) },
       });
       for (const line of summarizeReplication(result)) ctx.out(line);
       if (result.cancelled || result.assets.some((a) => a.outcome.status !== 'replicated' && a.outcome.status !== 'unchanged')) ctx.setExitCode(1);

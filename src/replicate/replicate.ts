@@ -31,9 +31,9 @@ export type ReplicateKind = (typeof REPLICATE_KINDS)[number];
 /** Where replicated files go in the target's default blob datastore. */
 export const TARGET_DATASTORE = 'workspaceblobstore';
 export const TARGET_PREFIX = 'aml-failover/replicated';
-/** Metadata replicate writes on each blob it copies: the content's sha256 and the ETag of the source version read. */
-export const SHA256_METADATA = 'amlfailover_sha256';
-export const SOURCE_ETAG_METADATA = 'amlfailover_source_etag';
+import { SHA256_METADATA, SOURCE_ETAG_METADATA } from './metadata';
+import { serverCopier, type ServerCopySettings, type ThroughClient } from './serverCopy';
+export { SHA256_METADATA, SOURCE_ETAG_METADATA };
 
 export interface ReplicateRequest {
   kinds: ReplicateKind[];
@@ -44,10 +44,12 @@ export interface ReplicateRequest {
   logger: Logger;
   policy?: RetryPolicy;
   onProgress?: (done: number, total: number, last: string) => void;
+  /** Blob-to-blob copies on the service side (serverCopy.ts); on unless `enabled: false`. */
+  serverCopy?: ServerCopySettings;
 }
 
 export type Outcome =
-  | { status: 'replicated'; files: number; bytes: number }
+  | { status: 'replicated'; files: number; bytes: number; serverSide?: number }
   | { status: 'unchanged' }
   | { status: 'conflict'; reason: string }
   | { status: 'refused'; reason: string }
@@ -63,6 +65,8 @@ export interface AssetOutcome {
 export interface ReplicateResult {
   assets: AssetOutcome[];
   cancelled: boolean;
+  /** Files copied through this machine although server to server was tried, and why. */
+  throughClient?: ThroughClient[];
 }
 
 export async function replicate(conn: AzureConnection, req: ReplicateRequest): Promise<ReplicateResult> {
@@ -97,6 +101,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     }
     return b;
   };
+  const servers = serverCopier(req.serverCopy ?? {}, logger);
   const sourceJobs = jobOutputsOf(from, source, signal);
   const targetJobs = jobOutputsOf(to, target, signal);
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-replicate-'));
@@ -169,10 +174,11 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
   };
 
   /** Copies files to the target's blob datastore under `prefix`, skipping those already copied from the same version. */
-  const copyFiles = async (src: Awaited<ReturnType<typeof filesAt>>, prefix: string): Promise<{ files: number; bytes: number }> => {
+  const copyFiles = async (src: Awaited<ReturnType<typeof filesAt>>, prefix: string): Promise<{ files: number; bytes: number; serverSide: number }> => {
     const dest = await store(target, TARGET_DATASTORE);
     let files = 0;
     let bytes = 0;
+    let serverSide = 0;
     await runPool(
       src.files,
       4,
@@ -180,6 +186,12 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
         const destPath = `${prefix}${f.relative}`;
         const existing = await dest.stat(destPath, signal);
         if (existing && knownSame(f, existing)) return;
+        if (await servers.copy(src.store, f, dest, destPath, signal)) {
+          files++;
+          serverSide++;
+          bytes += f.size;
+          return;
+        }
         // Read once: the download verifies (If-Match, range MD5s, Content-MD5 when listed) and hashes on the way.
         await fetchOnce(src.store, f, async (local, got) => {
           const metadata = { [SHA256_METADATA]: got.sha256, ...(got.remote.etag ? { [SOURCE_ETAG_METADATA]: bareETag(got.remote.etag) } : {}) };
@@ -190,7 +202,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
       },
       signal,
     );
-    return { files, bytes };
+    return { files, bytes, serverSide };
   };
 
   const datastoreUri = (ws: WorkspaceRef, p: string) =>
@@ -253,7 +265,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     }
     const p = env.properties;
     let build = p.build;
-    let copied = { files: 0, bytes: 0 };
+    let copied = { files: 0, bytes: 0, serverSide: 0 };
     if (p.build?.contextUri) {
       const src = await filesAt(source, p.build.contextUri.endsWith('/') ? p.build.contextUri : `${p.build.contextUri}/`);
       const refusal = hostile(src.files);
@@ -324,6 +336,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     for (const s of stores.values()) void s.then((x) => x.dispose(), () => undefined);
     await fs.rm(staging, { recursive: true, force: true });
   }
+  if (servers.throughClient.length) result.throughClient = servers.throughClient;
   return result;
 }
 
@@ -335,11 +348,12 @@ export function summarizeReplication(r: ReplicateResult): string[] {
   for (const a of r.assets) {
     const o = a.outcome;
     const what = `${a.kind} ${a.name}:${a.version}`;
-    if (o.status === 'replicated') lines.push(`  replicated ${what} (${o.files} file(s) uploaded)`);
+    if (o.status === 'replicated') lines.push(`  replicated ${what} (${o.files} file(s) copied${o.serverSide ? `, ${o.serverSide} server to server` : ''})`);
     else if (o.status === 'conflict') lines.push(`  conflict: ${what}: ${o.reason}; not overwritten.`);
     else if (o.status === 'refused') lines.push(`  refused: ${what}: ${o.reason}.`);
     else if (o.status === 'failed') lines.push(`  failed: ${what}: ${o.reason}`);
   }
+  for (const t of r.throughClient ?? []) lines.push(`  ${t.files} file(s) copied through this machine: ${t.reason}.`);
   return lines;
 }
 

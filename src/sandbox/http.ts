@@ -12,6 +12,8 @@ export class ServiceError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More fields of an ARM error body (e.g. Azure ML's `innerError`). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

@@ -19,7 +19,8 @@ import { FileService } from './fileShare';
 import { checkProjectDir, writeProject } from './project';
 import { generatedStream, seedWorld, type BlobSeed, type SeedOptions } from './seed';
 import { startStorageFront, type StorageFront } from './storageFront';
-import { API_VERSION, failUnfinishedJobs, newRegion, type World } from './world';
+import type { CopyPeers } from './copyFromUrl';
+import { API_VERSION, failJobsCaughtInOutage, freezeUnfinishedJobs, newRegion, type World } from './world';
 
 export interface SandboxSettings {
   projectDir: string;
@@ -46,6 +47,8 @@ export interface RunningSandbox {
 
 const SUBSCRIPTION = '6c6683e9-e5fe-4038-8519-ce6ebec2ba15';
 const LOCATIONS: Record<Role, string> = { primary: 'eastus', secondary: 'westus' };
+
+const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> {
   const dir = path.resolve(s.projectDir);
@@ -84,7 +87,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
 
     const suffix = createHash('sha256').update(dir).digest('hex').slice(0, 4);
     const world: World = {
-      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      tenantId: TENANT_ID,
       regions: {
         primary: newRegion('primary', { location: LOCATIONS.primary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
         secondary: newRegion('secondary', { location: LOCATIONS.secondary, subscriptionId: SUBSCRIPTION, suffix, storageKey: randomBytes(64).toString('base64') }),
@@ -115,9 +118,14 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     const onFault = async (f: FaultRequest) => {
       faults.set(f.role, f.mode, f);
       await faults.settled();
+      // While a region is down its unfinished jobs stop changing; when it heals they end Failed (the outage's reason).
+      const region = world.regions[f.role];
       if (f.mode === 'outage') {
-        const n = failUnfinishedJobs(world.regions[f.role]);
-        if (n) s.logger.info(`${n} unfinished job(s) in ${world.regions[f.role].location} ended Failed.`);
+        const n = freezeUnfinishedJobs(region);
+        if (n) s.logger.info(`${n} unfinished job(s) in ${region.location} stopped where they were.`);
+      } else {
+        const n = failJobsCaughtInOutage(region);
+        if (n) s.logger.info(`${n} job(s) caught in the outage of ${region.location} ended Failed.`);
       }
       s.progress(`fault: ${f.role} (${world.regions[f.role].location}) → ${describeFault(f.mode, f)}`);
     };
@@ -172,10 +180,12 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     const azurite: AzuriteProcess = await azuriteStarting;
     phase('Azurite listening');
     const fronts = {} as Record<Role, StorageFront>;
+    const peers: CopyPeers = new Map();
     for (const role of ROLES) {
       const r = world.regions[role];
-      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files: fileServices[role], faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger });
+      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files: fileServices[role], faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, peers });
       stops.push(() => fronts[role].close());
+      peers.set(new URL(fronts[role].blobUrl).origin, { role, account: r.storageAccount, key: r.storageKey });
     }
     await seedBlobs(await sdkLoading, azurite.url, world, plan.blobs);
     phase('blobs seeded');
@@ -220,7 +230,7 @@ function issueToken(): string {
   const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ aud: 'https://management.azure.com/', iss: 'https://sandbox.aml-failover.invalid/', iat: now, nbf: now, exp: now + 30 * 24 * 3600, oid: randomUUID(), name: 'Sandbox User' });
+  const body = b64({ aud: 'https://management.azure.com/', iss: 'https://sandbox.aml-failover.invalid/', iat: now, nbf: now, exp: now + 30 * 24 * 3600, oid: randomUUID(), tid: TENANT_ID, name: 'Sandbox User' });
   const sig = createHmac('sha256', randomBytes(32)).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }

@@ -3,6 +3,7 @@
 // notebooks under Users/<alias>/; the secondary holds a partial, slightly different copy — drift to discover.
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { seedJobs } from './seed/jobs';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
@@ -212,8 +213,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   addEnvironmentVersion(s, ENVIRONMENTS[0], '1');
   addEnvironmentVersion(s, { ...ENVIRONMENTS[2], image: ENVIRONMENTS[2].image.replace('20240401', '20231101') }, '1');
 
-  addJobs(p, opts.scale, true);
-  addJobs(s, 1, false);
+  seedJobs(world, plan, opts.scale);
   for (const r of [p, s]) addSchedules(r);
 
   // Notebooks on the primary's share, a few of them copied to the secondary.
@@ -348,71 +348,6 @@ function addEnvironmentVersion(r: Region, e: (typeof ENVIRONMENTS)[number], vers
     },
     systemData: systemData(at(30 - Number(version))),
   });
-}
-
-function addJobs(r: Region, scale: number, withRunning: boolean): void {
-  const ws = workspaceId(r);
-  const env = (name: string, v: string) => `${ws}/environments/${name}/versions/${v}`;
-  const compute = (name: string) => `${ws}/computes/${name}`;
-  const add = (name: string, daysAgo: number, props: Json, final?: 'Completed' | 'Failed' | 'Canceled', runMinutes = 20) => {
-    const submittedAt = Date.now() - daysAgo * DAY;
-    r.jobs.set(key(name), {
-      name,
-      body: { id: `${ws}/jobs/${name}`, name, type: `${ML}/workspaces/jobs`, properties: { tags: {}, properties: {}, isArchived: false, ...props }, systemData: systemData(new Date(submittedAt).toISOString()) },
-      submittedAt,
-      queuedMs: 60_000,
-      runMs: final ? runMinutes * 60_000 : undefined,
-      finalStatus: final,
-      endedAt: final ? submittedAt + 60_000 + runMinutes * 60_000 : undefined,
-    });
-  };
-  const command = (displayName: string, experimentName: string, cmd: string, envName: string, computeName: string, extra: Json = {}): Json => ({
-    jobType: 'Command',
-    displayName,
-    experimentName,
-    description: `${displayName} (${experimentName})`,
-    command: cmd,
-    environmentId: env(envName, '1'),
-    computeId: compute(computeName),
-    codeId: `${ws}/codes/${createHash('md5').update(displayName).digest('hex').slice(0, 8)}/versions/1`,
-    resources: { instanceCount: 1 },
-    limits: { jobLimitsType: 'Command', timeout: 'PT2H' },
-    inputs: { training_data: { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' } },
-    outputs: { model_output: { jobOutputType: 'mlflow_model', mode: 'ReadWriteMount' } },
-    environmentVariables: {},
-    services: {},
-    ...extra,
-  });
-  add('train_credit_default_1', 45, command('train-credit-default', 'credit-default', 'python train.py --data ${{inputs.training_data}} --output ${{outputs.model_output}}', 'sklearn-env', 'cpu-cluster'), 'Completed');
-  if (r.role === 'primary') {
-    add('train_credit_default_2', 30, command('train-credit-default', 'credit-default', 'python train.py --data ${{inputs.training_data}} --output ${{outputs.model_output}} --n-estimators 400', 'sklearn-env', 'cpu-cluster'), 'Completed');
-    add('finetune_sentiment_1', 12, command('finetune-sentiment', 'sentiment', 'python finetune.py --epochs 3', 'pytorch-env', 'gpu-cluster', { resources: { instanceCount: 2, instanceType: 'STANDARD_NC6S_V3' } }), 'Completed', 180);
-    add('train_churn_broken', 8, command('train-churn', 'churn', 'python train_churn.py --lr 0.3', 'sklearn-env', 'cpu-cluster'), 'Failed', 3);
-    add('score_batch_canceled', 6, command('score-batch', 'churn', 'python score.py', 'inference-env', 'cpu-cluster'), 'Canceled', 5);
-    add('credit_pipeline_1', 20, {
-      jobType: 'Pipeline',
-      displayName: 'credit-pipeline',
-      experimentName: 'credit-default',
-      description: 'Prep, train and register.',
-      computeId: compute('cpu-cluster'),
-      settings: { default_compute: compute('cpu-cluster'), default_datastore: 'workspaceblobstore', continue_on_step_failure: false },
-      jobs: { prep: { type: 'command', component: 'azureml:prep_credit:1' }, train: { type: 'command', component: 'azureml:train_credit:3' } },
-      inputs: {},
-      outputs: {},
-      services: {},
-    }, 'Completed', 45);
-    for (let k = 1; k < scale; k++) add(`synthetic_job_${k}`, 3, command(`synthetic-${k}`, 'synthetic', 'python run.py', 'sklearn-env', 'cpu-cluster'), 'Completed');
-    if (withRunning) {
-      // Runs until its region goes down (then it ends Failed, as a real job does).
-      const now = Date.now();
-      r.jobs.set('train_sentiment_nightly', {
-        name: 'train_sentiment_nightly',
-        body: { id: `${ws}/jobs/train_sentiment_nightly`, name: 'train_sentiment_nightly', type: `${ML}/workspaces/jobs`, properties: { tags: { schedule: 'nightly' }, properties: {}, isArchived: false, ...command('train-sentiment-nightly', 'sentiment', 'python finetune.py --epochs 10', 'pytorch-env', 'gpu-cluster') }, systemData: systemData(new Date(now - 3_600_000).toISOString()) },
-        submittedAt: now - 3_600_000,
-        queuedMs: 120_000,
-      });
-    }
-  }
 }
 
 function smallNotebook(i: number): Buffer {

@@ -10,6 +10,7 @@ import type { Role } from '../pair/pairFile';
 import { THROTTLE_RETRY_AFTER_S, gate, sendBody, type FaultBoard } from './faults';
 import { StorageError, esc, type FileService } from './fileShare';
 import { commonHeaders } from './http';
+import { copyBlobSource, putBlockFromUrl, userDelegationKey, type CopyPeers } from './copyFromUrl';
 import { fileOperation, verifyFileSas } from './sas';
 import { sign, stringToSign, verifySharedKey } from './sharedKey';
 
@@ -23,6 +24,8 @@ export interface StorageFrontOptions {
   faults: FaultBoard;
   tls: { cert: string; key: string };
   logger: Logger;
+  /** The accounts this front copies from (Put Block From URL), by their fronts' origins; filled once all listen. */
+  peers?: CopyPeers;
 }
 
 export interface StorageFront {
@@ -161,6 +164,13 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         throw new StorageError(409, 'ContainerAlreadyExists', `A file share of ${account} is named '${safeDecode(segments[1])}'; the sandbox serves blobs and files on one endpoint, so a container cannot take that name.`);
       }
       const auth = authenticate(req, rawUrl, query);
+      if (service === 'blob' && req.method === 'PUT' && query.get('comp') === 'block' && req.headers['x-ms-copy-source']) {
+        return await putBlockFromUrl({ req, res, rawUrl, account, key: opts.key, auth, token: opts.token, azurite, agent, peers: opts.peers ?? new Map(), faults });
+      }
+      if (service === 'blob' && req.method === 'POST' && query.get('comp') === 'userdelegationkey') return await userDelegationKey(req, res, auth, opts.token);
+      if (service === 'blob' && req.method === 'PUT' && !query.get('comp') && req.headers['x-ms-copy-source']) {
+        return await forwardBlob(req, res, rawUrl, auth, await copyBlobSource({ req, token: opts.token, azurite, peers: opts.peers ?? new Map(), faults }));
+      }
       if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth);
       let parts: string[];
       try {
@@ -218,11 +228,16 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     throw new StorageError(401, 'NoAuthenticationInformation', 'Server failed to authenticate the request: anonymous access is not allowed; sign with the account key or send a bearer token.');
   }
 
-  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas'): Promise<void> {
+  function forwardBlob(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, auth: 'sharedKey' | 'bearer' | 'sas', changed: http.OutgoingHttpHeaders = {}): Promise<void> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [h, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(h) && v !== undefined) headers[h] = v;
+    for (const [h, v] of Object.entries(changed)) {
+      if (v === undefined) delete headers[h];
+      else headers[h] = v;
+    }
     headers.host = azurite.host;
-    if (auth === 'bearer') {
+    // Headers the front changed are no longer the ones the client signed.
+    if (auth === 'bearer' || (auth === 'sharedKey' && Object.keys(changed).length)) {
       // Azurite knows only Shared Key and SAS here: sign the request as the account would.
       if (!headers['x-ms-date'] && !headers.date) headers['x-ms-date'] = new Date().toUTCString();
       delete headers.authorization;

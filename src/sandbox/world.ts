@@ -20,12 +20,23 @@ export interface JobRecord {
   body: Json;
   /** When it was submitted (ms since epoch). */
   submittedAt: number;
+  /** Time before it runs: NotStarted → Starting → [Provisioning] → Preparing → Queued (see jobStatus). */
   queuedMs: number;
   /** How long it runs; undefined runs until the region goes down. */
   runMs?: number;
-  /** Terminal status set at seeding or by an outage. */
+  /** Its compute had to scale up from zero nodes: it passes through Provisioning. */
+  provisions?: boolean;
+  /** Terminal status set at seeding, on cancel, or when its region heals from an outage it was caught in. */
   finalStatus?: 'Completed' | 'Failed' | 'Canceled';
+  /** A status it stays in until something ends it (seeded): NotResponding, Paused. */
+  heldStatus?: 'NotResponding' | 'Paused';
   endedAt?: number;
+  /** Set while its region is down: the job stopped changing at this moment. */
+  frozenAt?: number;
+  /** Why it failed (its region's outage). */
+  failureReason?: string;
+  /** A step of this pipeline job: reachable by name, never listed at the top level (as the service does). */
+  parent?: string;
 }
 
 /** An online endpoint and its deployments (Microsoft.MachineLearningServices/workspaces/onlineEndpoints). */
@@ -79,6 +90,9 @@ export interface Region {
   models: Map<string, AssetContainer>;
   environments: Map<string, AssetContainer>;
   jobs: Map<string, JobRecord>;
+  /** Code assets and components (containers and versions), the assets jobs refer to. */
+  codes: Map<string, AssetContainer>;
+  components: Map<string, AssetContainer>;
   computes: Map<string, Json>;
   datastores: Map<string, Json>;
   services: RegionServices;
@@ -131,6 +145,8 @@ export function newRegion(role: Role, init: { location: string; subscriptionId: 
     models: new Map(),
     environments: new Map(),
     jobs: new Map(),
+    codes: new Map(),
+    components: new Map(),
     computes: new Map(),
     datastores: new Map(),
     services: { vmSizes: [], usages: [], quotas: [], onlineEndpoints: new Map(), privateEndpointConnections: new Map(), roleAssignments: new Map(), resources: new Map() },
@@ -214,25 +230,64 @@ export function associatedResources(r: Region): Map<string, Json> {
   return out;
 }
 
-/** A job's status now: Queued, then Running, then its end — or Failed if its region went down while it ran. */
+/** Statuses a job does not leave (JobStatus in the REST spec). */
+export const TERMINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
+
+/** Shares of the time before a job runs spent in each status (Provisioning only when its compute scales up). */
+const BEFORE_RUNNING: [string, number][] = [
+  ['NotStarted', 0.1],
+  ['Starting', 0.15],
+  ['Provisioning', 0.25],
+  ['Preparing', 0.2],
+  ['Queued', 0.3],
+];
+const FINALIZING_MS = 400;
+
+/**
+ * A job's status now, as the service reports it: NotStarted → Starting → [Provisioning] → Preparing → Queued →
+ * Running → Finalizing → Completed, or a held or terminal status. While its region is down it stays where it was.
+ */
 export function jobStatus(job: JobRecord, now = Date.now()): string {
   if (job.finalStatus) return job.finalStatus;
-  const t = now - job.submittedAt;
-  if (t < job.queuedMs) return 'Queued';
+  if (job.heldStatus) return job.heldStatus;
+  const t = (job.frozenAt ?? now) - job.submittedAt;
+  if (t < job.queuedMs) {
+    const phases = BEFORE_RUNNING.filter(([s]) => s !== 'Provisioning' || job.provisions);
+    const total = phases.reduce((n, [, share]) => n + share, 0);
+    let until = 0;
+    for (const [status, share] of phases) {
+      until += (share / total) * job.queuedMs;
+      if (t < until) return status;
+    }
+    return 'Queued';
+  }
   if (job.runMs === undefined || t < job.queuedMs + job.runMs) return 'Running';
+  if (t < job.queuedMs + job.runMs + FINALIZING_MS) return 'Finalizing';
   return 'Completed';
 }
 
-/** An outage ends every job that has not finished yet, as a real regional outage does. */
-export function failUnfinishedJobs(r: Region, now = Date.now()): number {
+/** The region went down: its unfinished jobs stop changing (they keep the status they had). */
+export function freezeUnfinishedJobs(r: Region, now = Date.now()): number {
   let n = 0;
   for (const job of r.jobs.values()) {
-    const status = jobStatus(job, now);
-    if (status === 'Queued' || status === 'Running') {
-      job.finalStatus = 'Failed';
-      job.endedAt = now;
+    if (job.frozenAt === undefined && !TERMINAL_STATUSES.has(jobStatus(job, now))) {
+      job.frozenAt = now;
       n++;
     }
+  }
+  return n;
+}
+
+/** The region is back: the jobs its outage caught end Failed, with the outage as the reason (as a real job does). */
+export function failJobsCaughtInOutage(r: Region, now = Date.now()): number {
+  let n = 0;
+  for (const job of r.jobs.values()) {
+    if (job.frozenAt === undefined) continue;
+    job.finalStatus = 'Failed';
+    job.endedAt = now;
+    job.failureReason = `The job was interrupted by an outage of region ${r.location}; it did not finish. Resubmit it (for instance in the other workspace of the pair).`;
+    job.frozenAt = undefined;
+    n++;
   }
   return n;
 }
@@ -242,11 +297,9 @@ export function jobBody(job: JobRecord, now = Date.now()): Json {
   const status = jobStatus(job, now);
   props.status = status;
   const p = { ...((props.properties as Json | undefined) ?? {}) } as Record<string, string>;
-  if (status !== 'Queued') p.StartTimeUtc = new Date(job.submittedAt + job.queuedMs).toISOString();
-  if (job.finalStatus || status === 'Completed') {
-    p.EndTimeUtc = new Date(job.endedAt ?? job.submittedAt + job.queuedMs + (job.runMs ?? 0)).toISOString();
-  }
-  if (status === 'Failed' && job.endedAt) p.FailureReason = 'The region became unavailable while the job was running.';
+  if (status === 'Running' || status === 'Finalizing' || TERMINAL_STATUSES.has(status) || job.heldStatus) p.StartTimeUtc = new Date(job.submittedAt + job.queuedMs).toISOString();
+  if (TERMINAL_STATUSES.has(status)) p.EndTimeUtc = new Date(job.endedAt ?? job.submittedAt + job.queuedMs + (job.runMs ?? 0) + FINALIZING_MS).toISOString();
+  if (job.failureReason) p.FailureReason = job.failureReason;
   props.properties = p;
   return { ...job.body, properties: props };
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect, type AzureConnection } from '../azure/connection';
+import { resubmitSection } from '../pair/resubmitSection';
 import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { loadPairFile, ROLES, type PairConfig, type Role } from '../pair/pairFile';
@@ -94,9 +95,7 @@ function roles(fromOpt: string, toOpt: string): [Role, Role] {
   return [from, to];
 }
 
-/** The pair file's `resubmit: {compute: {<source>: <target>}}` section, when present. */
+/** The pair file's `resubmit: {compute: {<source>: <target>}}` section, when present (one reader: src/pair/resubmitSection.ts). */
 function computeMap(pair: PairConfig): Record<string, string> {
-  const section = (pair.sections.resubmit as { compute?: unknown } | undefined)?.compute;
-  if (!section || typeof section !== 'object') return {};
-  return Object.fromEntries(Object.entries(section as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return resubmitSection(pair).compute;
 }

@@ -125,10 +125,11 @@ export async function handOverSchedules(
   conn: AzureConnection,
   from: WorkspaceRef,
   to: WorkspaceRef,
-  options: { sourceReachable: boolean; sourceSchedules?: ScheduleState[]; logger: Logger },
+  options: { sourceReachable: boolean; sourceSchedules?: ScheduleState[]; names?: string[]; logger: Logger },
 ): Promise<HandoverResult> {
   const target = await listSchedules(conn, to);
-  const source = options.sourceSchedules ?? (options.sourceReachable ? await listSchedules(conn, from) : sourceFromCopies(target));
+  const wanted = options.names?.map((n) => n.toLowerCase());
+  const source = (options.sourceSchedules ?? (options.sourceReachable ? await listSchedules(conn, from) : sourceFromCopies(target))).filter((s) => !wanted || wanted.includes(s.name.toLowerCase()));
   const plan = planHandover(source, target, { sourceReachable: options.sourceReachable });
   const result: HandoverResult = { done: [], missing: plan.missing, leftEnabledInSource: [], failed: [] };
   if (!options.sourceReachable) result.leftEnabledInSource = source.filter((s) => s.enabled && !plan.missing.includes(s.name)).map((s) => s.name);

@@ -31,8 +31,8 @@ export function cliNodeArgs(args: string[], preload: string[] = []): string[] {
   return ['--import', TSX, ...imports, path.join(REPO, 'src', 'cli.ts'), ...args];
 }
 
-export function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, cliNodeArgs(args), { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; preload?: string[] } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, cliNodeArgs(args, options.preload), { cwd: options.cwd ?? REPO, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

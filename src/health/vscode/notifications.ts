@@ -40,10 +40,11 @@ export class HealthNotifier implements vscode.Disposable {
     let run: (choice: string) => Thenable<unknown> | undefined;
     switch (advice.kind) {
       case 'offerSwitch': {
-        const target = `Switch to ${advice.to}`;
-        actions = [target, 'Run Diagnostics', 'Show Log'];
+        // The runbook (src/failover) beside the plain switch of the config file.
+        actions = ['Fail Over…', 'Switch only', 'Run Diagnostics', 'Show Log'];
         run = (choice) =>
-          choice === target ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to)
+          choice === 'Fail Over…' ? vscode.commands.executeCommand('amlFailover.failover', advice.to)
+          : choice === 'Switch only' ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to)
           : choice === 'Run Diagnostics' ? vscode.commands.executeCommand('amlFailover.runDiagnostics', advice.from)
           : choice === 'Show Log' ? vscode.commands.executeCommand('amlFailover.showLog')
           : undefined;
@@ -51,8 +52,13 @@ export class HealthNotifier implements vscode.Disposable {
       }
       case 'offerSwitchBack': {
         const target = `Switch back to ${advice.to}`;
-        actions = [target];
-        run = (choice) => (choice === target ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to) : undefined);
+        // The whole way back (src/failover/failback.ts) beside the plain switch.
+        const failback = `Fail Back to ${advice.to === 'primary' ? 'Primary' : 'Secondary'}…`;
+        actions = [failback, target];
+        run = (choice) =>
+          choice === failback ? vscode.commands.executeCommand('amlFailover.failback', advice.to)
+          : choice === target ? vscode.commands.executeCommand('amlFailover.switchTo', advice.to)
+          : undefined;
         break;
       }
       case 'bothDown':

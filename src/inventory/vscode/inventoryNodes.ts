@@ -24,6 +24,7 @@ function node(label: string, options: { description?: string; icon?: string; col
 
 const JOB_ICON: Record<string, [string, string?]> = {
   Running: ['sync~spin'],
+  NotStarted: ['clock'],
   Queued: ['clock'],
   Preparing: ['clock'],
   Starting: ['clock'],
@@ -32,6 +33,8 @@ const JOB_ICON: Record<string, [string, string?]> = {
   Completed: ['pass', 'testing.iconPassed'],
   Failed: ['error', 'problemsErrorIcon.foreground'],
   Canceled: ['circle-slash'],
+  NotResponding: ['warning', 'problemsWarningIcon.foreground'],
+  Paused: ['debug-pause'],
 };
 
 function computeIcon(state: string): [string, string?] {

@@ -1,22 +1,30 @@
-// Model and environment containers and versions: list, get, createOrUpdate (201 new, 200 same, 409 when an immutable
-// field differs). Shapes: specs/ ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
+// Model and environment containers and versions: list (active ones unless `listViewType` asks), get, createOrUpdate
+// (201 new, 200 same — archiving included —, 409 when an immutable field differs). Shapes: specs/ ModelContainers_*, ModelVersions_*, EnvironmentContainers_*, EnvironmentVersions_*.
 import { ML, containerBody, key, systemData, workspaceId, type AssetContainer, type Json, type Region } from '../world';
-import { ArmError, WORKSPACE, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
+import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
-type Kind = 'models' | 'environments';
+export type Kind = 'models' | 'environments' | 'codes' | 'components';
 
-const LABEL: Record<Kind, 'model' | 'environment'> = { models: 'model', environments: 'environment' };
+const LABEL: Record<Kind, 'model' | 'environment' | 'code' | 'component'> = { models: 'model', environments: 'environment', codes: 'code', components: 'component' };
 /** Fields a version may not change once registered. */
-const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'] };
+const IMMUTABLE: Record<Kind, string[]> = { models: ['modelUri', 'modelType'], environments: ['image', 'condaFile', 'build'], codes: ['codeUri'], components: ['componentSpec'] };
+
+/**
+ * Anonymous assets (an inline environment, a component file or code folder of a submitted job) are reachable by
+ * name and version but not listed, as in the service: a container whose versions are all anonymous is left out.
+ */
+function listed(c: AssetContainer): boolean {
+  const versions = [...c.versions.values()];
+  return versions.length === 0 || versions.some((v) => (v.properties as Json).isAnonymous !== true);
+}
 
 export function assetRoutes(env: ArmEnv): Route[] {
   return (['models', 'environments'] as const).flatMap((kind) => routesFor(env, kind));
 }
 
-function routesFor(env: ArmEnv, kind: Kind): Route[] {
+export function routesFor(env: ArmEnv, kind: Kind): Route[] {
   const label = LABEL[kind];
-  const store = (r: Region) => (kind === 'models' ? r.models : r.environments);
-  const archived = (req: ArmRequest) => (req.query.get('listViewType') ?? 'ActiveOnly') === 'ArchivedOnly';
+  const store = (r: Region) => r[kind];
   const container = (req: ArmRequest) => store(regionOf(req)).get(key(req.params[label]));
   const mustExist = (req: ArmRequest): AssetContainer => {
     const c = container(req);
@@ -37,7 +45,8 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
     const props = requireProperties(req.body);
     const c = container(req);
     if (c) {
-      c.body = { ...c.body, properties: { ...(c.body.properties as Json), description: props.description, tags: props.tags ?? {} } };
+      const was = c.body.properties as Json;
+      c.body = { ...c.body, properties: { ...was, description: props.description, tags: props.tags ?? {}, isArchived: props.isArchived ?? was.isArchived } };
       return { status: 200, body: containerBody(c) };
     }
     const created = newContainer(regionOf(req), req.params[label], { description: props.description, tags: props.tags ?? {}, properties: props.properties ?? {} });
@@ -47,7 +56,7 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
   function listVersions(req: ArmRequest): Answer {
     const c = mustExist(req);
     const versions = [...c.versions.values()].sort((a, b) => Number(b.name) - Number(a.name) || String(b.name).localeCompare(String(a.name)));
-    return page(env, req, archived(req) ? [] : versions);
+    return page(env, req, versions.filter((v) => inView(v, req)));
   }
 
   function getVersion(req: ArmRequest): Answer {
@@ -70,7 +79,7 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
       if (changed.length) {
         throw new ArmError(409, 'Conflict', `Version '${version}' of ${label} '${name}' already exists with a different ${changed.join(', ')}; versions are immutable. Register a new version instead.`);
       }
-      const updated = { ...existing, properties: { ...old, description: props.description ?? old.description, tags: props.tags ?? old.tags }, systemData: { ...(existing.systemData as Json), lastModifiedAt: new Date().toISOString() } };
+      const updated = { ...existing, properties: { ...old, description: props.description ?? old.description, tags: props.tags ?? old.tags, isArchived: props.isArchived ?? old.isArchived }, systemData: { ...(existing.systemData as Json), lastModifiedAt: new Date().toISOString() } };
       c.versions.set(key(version), updated);
       return { status: 200, body: updated };
     }
@@ -88,7 +97,7 @@ function routesFor(env: ArmEnv, kind: Kind): Route[] {
 
   const base = `${WORKSPACE}/${kind}`;
   return [
-    { path: base, methods: { GET: (req) => page(env, req, archived(req) ? [] : [...store(regionOf(req)).values()].map(containerBody)) } },
+    { path: base, methods: { GET: (req) => page(env, req, [...store(regionOf(req)).values()].filter(listed).map(containerBody).filter((c) => inView(c, req))) } },
     { path: `${base}/{${label}}`, methods: { GET: (req) => ({ status: 200, body: containerBody(mustExist(req)) }), PUT: putContainer } },
     { path: `${base}/{${label}}/versions`, methods: { GET: listVersions } },
     { path: `${base}/{${label}}/versions/{version}`, methods: { GET: getVersion, PUT: putVersion } },

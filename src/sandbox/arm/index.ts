@@ -14,6 +14,7 @@ import { assetRoutes } from './assets';
 import { associatedRoutes } from './associated';
 import { computeRoutes } from './computes';
 import { datastoreRoutes } from './datastores';
+import { jobAssetRoutes } from './jobAssets';
 import { jobRoutes, type JobTiming } from './jobs';
 import { operationRoutes } from './operations';
 import { scheduleRoutes } from './schedules';
@@ -49,6 +50,7 @@ function armRoutes(env: ArmEnv, opts: ArmOptions): Route[] {
     ...operationRoutes(env, opts.diagnoseMs),
     ...datastoreRoutes(env),
     ...assetRoutes(env),
+    ...jobAssetRoutes(env),
     ...jobRoutes(env, opts.jobTiming),
     ...computeRoutes(env),
     ...regionServiceRoutes(env),
@@ -76,7 +78,7 @@ export function createArmHandler(opts: ArmOptions): (req: IncomingMessage, res: 
   };
 
   const error = (res: ServerResponse, e: ArmError, role?: Role) =>
-    json(res, e.status, { error: { code: e.code, message: e.message } }, e.headers, role);
+    json(res, e.status, { error: { code: e.code, message: e.message, ...e.details } }, e.headers, role);
 
   return (req, res) => {
     commonHeaders(res);

@@ -18,7 +18,6 @@ export function privateEndpointRoutes(env: ArmEnv): Route[] {
           const r = regionOf(req);
           const props = requireProperties(req.body);
           const name = req.params.connection;
-          const existed = r.services.privateEndpointConnections.has(key(name));
           const body = {
             id: `${workspaceId(r)}/privateEndpointConnections/${name}`,
             name,
@@ -27,7 +26,8 @@ export function privateEndpointRoutes(env: ArmEnv): Route[] {
             properties: { privateLinkServiceConnectionState: { status: 'Approved', description: 'Auto-approved', actionsRequired: 'None' }, ...props, provisioningState: 'Succeeded' },
           };
           r.services.privateEndpointConnections.set(key(name), body);
-          return { status: existed ? 200 : 201, body };
+          // The REST spec answers this PUT with 200 only (new or not).
+          return { status: 200, body };
         },
       },
     },

@@ -90,6 +90,13 @@ export function requireProperties(body: unknown): Json {
 }
 
 /** The region of a workspace-scoped route (the router's scope checks guarantee it). */
+/** Azure ML lists active items by default; `listViewType=ArchivedOnly|All` asks for the archived ones. */
+export function inView(item: Json, req: ArmRequest): boolean {
+  const view = (req.query.get('listViewType') ?? 'ActiveOnly').toLowerCase();
+  const archived = Boolean((item.properties as Json | undefined)?.isArchived);
+  return view === 'all' || (view === 'archivedonly' ? archived : !archived);
+}
+
 export function regionOf(req: ArmRequest): Region {
   if (!req.region) throw noRoute(req.method, req.path);
   return req.region;

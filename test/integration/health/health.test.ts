@@ -61,10 +61,13 @@ describe('health against the sandbox', () => {
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report).sort(), ['active', 'serviceHealth', 'workspaces']);
     assert.equal(report.active, 'primary');
+    assert.deepEqual(report.serviceHealth, [], 'no Service Health event while both regions are well');
     for (const role of ['primary', 'secondary']) {
       const w = report.workspaces[role];
       assert.deepEqual(Object.keys(w).sort(), ['backup', 'checkedAt', 'detail', 'health', 'latencyMs', 'region', 'resourceHealth']);
       assert.equal(w.backup, null, 'no backup taken in this project');
+      assert.deepEqual(Object.keys(w.resourceHealth).sort(), ['keyVault', 'storageAccount']);
+      assert.equal(w.resourceHealth.storageAccount.availabilityState, 'Available');
       assert.ok(HEALTH_VALUES.includes(w.health));
       assert.ok(!Number.isNaN(Date.parse(w.checkedAt)));
       assert.equal(typeof w.latencyMs, 'number');
@@ -105,6 +108,28 @@ describe('health against the sandbox', () => {
       const r = await cli('status', '--json');
       assert.equal(r.code, 3);
       assert.equal(JSON.parse(r.stdout).workspaces.primary.health, 'down');
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('dataplane: ARM answers but the regional data plane does not → down with reason data plane, in one probe; Service Health reports it', async () => {
+    await sb.fault('primary', 'dataplane');
+    try {
+      // One probe, with the fault on before it starts: the same bound as an outage (interval + probe budget).
+      const { primary, secondary } = await probeOnce();
+      assert.equal(primary.health, 'down', primary.reason);
+      assert.match(primary.reason, /^Data plane not answering \(HTTP 503/);
+      assert.equal(secondary.health, 'healthy', secondary.reason);
+      const r = await cli('status', '--json');
+      assert.equal(r.code, 3, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.workspaces.primary.health, 'down');
+      assert.equal(report.workspaces.primary.resourceHealth.storageAccount.availabilityState, 'Available', 'the storage account itself is fine');
+      assert.equal(report.serviceHealth.length, 1, r.stdout);
+      assert.match(report.serviceHealth[0].title, /Machine Learning in East US/);
+      assert.deepEqual(report.serviceHealth[0].regions, ['East US']);
+      assert.ok(report.serviceHealth[0].trackingId && !Number.isNaN(Date.parse(report.serviceHealth[0].lastUpdate)));
     } finally {
       await sb.fault('primary', 'none');
     }

@@ -118,7 +118,7 @@ describe('sandbox ARM through @azure/arm-machinelearning', () => {
     assert.deepEqual(listed.map((x) => x.name), ['1']);
   });
 
-  it('lists computes and jobs; a submitted job moves Queued → Running → Completed', async () => {
+  it('lists computes and jobs; a submitted job moves NotStarted → … → Running → Completed; a reused name is refused', async () => {
     const c = client();
     const computes = await all(c.computeOperations.list(...ws()));
     assert.deepEqual(computes.map((x) => x.name).sort(), ['ci-alice', 'cpu-cluster', 'gpu-cluster']);
@@ -129,7 +129,7 @@ describe('sandbox ARM through @azure/arm-machinelearning', () => {
     const submitted = await c.jobs.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'resubmitted_1', {
       properties: { jobType: 'Command', command: 'python train.py', environmentId: 'azureml:sklearn-env:1', computeId: 'cpu-cluster' },
     });
-    assert.equal(submitted.properties.status, 'Queued');
+    assert.equal(submitted.properties.status, 'NotStarted');
     const seen = new Set<string>();
     for (;;) {
       const j = await c.jobs.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'resubmitted_1');
@@ -140,7 +140,7 @@ describe('sandbox ARM through @azure/arm-machinelearning', () => {
     assert.ok(seen.has('Running'), `saw ${[...seen].join(', ')}`);
     await assert.rejects(
       c.jobs.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'resubmitted_1', { properties: { jobType: 'Command', command: 'x', environmentId: 'e', computeId: 'c' } }),
-      (e: { statusCode?: number }) => e.statusCode === 409,
+      (e: { statusCode?: number; code?: string; details?: { error?: { innerError?: { code?: string } } } }) => e.statusCode === 400 && e.code === 'UserError' && e.details?.error?.innerError?.code === 'JobPropertyImmutable',
     );
   });
 

@@ -217,3 +217,71 @@ describe('contract: REST spec examples and sandbox answers through the real SDK'
     });
   }
 });
+
+/**
+ * The routes readiness and health read (shapes modelled on the 2022-10-01 REST spec examples Usage/list,
+ * VirtualMachineSize/list, Quota/list, OnlineEndpoint/get, OnlineDeployment/ManagedOnlineDeployment/get,
+ * PrivateEndpointConnection): read through the real SDK clients, the SDK keeps every field the readiness checks read
+ * from the raw answer. `sdk` maps a raw path to the SDK's when the SDK flattens `properties`.
+ */
+const READINESS_CASES: { name: string; call: (c: AzureMachineLearningWorkspaces, sb: RunningSandbox) => Promise<unknown[]>; fields: [raw: string, sdk?: string][] }[] = [
+  { name: 'usages', call: (c, sb) => firstPage(c.usages.list(sb.secondary.region)), fields: [['id'], ['type'], ['currentValue'], ['limit'], ['name.value'], ['unit']] },
+  { name: 'vmSizes', call: async (c, sb) => (await c.virtualMachineSizes.list(sb.secondary.region)).value ?? [], fields: [['name'], ['family'], ['vCPUs'], ['gpus'], ['supportedComputeTypes']] },
+  { name: 'quotas', call: (c, sb) => firstPage(c.quotas.list(sb.secondary.region)), fields: [['id'], ['type'], ['limit'], ['name.value']] },
+  { name: 'onlineEndpoints', call: (c, sb) => firstPage(c.onlineEndpoints.list(sb.primary.resource_group, sb.primary.workspace_name)), fields: [['id'], ['name'], ['location'], ['properties.provisioningState'], ['properties.scoringUri'], ['properties.authMode'], ['properties.traffic']] },
+  { name: 'onlineDeployments', call: (c, sb) => firstPage(c.onlineDeployments.list(sb.primary.resource_group, sb.primary.workspace_name, 'credit-endpoint')), fields: [['id'], ['name'], ['properties.model'], ['properties.provisioningState'], ['properties.instanceType'], ['properties.endpointComputeType'], ['sku.capacity']] },
+  {
+    name: 'privateEndpointConnections',
+    call: async (c, sb) => {
+      await c.privateEndpointConnections.createOrUpdate(sb.primary.resource_group, sb.primary.workspace_name, 'pe-contract', { privateEndpoint: {}, privateLinkServiceConnectionState: { status: 'Approved' } });
+      const list = [];
+      for await (const p of c.privateEndpointConnections.list(sb.primary.resource_group, sb.primary.workspace_name)) list.push(p);
+      return list;
+    },
+    fields: [['id'], ['name'], ['properties.privateLinkServiceConnectionState.status', 'privateLinkServiceConnectionState.status'], ['properties.provisioningState', 'provisioningState']],
+  },
+];
+
+describe('contract: the sandbox routes readiness reads, through the real SDK', () => {
+  let sb: RunningSandbox;
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 1 });
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  for (const c of READINESS_CASES) {
+    it(`${c.name}: the SDK keeps every field readiness reads`, async () => {
+      const rec = recording();
+      const read = await c.call(client(rec, { endpoint: sb.armUrl, token: sb.token, subscription: sb.primary.subscription_id, ca: sb.ca }), sb);
+      const raw = (rec.last().value ?? []) as Record<string, unknown>[];
+      assert.ok(raw.length > 0 && read.length === raw.length, `${c.name}: ${raw.length} raw, ${read.length} read`);
+      for (const [i, item] of raw.entries()) {
+        for (const [rawPath, sdkPath] of c.fields) {
+          const want = plain(at(item, rawPath.split('.')));
+          assert.notEqual(want, null, `${c.name}[${i}] has ${rawPath}`);
+          assert.deepEqual(plain(at(read[i], (sdkPath ?? rawPath).split('.'))), want, `${c.name}[${i}].${rawPath}`);
+        }
+      }
+    });
+  }
+
+  it('compute and online deployment createOrUpdate: the SDK\'s poller ends at once, and the GET gives back what was sent', async () => {
+    const ml = client(createDefaultHttpClient(), { endpoint: sb.armUrl, token: sb.token, subscription: sb.secondary.subscription_id, ca: sb.ca });
+    const created = await ml.computeOperations.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'gpu-contract', {
+      location: sb.secondary.region,
+      properties: { computeType: 'AmlCompute', properties: { vmSize: 'Standard_NC6s_v3', vmPriority: 'LowPriority', scaleSettings: { maxNodeCount: 2, minNodeCount: 0 } } },
+    }, { updateIntervalInMs: 10 });
+    assert.equal(created.properties?.provisioningState, 'Succeeded');
+    const got = await ml.computeOperations.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'gpu-contract');
+    assert.equal((got.properties as { properties?: { vmSize?: string } }).properties?.vmSize, 'Standard_NC6s_v3');
+    const deployment = await ml.onlineDeployments.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'credit-endpoint', 'green', {
+      location: sb.secondary.region,
+      sku: { name: 'Default', capacity: 1 },
+      properties: { endpointComputeType: 'Managed', model: 'azureml:credit-default:3', instanceType: 'Standard_DS3_v2' },
+    }, { updateIntervalInMs: 10 });
+    assert.equal(deployment.properties.provisioningState, 'Succeeded');
+    assert.equal(deployment.properties.model, 'azureml:credit-default:3');
+  });
+});

@@ -55,7 +55,7 @@ describe('sandbox faults', () => {
     await sb?.stop();
   });
 
-  it('outage: 503 from ARM for the region, refused storage connections, running jobs end Failed; the other region is fine', async () => {
+  it('outage: 503 from ARM for the region, refused storage connections, running jobs end Failed when it heals; the other region is fine', async () => {
     const before = await ml().jobs.get(sb.primary.resource_group, sb.primary.workspace_name, 'train_sentiment_nightly');
     assert.equal(before.properties.status, 'Running');
     await sb.fault('primary', 'outage');
@@ -68,6 +68,7 @@ describe('sandbox faults', () => {
     await blobs(p.name).getContainerClient(p.container).getProperties();
     const afterOutage = await ml().jobs.get(sb.primary.resource_group, sb.primary.workspace_name, 'train_sentiment_nightly');
     assert.equal(afterOutage.properties.status, 'Failed');
+    assert.match(String((afterOutage.properties.properties as Record<string, string>).FailureReason), /outage of region eastus/);
   });
 
   it('blackhole: requests and storage connections are accepted and never answered', async () => {

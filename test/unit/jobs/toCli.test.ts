@@ -32,7 +32,7 @@ const commandJob = {
       lr: { jobInputType: 'literal', value: '0.1' },
     },
     outputs: {
-      model: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount' },
+      model: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount', uri: 'azureml://datastores/workspaceblobstore/paths/azureml/brave_lemon_1/model/' },
       default: { jobOutputType: 'uri_folder', uri: 'azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.brave_lemon_1', mode: 'ReadWriteMount' },
     },
     limits: { jobLimitsType: 'Command', timeout: 'PT1H30M' },

@@ -9,27 +9,36 @@ import { parseRange } from '../../../src/sandbox/fileShare';
 import { pairFileText, PAIR_FILE_MARKER } from '../../../src/sandbox/project';
 import { verifySharedKey } from '../../../src/sandbox/sharedKey';
 import { serviceOf } from '../../../src/sandbox/storageFront';
-import { failUnfinishedJobs, jobStatus, newRegion, type JobRecord } from '../../../src/sandbox/world';
+import { failJobsCaughtInOutage, freezeUnfinishedJobs, jobStatus, newRegion, type JobRecord } from '../../../src/sandbox/world';
 
 const job = (over: Partial<JobRecord> = {}): JobRecord => ({ name: 'j', body: { properties: {} }, submittedAt: 1_000, queuedMs: 100, runMs: 500, ...over });
 
 describe('sandbox core', () => {
-  it('moves a job Queued → Running → Completed over time; one without an end runs on', () => {
-    assert.equal(jobStatus(job(), 1_050), 'Queued');
-    assert.equal(jobStatus(job(), 1_200), 'Running');
-    assert.equal(jobStatus(job(), 1_600), 'Completed');
+  it('moves a job through the service’s statuses over time; one without an end runs on; held statuses stay', () => {
+    const seen = (j: JobRecord) => [...new Set(Array.from({ length: 1_100 }, (_, i) => jobStatus(j, 1_000 + i)))];
+    assert.deepEqual(seen(job()), ['NotStarted', 'Starting', 'Preparing', 'Queued', 'Running', 'Finalizing', 'Completed']);
+    assert.deepEqual(seen(job({ provisions: true })).slice(0, 5), ['NotStarted', 'Starting', 'Provisioning', 'Preparing', 'Queued']);
     assert.equal(jobStatus(job({ runMs: undefined }), 10_000_000), 'Running');
+    assert.equal(jobStatus(job({ heldStatus: 'NotResponding' }), 10_000_000), 'NotResponding');
+    assert.equal(jobStatus(job({ heldStatus: 'Paused', finalStatus: 'Canceled' }), 10_000_000), 'Canceled');
   });
 
-  it('an outage fails unfinished jobs only', () => {
+  it('an outage freezes unfinished jobs where they are; when the region heals they end Failed with the outage as reason', () => {
     const r = newRegion('primary', { location: 'eastus', subscriptionId: 's', suffix: 'ab', storageKey: 'k' });
     r.jobs.set('done', job({ name: 'done' }));
     r.jobs.set('running', job({ name: 'running', runMs: undefined }));
     r.jobs.set('queued', job({ name: 'queued', submittedAt: 5_000 }));
-    assert.equal(failUnfinishedJobs(r, 5_010), 2);
-    assert.equal(jobStatus(r.jobs.get('done')!, 5_010), 'Completed');
-    assert.equal(jobStatus(r.jobs.get('running')!, 9_999_999), 'Failed');
-    assert.equal(jobStatus(r.jobs.get('queued')!, 9_999_999), 'Failed');
+    r.jobs.set('paused', job({ name: 'paused', heldStatus: 'Paused' }));
+    assert.equal(freezeUnfinishedJobs(r, 5_090), 3);
+    assert.equal(jobStatus(r.jobs.get('queued')!, 9_999_999), 'Queued', 'a frozen job keeps its status while the region is down');
+    assert.equal(jobStatus(r.jobs.get('running')!, 9_999_999), 'Running');
+    assert.equal(failJobsCaughtInOutage(r, 20_000), 3);
+    assert.equal(jobStatus(r.jobs.get('done')!, 20_000), 'Completed');
+    for (const name of ['running', 'queued', 'paused']) {
+      assert.equal(jobStatus(r.jobs.get(name)!, 20_001), 'Failed');
+      assert.match(r.jobs.get(name)!.failureReason ?? '', /outage of region eastus/);
+    }
+    assert.equal(failJobsCaughtInOutage(r, 30_000), 0, 'healing twice changes nothing');
   });
 
   it('parses ranges for reads (clamped, open-ended) and writes (inside the file)', () => {

@@ -1,11 +1,15 @@
 // @sandbox {"largeModelMb":1}
 // @settings {"amlFailover.health.intervalSeconds": 2}
 // Health in the real VS Code, against the sandbox: both regions in the status bar and on the tree's workspace
-// nodes; an outage of the active primary turns both red and offers "Switch to secondary"; after the switch and
-// the recovery, the way back is offered. Also the lazily listed children and the Drift node.
+// nodes; an outage of the active primary turns both red and offers "Fail Over…" beside "Switch only"; Fail Over…
+// runs the runbook to the end with its prompt answered; after the recovery, the way back is offered. Also the lazily
+// listed children and the Drift node.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { sendFault } from '../../../src/sandbox/control';
+import { execFileSync } from 'node:child_process';
 import { activateExtension, sandbox, waitFor } from '../support';
 
 interface Inspect {
@@ -16,6 +20,7 @@ interface Inspect {
 interface TreeApi {
   getChildren(node?: unknown): Promise<unknown[]>;
   getTreeItem(node: unknown): vscode.TreeItem;
+  view: vscode.TreeView<unknown>;
 }
 
 const inspect = () => vscode.commands.executeCommand<Inspect>('amlFailover.health.inspect');
@@ -37,6 +42,10 @@ describe('health: status bar, tree and notifications', function () {
   before(async () => {
     const ext = await activateExtension<{ tree: TreeApi }>();
     tree = ext.exports.tree;
+    // The team's backup, taken while the primary answered: the failover reads the interrupted jobs from it.
+    const repo = process.env.AML_FAILOVER_TEST_REPO!;
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'test/support/failoverBackup.ts'), sandbox().projectDir], { cwd: repo, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    await fs.appendFile(path.join(sandbox().projectDir, 'aml-failover.yaml'), '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
   });
 
   it('shows both regions healthy in the status bar, the active primary marked, with command links', async () => {
@@ -91,6 +100,36 @@ describe('health: status bar, tree and notifications', function () {
     assert.ok(groups.some((g) => /^Models \(\d+\)$/.test(g)), `drift groups: ${groups.join(', ')}`);
   });
 
+  it('Readiness: expanding the node runs the checks, each a child with its verdict icon; the status-bar tooltip warns of the failing ones', async () => {
+    const readinessNode = async () => {
+      for (const n of await tree.getChildren()) if (label(tree.getTreeItem(n)) === 'Readiness') return n;
+      return undefined;
+    };
+    const node = await waitFor(readinessNode, 'the Readiness node');
+    assert.equal(tree.getTreeItem(node).description, 'expand to check');
+    // As a user does: the view expands the node, and VS Code asks for its children.
+    await tree.view.reveal(node, { expand: true, focus: false, select: false });
+    const summary = await waitFor(async () => {
+      const d = String(tree.getTreeItem((await readinessNode())!).description ?? '');
+      return /fail/.test(d) ? d : undefined;
+    }, 'the Readiness node to show its counts');
+    assert.match(summary, /^\d+ fail · \d+ warn · 1 unknown · \d+ pass$/);
+    const checks = (await tree.getChildren(await readinessNode())).map((n) => tree.getTreeItem(n));
+    const compute = checks.find((c) => label(c) === 'compute' && /gpu-cluster/.test(String(c.description)));
+    assert.ok(compute, `checks: ${checks.map((c) => `${label(c)} ${String(c.description)}`).join('\n')}`);
+    assert.equal((compute.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(compute.description), /^fail · /);
+    const pair = checks.find((c) => label(c) === 'region-pair')!;
+    assert.equal((pair.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    const backup = checks.find((c) => label(c) === 'backup')!;
+    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'question');
+    const tooltip = await waitFor(async () => {
+      const t = (await bar('primary')).tooltip;
+      return /Readiness/.test(t) ? t : undefined;
+    }, 'the status-bar tooltip to warn of failing readiness checks');
+    assert.match(tooltip, /Readiness:\*\* \d+ checks fail \(.*compute.*\)/);
+  });
+
   it('an outage of the active primary turns it red in the status bar and the tree, and offers the switch', async () => {
     await sendFault(sandbox().projectDir, 'primary', 'outage');
     const down = await waitFor(async () => {
@@ -102,13 +141,29 @@ describe('health: status bar, tree and notifications', function () {
     await waitFor(async () => String((await workspaceRow('primary')).item.description ?? '').includes('down'), 'the Primary node to say down');
     const offer = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitch'), 'the switch to be offered');
     assert.match(offer.message, /^The primary workspace \(eastus\) is down: .*503/);
-    assert.equal(offer.actions[0], 'Switch to secondary');
+    assert.deepEqual(offer.actions.slice(0, 2), ['Fail Over…', 'Switch only']);
+  });
+
+  it('Fail Over… runs the runbook to the end with its prompt answered, and opens the report', async () => {
+    // What the notification's Fail Over… button runs; the one question (run all steps) is answered as a person would.
+    let done = false;
+    const running = vscode.commands.executeCommand<{ report: { outcome: string; switched: boolean; steps: { title: string; outcome: string }[]; jobs: { source: string; outcome: string; name?: string }[] }; reportFile: string }>('amlFailover.failover', 'secondary');
+    void running.then(() => (done = true), () => (done = true));
+    await waitFor(async () => {
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return done || undefined;
+    }, 'the failover to finish', 90_000);
+    const result = await running;
+    assert.ok(result, 'the command gave its result');
+    assert.equal(result.report.outcome, 'completed', JSON.stringify(result.report.steps));
+    assert.equal(result.report.switched, true);
+    assert.deepEqual(result.report.jobs.map((j) => [j.source, j.outcome]), [['train_sentiment_nightly', 'submitted']]);
+    assert.ok(result.report.steps.every((s) => s.outcome === 'done'), JSON.stringify(result.report.steps));
+    await waitFor(async () => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === result.reportFile) || undefined, 'the report to open');
+    await waitFor(async () => (await bar('secondary')).text.endsWith('(active)'), 'the secondary to be marked active');
   });
 
   it('after switching, recovery of the primary offers the way back', async () => {
-    // What the notification's button runs.
-    await vscode.commands.executeCommand('amlFailover.switchTo', 'secondary');
-    await waitFor(async () => (await bar('secondary')).text.endsWith('(active)'), 'the secondary to be marked active');
     await sendFault(sandbox().projectDir, 'primary', 'none');
     const back = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitchBack'), 'the switch back to be offered', 30_000);
     assert.deepEqual(back.actions, ['Switch back to primary']);

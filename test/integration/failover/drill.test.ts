@@ -1,0 +1,129 @@
+// The failover end to end from the CLI against the sandbox, as a user runs it: a drill with a simulated outage (the
+// config then names the secondary, the interrupted job runs there under its new name with the tag, a second resubmit
+// submits nothing, the report holds every step), its clean-up (the secondary lists as before, the config is back),
+// and a real failover with the primary already down when the command starts (the restore path, from the backup).
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { armGet } from '../../../src/azure/arm';
+import { connect, type AzureConnection } from '../../../src/azure/connection';
+import { silentLogger } from '../../../src/common/logger';
+import { listInventory } from '../../../src/inventory/listInventory';
+import { runCli } from '../../support/cli';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+
+const INTERRUPTED = 'train_sentiment_nightly';
+const STEPS = ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch the workspace config', 'Hand over the schedules', 'Resubmit interrupted jobs', 'Confirm jobs reached Queued', 'List what still points at the source', 'Report'];
+
+interface JsonReport {
+  outcome: string;
+  switched: boolean;
+  drillId?: string;
+  steps: { title: string; outcome: string; startedAt?: string; durationMs?: number }[];
+  jobs: { source: string; sourceId: string; name?: string; outcome: string; status?: string }[];
+  recoveryPoint: { description: string; ageSeconds?: number };
+  recoveryTimeSeconds?: number;
+  cleanupCommand?: string;
+  finishWith?: string;
+}
+
+describe('aml-failover drill, resubmit and failover against the sandbox', () => {
+  let sb: RunningSandbox;
+  let conn: AzureConnection;
+  let configBefore: string;
+  let secondaryBefore: string;
+  let drill: JsonReport;
+  const cli = (...args: string[]) => runCli([...args, '--project', sb.projectDir]);
+  const config = () => fs.readFile(path.join(sb.projectDir, '.azureml', 'config.json'), 'utf8');
+  const listing = async () => {
+    const inv = await listInventory(conn, 'secondary', sb.secondary, { sections: ['models', 'environments', 'computes', 'datastores', 'jobs'] });
+    assert.deepEqual(inv.problems, {});
+    return JSON.stringify({ models: inv.models, environments: inv.environments, computes: inv.computes, datastores: inv.datastores, jobs: inv.jobs.map((j) => [j.name, j.status]).sort() });
+  };
+  const job = async (name: string) => {
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    return ml.jobs.get(sb.secondary.resource_group, sb.secondary.workspace_name, name);
+  };
+
+  before(async () => {
+    // Submitted jobs run for 10 minutes: the drill's job is still running when --cleanup cancels it.
+    sb = await startSandbox({ largeModelMb: 1, jobSeconds: 600 });
+    // The secondary has no GPU cluster: the team maps it in the pair file.
+    await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
+    conn = await connect(sb.pair.cloud, { logger: silentLogger });
+    configBefore = await config();
+    secondaryBefore = await listing();
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('drill --yes --simulate-outage: the config names the secondary, the interrupted job runs there under its new name with the tag, the report holds every step', async () => {
+    const r = await cli('drill', '--yes', '--simulate-outage', '--json', '--report', path.join(sb.projectDir, 'drill-report.md'));
+    assert.equal(r.code, 0, r.stderr);
+    drill = JSON.parse(r.stdout) as JsonReport;
+    assert.equal(drill.outcome, 'completed');
+    assert.deepEqual(drill.steps.map((s) => s.title), STEPS);
+    for (const s of drill.steps) {
+      assert.equal(s.outcome, 'done', `${s.title}: ${JSON.stringify(s)}`);
+      assert.ok(s.startedAt && typeof s.durationMs === 'number', s.title);
+    }
+    assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
+
+    const [moved] = drill.jobs;
+    assert.equal(drill.jobs.length, 1);
+    assert.equal(moved!.source, INTERRUPTED);
+    assert.match(moved!.name!, new RegExp(`^${INTERRUPTED}-`));
+    const there = await job(moved!.name!);
+    assert.ok(['Queued', 'Running'].includes(String(there.properties.status)), String(there.properties.status));
+    assert.equal(there.properties.tags?.['aml-failover.resubmitted-from'], moved!.sourceId);
+    assert.equal(there.properties.tags?.['aml-failover.drill'], drill.drillId);
+    assert.equal(there.properties.tags?.schedule, 'nightly', 'the job keeps its own tags');
+    assert.equal(there.properties.displayName, 'train-sentiment-nightly');
+    assert.equal(there.properties.experimentName, 'sentiment');
+    assert.match(String(there.properties.computeId), /\/workspaces\/mlw-demo-westus\/computes\/cpu-cluster$/);
+    // Its inputs arrive whole (the typed SDK would drop their uri and mode): read as raw ARM JSON.
+    const raw = (await armGet(conn, there.id!, { apiVersion: '2022-10-01' })) as { properties: { inputs: Record<string, { uri?: string; mode?: string }> } };
+    assert.deepEqual(raw.properties.inputs.training_data, { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' });
+
+    assert.ok(drill.recoveryPoint.description.startsWith('the backup of'), drill.recoveryPoint.description);
+    assert.ok(typeof drill.recoveryTimeSeconds === 'number');
+    assert.equal(drill.cleanupCommand, `aml-failover drill --cleanup ${drill.drillId}`);
+    assert.match(r.stderr, new RegExp(`aml-failover drill --cleanup ${drill.drillId}`));
+    const md = await fs.readFile(path.join(sb.projectDir, 'drill-report.md'), 'utf8');
+    for (const title of STEPS) assert.ok(md.includes(`| ${title} |`), title);
+    assert.match(md, /Not carried over/);
+  });
+
+  it('a second resubmit --interrupted submits nothing: the tag tells it the job is already there', async () => {
+    const listed = await listing();
+    const r = await cli('resubmit', '--interrupted', '--to', 'secondary', '--yes', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const again = JSON.parse(r.stdout) as JsonReport;
+    assert.deepEqual(again.jobs.map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'already-resubmitted', drill.jobs[0]!.name]]);
+    assert.equal(await listing(), listed);
+  });
+
+  it('drill --cleanup puts the config back and leaves the secondary listing as it was before the drill', async () => {
+    const r = await cli('drill', '--cleanup', drill.drillId!);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await config(), configBefore);
+    assert.equal(await listing(), secondaryBefore);
+    assert.equal(String((await job(drill.jobs[0]!.name!)).properties.status), 'Canceled');
+  });
+
+  it('failover with the primary already down: restores from the newest verified backup and resubmits there', async () => {
+    await sb.fault('primary', 'outage');
+    const r = await cli('failover', '--yes', '--json', '--suffix', 'restore1', '--confirm-timeout', '60');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    assert.equal(report.outcome, 'completed');
+    assert.ok(report.recoveryPoint.description.startsWith('the backup of'), report.recoveryPoint.description);
+    assert.deepEqual(report.jobs.map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'submitted', `${INTERRUPTED}-restore1`]]);
+    assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
+    const there = await job(`${INTERRUPTED}-restore1`);
+    assert.ok(['Queued', 'Running'].includes(String(there.properties.status)));
+    assert.equal(there.properties.tags?.['aml-failover.drill'], undefined, 'a real failover is not a drill');
+  });
+});

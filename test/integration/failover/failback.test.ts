@@ -1,0 +1,117 @@
+// Fail back against the sandbox, from the CLI as a user runs it: a drill moves work to the secondary (schedules
+// included), the team registers a model version and an environment version there, a job the healed primary
+// restarted is still running there, the primary heals, `aml-failover failback --yes` brings the new versions back,
+// cancels the restarted original, hands the schedules back and points the config at the primary again. Schedules are
+// watched the whole time: none is ever enabled in both workspaces.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WorkspaceRef } from '../../../src/pair/pairFile';
+import { workspaceArmId } from '../../../src/pair/pairFile';
+import { RESUBMITTED_FROM_TAG } from '../../../src/failover/resubmitPlan';
+import { runCli } from '../../support/cli';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { armClient, datastoreClients } from '../../support/storageOracle';
+
+describe('aml-failover failback against the sandbox', () => {
+  let sb: RunningSandbox;
+  const cli = (...args: string[]) => runCli([...args, '--project', sb.projectDir]);
+  const config = async () => JSON.parse(await fs.readFile(path.join(sb.projectDir, '.azureml', 'config.json'), 'utf8')) as { workspace_name: string };
+  const ml = (ws: WorkspaceRef) => armClient(sb, ws.subscription_id);
+  const enabled = async (ws: WorkspaceRef) => {
+    const out: string[] = [];
+    for await (const s of ml(ws).schedules.list(ws.resource_group, ws.workspace_name, { listViewType: 'All' })) if (s.properties.isEnabled) out.push(s.name!);
+    return out.sort();
+  };
+  // Read the secondary, then the primary: every step disables before it enables, so a name seen enabled in the
+  // secondary and then in the primary was enabled in both at once.
+  const onBoth = new Set<string>();
+  let watching = true;
+  let watcher: Promise<void>;
+
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 1, jobSeconds: 60 });
+    await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
+    watcher = (async () => {
+      while (watching) {
+        try {
+          const second = await enabled(sb.secondary);
+          const first = new Set(await enabled(sb.primary));
+          for (const n of second) if (first.has(n)) onBoth.add(n);
+        } catch {
+          // The primary is down during the drill: nothing to compare then.
+        }
+      }
+    })();
+  });
+  after(async () => {
+    watching = false;
+    await watcher;
+    await sb?.stop();
+  });
+
+  it('the drill moves the schedules with the work: paused in the primary, running in the secondary', async () => {
+    assert.deepEqual(await enabled(sb.primary), ['nightly-retrain', 'weekly-drift-report']);
+    const r = await cli('drill', '--yes', '--simulate-outage', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { switched: boolean; steps: { title: string; outcome: string }[] };
+    assert.ok(report.switched);
+    assert.equal(report.steps.find((s) => s.title === 'Hand over the schedules')?.outcome, 'done');
+    assert.equal((await config()).workspace_name, sb.secondary.workspace_name);
+    assert.deepEqual(await enabled(sb.secondary), ['nightly-retrain', 'weekly-drift-report']);
+  });
+
+  it('failback brings back what was made in the secondary, cancels the restarted original, hands schedules back, switches back', async () => {
+    // Work done in the secondary while it was active: a model version (its file in the secondary's blob store) and
+    // an environment version.
+    const sec = sb.secondary;
+    const { blob } = await datastoreClients(sb, 'secondary', 'workspaceblobstore');
+    const modelFile = Buffer.from('weights made in the secondary during the outage\n');
+    await blob!.getBlockBlobClient('LocalUpload/failback/model.pkl').uploadData(modelFile);
+    await ml(sec).modelVersions.createOrUpdate(sec.resource_group, sec.workspace_name, 'made-in-secondary', '1', {
+      properties: { modelType: 'custom_model', modelUri: `azureml://subscriptions/${sec.subscription_id}/resourceGroups/${sec.resource_group}/workspaces/${sec.workspace_name}/datastores/workspaceblobstore/paths/LocalUpload/failback/`, description: 'trained during the outage' },
+    });
+    await ml(sec).environmentVersions.createOrUpdate(sec.resource_group, sec.workspace_name, 'outage-env', '1', { properties: { image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240401.v1' } });
+
+    await sb.fault('primary', 'none');
+    // The healed primary restarted a job whose work already runs in the secondary (tagged with where it came from).
+    const pri = sb.primary;
+    await ml(pri).jobs.createOrUpdate(pri.resource_group, pri.workspace_name, 'restarted_original', { properties: { jobType: 'Command', command: 'python train.py', environmentId: `${workspaceArmId(pri)}/environments/sklearn-env/versions/1`, computeId: `${workspaceArmId(pri)}/computes/cpu-cluster` } as never });
+    await ml(sec).jobs.createOrUpdate(sec.resource_group, sec.workspace_name, 'restarted_original-fo', { properties: { jobType: 'Command', command: 'python train.py', environmentId: `${workspaceArmId(sec)}/environments/sklearn-env/versions/1`, computeId: `${workspaceArmId(sec)}/computes/cpu-cluster`, tags: { [RESUBMITTED_FROM_TAG]: `${workspaceArmId(pri)}/jobs/restarted_original` } } as never });
+
+    const reportFile = path.join(sb.projectDir, 'failback-report.md');
+    const r = await cli('failback', '--yes', '--json', '--report', reportFile);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { kind: string; outcome: string; switched: boolean; steps: { id: string; outcome: string; details: string[] }[] };
+    assert.equal(report.kind, 'failback');
+    assert.equal(report.outcome, 'completed');
+    assert.deepEqual(report.steps.map((s) => s.id), ['preflight', 'bring-back', 'cancel-originals', 'schedules', 'switch', 'still-pointing', 'report']);
+
+    // Back in the primary, byte for byte.
+    const model = await ml(pri).modelVersions.get(pri.resource_group, pri.workspace_name, 'made-in-secondary', '1');
+    assert.equal(model.properties.description, 'trained during the outage');
+    const env = await ml(pri).environmentVersions.get(pri.resource_group, pri.workspace_name, 'outage-env', '1');
+    assert.equal(env.properties.image, 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240401.v1');
+    const { blob: primaryBlob } = await datastoreClients(sb, 'primary', 'workspaceblobstore');
+    const copied: Buffer[] = [];
+    for await (const b of primaryBlob!.listBlobsFlat()) if (b.name.endsWith('/model.pkl')) copied.push(await primaryBlob!.getBlockBlobClient(b.name).downloadToBuffer());
+    assert.ok(copied.some((c) => c.equals(modelFile)), 'the model file is in the primary');
+
+    // The restarted original cancelled; its twin in the secondary untouched.
+    const original = await ml(pri).jobs.get(pri.resource_group, pri.workspace_name, 'restarted_original');
+    assert.match(String(original.properties.status), /^Cancel/);
+    assert.ok(report.steps.find((s) => s.id === 'cancel-originals')!.details.some((d) => d.includes('restarted_original')));
+
+    assert.deepEqual(await enabled(sb.primary), ['nightly-retrain', 'weekly-drift-report']);
+    assert.deepEqual(await enabled(sb.secondary), []);
+    assert.equal((await config()).workspace_name, pri.workspace_name);
+    assert.match(await fs.readFile(reportFile, 'utf8'), /^# Fail back: /);
+    assert.deepEqual([...onBoth], [], 'no schedule was enabled in both workspaces at any step');
+
+    // A second fail back finds nothing new to bring and changes nothing.
+    const again = await cli('failback', '--yes', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await config()).workspace_name, pri.workspace_name);
+  });
+});

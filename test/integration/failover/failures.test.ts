@@ -1,0 +1,110 @@
+// How a failover ends when something goes wrong, injected through the sandbox and left on: a fault on the target
+// before the switch (nothing changes, the config's bytes stay), a compute the target lacks and a submit the target
+// refuses after the switch (the switch stays, the job is reported, the report names the step and the command that
+// finishes). The primary answers throughout, so these also run the live path (replicate, export notebooks).
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect, type AzureConnection } from '../../../src/azure/connection';
+import { silentLogger } from '../../../src/common/logger';
+import { runCli } from '../../support/cli';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+
+const INTERRUPTED = 'train_sentiment_nightly';
+
+interface JsonReport {
+  outcome: string;
+  switched: boolean;
+  stoppedAt?: string;
+  steps: { id: string; title: string; outcome: string; error?: string }[];
+  jobs: { source: string; name?: string; outcome: string; reason?: string }[];
+  notDone: string[];
+  finishWith?: string;
+  recoveryPoint: { description: string };
+}
+
+describe('failover failures injected through the sandbox', () => {
+  let sb: RunningSandbox;
+  let conn: AzureConnection;
+  let pairText: string;
+  const cli = (...args: string[]) => runCli([...args, '--project', sb.projectDir]);
+  const configFile = () => path.join(sb.projectDir, '.azureml', 'config.json');
+  const report = (stdout: string) => JSON.parse(stdout) as JsonReport;
+  const stepOutcomes = (r: JsonReport) => Object.fromEntries(r.steps.map((s) => [s.id, s.outcome]));
+
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 1, jobSeconds: 30 });
+    conn = await connect(sb.pair.cloud, { logger: silentLogger });
+    pairText = await fs.readFile(sb.pairFile, 'utf8');
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('the secondary down before the switch: pre-flight fails, the config keeps its bytes, the report says where', async () => {
+    const bytes = await fs.readFile(configFile());
+    await sb.fault('secondary', 'outage');
+    try {
+      const r = await cli('failover', '--yes', '--json', '--report', path.join(sb.projectDir, 'failed.md'));
+      assert.equal(r.code, 1, r.stderr);
+      const rep = report(r.stdout);
+      assert.equal(rep.outcome, 'failed');
+      assert.equal(rep.switched, false);
+      assert.equal(stepOutcomes(rep).preflight, 'failed');
+      assert.equal(stepOutcomes(rep).switch, 'not-run');
+      assert.match(rep.steps.find((s) => s.id === 'preflight')!.error!, /does not answer.*Nothing was changed/);
+      assert.ok(rep.notDone.includes('Switch the workspace config'));
+      assert.equal(rep.finishWith, undefined);
+      assert.deepEqual(await fs.readFile(configFile()), bytes);
+      assert.match(await fs.readFile(path.join(sb.projectDir, 'failed.md'), 'utf8'), /\| Pre-flight \|[^\n]*\| failed \|/);
+    } finally {
+      await sb.fault('secondary', 'none');
+    }
+  });
+
+  it('a compute the secondary lacks: listed in pre-flight, the switch stays, the job is not submitted, resubmit --interrupted is the way to finish', async () => {
+    const r = await cli('failover', '--yes', '--json', '--suffix', 'nocompute');
+    assert.equal(r.code, 1, r.stderr);
+    const rep = report(r.stdout);
+    assert.equal(rep.switched, true);
+    assert.equal(rep.outcome, 'failed');
+    assert.equal(stepOutcomes(rep).resubmit, 'partial');
+    assert.equal(stepOutcomes(rep).confirm, 'not-run');
+    assert.equal(rep.recoveryPoint.description.startsWith('now'), true, 'the primary answered: live listing');
+    const [j] = rep.jobs;
+    assert.equal(j!.source, INTERRUPTED);
+    assert.equal(j!.outcome, 'skipped');
+    assert.match(j!.reason!, /compute gpu-cluster missing/);
+    assert.equal(rep.finishWith, 'aml-failover resubmit --interrupted --to secondary');
+    assert.match(r.stderr, /Finish with: aml-failover resubmit --interrupted --to secondary/);
+    assert.match(await fs.readFile(configFile(), 'utf8'), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    const names: string[] = [];
+    for await (const job of ml.jobs.list(sb.secondary.resource_group, sb.secondary.workspace_name)) names.push(job.name!);
+    assert.ok(!names.some((n) => n.startsWith(`${INTERRUPTED}-`)), names.join(', '));
+  });
+
+  it('a submit the secondary refuses (the new name is taken): the switch stays and the report says which job and why', async () => {
+    assert.equal((await cli('switch', 'primary')).code, 0);
+    await fs.writeFile(sb.pairFile, `${pairText}\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n`);
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    await ml.jobs.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, `${INTERRUPTED}-taken`, {
+      properties: { jobType: 'Command', command: 'echo someone else', environmentId: 'azureml:sklearn-env:1', computeId: 'cpu-cluster' } as never,
+    });
+    const r = await cli('failover', '--yes', '--json', '--suffix', 'taken');
+    assert.equal(r.code, 1, r.stderr);
+    const rep = report(r.stdout);
+    assert.equal(rep.switched, true);
+    assert.equal(stepOutcomes(rep)['bring-across'], 'done', 'pytorch-env was replicated from the live primary');
+    const [j] = rep.jobs;
+    assert.equal(j!.outcome, 'failed');
+    assert.match(j!.reason!, /refused.*already exists/);
+    assert.equal(rep.finishWith, 'aml-failover resubmit --interrupted --to secondary');
+
+    // Finishing as the report says, with a free suffix, submits it.
+    const done = await cli('resubmit', '--interrupted', '--to', 'secondary', '--yes', '--json', '--suffix', 'free');
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(report(done.stdout).jobs.map((x) => [x.outcome, x.name]), [['submitted', `${INTERRUPTED}-free`]]);
+  });
+});

@@ -1,0 +1,140 @@
+// Readiness against the sandbox's imperfect pair, through the real SDK clients over HTTPS. Each check is made to pass
+// or fail by changing the sandbox through ARM calls here (the ML SDK's createOrUpdate, and plain ARM requests through
+// @azure/core-client for other providers) — never by a hook in the product. One sandbox for the file; the cases run
+// in order and build on each other.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { ServiceClient } from '@azure/core-client';
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
+import { silentLogger } from '../../../src/common/logger';
+import { checkReadiness } from '../../../src/readiness/readiness';
+import type { CheckId, ReadinessCheck } from '../../../src/readiness/types';
+import { runCli } from '../../support/cli';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+
+let sb: RunningSandbox;
+let ml: AzureMachineLearningWorkspaces;
+let arm: ServiceClient;
+const SCOPE = ['https://management.azure.com/.default'];
+
+async function armRequest(method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', path: string, apiVersion: string, body?: unknown): Promise<unknown> {
+  const response = await arm.sendRequest(createPipelineRequest({ url: `${sb.armUrl}${path}?api-version=${apiVersion}`, method, body: body === undefined ? undefined : JSON.stringify(body), headers: undefined }));
+  if (response.status >= 400) throw new Error(`${method} ${path}: HTTP ${response.status} ${response.bodyAsText ?? ''}`);
+  return response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+}
+
+const group = (role: 'primary' | 'secondary') => `/subscriptions/${sb[role].subscription_id}/resourceGroups/${sb[role].resource_group}`;
+const workspace = (role: 'primary' | 'secondary') => `${group(role)}/providers/Microsoft.MachineLearningServices/workspaces/${sb[role].workspace_name}`;
+
+async function readiness(): Promise<ReadinessCheck[]> {
+  return checkReadiness(sb.pair, { logger: silentLogger });
+}
+function verdicts(checks: ReadinessCheck[], id: CheckId): string[] {
+  return checks.filter((c) => c.id === id).map((c) => c.verdict);
+}
+function find(checks: ReadinessCheck[], id: CheckId, text: RegExp): ReadinessCheck {
+  const c = checks.find((x) => x.id === id && text.test(x.message));
+  assert.ok(c, `no ${id} finding matching ${text}: ${JSON.stringify(checks.filter((x) => x.id === id), null, 1)}`);
+  return c;
+}
+
+describe('readiness against the sandbox', () => {
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 1 });
+    ml = new AzureMachineLearningWorkspaces(sb.credential, sb.primary.subscription_id, { endpoint: sb.armUrl, credentialScopes: SCOPE, tlsOptions: { ca: sb.ca } });
+    arm = new ServiceClient({ credential: sb.credential, credentialScopes: SCOPE, tlsOptions: { ca: sb.ca } });
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('the seeded pair: `readiness --json` names what the guidance would fail, exit 1', async () => {
+    const run = await runCli(['readiness', '--json', '--project', sb.projectDir]);
+    assert.equal(run.code, 1, run.stderr);
+    const { checks } = JSON.parse(run.stdout) as { checks: ReadinessCheck[] };
+    for (const c of checks) assert.deepEqual(Object.keys(c), ['id', 'verdict', 'message', 'fix', 'resources']);
+    assert.deepEqual(verdicts(checks, 'region-pair'), ['pass']);
+    assert.deepEqual(verdicts(checks, 'default-storage'), ['pass']);
+    assert.equal(find(checks, 'storage-redundancy', /secondary workspace is Standard_LRS/).verdict, 'warn');
+    assert.equal(find(checks, 'container-registry', /no replica in the secondary's region westus/).verdict, 'fail');
+    assert.equal(find(checks, 'compute', /gpu-cluster .* no counterpart/).verdict, 'fail');
+    assert.equal(find(checks, 'quota', /standardDSv2Family/).verdict, 'fail');
+    assert.equal(find(checks, 'assets', /deployment green missing in the secondary/).verdict, 'fail');
+    assert.deepEqual(verdicts(checks, 'access'), ['pass']);
+    assert.deepEqual(verdicts(checks, 'network'), ['pass']);
+    assert.deepEqual([...new Set(verdicts(checks, 'app-insights'))], ['pass']);
+    assert.equal(find(checks, 'backup', /cannot list backups/).verdict, 'unknown');
+    for (const c of checks) assert.match(c.fix, new RegExp(`docs/readiness\\.md#${c.id}$`));
+  });
+
+  it('fixed through ARM: replica, geo-redundant storage, the GPU cluster, a smaller cluster, the missing deployment → those checks pass', async () => {
+    const registry = `${group('primary')}/providers/Microsoft.ContainerRegistry/registries/${/registries\/([^/]+)/.exec((await ml.workspaces.get(sb.primary.resource_group, sb.primary.workspace_name)).containerRegistry!)![1]}`;
+    await armRequest('PUT', `${registry}/replications/westus`, '2023-07-01', { location: 'westus', properties: {} });
+    const secondaryWs = await ml.workspaces.get(sb.secondary.resource_group, sb.secondary.workspace_name);
+    await armRequest('PATCH', secondaryWs.storageAccount!, '2023-01-01', { sku: { name: 'Standard_RAGRS' } });
+    const gpu = await ml.computeOperations.get(sb.primary.resource_group, sb.primary.workspace_name, 'gpu-cluster');
+    await ml.computeOperations.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'gpu-cluster', { location: 'westus', properties: gpu.properties });
+    const cpu = await ml.computeOperations.get(sb.primary.resource_group, sb.primary.workspace_name, 'cpu-cluster');
+    const cpuProps = cpu.properties as { computeType: 'AmlCompute'; properties: { scaleSettings: { maxNodeCount: number } } };
+    cpuProps.properties.scaleSettings.maxNodeCount = 2;
+    await ml.computeOperations.beginCreateOrUpdateAndWait(sb.primary.resource_group, sb.primary.workspace_name, 'cpu-cluster', { location: 'eastus', properties: cpuProps });
+    const green = await ml.onlineDeployments.get(sb.primary.resource_group, sb.primary.workspace_name, 'credit-endpoint', 'green');
+    await ml.onlineDeployments.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'credit-endpoint', 'green', { location: 'westus', sku: green.sku, properties: green.properties });
+
+    const checks = await readiness();
+    assert.deepEqual([...new Set(verdicts(checks, 'storage-redundancy'))], ['pass']);
+    assert.ok(!checks.some((c) => c.id === 'container-registry' && c.verdict === 'fail'), 'registry replicated to westus');
+    assert.deepEqual(verdicts(checks, 'compute'), ['pass', 'pass']);
+    assert.deepEqual([...new Set(verdicts(checks, 'quota'))], ['pass']);
+    assert.equal(find(checks, 'assets', /credit-endpoint/).verdict, 'pass');
+    const run = await runCli(['readiness', '--project', sb.projectDir]);
+    assert.equal(run.code, 0, run.stdout);
+  });
+
+  it('broken through ARM: a private endpoint on one side, a role assignment removed → network and access fail', async () => {
+    await ml.privateEndpointConnections.createOrUpdate(sb.primary.resource_group, sb.primary.workspace_name, 'pe-eastus', { privateEndpoint: {}, privateLinkServiceConnectionState: { status: 'Approved' } });
+    await armRequest('DELETE', `${workspace('secondary')}/providers/Microsoft.Authorization/roleAssignments/data-scientist-westus`, '2022-04-01');
+    const checks = await readiness();
+    assert.equal(find(checks, 'network', /the primary has 1 approved private endpoint and the secondary 0/).verdict, 'fail');
+    assert.match(find(checks, 'access', /in the primary but not in the secondary/).message, /jobs\/write/);
+    await ml.privateEndpointConnections.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'pe-westus', { privateEndpoint: {}, privateLinkServiceConnectionState: { status: 'Approved' } });
+    const principalId = 'a1ce0000-0000-4000-8000-000000000001';
+    await armRequest('PUT', `${workspace('secondary')}/providers/Microsoft.Authorization/roleAssignments/data-scientist-westus`, '2022-04-01', {
+      properties: { roleDefinitionId: `/subscriptions/${sb.secondary.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/f6c7c914-8db3-469d-8ca1-694a8f32e121`, principalId },
+    });
+    const healed = await readiness();
+    assert.deepEqual(verdicts(healed, 'network'), ['pass']);
+    assert.deepEqual(verdicts(healed, 'access'), ['pass']);
+  });
+
+  it('a read refused with 403 makes the checks that need it unknown, with the reason', async () => {
+    await armRequest('DELETE', `${group('secondary')}/providers/Microsoft.Authorization/roleAssignments/reader-westus`, '2022-04-01');
+    try {
+      const checks = await readiness();
+      const storage = find(checks, 'storage-redundancy', /secondary workspace's storage account/);
+      assert.equal(storage.verdict, 'unknown');
+      assert.match(storage.message, /no permission to read .*HTTP 403/);
+      assert.match(storage.fix, /Reader/);
+      assert.deepEqual(verdicts(checks, 'key-vault'), ['unknown']);
+    } finally {
+      await armRequest('PUT', `${group('secondary')}/providers/Microsoft.Authorization/roleAssignments/reader-westus`, '2022-04-01', {
+        properties: { roleDefinitionId: `/subscriptions/${sb.secondary.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: 'a1ce0000-0000-4000-8000-000000000001' },
+      });
+    }
+  });
+
+  it('the secondary region down: its checks are unknown with the reason, and nothing fails because of it', async () => {
+    await sb.fault('secondary', 'outage');
+    try {
+      const checks = await readiness();
+      const unknown = checks.filter((c) => c.verdict === 'unknown' && c.id !== 'backup');
+      assert.ok(unknown.length >= 8, JSON.stringify(checks, null, 1));
+      for (const c of unknown) assert.match(c.message, /the region did not answer.*503/);
+      assert.deepEqual(checks.filter((c) => c.verdict === 'fail'), []);
+      assert.deepEqual(verdicts(checks, 'region-pair'), ['pass'], 'subscription locations are global');
+    } finally {
+      await sb.fault('secondary', 'none');
+    }
+  });
+});

@@ -1,0 +1,177 @@
+// The failover's pure core: the runbook's rule about the switch, the interrupted-jobs rule, what a job needs, and how
+// a job is planned for the target (new name, tags, references, computes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isInterrupted } from '../../../src/failover/interrupted';
+import { jobNeeds } from '../../../src/failover/needs';
+import { checkJob, emptyHoldings } from '../../../src/failover/preflight';
+import { toMarkdown, NOT_CARRIED_OVER } from '../../../src/failover/report';
+import { DRILL_TAG, RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from '../../../src/failover/resubmitPlan';
+import { runRunbook, type RunbookStep, type StepDecision } from '../../../src/failover/runbook';
+import type { PairConfig, WorkspaceRef } from '../../../src/pair/pairFile';
+import { resubmitSection } from '../../../src/pair/resubmitSection';
+
+const step = (id: string, behaviour: 'ok' | 'fail' | 'partial' = 'ok', extra: Partial<RunbookStep> = {}): RunbookStep & { ran: number } => {
+  const s = {
+    id,
+    title: id,
+    ran: 0,
+    plan: () => `plan of ${id}`,
+    run: async () => {
+      s.ran++;
+      if (behaviour === 'fail') throw new Error(`${id} broke`);
+      return { summary: `${id} done`, partial: behaviour === 'partial' };
+    },
+    ...extra,
+  };
+  return s;
+};
+
+test('a failure before the switch stops there: the switch never runs, the always-steps still do, the rest is not done', async () => {
+  const steps = [step('preflight', 'fail'), step('switch', 'ok', { switches: true }), step('resubmit'), step('report', 'ok', { always: true })];
+  const r = await runRunbook(steps, new AbortController().signal);
+  assert.equal(r.outcome, 'failed');
+  assert.equal(r.stoppedAt, 'preflight');
+  assert.equal(r.switched, false);
+  assert.equal(steps[1]!.ran, 0);
+  assert.equal(steps[3]!.ran, 1);
+  assert.deepEqual(r.notDone, ['switch', 'resubmit']);
+  assert.equal(r.steps[0]!.error, 'preflight broke');
+  assert.ok(r.steps.filter((s) => s.startedAt).every((s) => s.plan), 'every step that ran was shown first');
+});
+
+test('a failure after the switch keeps it (switched stays true) and a partial step stops the runbook too', async () => {
+  const steps = [step('switch', 'ok', { switches: true }), step('resubmit', 'partial'), step('confirm'), step('report', 'ok', { always: true })];
+  const r = await runRunbook(steps, new AbortController().signal);
+  assert.equal(r.switched, true);
+  assert.equal(r.outcome, 'failed');
+  assert.equal(r.steps[1]!.outcome, 'partial');
+  assert.deepEqual(r.notDone, ['confirm']);
+  assert.ok(r.steps.filter((s) => s.startedAt).every((s) => typeof s.durationMs === 'number'));
+});
+
+test('asked before each step: skip records why, cancel stops before the step (the report still runs)', async () => {
+  const answers: StepDecision[] = ['run', 'skip', 'cancel'];
+  const steps = [step('a'), step('b'), step('c'), step('d'), step('report', 'ok', { always: true })];
+  const r = await runRunbook(steps, new AbortController().signal, { decide: () => Promise.resolve(answers.shift() ?? 'run') });
+  assert.deepEqual(r.steps.map((s) => s.outcome), ['done', 'skipped', 'cancelled', 'not-run', 'done']);
+  assert.equal(r.steps[1]!.skipped[0]!.why, 'you chose to skip it');
+  assert.equal(r.outcome, 'cancelled');
+  assert.equal(steps[2]!.ran, 0);
+});
+
+test('an abort while a step runs ends it cancelled', async () => {
+  const abort = new AbortController();
+  const slow = step('slow', 'ok', {
+    run: (ctx) => new Promise((_resolve, reject) => {
+      ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      abort.abort();
+    }),
+  });
+  const r = await runRunbook([slow, step('next')], abort.signal);
+  assert.equal(r.outcome, 'cancelled');
+  assert.deepEqual(r.steps.map((s) => s.outcome), ['cancelled', 'not-run']);
+});
+
+test('interrupted: every unfinished state, and Failed only with a region-outage reason', () => {
+  for (const status of ['NotStarted', 'Starting', 'Provisioning', 'Preparing', 'Queued', 'Running', 'Finalizing', 'NotResponding', 'Paused']) assert.ok(isInterrupted({ name: 'j', status }), status);
+  for (const status of ['Completed', 'Canceled', 'CancelRequested']) assert.ok(!isInterrupted({ name: 'j', status }), status);
+  assert.ok(isInterrupted({ name: 'j', status: 'Failed', failureReason: 'The region became unavailable while the job was running.' }));
+  assert.ok(!isInterrupted({ name: 'j', status: 'Failed', failureReason: 'The training script exited with code 1.' }));
+  assert.ok(!isInterrupted({ name: 'j', status: 'Failed' }));
+});
+
+const SRC: WorkspaceRef = { subscription_id: 'sub-1', resource_group: 'rg-east', workspace_name: 'mlw-east', region: 'eastus' };
+const DST: WorkspaceRef = { subscription_id: 'sub-1', resource_group: 'rg-west', workspace_name: 'mlw-west', region: 'westus' };
+const WS = '/subscriptions/sub-1/resourceGroups/rg-east/providers/Microsoft.MachineLearningServices/workspaces/mlw-east';
+const job = {
+  id: `${WS}/jobs/train_nightly`,
+  name: 'train_nightly',
+  properties: {
+    jobType: 'Command',
+    displayName: 'train-nightly',
+    experimentName: 'sentiment',
+    status: 'Running',
+    tags: { schedule: 'nightly' },
+    properties: { StartTimeUtc: '2026-01-01T00:00:00Z', owner: 'alice' },
+    command: 'python train.py',
+    environmentId: `${WS}/environments/pytorch-env/versions/1`,
+    computeId: `${WS}/computes/gpu-cluster`,
+    inputs: {
+      data: { jobInputType: 'uri_folder', uri: 'azureml://subscriptions/sub-1/resourcegroups/rg-east/workspaces/mlw-east/datastores/workspaceblobstore/paths/data/' },
+      model: { jobInputType: 'mlflow_model', uri: 'azureml:credit-default:3' },
+    },
+  },
+};
+
+test('what a job needs: compute, environment, model and datastore, from ARM ids and azureml: references', () => {
+  const n = jobNeeds(job.properties);
+  assert.deepEqual(n.computes, ['gpu-cluster']);
+  assert.deepEqual(n.environments, [{ name: 'pytorch-env', version: '1' }]);
+  assert.deepEqual(n.models, [{ name: 'credit-default', version: '3' }]);
+  assert.deepEqual(n.datastores, ['workspaceblobstore']);
+  // A CLI pipeline YAML as parsed: default_compute and child components.
+  const p = jobNeeds({ settings: { default_compute: 'azureml:cpu-cluster' }, jobs: { train: { component: 'azureml:train_credit:3', compute: 'azureml:ci-alice' } } });
+  assert.deepEqual(p.computes.sort(), ['ci-alice', 'cpu-cluster']);
+  assert.deepEqual(p.components, [{ name: 'train_credit', version: '3' }]);
+});
+
+test('pre-flight of one job: mapped compute, environment to copy, missing model blocks it', () => {
+  const h = emptyHoldings();
+  h.computes.set('cpu-cluster', 'AmlCompute');
+  h.datastores.set('workspaceblobstore', 'stwest');
+  const c = checkJob('train_nightly', jobNeeds(job.properties), h, { 'gpu-cluster': 'cpu-cluster' }, { from: 'backup', environments: new Set(['pytorch-env:1']), models: new Set() });
+  assert.deepEqual(c.checks.map((x) => `${x.kind} ${x.name} ${x.status}`), ['compute gpu-cluster mapped', 'environment pytorch-env:1 will-copy', 'model credit-default:3 missing', 'datastore workspaceblobstore present']);
+  assert.equal(c.blocked, true);
+});
+
+test('a resubmission: new name, display name/experiment/tags kept, tagged with the source id, references moved to the target, compute mapped', () => {
+  const p = planResubmission(job, SRC, DST, { suffix: 'fo1', computeMap: { 'gpu-cluster': 'cpu-cluster' }, drillId: '20261206-abcdef' });
+  assert.equal(p.name, 'train_nightly-fo1');
+  const props = p.properties as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(props.displayName, 'train-nightly');
+  assert.equal(props.experimentName, 'sentiment');
+  assert.deepEqual(props.tags, { schedule: 'nightly', [RESUBMITTED_FROM_TAG]: job.id, [DRILL_TAG]: '20261206-abcdef' });
+  const dst = '/subscriptions/sub-1/resourceGroups/rg-west/providers/Microsoft.MachineLearningServices/workspaces/mlw-west';
+  assert.equal(props.environmentId, `${dst}/environments/pytorch-env/versions/1`);
+  assert.equal(props.computeId, `${dst}/computes/cpu-cluster`);
+  assert.equal(props.inputs.data.uri, 'azureml://datastores/workspaceblobstore/paths/data/');
+  assert.equal(props.inputs.model.uri, 'azureml:credit-default:3');
+  assert.equal(props.status, undefined);
+  assert.deepEqual(props.properties, { owner: 'alice' });
+  assert.ok(!JSON.stringify(props).includes('mlw-east') || JSON.stringify(props).includes(RESUBMITTED_FROM_TAG), 'only the tag names the source');
+  assert.equal(resubmittedName('x'.repeat(300), 'fo1').length, 255);
+});
+
+test('the report names every step, the recovery point and time, and what is not carried over', () => {
+  const md = toMarkdown({
+    kind: 'drill',
+    drillId: 'd1',
+    from: { role: 'primary', workspace: 'mlw-east', region: 'eastus' },
+    to: { role: 'secondary', workspace: 'mlw-west', region: 'westus' },
+    outcome: 'completed',
+    switched: true,
+    startedAt: '2026-12-06T00:00:00.000Z',
+    recoveryPoint: { description: 'the backup of X (3 s old)' },
+    recoveryTimeSeconds: 4.2,
+    steps: [{ id: 'switch', title: 'Switch | config', outcome: 'done', startedAt: '2026-12-06T00:00:01.000Z', durationMs: 30, summary: 'ok', details: [], skipped: [] }],
+    jobs: [],
+    stillPointing: [],
+    notDone: [],
+    cleanupCommand: 'aml-failover drill --cleanup d1',
+    notCarriedOver: NOT_CARRIED_OVER,
+  });
+  assert.match(md, /\| 1 \| Switch \\\| config \| 2026-12-06T00:00:01.000Z \| 0.03 s \| done \| ok \|/);
+  assert.match(md, /Recovery point:\*\* the backup of X/);
+  assert.match(md, /4\.2 s/);
+  assert.match(md, /Run history, metrics/);
+  assert.match(md, /aml-failover drill --cleanup d1/);
+});
+
+test('the pair file’s resubmit section: computes mapped as written; anything else is refused with the file named', () => {
+  const pair = (resubmit: unknown) => ({ sections: { resubmit } }) as unknown as PairConfig;
+  assert.deepEqual(resubmitSection(pair(undefined)).compute, {});
+  assert.deepEqual(resubmitSection(pair({ compute: { 'gpu-cluster': 'cpu-cluster' } })).compute, { 'gpu-cluster': 'cpu-cluster' });
+  assert.throws(() => resubmitSection(pair({ compute: { 'gpu-cluster': 3 } })), /aml-failover\.yaml: resubmit\.compute\.gpu-cluster must name a compute/);
+  assert.throws(() => resubmitSection(pair(['x'])), /aml-failover\.yaml: resubmit must be a mapping/);
+});
