@@ -15,6 +15,7 @@ import { registerSandboxCli } from './sandbox/cli';
 import { registerLintCli } from './lint/cli';
 import { registerExportCli } from './export/cli';
 import { registerReplicateCli } from './replicate/cli';
+import { registerBackupCli } from './backup/cli';
 import { registerReadinessCli } from './readiness/cli';
 import { registerSchedulesCli } from './schedules/cli';
 import { registerFailoverCli } from './failover/cli';
@@ -34,6 +35,7 @@ const capabilities: RegisterCli[] = [
   registerLintCli,
   registerExportCli,
   registerReplicateCli,
+  registerBackupCli,
   registerSchedulesCli,
   registerReadinessCli,
   registerFailoverCli,

@@ -14,6 +14,7 @@ import { registerLint } from './lint/vscode';
 import { registerSandbox } from './sandbox/vscode';
 import { registerExport } from './export/vscode';
 import { registerRestore } from './restore/vscode';
+import { registerBackup } from './backup/vscode';
 import { createCloudTrust, registerCloudTrust } from './azure/vscode';
 import { createSignIn, registerSignIn } from './azure/vscodeSignIn';
 import { registerReadiness } from './readiness/vscode';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): AmlFailoverApi {
     registerLint(context, deps);
     registerSandbox(context, deps);
     registerExport(context, deps);
+    registerBackup(context, deps);
     registerReadiness(context, deps, regions);
     registerFailover(context, deps);
     registerRestore(context, deps);

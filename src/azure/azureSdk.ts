@@ -10,7 +10,7 @@ export {
   AzurePowerShellCredential,
   AzureDeveloperCliCredential,
 } from '@azure/identity';
-export { BlobServiceClient, StorageSharedKeyCredential, AnonymousCredential, generateBlobSASQueryParameters, ContainerSASPermissions, BlobSASPermissions, SASProtocol } from '@azure/storage-blob';
+export { BlobServiceClient, ContainerClient, StorageSharedKeyCredential, AnonymousCredential, generateBlobSASQueryParameters, ContainerSASPermissions, BlobSASPermissions, SASProtocol } from '@azure/storage-blob';
 export { ShareServiceClient, StorageSharedKeyCredential as FileSharedKeyCredential, newPipeline as newFilePipeline } from '@azure/storage-file-share';
 export { createPipelineRequest, createHttpHeaders, bearerTokenAuthenticationPolicy, retryPolicy } from '@azure/core-rest-pipeline';
 export { RestError } from '@azure/core-rest-pipeline';

@@ -53,6 +53,8 @@ export interface DatastoreStorage {
   read(path: string, offset: number, count: number, signal: AbortSignal, etag?: string): Promise<RangeRead>;
   /** Uploads a local file as a block blob storing its Content-MD5 and `metadata` (blob datastores only). */
   upload(path: string, localFile: string, size: number, contentMD5: Buffer, signal: AbortSignal, metadata?: Record<string, string>): Promise<void>;
+  /** Copies a blob of this container to another name inside the service, metadata and Content-MD5 kept (blob only). */
+  copyWithin?(targetPath: string, sourcePath: string, signal: AbortSignal): Promise<void>;
   /** Blob-to-blob copies done by the storage service (blob datastores only; src/azure/blobCopy.ts). */
   readonly copy?: BlobCopyEnd;
   /**
@@ -211,6 +213,23 @@ export function withIdentityFallback(keyed: DatastoreStorage, identity: () => Da
   };
 }
 
+/**
+ * A blob container the user named by URL (`https://<account>.blob…/<container>[?<SAS>]`): with a SAS in the URL,
+ * signed by it and nothing else is sent; without one, the connection's token is sent — only to an endpoint the user
+ * trusts (requireTrusted), as for any storage endpoint. The URL comes from the user, never from a repository file.
+ */
+export async function openContainerUrl(conn: AzureConnection, url: string): Promise<DatastoreStorage> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:') throw new UserError(`${parsed.origin} is not https: a backup is only uploaded over https.`, 'usage');
+  const sas = parsed.search.length > 1;
+  if (!sas) await conn.requireTrusted({ kind: 'storage', url: parsed.origin });
+  const sdk = await import('./azureSdk');
+  const options = { ...conn.clientOptions, retryOptions: { maxTries: 1 } };
+  const container = sas ? new sdk.ContainerClient(url, new sdk.AnonymousCredential(), options) : new sdk.ContainerClient(url, conn.credential, options);
+  const retrying: Retrying = (call, callSignal, what) => withRetry(call, { policy: conn.retry, signal: callSignal, onRetry: (err, n, ms) => conn.onRetry(err, n, ms, `${container.containerName}: ${what}`) });
+  return blobStorage(container.containerName, container.accountName, container, retrying);
+}
+
 type Secret = { type: 'key' | 'sas'; value: string };
 
 /** Runs one storage call with the connection's retries. */
@@ -284,13 +303,14 @@ function b64(x: Uint8Array | undefined): string | undefined {
   return x && x.length ? Buffer.from(x).toString('base64') : undefined;
 }
 
-function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying, copyEnd: (use: () => ContainerClient) => BlobCopyEnd): DatastoreStorage {
+function blobStorage(datastore: string, account: string, container: ContainerClient, retrying: Retrying, copyEnd?: (use: () => ContainerClient) => BlobCopyEnd): DatastoreStorage {
   let client: ContainerClient | undefined = container;
   const use = () => {
     if (!client) throw new Error(`The storage client for datastore ${datastore} was disposed.`);
     return client;
   };
-  const copy = copyEnd(use);
+  // A container named by URL has no copy end: the copies between datastores are not for it.
+  const copy = copyEnd?.(use);
   return {
     kind: 'blob',
     datastore,
@@ -337,6 +357,11 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
         signal,
         `committing ${what}`,
       );
+    },
+    async copyWithin(targetPath, sourcePath, signal) {
+      const poller = await use().getBlockBlobClient(targetPath).beginCopyFromURL(use().getBlobClient(sourcePath).url, { abortSignal: signal, intervalInMs: 200 });
+      const done = await poller.pollUntilDone();
+      if (done.copyStatus !== 'success') throw new Error(`copy of ${sourcePath} ended ${done.copyStatus ?? 'without a status'}`);
     },
     dispose() {
       client = undefined;

@@ -12,7 +12,7 @@ import { runExport, type ExportProgress, type ExportResult } from './engine';
 import { MANIFEST_FILE } from './manifest';
 import { describeReason } from './safePaths';
 import type { JobExportReport } from './jobs';
-import { planExport, type ExportKind, type NameFilter } from './plan';
+import { planExport, type BoundPlan, type ExportKind, type NameFilter } from './plan';
 
 export interface ExportRequest {
   projectDir: string;
@@ -36,6 +36,8 @@ export interface ExportRequest {
   concurrency?: number;
   /** Replace files in OUT that were edited since the last export (otherwise they are kept and reported). */
   force?: boolean;
+  /** Runs once the workspace is listed, before anything is written to OUT (a backup links unchanged files in). */
+  beforeRun?: (plan: BoundPlan, outDir: string) => Promise<void>;
 }
 
 export function defaultOutDir(projectDir: string, from: Role): string {
@@ -66,6 +68,7 @@ export async function exportWorkspace(req: ExportRequest): Promise<ExportOutcome
   }
   try {
     const gitignore = await ignoreDefaultFolder(req.projectDir, outDir, req.logger);
+    await req.beforeRun?.(plan, outDir);
     const result = await runExport(plan, { outDir, signal: req.signal, logger: req.logger, onProgress: req.onProgress, concurrency: req.concurrency, force: req.force, projectDir: req.projectDir });
     // Downloads count their own retries; ARM calls and storage listings retried on the connection count too.
     return { ...result, retries: result.retries + conn.retries - retriesBefore, gitignore, jobs: plan.jobs };

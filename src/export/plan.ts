@@ -57,9 +57,19 @@ export function parseNameFilter(text: string): NameFilter {
  * secrets the clients hold.
  */
 export interface BoundPlan extends ExportPlan {
+  /** Every job listed (when jobs are planned), with its status at the time of listing (a backup records them). */
+  jobStatuses: JobStatus[];
   /** Each job planned: its file and what could not be made portable. */
   jobs: JobExportReport[];
   dispose(): void;
+}
+
+export interface JobStatus {
+  name: string;
+  status: string;
+  jobType?: string;
+  displayName?: string;
+  experimentName?: string;
 }
 
 export async function planExport(conn: AzureConnection, req: PlanRequest): Promise<BoundPlan> {
@@ -97,6 +107,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
   const jobOutputs = jobOutputsOf(ml, workspace, signal);
   const assetKey = (a: AssetRef) => `${a.kind}\u0000${a.name}\u0000${a.version ?? ''}`;
   const plannedAssets = new Set<string>();
+  const jobStatuses: JobStatus[] = [];
 
   /**
    * Plans the files of an asset stored at `remotePath` (a folder when it ends in "/" or holds no file of that
@@ -230,6 +241,8 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       for (const job of await inStableOrder(ml.jobs.list(rg, ws, { abortSignal: signal }), (j) => j.name ?? '')) {
         const name = job.name ?? '';
         if (!wanted(name)) continue;
+        const p = job.properties as { status?: string; jobType?: string; displayName?: string; experimentName?: string };
+        jobStatuses.push({ name, status: p.status ?? 'Unknown', jobType: p.jobType, displayName: p.displayName, experimentName: p.experimentName });
         const asset: AssetRef = { kind: 'job', name };
         plannedAssets.add(assetKey(asset));
         try {
@@ -331,6 +344,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     failed,
     jobs: jobs.reports,
     inScope: (e) => scopes.some((s) => s(e)),
+    jobStatuses,
     dispose() {
       for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
       storages.clear();

@@ -3,12 +3,13 @@ import { formatDuration } from './deadline';
 import type { WorkspaceHealth } from './state';
 import type { Health } from './verdict';
 import { printableName } from '../inventory/inventory';
+import { describeRecoveryPoint, type RecoveryPointJson } from '../backup/recoveryPoint';
 import { mergeEvents, type ServiceHealthEvent } from './azureView';
 
 /** `aml-failover status --json`, exactly as documented. */
 export interface StatusReport {
   active: Role | null;
-  workspaces: Record<Role, { health: Health; region: string; checkedAt: string | null; latencyMs: number | null; detail: string; resourceHealth: ResourceHealthReport }>;
+  workspaces: Record<Role, { health: Health; region: string; checkedAt: string | null; latencyMs: number | null; detail: string; resourceHealth: ResourceHealthReport; backup?: RecoveryPointJson | null }>;
   /** Active Service Health events affecting Machine Learning in either region. */
   serviceHealth: ServiceHealthEvent[];
 }
@@ -53,7 +54,8 @@ export function formatStatus(report: StatusReport, activeNote?: string): string 
     const w = report.workspaces[role];
     const marker = report.active === role ? '*' : ' ';
     const latency = w.latencyMs !== null ? ` ${formatDuration(w.latencyMs)}` : '';
-    return `${marker} ${SYMBOL[w.health]} ${role.padEnd(9)} ${w.region.padEnd(14)} ${w.health.padEnd(12)}${latency}\n      ${printableName(w.detail)}`;
+    const backup = w.backup === undefined ? '' : `\n      ${describeRecoveryPoint(w.backup, new Date())}`;
+    return `${marker} ${SYMBOL[w.health]} ${role.padEnd(9)} ${w.region.padEnd(14)} ${w.health.padEnd(12)}${latency}\n      ${printableName(w.detail)}${backup}`;
   });
   for (const e of report.serviceHealth) lines.push(`  ! Azure Service Health: ${printableName(e.title)} (${printableName(e.trackingId)}, ${printableName(e.regions.join(', '))}, updated ${printableName(e.lastUpdate)})`);
   lines.push(report.active ? `* active: ${report.active}` : `  no active workspace${activeNote ? `: ${activeNote}` : ''}`);

@@ -38,7 +38,7 @@ export function registerLintCli(program: Command, ctx: CliContext): void {
         '',
         'Text output: file:line:col: severity rule: message (one line per finding, like a compiler).',
         'Paths are relative to the current folder; --project chooses aml-failover.yaml, its lint: settings and the folder linted when no path is given.',
-        'Folders holding an aml-failover export (its manifest.json) and the default export folder aml-export/ are never walked.',
+        'Folders holding an aml-failover export (its manifest.json) and the default export and backup folders aml-export/ and aml-backup/ are never walked.',
         'Exit codes: 0 nothing of severity warning or above, 1 something was (an unreadable or invalid file is a finding), 2 bad usage.',
         'Rules: docs/lint-rules.md.',
         '',

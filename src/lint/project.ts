@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_EXPORT_FOLDER, insideExportFolder } from '../export/exportFolder';
+import { DEFAULT_BACKUP_FOLDER } from '../backup/snapshots';
 import { PAIR_FILE_NAME, loadPairFile, type PairConfig } from '../pair/pairFile';
 import { defaultLintConfig, ignoredPathMatcher, lintConfigFromSection, type LintConfig } from './config';
 import type { PairNames } from './findings';
@@ -35,7 +36,7 @@ export function lintProjectFrom(projectDir: string, pair: PairConfig | undefined
 }
 
 export function withConfig(projectDir: string, config: LintConfig, pair: PairNames | undefined, problems: string[]): LintProject {
-  const matcher = ignoredPathMatcher([`${DEFAULT_EXPORT_FOLDER}/**`, ...config.ignore]);
+  const matcher = ignoredPathMatcher([`${DEFAULT_EXPORT_FOLDER}/**`, `${DEFAULT_BACKUP_FOLDER}/**`, ...config.ignore]);
   const isIgnoredPath = (absolute: string) => {
     const rel = path.relative(projectDir, absolute);
     return !rel.startsWith('..') && !path.isAbsolute(rel) && rel !== '' && matcher(rel.split(path.sep).join('/'));

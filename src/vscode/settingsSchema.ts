@@ -26,6 +26,8 @@ export const SETTING_DEFAULTS = {
   'lint.ignore': [] as string[],
   /** Flag portable references to assets and computes missing from the other workspace (lists both in the background). */
   'lint.remoteCheck': true as boolean,
+  /** Hours after which a workspace's newest backup is shown as a warning in the Failover view. */
+  'backup.maxAgeHours': 24 as number,
   /** Custom-cloud endpoints the user trusts with their token (application scope: only the user's own value is read). */
   trustedClouds: [] as string[],
   /** Sign in with the Azure CLI's login (az login) instead of VS Code's Microsoft accounts. */

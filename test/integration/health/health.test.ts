@@ -64,7 +64,8 @@ describe('health against the sandbox', () => {
     assert.deepEqual(report.serviceHealth, [], 'no Service Health event while both regions are well');
     for (const role of ['primary', 'secondary']) {
       const w = report.workspaces[role];
-      assert.deepEqual(Object.keys(w).sort(), ['checkedAt', 'detail', 'health', 'latencyMs', 'region', 'resourceHealth']);
+      assert.deepEqual(Object.keys(w).sort(), ['backup', 'checkedAt', 'detail', 'health', 'latencyMs', 'region', 'resourceHealth']);
+      assert.equal(w.backup, null, 'no backup taken in this project');
       assert.deepEqual(Object.keys(w.resourceHealth).sort(), ['keyVault', 'storageAccount']);
       assert.equal(w.resourceHealth.storageAccount.availabilityState, 'Available');
       assert.ok(HEALTH_VALUES.includes(w.health));

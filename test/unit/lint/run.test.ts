@@ -35,7 +35,7 @@ test('a worker that cannot start leaves every file to the main thread', async ()
   assert.deepEqual(results.results, (await lintAll(expanded.targets, settings, { worker: false })).results);
 });
 
-test("the editor's ignore check: files inside any folder holding an aml-failover manifest.json, and under aml-export/", async () => {
+test("the editor's ignore check: files inside any folder holding an aml-failover manifest.json, and under aml-export/ and aml-backup/", async () => {
   const dir = await scratchDir('aml-lint-project-');
   const outside = await scratchDir('aml-lint-out-');
   const manifest = JSON.stringify({ version: 1, tool: 'aml-failover', complete: false, files: [] }, null, 2);
@@ -45,6 +45,7 @@ test("the editor's ignore check: files inside any folder holding an aml-failover
   assert.equal(project.isIgnored(path.join(dir, 'saved/primary/jobs/a/job.yml')), true);
   assert.equal(project.isIgnored(path.join(outside, 'notebooks/Users/x/n.ipynb')), true, 'an export outside the project too');
   assert.equal(project.isIgnored(path.join(dir, 'aml-export/secondary/environments/e/1/environment.yml')), true);
+  assert.equal(project.isIgnored(path.join(dir, 'aml-backup/primary/20261206T220238Z/jobs/j.yml')), true);
   assert.equal(project.isIgnored(path.join(dir, 'other/job.yml')), false);
   assert.equal(project.isIgnored(path.join(dir, 'jobs/aml-export/job.yml')), false, 'only the default folder at the project root');
   assert.equal(project.isIgnored(path.join(dir, 'jobs/train.yml')), false);

@@ -34,6 +34,7 @@ test('package.json contributes both schemas for the right files', () => {
 const pairCases: [string, string][] = [
   ['valid', GOOD],
   ['valid with a lint section', `${GOOD}lint:\n  ignore: [a]\n`],
+  ['valid with a backup section', `${GOOD}backup: {dir: backups/aml}\n`],
   ['valid sandbox cloud', `${GOOD}cloud:\n  name: sandbox\n  resourceManager: https://127.0.0.1:4000\n  caFile: .aml-failover/ca.pem\n  storage:\n    acct: {blob: https://127.0.0.1:1/acct, file: https://127.0.0.1:1/acct}\n`],
   ['valid named cloud', `${GOOD}cloud: AzureChinaCloud\n`],
   ['missing secondary', GOOD.split('\n').filter((l) => !l.includes('secondary')).join('\n')],

@@ -1,7 +1,7 @@
 // @sandbox {"largeModelMb":48,"notebooks":20}
 // Export in the real VS Code, against the sandbox: "Export Notebooks" on the primary's Notebooks node writes the
 // share's files and a complete manifest; a long export cancelled part-way leaves only complete files and a manifest
-// of what is complete. That export, restored from the Secondary node, lists its notebooks under the Secondary.
+// of what is complete. That export, restored from the Secondary node, lists its notebooks under the Secondary; Back Up Now puts a recovery point on the workspace node.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -152,5 +152,36 @@ describe('export: from the tree, with cancel', function () {
       const listed = new Set(await listedNotebooks());
       return restored.every((p) => listed.has(p));
     }, 'every restored notebook under Secondary → Notebooks', 60_000);
+  });
+
+  it('Back Up Now on the Secondary node takes a verified snapshot, which the node shows; past maxAgeHours it is a warning', async () => {
+    const secondary = await waitFor(async () => (await tree.getChildren()).find((n) => (n as { kind?: string; role?: string }).kind === 'workspace' && (n as { role: string }).role === 'secondary'), 'the Secondary node');
+    const outcome = await vscode.commands.executeCommand<{ snapshot: string; complete: boolean }>('amlFailover.backupNow', secondary);
+    assert.ok(outcome?.complete, 'the backup completed');
+    assert.equal(path.dirname(outcome.snapshot), path.join(sandbox().projectDir, 'aml-backup', 'secondary'));
+    const verified = JSON.parse(await fs.readFile(path.join(outcome.snapshot, 'verified.json'), 'utf8')) as { ok: boolean };
+    assert.equal(verified.ok, true);
+    const node = async () => (await tree.getChildren()).find((n) => (n as { role?: string }).role === 'secondary')!;
+    const item = await waitFor(async () => {
+      const i = tree.getTreeItem(await node());
+      return /backup \d+ min old/.test(String(i.description)) ? i : undefined;
+    }, 'the recovery point on the Secondary node');
+    assert.notEqual((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    // Under the node: the Backup row, compared with the workspace (nothing changed since).
+    const backupRow = await waitFor(async () => {
+      for (const child of await tree.getChildren(await node())) {
+        const i = tree.getTreeItem(child);
+        if (/\bbackup\.point\b/.test(i.contextValue ?? '') && /nothing changed since/.test(String(i.description))) return i;
+      }
+      return undefined;
+    }, 'the Backup row saying nothing changed since', 60_000);
+    assert.match(String(backupRow.description), /verified/);
+
+    await vscode.workspace.getConfiguration('amlFailover').update('backup.maxAgeHours', 0.0001, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor(async () => ((tree.getTreeItem(await node()).iconPath as vscode.ThemeIcon | undefined)?.id === 'warning' ? true : undefined), 'the warning on the Secondary node');
+    } finally {
+      await vscode.workspace.getConfiguration('amlFailover').update('backup.maxAgeHours', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });

@@ -1,0 +1,174 @@
+// `aml-failover backup` and `verify` as whole cold processes against one sandbox: snapshots of an unchanged
+// workspace share their files' inodes and download nothing; a changed notebook is the only file fetched again;
+// --keep leaves the newest complete snapshots; verify catches a flipped byte.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readManifest } from '../../../src/export/manifest';
+import { connect } from '../../../src/azure/connection';
+import { fixedTrust } from '../../../src/azure/trust';
+import { silentLogger } from '../../../src/common/logger';
+import { fetchRemoteBackup, parseRemoteBackup } from '../../../src/backup/offsite';
+import type { BackupRecord, VerifiedRecord } from '../../../src/backup/snapshots';
+import { runCli } from '../../support/cli';
+import { startSandbox, type RunningSandbox } from '../../support/sandbox';
+import { datastoreClients } from '../../support/storageOracle';
+
+let sb: RunningSandbox;
+let out: string;
+const snapshots: string[] = [];
+
+const backup = async (...more: string[]) => {
+  const r = await runCli(['backup', '--project', sb.projectDir, ...more]);
+  const all = r.stdout + r.stderr;
+  const made = /Backed up: (\S+) —/.exec(all)?.[1];
+  if (made) snapshots.push(made);
+  return { ...r, all, snapshot: made };
+};
+const record = async (snapshot: string) => JSON.parse(await fs.readFile(path.join(snapshot, 'backup.json'), 'utf8')) as BackupRecord;
+/** Uploads new bytes over a notebook of the primary's share, as a user saving it in the studio would. */
+async function changeNotebook(sourcePath: string, bytes: Buffer): Promise<void> {
+  const { share } = await datastoreClients(sb, 'primary', 'workspaceworkingdirectory');
+  await share!.getDirectoryClient(path.posix.dirname(sourcePath)).getFileClient(path.posix.basename(sourcePath)).uploadData(bytes);
+}
+const inode = async (snapshot: string, rel: string) => (await fs.stat(path.join(snapshot, ...rel.split('/')))).ino;
+
+describe('backup: dated snapshots that cost only what changed', { timeout: 300_000 }, () => {
+  before(async () => {
+    sb = await startSandbox({ largeModelMb: 2, notebooks: 3 });
+    // The default folder, in a project that is a git repository.
+    out = path.join(sb.projectDir, 'aml-backup');
+    await fs.mkdir(path.join(sb.projectDir, '.git'));
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('two snapshots of an unchanged workspace share every file (same inode): nothing downloaded, nothing new written', async () => {
+    const first = await backup();
+    assert.equal(first.code, 0, first.all);
+    const second = await backup();
+    assert.equal(second.code, 0, second.all);
+    const [a, b] = [first.snapshot!, second.snapshot!];
+    assert.notEqual(a, b);
+    assert.equal(path.dirname(a), path.join(out, 'primary'));
+    assert.match(path.basename(a), /^\d{8}T\d{6}Z(-\d+)?$/);
+    const files = (await readManifest(b))!.files;
+    assert.ok(files.length > 10, `${files.length} files`);
+    assert.ok((await readManifest(b))!.complete);
+    for (const f of files) assert.equal(await inode(b, f.path), await inode(a, f.path), `${f.path} is one file in both snapshots`);
+    const [ra, rb] = [await record(a), await record(b)];
+    assert.ok(ra.stats.bytesDownloaded > 2 * 1024 * 1024, 'the first backup downloaded the workspace');
+    assert.equal(rb.stats.bytesDownloaded, 0);
+    assert.equal(rb.stats.newContentBytes, 0);
+    assert.equal(rb.stats.linkedFiles, files.length);
+    assert.equal(rb.previous, path.basename(a));
+    // Every job with its status at that moment.
+    assert.ok(rb.jobs.length > 0);
+    assert.ok(rb.jobs.some((j) => j.status === 'Completed'), JSON.stringify(rb.jobs));
+    assert.equal((await fs.readFile(path.join(out, 'primary', 'latest'), 'utf8')).trim(), path.basename(b));
+    assert.match(await fs.readFile(path.join(sb.projectDir, '.gitignore'), 'utf8'), /^\/aml-backup\/$/m);
+    assert.match(first.all, /Added \/aml-backup\/ to .*\.gitignore so the backups stay out of git/);
+  });
+
+  it('a changed notebook is the only file downloaded again', async () => {
+    const previous = snapshots.at(-1)!;
+    const notebook = (await readManifest(previous))!.files.find((f) => f.asset.kind === 'notebooks' && f.path.endsWith('.ipynb'))!;
+    const changed = Buffer.from('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n');
+    await changeNotebook(notebook.source.path, changed);
+
+    const r = await backup();
+    assert.equal(r.code, 0, r.all);
+    const next = r.snapshot!;
+    const rec = await record(next);
+    assert.equal(rec.stats.bytesDownloaded, changed.length);
+    assert.equal(rec.stats.newContentBytes, changed.length);
+    assert.deepEqual(await fs.readFile(path.join(next, ...notebook.path.split('/'))), changed);
+    for (const f of (await readManifest(next))!.files) {
+      const same = (await inode(next, f.path)) === (await inode(previous, f.path));
+      assert.equal(same, f.path !== notebook.path, f.path);
+    }
+  });
+
+  it('--keep 1 leaves only the newest complete snapshot, which latest names', async () => {
+    const r = await backup('--keep', '1');
+    assert.equal(r.code, 0, r.all);
+    assert.deepEqual(await fs.readdir(path.join(out, 'primary')).then((n) => n.sort()), [path.basename(r.snapshot!), 'latest'].sort());
+    assert.match(r.all, /Removed \d{8}T\d{6}Z/);
+    // The files of removed snapshots live on in the one kept.
+    const v = await runCli(['verify', r.snapshot!]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('status --json gives each workspace its recovery point, and counts a notebook changed since', async () => {
+    const status = async () => {
+      const r = await runCli(['status', '--json', '--project', sb.projectDir]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { workspaces: Record<string, { health: string; backup: unknown }> };
+    };
+    const snapshot = snapshots.at(-1)!;
+    const before = await status();
+    assert.equal(before.workspaces.primary!.health, 'healthy');
+    const takenAt = (await record(snapshot)).takenAt;
+    assert.deepEqual(before.workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 0, assets: 0 } });
+    assert.equal(before.workspaces.secondary!.backup, null);
+
+    const notebook = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'notebooks')!;
+    await changeNotebook(notebook.source.path, Buffer.from('changed again\n'));
+    assert.deepEqual((await status()).workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 1, assets: 0 } });
+  });
+
+  it('--to-storage secondary copies the snapshot into the secondary\'s blob store, from where it comes back whole with the primary down', async () => {
+    const r = await backup('--to-storage', 'secondary');
+    assert.equal(r.code, 0, r.all);
+    const location = /Restore from there with: aml-failover restore (\S+) --to/.exec(r.all)?.[1];
+    assert.ok(location, r.all);
+    assert.match(location, new RegExp(`^azureml://subscriptions/${sb.secondary.subscription_id}/resourcegroups/${sb.secondary.resource_group}/workspaces/${sb.secondary.workspace_name}/datastores/workspaceblobstore/paths/aml-failover/backups/primary/${path.basename(r.snapshot!)}$`));
+    assert.match(r.all, /Copied to the secondary workspace's workspaceblobstore \(mlw-[\w-]+\): \d+ file\(s\) uploaded/);
+    // The next copy sends nothing unchanged: the service copies it from the copy before.
+    const again = await backup('--to-storage', 'secondary');
+    assert.equal(again.code, 0, again.all);
+    assert.match(again.all, /: 2 file\(s\) uploaded \([\d.]+ MB\), \d+ unchanged copied inside the store, 0 already there\./);
+
+    await sb.fault('primary', 'outage');
+    try {
+      const conn = await connect(sb.pair.cloud, { logger: silentLogger, trust: fixedTrust([]) });
+      const into = path.join(sb.projectDir, 'fetched');
+      const got = await fetchRemoteBackup(parseRemoteBackup(location)!, { conn, pair: sb.pair, into: 'secondary', tempDir: into, signal: new AbortController().signal });
+      const local = (await readManifest(r.snapshot!))!;
+      assert.equal(got.files, local.files.length);
+      for (const f of local.files) assert.deepEqual(await fs.readFile(path.join(into, ...f.path.split('/'))), await fs.readFile(path.join(r.snapshot!, ...f.path.split('/'))), f.path);
+      // The role folder works too: its latest names the newest copy.
+      const latest = await fetchRemoteBackup(parseRemoteBackup(location.replace(/\/[^/]+$/, ''))!, { conn, pair: sb.pair, into: 'secondary', tempDir: path.join(sb.projectDir, 'fetched-latest'), signal: new AbortController().signal });
+      assert.equal(path.posix.basename(latest.prefix), path.basename(snapshots.at(-1)!));
+    } finally {
+      await sb.fault('primary', 'none');
+    }
+  });
+
+  it('verify passes a sound snapshot and catches a flipped byte, recording both in verified.json', async () => {
+    const snapshot = snapshots.at(-1)!;
+    const ok = await runCli(['verify', path.join(out, 'primary')]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^Verified: /);
+    const verified = () => fs.readFile(path.join(snapshot, 'verified.json'), 'utf8').then((t) => JSON.parse(t) as VerifiedRecord);
+    assert.equal((await verified()).ok, true);
+
+    const model = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'model' && f.size > 1024)!;
+    const file = path.join(snapshot, ...model.path.split('/'));
+    const handle = await fs.open(file, 'r+');
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, 1000);
+    byte[0] = byte[0]! ^ 0xff;
+    await handle.write(byte, 0, 1, 1000);
+    await handle.close();
+
+    const bad = await runCli(['verify', snapshot]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, new RegExp(`Not verified: .*\\n  ${model.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: sha256 [0-9a-f]{64} differs from the manifest's ${model.sha256}`));
+    const rec = await verified();
+    assert.equal(rec.ok, false);
+    assert.equal(rec.problems.length, 1);
+  });
+});
