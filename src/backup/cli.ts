@@ -30,7 +30,7 @@ export function registerBackupCli(program: Command, ctx: CliContext): void {
       if (toStorage?.kind === 'workspace' && toStorage.role === from) throw new UserError(`--to-storage ${from} would keep the copy in the region it backs up: name the other workspace.`, 'usage');
       const projectDir = ctx.projectDir();
       const pair = await loadPairFile(projectDir);
-      const connection = await connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() });
+      const connection = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
       const progress = progressPrinter(ctx);
       const outcome = await backupWorkspace({
         connection,

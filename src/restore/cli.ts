@@ -1,5 +1,4 @@
 // `aml-failover restore <BACKUP> --to <primary|secondary> [--what …] [--name N[:V]…] [--on-conflict skip|rename] [--plan] [--json] [--partial]`
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';
@@ -7,6 +6,7 @@ import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { parseNameFilter } from '../export/plan';
 import { loadPairFile } from '../pair/pairFile';
+import { withLocalBackup } from '../backup/offsite';
 import { RESTORE_KINDS, type RestoreKind } from './backup';
 import { exitCodeOf, summarizeRestore } from './plan';
 import { restoreBackup, type OnConflict, type RestoreProgress } from './restore';
@@ -19,7 +19,7 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
       'after',
       '\nEvery file is verified against manifest.json first; a backup that does not verify is refused (with --partial, what verifies is restored).\nA file or version that exists in the target with other content is a conflict: reported, never overwritten.\nExit 0 when nothing failed (conflicts included), 1 otherwise, 2 for bad usage or a manifest naming paths outside the folder.\n',
     )
-    .argument('<backup>', 'Backup folder, relative to the current folder')
+    .argument('<backup>', 'Backup folder, relative to the current folder, or a copy in storage (azureml://…/datastores/…/paths/… or a container URL, as backup --to-storage prints)')
     .requiredOption('--to <role>', 'Workspace to restore into: primary or secondary')
     .option('--what <what>', `What to restore: ${RESTORE_KINDS.join(', ')} or all`, 'all')
     .option('--name <name...>', 'Only these models, environments or data assets: NAME or NAME:VERSION')
@@ -33,9 +33,10 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
       if (opts.onConflict !== 'skip' && opts.onConflict !== 'rename') throw new UserError(`--on-conflict must be skip or rename, not "${opts.onConflict}".`, 'usage');
       const pair = await loadPairFile(ctx.projectDir());
       const conn = await connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() });
-      const result = await restoreBackup(
+      // A copy in storage (backup --to-storage) is fetched into a temporary folder first, verified against its manifest.
+      const result = await withLocalBackup(backup, { conn, pair, into: to, signal: ctx.signal, logger: ctx.logger }, (backupDir) => restoreBackup(
         {
-          backupDir: path.resolve(backup),
+          backupDir,
           target: pair.workspaces[to],
           kinds,
           names: opts.name?.map(parseNameFilter),
@@ -47,7 +48,7 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
           onProgress: progressPrinter(ctx),
         },
         { conn },
-      );
+      ));
       if (opts.json) ctx.out(JSON.stringify(result.report, null, 2));
       else for (const line of summarizeRestore(result.report, { plan: result.plan, cancelled: result.cancelled, target: pair.workspaces[to].workspace_name })) ctx.out(line);
       ctx.setExitCode(exitCodeOf(result.report, result.cancelled));

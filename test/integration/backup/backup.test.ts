@@ -119,7 +119,7 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     assert.deepEqual((await status()).workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 1, assets: 0 } });
   });
 
-  it('--to-storage secondary copies the snapshot into the secondary\'s blob store, from where it comes back whole with the primary down', async () => {
+  it('--to-storage secondary copies the snapshot into the secondary\'s blob store, from where restore reads it with the primary down', async () => {
     const r = await backup('--to-storage', 'secondary');
     assert.equal(r.code, 0, r.all);
     const location = /Restore from there with: aml-failover restore (\S+) --to/.exec(r.all)?.[1];
@@ -139,6 +139,14 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
       const local = (await readManifest(r.snapshot!))!;
       assert.equal(got.files, local.files.length);
       for (const f of local.files) assert.deepEqual(await fs.readFile(path.join(into, ...f.path.split('/'))), await fs.readFile(path.join(r.snapshot!, ...f.path.split('/'))), f.path);
+      // What a user runs: restore straight from that location into the secondary, with the primary down.
+      const restored = await runCli(['restore', location, '--to', 'secondary', '--what', 'notebooks', '--project', sb.projectDir]);
+      assert.equal(restored.code, 0, restored.stdout + restored.stderr);
+      const { share } = await datastoreClients(sb, 'secondary', 'workspaceworkingdirectory');
+      for (const f of local.files.filter((e) => e.asset.kind === 'notebooks')) {
+        const there = await share!.getDirectoryClient(path.posix.dirname(f.source.path)).getFileClient(path.posix.basename(f.source.path)).downloadToBuffer();
+        assert.deepEqual(there, await fs.readFile(path.join(r.snapshot!, ...f.path.split('/'))), f.source.path);
+      }
       // The role folder works too: its latest names the newest copy.
       const latest = await fetchRemoteBackup(parseRemoteBackup(location.replace(/\/[^/]+$/, ''))!, { conn, pair: sb.pair, into: 'secondary', tempDir: path.join(sb.projectDir, 'fetched-latest'), signal: new AbortController().signal });
       assert.equal(path.posix.basename(latest.prefix), path.basename(snapshots.at(-1)!));
