@@ -95,9 +95,12 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
       return;
     }
     const earlier = previous?.get(local);
-    if (earlier?.metadata?.[SHA256_METADATA] === hash.sha256 && earlier.contentMD5 === hash.md5 && store.copyWithin) {
+    if (earlier?.metadata?.[SHA256_METADATA] === hash.sha256 && earlier.contentMD5 === hash.md5 && (store.copy || store.copyWithin)) {
       try {
-        await retrying(`copy ${blob}`, () => store.copyWithin!(blob, earlier.path, signal));
+        // The service's blob-to-blob copy (a short read-only SAS for the source) where the store has one.
+        const copyEnd = store.copy;
+        if (copyEnd) await copyEnd.copyFromUrl(blob, (s) => copyEnd.readUrl(earlier.path, s), { size: hash.size, contentMD5: hash.md5 }, { signal, metadata: { [SHA256_METADATA]: hash.sha256 } });
+        else await retrying(`copy ${blob}`, () => store.copyWithin!(blob, earlier.path, signal));
         const copied = await store.stat(blob, signal);
         if (copied?.metadata?.[SHA256_METADATA] === hash.sha256 && copied.contentMD5 === hash.md5) {
           result.copied++;
