@@ -26,6 +26,8 @@ export interface StoredFile {
   contentMD5?: string;
   /** The blob's metadata (blob datastores). */
   metadata?: Record<string, string>;
+  /** When the service says it last changed. */
+  lastModified?: Date;
 }
 
 export interface RangeRead {
@@ -321,7 +323,7 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
       const listing = use().listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal, includeMetadata: true });
       for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${prefix || '/'}`)) {
         for (const blob of page.segment.blobItems) {
-          yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5), metadata: blob.metadata };
+          yield { path: blob.name, size: blob.properties.contentLength ?? 0, etag: blob.properties.etag, contentMD5: b64(blob.properties.contentMD5), metadata: blob.metadata, lastModified: blob.properties.lastModified };
         }
       }
     },
@@ -397,7 +399,7 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
     const listing = directory.listFilesAndDirectories({ abortSignal: signal, includeEtag: true });
     for await (const page of pages((continuationToken) => listing.byPage({ continuationToken }), retrying, signal, `listing ${dir || '/'}`)) {
       for (const file of page.segment.fileItems) {
-        yield { path: dir ? `${dir}/${file.name}` : file.name, size: file.properties.contentLength ?? 0, etag: file.properties.etag };
+        yield { path: dir ? `${dir}/${file.name}` : file.name, size: file.properties.contentLength ?? 0, etag: file.properties.etag, lastModified: file.properties.lastModified };
       }
       for (const folder of page.segment.directoryItems) {
         const child = dir ? `${dir}/${folder.name}` : folder.name;

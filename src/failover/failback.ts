@@ -51,7 +51,7 @@ export async function loadFailoverMark(projectDir: string): Promise<FailoverMark
 
 /** A version made in the workspace after `since`. */
 export interface NewVersion {
-  kind: 'model' | 'environment';
+  kind: 'model' | 'environment' | 'data';
   name: string;
   version: string;
   createdAt: string;
@@ -77,7 +77,7 @@ export interface FailbackOptions {
   ops: WorkspaceOps;
   conn: AzureConnection;
   logger: Logger;
-  /** Model and environment versions made in `ws` after `since`. */
+  /** Model, environment and data versions made in `ws` after `since`. */
   newVersions(ws: WorkspaceRef, since: string, signal: AbortSignal): Promise<NewVersion[]>;
   /** Copies those versions into the healed workspace; one summary line each, conflicts reported, never overwritten. */
   bringBack(versions: NewVersion[], signal: AbortSignal): Promise<{ lines: string[]; conflicts: string[] }>;
@@ -136,7 +136,7 @@ export function failbackSteps(o: FailbackOptions): { steps: RunbookStep[]; state
   const bringBack: RunbookStep = {
     id: 'bring-back',
     title: 'Bring work back',
-    plan: () => `Copy into ${home.workspace_name} the model and environment versions made in ${here.workspace_name} since the failover${o.bringNotebooks ? ', and the notebooks changed there' : ''}. A version or file that exists there with other content is reported, never overwritten.`,
+    plan: () => `Copy into ${home.workspace_name} the model, environment and data versions made in ${here.workspace_name} since the failover${o.bringNotebooks ? ', and the notebooks changed there' : ''}. A version or file that exists there with other content is reported, never overwritten.`,
     run: async ({ signal, progress }) => {
       const details: string[] = [];
       if (state.versions.length) {

@@ -1,4 +1,4 @@
-// Model and environment versions made in a workspace after a moment (systemData.createdAt), for fail back.
+// Model, environment and data versions made in a workspace after a moment (systemData.createdAt), for fail back.
 import type { AzureConnection } from '../azure/connection';
 import type { WorkspaceRef } from '../pair/pairFile';
 import type { NewVersion } from './failback';
@@ -17,6 +17,11 @@ export async function newVersionsSince(conn: AzureConnection, ws: WorkspaceRef, 
   for await (const c of ml.environmentContainers.list(ws.resource_group, ws.workspace_name, o)) {
     for await (const v of ml.environmentVersions.list(ws.resource_group, ws.workspace_name, c.name!, o)) {
       if (newer(v.systemData?.createdAt)) out.push({ kind: 'environment', name: c.name!, version: v.name!, createdAt: v.systemData!.createdAt!.toISOString() });
+    }
+  }
+  for await (const c of ml.dataContainers.list(ws.resource_group, ws.workspace_name, o)) {
+    for await (const v of ml.dataVersions.list(ws.resource_group, ws.workspace_name, c.name!, o)) {
+      if (newer(v.systemData?.createdAt)) out.push({ kind: 'data', name: c.name!, version: v.name!, createdAt: v.systemData!.createdAt!.toISOString() });
     }
   }
   return out;

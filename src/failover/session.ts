@@ -16,6 +16,7 @@ import { replicate, summarizeReplication } from '../replicate/replicate';
 import { sendFault } from '../sandbox/control';
 import { buildFailbackReport, failbackSteps, loadFailoverMark, saveFailoverMark, type FailbackOptions } from './failback';
 import { newVersionsSince } from './newVersions';
+import { replicateNotebooks } from '../replicate/notebooks';
 import { copySchedules, getSchedule, handOverSchedules, listSchedules, setScheduleEnabled } from '../schedules/schedules';
 import { cleanupCommand, cleanupDrill, filesBefore, newDrillId, saveDrill, takeBackup, type CleanupResult, type DrillRecord } from './drill';
 import { buildReport, failoverSteps, DEFAULT_CONFIRM_TIMEOUT_MS, type FailoverOptions } from './failover';
@@ -231,8 +232,8 @@ export async function runFailback(req: SessionRequest & { since?: string; choose
     bringBack: async (versions, signal) => {
       const lines: string[] = [];
       const conflicts: string[] = [];
-      for (const kind of ['models', 'environments'] as const) {
-        const names = versions.filter((v) => `${v.kind}s` === kind).map((v) => ({ name: v.name, version: v.version }));
+      for (const [kind, of] of [['models', 'model'], ['environments', 'environment'], ['data', 'data']] as const) {
+        const names = versions.filter((v) => v.kind === of).map((v) => ({ name: v.name, version: v.version }));
         if (!names.length) continue;
         const r = await replicate(w.conn, { kinds: [kind], source: here, target: home, names, signal, logger: req.logger });
         lines.push(...summarizeReplication(r));
@@ -241,6 +242,17 @@ export async function runFailback(req: SessionRequest & { since?: string; choose
         if (failed.length) throw new Error(`Not brought back: ${failed.map((a) => `${a.kind} ${a.name}:${a.version}`).join(', ')}. Nothing was switched; run failback again.`);
       }
       return { lines, conflicts };
+    },
+    // Notebooks changed in the secondary since the failover; one that the primary holds with other content is written
+    // beside it as "name (restored <date>).ipynb" — both kept, nothing overwritten — and listed as a conflict to resolve.
+    bringNotebooks: async (after, signal) => {
+      const r = await replicateNotebooks(w.conn, { source: here, target: home, onConflict: 'rename', changedSince: Date.parse(after), signal, logger: req.logger });
+      if (r.report.failed.length) throw new Error(`Notebooks not brought back: ${r.report.failed.map((f) => `${f.path}: ${f.error ?? f.reason ?? ''}`).join('; ')}. Nothing was switched; run failback again.`);
+      const renamed = r.report.created.filter((e) => e.reason);
+      return {
+        lines: [`notebooks changed in the ${w.from} since ${after}: ${r.report.created.length} written to the ${req.to}, ${r.report.unchanged.length} already there`],
+        conflicts: [...renamed.map((e) => `notebook ${e.path} (${e.reason})`), ...r.report.conflicts.map((e) => `notebook ${e.path}`)],
+      };
     },
     chooseCancel: req.chooseCancel,
     updateAzureCliDefaults: req.updateAzureCliDefaults,

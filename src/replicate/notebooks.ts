@@ -25,6 +25,8 @@ export interface ReplicateNotebooksRequest {
   logger: Logger;
   /** Files copied at once (default 32). */
   concurrency?: number;
+  /** Only files the source changed after this moment (ms since epoch; fail back: since the failover). */
+  changedSince?: number;
   onProgress?: (done: number, total: number, last: string) => void;
 }
 
@@ -40,6 +42,7 @@ export async function replicateNotebooks(conn: AzureConnection, req: ReplicateNo
     const files: StoredFile[] = [];
     for await (const f of source.list('', signal)) {
       const safe = safeRelativePath(f.path);
+      if (req.changedSince !== undefined && !(f.lastModified && f.lastModified.getTime() > req.changedSince)) continue;
       if (!safe.ok || safe.renamed || safe.relative !== f.path) {
         report.failed.push({ kind: 'notebook', path: printable(f.path), error: `refused: the name ${safe.ok ? 'is not one a file share gives' : describeReason(safe.reason)}` });
       } else files.push(f);
