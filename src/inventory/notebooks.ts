@@ -1,3 +1,5 @@
+import { withRetry } from '../azure/retry';
+import { unlessNotFound } from '../azure/notFound';
 import { openDatastore, type DatastoreStorage } from '../azure/storage';
 import { clutterMatcher, ignoreFilesIn, type IgnoreFile } from './notebookClutter';
 import type { AzureConnection } from '../azure/connection';
@@ -40,11 +42,18 @@ export async function notebookClutter(storage: DatastoreStorage, paths: readonly
   if (includeCheckpoints) return clutterMatcher([], true);
   const ignoreFiles: IgnoreFile[] = [];
   for (const f of ignoreFilesIn(paths)) {
-    const read = await storage.read(f.path, 0, 64 * 1024, signal).catch(() => undefined);
-    if (!read) continue;
-    const chunks: Buffer[] = [];
-    for await (const c of read.body) chunks.push(Buffer.from(c as Buffer));
-    ignoreFiles.push({ folder: f.folder, text: Buffer.concat(chunks).toString('utf8') });
+    // Read whole or again (a connection cut mid-body is retried like every other read); one that is gone is skipped.
+    const text = await withRetry(
+      async () => {
+        const read = await unlessNotFound(storage.read(f.path, 0, 64 * 1024, signal));
+        if (!read) return undefined;
+        const chunks: Buffer[] = [];
+        for await (const c of read.body) chunks.push(Buffer.from(c as Buffer));
+        return Buffer.concat(chunks).toString('utf8');
+      },
+      { signal },
+    );
+    if (text !== undefined) ignoreFiles.push({ folder: f.folder, text });
   }
   return clutterMatcher(ignoreFiles);
 }

@@ -71,8 +71,10 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     }
     assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
 
-    const [moved] = drill.jobs;
-    assert.equal(drill.jobs.length, 1);
+    // The seed leaves three jobs unfinished (Running, Paused, NotResponding): all interrupted, all resubmitted.
+    const moved = drill.jobs.find((j) => j.source === INTERRUPTED);
+    assert.equal(drill.jobs.length, 3, JSON.stringify(drill.jobs));
+    assert.ok(drill.jobs.every((j) => j.outcome === 'submitted'), JSON.stringify(drill.jobs));
     assert.equal(moved!.source, INTERRUPTED);
     assert.match(moved!.name!, new RegExp(`^${INTERRUPTED}-`));
     const there = await job(moved!.name!);
@@ -85,7 +87,8 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.match(String(there.properties.computeId), /\/workspaces\/mlw-demo-westus\/computes\/cpu-cluster$/);
     // Its inputs arrive whole (the typed SDK would drop their uri and mode): read as raw ARM JSON.
     const raw = (await armGet(conn, there.id!, { apiVersion: '2022-10-01' })) as { properties: { inputs: Record<string, { uri?: string; mode?: string }> } };
-    assert.deepEqual(raw.properties.inputs.training_data, { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' });
+    const { jobInputType, mode, uri } = raw.properties.inputs.training_data as { jobInputType?: string; mode?: string; uri?: string };
+    assert.deepEqual({ jobInputType, mode, uri }, { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' });
 
     assert.ok(drill.recoveryPoint.description.startsWith('the backup of'), drill.recoveryPoint.description);
     assert.ok(typeof drill.recoveryTimeSeconds === 'number');
@@ -101,7 +104,8 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const r = await cli('resubmit', '--interrupted', '--to', 'secondary', '--yes', '--json');
     assert.equal(r.code, 0, r.stderr);
     const again = JSON.parse(r.stdout) as JsonReport;
-    assert.deepEqual(again.jobs.map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'already-resubmitted', drill.jobs[0]!.name]]);
+    assert.deepEqual(again.jobs.filter((j) => j.source === INTERRUPTED).map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'already-resubmitted', drill.jobs.find((j) => j.source === INTERRUPTED)!.name]]);
+    assert.ok(again.jobs.length === 3 && again.jobs.every((j) => j.outcome === 'already-resubmitted'), JSON.stringify(again.jobs));
     assert.equal(await listing(), listed);
   });
 
@@ -110,7 +114,7 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await config(), configBefore);
     assert.equal(await listing(), secondaryBefore);
-    assert.equal(String((await job(drill.jobs[0]!.name!)).properties.status), 'Canceled');
+    assert.equal(String((await job(drill.jobs.find((j) => j.source === INTERRUPTED)!.name!)).properties.status), 'Canceled');
   });
 
   it('failover with the primary already down: restores from the newest verified backup and resubmits there', async () => {
@@ -120,7 +124,7 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const report = JSON.parse(r.stdout) as JsonReport;
     assert.equal(report.outcome, 'completed');
     assert.ok(report.recoveryPoint.description.startsWith('the backup of'), report.recoveryPoint.description);
-    assert.deepEqual(report.jobs.map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'submitted', `${INTERRUPTED}-restore1`]]);
+    assert.deepEqual(report.jobs.filter((j) => j.source === INTERRUPTED).map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'submitted', `${INTERRUPTED}-restore1`]]);
     assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
     const there = await job(`${INTERRUPTED}-restore1`);
     assert.ok(['Queued', 'Running'].includes(String(there.properties.status)));

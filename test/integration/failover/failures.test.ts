@@ -72,7 +72,7 @@ describe('failover failures injected through the sandbox', () => {
     assert.equal(stepOutcomes(rep).resubmit, 'partial');
     assert.equal(stepOutcomes(rep).confirm, 'not-run');
     assert.equal(rep.recoveryPoint.description.startsWith('now'), true, 'the primary answered: live listing');
-    const [j] = rep.jobs;
+    const j = rep.jobs.find((x) => x.source === INTERRUPTED);
     assert.equal(j!.source, INTERRUPTED);
     assert.equal(j!.outcome, 'skipped');
     assert.match(j!.reason!, /compute gpu-cluster missing/);
@@ -97,7 +97,7 @@ describe('failover failures injected through the sandbox', () => {
     const rep = report(r.stdout);
     assert.equal(rep.switched, true);
     assert.equal(stepOutcomes(rep)['bring-across'], 'done', 'pytorch-env was replicated from the live primary');
-    const [j] = rep.jobs;
+    const j = rep.jobs.find((x) => x.source === INTERRUPTED);
     assert.equal(j!.outcome, 'failed');
     assert.match(j!.reason!, /refused.*already exists/);
     assert.equal(rep.finishWith, 'aml-failover resubmit --interrupted --to secondary');
@@ -105,6 +105,6 @@ describe('failover failures injected through the sandbox', () => {
     // Finishing as the report says, with a free suffix, submits it.
     const done = await cli('resubmit', '--interrupted', '--to', 'secondary', '--yes', '--json', '--suffix', 'free');
     assert.equal(done.code, 0, done.stderr);
-    assert.deepEqual(report(done.stdout).jobs.map((x) => [x.outcome, x.name]), [['submitted', `${INTERRUPTED}-free`]]);
+    assert.deepEqual(report(done.stdout).jobs.filter((x) => x.source === INTERRUPTED).map((x) => [x.outcome, x.name]), [['submitted', `${INTERRUPTED}-free`]]);
   });
 });

@@ -81,6 +81,10 @@ describe('readiness against the sandbox', () => {
     await ml.computeOperations.beginCreateOrUpdateAndWait(sb.primary.resource_group, sb.primary.workspace_name, 'cpu-cluster', { location: 'eastus', properties: cpuProps });
     const green = await ml.onlineDeployments.get(sb.primary.resource_group, sb.primary.workspace_name, 'credit-endpoint', 'green');
     await ml.onlineDeployments.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'credit-endpoint', 'green', { location: 'westus', sku: green.sku, properties: green.properties });
+    // The primary's securestore datastore, registered in the secondary on its own storage account (identity access).
+    await ml.datastores.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'securestore', {
+      properties: { datastoreType: 'AzureBlob', accountName: /storageAccounts\/([^/]+)/.exec(secondaryWs.storageAccount!)![1], containerName: 'secure', credentials: { credentialsType: 'None' } } as never,
+    });
 
     const checks = await readiness();
     assert.deepEqual([...new Set(verdicts(checks, 'storage-redundancy'))], ['pass']);
