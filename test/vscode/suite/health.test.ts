@@ -117,8 +117,9 @@ describe('health: status bar, tree and notifications', function () {
     const checks = (await tree.getChildren(await readinessNode())).map((n) => tree.getTreeItem(n));
     const compute = checks.find((c) => label(c) === 'compute' && /gpu-cluster/.test(String(c.description)));
     assert.ok(compute, `checks: ${checks.map((c) => `${label(c)} ${String(c.description)}`).join('\n')}`);
-    assert.equal((compute.iconPath as vscode.ThemeIcon).id, 'error');
-    assert.match(String(compute.description), /^fail · /);
+    // The suite's pair file maps gpu-cluster to cpu-cluster (for the failover below): a counterpart of another size.
+    assert.equal((compute.iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match(String(compute.description), /^warn · .*cpu-cluster/);
     const pair = checks.find((c) => label(c) === 'region-pair')!;
     assert.equal((pair.iconPath as vscode.ThemeIcon).id, 'pass-filled');
     const backup = checks.find((c) => label(c) === 'backup')!;
@@ -157,7 +158,9 @@ describe('health: status bar, tree and notifications', function () {
     assert.ok(result, 'the command gave its result');
     assert.equal(result.report.outcome, 'completed', JSON.stringify(result.report.steps));
     assert.equal(result.report.switched, true);
-    assert.deepEqual(result.report.jobs.map((j) => [j.source, j.outcome]), [['train_sentiment_nightly', 'submitted']]);
+    // The seed's three unfinished jobs (Running, Paused, NotResponding) are all interrupted.
+    assert.deepEqual(result.report.jobs.filter((j) => j.source === 'train_sentiment_nightly').map((j) => [j.source, j.outcome]), [['train_sentiment_nightly', 'submitted']]);
+    assert.ok(result.report.jobs.every((j) => j.outcome === 'submitted'), JSON.stringify(result.report.jobs));
     assert.ok(result.report.steps.every((s) => s.outcome === 'done'), JSON.stringify(result.report.steps));
     await waitFor(async () => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === result.reportFile) || undefined, 'the report to open');
     await waitFor(async () => (await bar('secondary')).text.endsWith('(active)'), 'the secondary to be marked active');
@@ -166,7 +169,7 @@ describe('health: status bar, tree and notifications', function () {
   it('after switching, recovery of the primary offers the way back', async () => {
     await sendFault(sandbox().projectDir, 'primary', 'none');
     const back = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitchBack'), 'the switch back to be offered', 30_000);
-    assert.deepEqual(back.actions, ['Switch back to primary']);
+    assert.deepEqual(back.actions, ['Fail Back to Primary…', 'Switch back to primary']);
     assert.equal((await bar('primary')).text, '$(pass-filled) Primary eastus');
   });
 });

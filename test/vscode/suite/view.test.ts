@@ -102,7 +102,8 @@ describe('view: the Failover tree opens, stays put and follows the product’s o
     assert.ok(fraud, 'fraud-detector is under Primary › Models');
     assert.match(tree.getTreeItem(fraud).contextValue ?? '', /\bprimary\b/);
     const result = await vscode.commands.executeCommand<ReplicateResult>('amlFailover.replicateToSecondary', fraud);
-    assert.deepEqual(result.assets.map((a) => [a.name, a.version, a.outcome.status]), [['fraud-detector', '1', 'replicated']]);
+    // Both versions: 1 in the default store, 2 in securestore (Shared Key disabled, read with the identity).
+    assert.deepEqual(result.assets.map((a) => [a.name, a.version, a.outcome.status]).sort(), [['fraud-detector', '1', 'replicated'], ['fraud-detector', '2', 'replicated']]);
     // No refresh command: the view re-lists the secondary because the product wrote into it.
     await waitFor(async () => (await driftLabel()) === `Drift (${before - 1})`, `the Drift count to drop from ${before} to ${before - 1}`, 30_000);
     const secondaryModels = (await child(await root('secondary'), 'Models'))!;
