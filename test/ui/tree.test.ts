@@ -204,12 +204,13 @@ test('right-click Secondary → Restore from Backup…: the folder picked, the p
 test('an export with warnings says how many, and the log shows each at warning level', async () => {
   await dismissToasts();
   await contextMenu(row('Primary', 1), 'Export…');
-  await quickPickRow(exactly('Jobs')).click();
+  // Jobs now export portably; a data asset outside the workspace is the seed's warning (its reference is kept).
+  await quickPickRow(exactly('Data')).click();
   const done = toast(/Exported from the primary workspace into aml-export\/primary: .* \d+ warnings? \(see the log\)/);
   await done.waitFor({ timeout: 60_000 });
   await done.locator('.monaco-button', { hasText: 'Show Log' }).click();
   // The editor draws spaces as no-break spaces: \s matches both.
-  await page.locator('.part.panel .view-lines', { hasText: /\[warning\]\sjob\s/ }).waitFor({ timeout: 15_000 });
+  await page.locator('.part.panel .view-lines', { hasText: /\[warning\]\sdata\scredit-public/ }).waitFor({ timeout: 15_000 });
   await page.keyboard.press('Control+J');
 });
 
