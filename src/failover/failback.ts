@@ -14,7 +14,7 @@ import { NOT_CARRIED_OVER, type FailoverReport } from './report';
 import { RESUBMITTED_FROM_TAG } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep } from './runbook';
 import { STATE_DIR, type SnapshotJob } from './snapshot';
-import { stillPointingAtSource } from './stillPointing';
+import { reportStep, stillPointingStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
 /** What the project remembers of its last failover (or drill), so fail back knows since when and which way. */
@@ -206,24 +206,8 @@ export function failbackSteps(o: FailbackOptions): { steps: RunbookStep[]; state
     },
   };
 
-  const pointing: RunbookStep = {
-    id: 'still-pointing',
-    title: 'List what still points at the secondary',
-    always: true,
-    plan: () => `Look for references to ${here.workspace_name} (${here.region}) in the project, .env files, environment variables and Azure CLI defaults.`,
-    run: async ({ signal }) => {
-      state.stillPointing = await stillPointingAtSource(o.projectDir, o.pair, o.from, o.env ?? process.env, signal);
-      return { summary: `${state.stillPointing.length - 1} place(s) still name ${here.workspace_name}.`, details: state.stillPointing };
-    },
-  };
-
-  const report: RunbookStep = {
-    id: 'report',
-    title: 'Report',
-    always: true,
-    plan: () => 'Write the report: each step, what came back, what was cancelled, what was left for you.',
-    run: () => Promise.resolve({ summary: 'Report written.' }),
-  };
+  const pointing = stillPointingStep(o, o.from, 'List what still points at the secondary', (n) => `${n} place(s) still name ${here.workspace_name}.`, (lines) => (state.stillPointing = lines));
+  const report = reportStep('each step, what came back, what was cancelled, what was left for you');
 
   return { steps: [preflight, bringBack, cancelOriginals, schedules, switchBack, pointing, report], state };
 }

@@ -14,7 +14,7 @@ import { NOT_CARRIED_OVER, type FailoverReport, type ResubmittedJob } from './re
 import { RESUBMITTED_FROM_TAG, planResubmission } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep, StepResult } from './runbook';
 import { describeAge, type BackupSnapshot, type BackupStore, type SnapshotJob } from './snapshot';
-import { stillPointingAtSource } from './stillPointing';
+import { reportStep, stillPointingStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5 * 60_000;
@@ -235,24 +235,8 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     },
   };
 
-  const pointing: RunbookStep = {
-    id: 'still-pointing',
-    title: 'List what still points at the source',
-    always: true,
-    plan: () => `Look for references to ${source.workspace_name} (${source.region}) in the project, .env files, environment variables and Azure CLI defaults.`,
-    run: async ({ signal }) => {
-      state.stillPointing = await stillPointingAtSource(o.projectDir, o.pair, o.from, o.env ?? process.env, signal);
-      return { summary: `${state.stillPointing.length - 1} place(s) still name the source; restart notebook kernels that hold an MLClient.`, details: state.stillPointing };
-    },
-  };
-
-  const report: RunbookStep = {
-    id: 'report',
-    title: 'Report',
-    always: true,
-    plan: () => 'Write the report: each step, the recovery point and time, what was not done and what is not carried over.',
-    run: () => Promise.resolve({ summary: 'Report written.' }),
-  };
+  const pointing = stillPointingStep(o, o.from, 'List what still points at the source', (n) => `${n} place(s) still name the source; restart notebook kernels that hold an MLClient.`, (lines) => (state.stillPointing = lines));
+  const report = reportStep('each step, the recovery point and time, what was not done and what is not carried over');
 
   return { steps: [preflight, bringAcross, switchStep, schedules, resubmit, confirm, pointing, report], state };
 }
