@@ -202,12 +202,12 @@ function finish(reason) {
 
 if (!only) await setUpAndBuild();
 else if (wanted('vscode') || wanted('ui')) await step('package', 'npm', ['run', '--silent', 'package']);
-else if (wanted('integration') || wanted('ci')) await step('build', 'npm', ['run', '--silent', 'build']);
-// Integration and CI tests start the CLI (and the sandbox) from the bundle the build step just wrote, as users run
-// it: several times faster to start than src/ through tsx.
+else if (wanted('unit') || wanted('integration') || wanted('ci')) await step('build', 'npm', ['run', '--silent', 'build']);
+// Tests that start the CLI (and the sandbox) start it from the bundle the build step just wrote, as users run it:
+// several times faster to start than src/ through tsx.
 const FROM_DIST = { AML_FAILOVER_CLI: 'dist' };
 // Unit test files are independent and mostly CPU-bound: two at a time on two cores.
-if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000, { concurrency: Math.min(2, availableParallelism()) });
+if (wanted('unit')) await nodeTestStage('unit', testFiles('unit'), 120_000, { concurrency: Math.min(2, availableParallelism()), env: FROM_DIST });
 // Integration files each start their own sandbox on ports of its own and spend most of their time waiting on it
 // (job timers, retries, fault switches): two files at a time.
 const CI_DIR = path.join('test', 'integration', 'ci') + path.sep;
