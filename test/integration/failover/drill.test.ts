@@ -10,6 +10,7 @@ import { armGet } from '../../../src/azure/arm';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { listInventory } from '../../../src/inventory/listInventory';
+import { parseAssetId } from '../../../src/jobs/ids';
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
@@ -85,6 +86,13 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(there.properties.displayName, 'train-sentiment-nightly');
     assert.equal(there.properties.experimentName, 'sentiment');
     assert.match(String(there.properties.computeId), /\/workspaces\/mlw-demo-westus\/computes\/cpu-cluster$/);
+    // Its code came along: a code asset of the secondary, whose files were uploaded to the secondary's own storage.
+    const codeId = parseAssetId((there.properties as { codeId?: string }).codeId, 'codes');
+    assert.equal(codeId?.workspace?.workspace_name, sb.secondary.workspace_name, (there.properties as { codeId?: string }).codeId);
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    const code = await ml.codeVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, codeId!.name, codeId!.version);
+    const account = (await ml.workspaces.get(sb.secondary.resource_group, sb.secondary.workspace_name)).storageAccount!.split('/').at(-1)!;
+    assert.ok(code.properties.codeUri?.includes(account) && code.properties.codeUri.includes('/LocalUpload/'), code.properties.codeUri);
     // Its inputs arrive whole (the typed SDK would drop their uri and mode): read as raw ARM JSON.
     const raw = (await armGet(conn, there.id!, { apiVersion: '2022-10-01' })) as { properties: { inputs: Record<string, { uri?: string; mode?: string }> } };
     const { jobInputType, mode, uri } = raw.properties.inputs.training_data as { jobInputType?: string; mode?: string; uri?: string };
