@@ -137,5 +137,22 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const there = await job(`${INTERRUPTED}-restore1`);
     assert.ok(['Queued', 'Running'].includes(String(there.properties.status)));
     assert.equal(there.properties.tags?.['aml-failover.drill'], undefined, 'a real failover is not a drill');
+
+    // A pipeline from the same backup (the primary still down) is resubmitted as a pipeline: its named components,
+    // which the secondary never had, are created from the backup's component YAML, its anonymous step and its code too.
+    const pipe = await cli('resubmit', 'credit_pipeline_1', '--to', 'secondary', '--yes', '--json', '--suffix', 'pipe');
+    assert.equal(pipe.code, 0, pipe.stderr);
+    assert.deepEqual((JSON.parse(pipe.stdout) as JsonReport).jobs.map((j) => [j.outcome, j.name]), [['submitted', 'credit_pipeline_1-pipe']]);
+    const raw = (await armGet(conn, `${there.id!.replace(/\/jobs\/[^/]+$/, '')}/jobs/credit_pipeline_1-pipe`, { apiVersion: '2022-10-01' })) as { properties: { jobType: string; jobs: Record<string, { componentId: string }> } };
+    assert.equal(raw.properties.jobType, 'Pipeline');
+    assert.deepEqual(Object.keys(raw.properties.jobs).sort(), ['evaluate', 'prep', 'train']);
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    for (const [step, { componentId }] of Object.entries(raw.properties.jobs)) {
+      const c = parseAssetId(componentId, 'components');
+      assert.equal(c?.workspace?.workspace_name ?? sb.secondary.workspace_name, sb.secondary.workspace_name, `${step}: ${componentId}`);
+      const spec = (await ml.componentVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, c!.name, c!.version)).properties.componentSpec as { code?: string };
+      const code = parseAssetId(spec.code, 'codes');
+      assert.equal(code?.workspace?.workspace_name, sb.secondary.workspace_name, `${step}'s code: ${spec.code}`);
+    }
   });
 });
