@@ -15,7 +15,7 @@ import type { FailoverReport } from './report';
 import type { RunbookEvent, RunbookHooks, StepDecision, StepRecord } from './runbook';
 import type { OriginalJob } from './failback';
 import { runDrill, runDrillCleanup, runFailback, runFailover, runResubmit, type SessionResult } from './session';
-import { STATE_DIR, type SnapshotJob } from './snapshot';
+import { STATE_DIR, type SnapshotJob } from './backups';
 
 export const FAILOVER_COMMAND = 'amlFailover.failover';
 export const DRILL_COMMAND = 'amlFailover.startDrill';
