@@ -41,7 +41,8 @@ describe('sign in through VS Code accounts', function () {
   before(async () => {
     const sb = sandbox();
     const token = (await fs.readFile(path.join(sb.projectDir, '.aml-failover', 'sandbox-token'), 'utf8')).trim();
-    microsoft = new FakeMicrosoftAuthentication('microsoft', () => token);
+    const storageToken = (await fs.readFile(path.join(sb.projectDir, '.aml-failover', 'sandbox-storage-token'), 'utf8')).trim();
+    microsoft = new FakeMicrosoftAuthentication('microsoft', (scopes) => (scopes.some((s) => s.startsWith('https://storage.azure.com')) ? storageToken : token));
     const pair = await loadPairFile(sb.projectDir);
     const storage = pair.cloud.storage;
     const origins = [sb.armUrl, ...Object.values(storage).flatMap((s) => [s.blob, s.file])].map((u) => new URL(u).origin);
