@@ -247,7 +247,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
 const ARM_AUDIENCE = 'https://management.azure.com/';
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
 
-/** Whether the region's storage account has `allowSharedKeyAccess: false` (set by an ARM PATCH, arm/associated.ts). */
+/** Whether the region's storage account has `allowSharedKeyAccess: false` (set by an ARM PATCH, arm/azureServices.ts). */
 function sharedKeyDisabled(r: Region): boolean {
   const account = resourcesOf(r).get(resourceId(r, 'Microsoft.Storage', 'storageAccounts', r.storageAccount).toLowerCase());
   return (account?.properties as { allowSharedKeyAccess?: boolean } | undefined)?.allowSharedKeyAccess === false;
