@@ -231,7 +231,11 @@ function randomUUIDFor(r: Region, what: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** ARM GET bodies of the workspace's associated resources (health probes ask these). */
+/**
+ * ARM GET bodies of the workspace's associated resources (health probes ask these), shaped like the REST spec
+ * examples in specs/providers/: Microsoft.Storage/StorageAccountGetProperties.json, Microsoft.KeyVault/getVault.json,
+ * Microsoft.ContainerRegistry/RegistryGet.json, Microsoft.Insights/ComponentsGet.json.
+ */
 export function associatedResources(r: Region): Map<string, Json> {
   const out = new Map<string, Json>();
   const add = (provider: string, type: string, name: string, body: Json) => {

@@ -1,9 +1,11 @@
 // Azure services around the workspaces, outside Machine Learning, that readiness and health read:
 // - subscription `locations` with pair metadata (Subscriptions - List Locations, 2022-12-01; GetLocations.json);
-// - the subscription's storage accounts (Storage Accounts - List, 2023-01-01), each shown only where readable,
-//   and a storage account's PATCH of its sku (Storage Accounts - Update);
-// - a key vault's PATCH of soft delete and purge protection (Vaults - Update, 2023-07-01; never turned off again);
-// - Application Insights components created where the request says (Components - Create Or Update, 2020-02-02);
+// - the subscription's storage accounts (Storage Accounts - List, 2023-01-01; bodies as StorageAccountGetProperties.json),
+//   each shown only where readable, and a storage account's PATCH of its sku (Storage Accounts - Update);
+// - a key vault's PATCH of soft delete and purge protection (Vaults - Update, 2023-07-01, bodies as getVault.json;
+//   never turned off again);
+// - Application Insights components created where the request says (Components - Create Or Update, 2020-02-02;
+//   ComponentsCreate.json);
 // - a container registry's replications (Replications - List/Get/Create, 2023-07-01; ReplicationList.json);
 // - Resource Health `availabilityStatuses/current` of any resource (2022-10-01; AvailabilityStatus_GetByResource.json)
 //   and the subscription's Service Health events (Events_ListBySubscriptionId.json). Both are global: they answer
@@ -69,7 +71,7 @@ function updateVault(vault: Json, body: unknown): Json {
   return vault;
 }
 
-/** Components - Create Or Update (2020-02-02; specs/providers/microsoft.insights/ComponentsCreate.json): a component where the request says. */
+/** Components - Create Or Update (2020-02-02; specs/providers/Microsoft.Insights/ComponentsCreate.json): a component where the request says. */
 function component(id: string, name: string, body: unknown): Json {
   const b = (body ?? {}) as Json;
   const location = typeof b.location === 'string' ? b.location.toLowerCase().replace(/\s/g, '') : '';
