@@ -7,7 +7,8 @@
 // - the online endpoint credit-endpoint has deployments blue and green in the primary, only blue in the secondary;
 // - the key vaults are as Azure ML creates them: soft delete on, purge protection off, one per workspace.
 // Each region also gets its VM sizes, usages and quotas, role assignments (Reader on the resource group, AzureML Data
-// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in ../specs/providers/.
+// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in ../specs/providers/ and
+// ../specs/examples-2022-10-01/ (VM sizes, usages, quotas).
 import { addRoleAssignment, resourcesOf } from '../arm/authorization';
 import { ML, key, resourceId, systemData, workspaceId, type Json, type Region, type World } from '../world';
 

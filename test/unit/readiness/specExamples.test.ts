@@ -1,4 +1,5 @@
-// The product's readers over the REST spec examples themselves (src/sandbox/specs/providers, copied verbatim).
+// The product's readers over the REST spec examples themselves (src/sandbox/specs/providers and examples-2022-10-01,
+// copied verbatim).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +9,7 @@ import { runChecks } from '../../../src/readiness/checks';
 import type { Json } from '../../../src/readiness/types';
 import { roleAssignmentBody } from '../../../src/sandbox/arm/authorization';
 import { newRegion } from '../../../src/sandbox/world';
-import { SUB, ok, passingFacts } from './facts';
+import { SUB, cluster, ok, passingFacts } from './facts';
 
 const example = (file: string) => (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'src', 'sandbox', 'specs', 'providers', file), 'utf8')) as { responses: { '200': { body: Json } } }).responses['200'].body;
 
@@ -94,4 +95,27 @@ test('RoleAssignments_Get.json: the sandbox answers a role assignment with the s
   const sandbox = roleAssignmentBody(newRegion('primary', { location: 'eastus', subscriptionId: SUB, suffix: 'x', storageKey: 'k' }), 'reader', `/subscriptions/${SUB}/resourceGroups/rg`, 'Reader', 'p');
   assert.deepEqual(Object.keys(sandbox).sort(), Object.keys(spec).sort());
   assert.deepEqual(Object.keys(sandbox.properties as Json).sort(), Object.keys(spec.properties as Json).sort());
+});
+
+const mlExample = (file: string) => (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'src', 'sandbox', 'specs', 'examples-2022-10-01', file), 'utf8')) as { responses: { '200': { body: { value: Json[] } } } }).responses['200'].body.value;
+
+test('quota reads VirtualMachineSize/list.json, Usage/list.json and Quota/list.json: DSv2 has 22 of 24 vCPUs free, demo_workspace2 its own 12', () => {
+  const facts = (maxNodes: number, workspace: string) => {
+    const f = passingFacts();
+    f.primary.computes = ok([cluster('primary', 'cpu-cluster', 'Standard_DS3_v2', maxNodes)]);
+    f.secondary.vmSizes = ok(mlExample('VirtualMachineSize/list.json'));
+    f.secondary.usages = ok(mlExample('Usage/list.json'));
+    f.secondary.quotas = ok(mlExample('Quota/list.json'));
+    f.secondary.ref.workspace_name = workspace;
+    return runChecks(f).find((c) => c.id === 'quota')!;
+  };
+  const fits = facts(4, 'demo_workspace1');
+  assert.equal(fits.verdict, 'pass');
+  assert.match(fits.message, /has 22 vCPUs free for standardDSv2Family \(dedicated\): enough for 16 vCPUs/);
+  const tooMany = facts(6, 'demo_workspace1');
+  assert.equal(tooMany.verdict, 'fail');
+  assert.match(tooMany.message, /has 22 of 24 vCPUs free for standardDSv2Family \(dedicated\); the primary's clusters need 24 vCPUs/);
+  const ownQuota = facts(4, 'demo_workspace2');
+  assert.equal(ownQuota.verdict, 'fail');
+  assert.match(ownQuota.message, /The secondary workspace's own quota for standardDSv2Family \(dedicated\) is 12 vCPUs/);
 });
