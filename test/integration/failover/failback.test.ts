@@ -48,8 +48,10 @@ describe('aml-failover failback against the sandbox', () => {
     for await (const s of ml(ws).schedules.list(ws.resource_group, ws.workspace_name, { listViewType: 'All' })) if (s.properties.isEnabled) out.push(s.name!);
     return out.sort();
   };
-  // Read the secondary, then the primary: every step disables before it enables, so a name seen enabled in the
-  // secondary and then in the primary was enabled in both at once.
+  // Read the secondary, the primary, then the secondary again: a name enabled in the secondary at both ends was
+  // enabled there the whole time between (a step changes a schedule once), so seen enabled in the primary in between
+  // it was enabled in both at once. (One read of each is not enough: fail back disables the secondary, then enables
+  // the primary, and both can land between the two reads.)
   const onBoth = new Set<string>();
   let watching = true;
   let watcher: Promise<void>;
@@ -60,9 +62,10 @@ describe('aml-failover failback against the sandbox', () => {
     watcher = (async () => {
       while (watching) {
         try {
-          const second = await enabled(sb.secondary);
+          const earlier = await enabled(sb.secondary);
           const first = new Set(await enabled(sb.primary));
-          for (const n of second) if (first.has(n)) onBoth.add(n);
+          const later = new Set(await enabled(sb.secondary));
+          for (const n of earlier) if (first.has(n) && later.has(n)) onBoth.add(n);
         } catch {
           // The primary is down during the drill: nothing to compare then.
         }
