@@ -51,7 +51,7 @@ function armRoutes(env: ArmEnv, opts: ArmOptions): Route[] {
     ...datastoreRoutes(env),
     ...assetRoutes(env),
     ...jobAssetRoutes(env),
-    ...jobRoutes(env, opts.jobTiming),
+    ...jobRoutes(env, opts.jobTiming, opts.faults),
     ...computeRoutes(env),
     ...regionServiceRoutes(env),
     ...onlineEndpointRoutes(env),

@@ -3,17 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli';
 import type { CliContext } from '../../../src/cli/context';
 import { silentLogger } from '../../../src/common/logger';
 import { fixedTrust } from '../../../src/azure/trust';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 
 const ctx: CliContext = {
   out: () => undefined,
@@ -49,14 +47,14 @@ test('every description starts upper-case and has no final period', () => {
 
 test('aml-failover with no command (or only global options) prints the help on stdout and exits 0', () => {
   for (const args of [[], ['--project', REPO], ['-v']]) {
-    const r = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), ...args], { cwd: REPO, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, cliNodeArgs(args), { cwd: REPO, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /^Usage: aml-failover \[options\] \[command\]/);
     assert.match(r.stdout, /^ {2}lint \[options\] \[paths\.\.\.\] +Flag /m);
   }
   // An unknown command is still bad usage.
-  const unknown = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), 'lnt'], { cwd: REPO, encoding: 'utf8' });
+  const unknown = spawnSync(process.execPath, cliNodeArgs(['lnt']), { cwd: REPO, encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command 'lnt'/);
 });

@@ -125,22 +125,42 @@ test('pre-flight of one job: mapped compute, environment to copy, missing model 
   assert.equal(c.blocked, true);
 });
 
-test('a resubmission: new name, display name/experiment/tags kept, tagged with the source id, references moved to the target, compute mapped', () => {
-  const p = planResubmission(job, SRC, DST, { suffix: 'fo1', computeMap: { 'gpu-cluster': 'cpu-cluster' }, drillId: '20261206-abcdef' });
+test('a resubmission of the exported YAML: new name, display name/experiment/tags kept, tagged with the source id, pinned references made portable, computes mapped', () => {
+  const doc = {
+    $schema: 'https://azuremlschemas.azureedge.net/latest/commandJob.schema.json',
+    type: 'command',
+    display_name: 'train-nightly',
+    experiment_name: 'sentiment',
+    tags: { schedule: 'nightly' },
+    code: '../code/train_nightly/src',
+    command: 'python train.py',
+    environment: 'azureml:pytorch-env:1',
+    compute: 'azureml:gpu-cluster',
+    inputs: {
+      data: { type: 'uri_folder', path: 'azureml://subscriptions/sub-1/resourcegroups/rg-east/workspaces/mlw-east/datastores/workspaceblobstore/paths/data/' },
+      model: { type: 'mlflow_model', path: 'azureml:credit-default:3' },
+    },
+  };
+  const p = planResubmission(job, doc, SRC, DST, { suffix: 'fo1', computeMap: { 'gpu-cluster': 'cpu-cluster' }, drillId: '20261206-abcdef' });
   assert.equal(p.name, 'train_nightly-fo1');
-  const props = p.properties as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.equal(props.displayName, 'train-nightly');
-  assert.equal(props.experimentName, 'sentiment');
-  assert.deepEqual(props.tags, { schedule: 'nightly', [RESUBMITTED_FROM_TAG]: job.id, [DRILL_TAG]: '20261206-abcdef' });
-  const dst = '/subscriptions/sub-1/resourceGroups/rg-west/providers/Microsoft.MachineLearningServices/workspaces/mlw-west';
-  assert.equal(props.environmentId, `${dst}/environments/pytorch-env/versions/1`);
-  assert.equal(props.computeId, `${dst}/computes/cpu-cluster`);
-  assert.equal(props.inputs.data.uri, 'azureml://datastores/workspaceblobstore/paths/data/');
-  assert.equal(props.inputs.model.uri, 'azureml:credit-default:3');
-  assert.equal(props.status, undefined);
-  assert.deepEqual(props.properties, { owner: 'alice' });
-  assert.ok(!JSON.stringify(props).includes('mlw-east') || JSON.stringify(props).includes(RESUBMITTED_FROM_TAG), 'only the tag names the source');
+  const out = p.doc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(out.display_name, 'train-nightly');
+  assert.equal(out.experiment_name, 'sentiment');
+  assert.deepEqual(out.tags, { schedule: 'nightly', [RESUBMITTED_FROM_TAG]: job.id, [DRILL_TAG]: '20261206-abcdef' });
+  assert.equal(out.environment, 'azureml:pytorch-env:1');
+  assert.equal(out.compute, 'azureml:cpu-cluster');
+  assert.equal(out.code, '../code/train_nightly/src', 'the code folder stays: the submit path uploads it');
+  assert.equal(out.inputs.data.path, 'azureml://datastores/workspaceblobstore/paths/data/');
+  assert.equal(out.inputs.model.path, 'azureml:credit-default:3');
+  assert.ok(!JSON.stringify(out).includes('mlw-east') || JSON.stringify(out).includes(RESUBMITTED_FROM_TAG), 'only the tag names the source');
   assert.equal(resubmittedName('x'.repeat(300), 'fo1').length, 255);
+  // A pipeline stays a pipeline: its default compute and each step's compute are mapped, its steps kept.
+  const pipeline = planResubmission({ id: `${WS}/jobs/credit_pipeline_1`, name: 'credit_pipeline_1' }, { type: 'pipeline', settings: { default_compute: 'azureml:gpu-cluster' }, jobs: { prep: { type: 'command', component: 'azureml:prep_credit:1', compute: 'gpu-cluster' }, train: { component: './components/train.yml' } } }, SRC, DST, { suffix: 'fo1', computeMap: { 'gpu-cluster': 'cpu-cluster' } }).doc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(pipeline.type, 'pipeline');
+  assert.equal(pipeline.settings.default_compute, 'azureml:cpu-cluster');
+  assert.deepEqual(pipeline.jobs.prep, { type: 'command', component: 'azureml:prep_credit:1', compute: 'cpu-cluster' });
+  assert.equal(pipeline.jobs.train.component, './components/train.yml');
+  assert.equal(pipeline.display_name, 'credit_pipeline_1');
 });
 
 test('the report names every step, the recovery point and time, and what is not carried over', () => {

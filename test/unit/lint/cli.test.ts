@@ -3,21 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { scratchDir } from '../../support/scratch';
+import { cliNodeArgs } from '../../support/cli';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
-const CLI = path.join(REPO, 'src/cli.ts');
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 const SUB = '92c76a2f-0e1c-4216-b65e-abf7a3f34c1e';
 const ARM = (kind: string) => `/subscriptions/${SUB}/resourceGroups/demorg/providers/Microsoft.MachineLearningServices/workspaces/devplatv2/${kind}`;
 
 function run(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, CLI, 'lint', ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, cliNodeArgs(['lint', ...args]), { cwd, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -252,7 +249,7 @@ test('--fix edits in place: the mode is kept, a link is edited through to its ta
 });
 
 test('Ctrl-C stops a long lint between files: exit 1, saying how far it got, no report that passes for a clean run', async () => {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, '--verbose', 'lint', '.'], { cwd: path.join(REPO, 'test/fixtures/corpus'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliNodeArgs(['--verbose', 'lint', '.']), { cwd: path.join(REPO, 'test/fixtures/corpus'), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -3,19 +3,16 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parsePairFile } from '../../../src/pair/pairFile';
+import { cliNodeArgs } from '../../support/cli';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 const SUB = '00000000-0000-0000-0000-000000000001';
 const id = (rg: string, ws: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${ws}`;
 
 function run(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli.ts'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, cliNodeArgs(args), { cwd, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

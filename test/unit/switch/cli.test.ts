@@ -3,18 +3,14 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { config, PAIR_YAML, project } from './helpers';
+import { cliNodeArgs } from '../../support/cli';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const CLI = path.join(REPO, 'src/cli.ts');
 // The loader by path: the child runs in the temp project, where a bare `tsx` would not resolve.
-const TSX = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
 
 function run(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, cliNodeArgs(args), { cwd, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
