@@ -74,6 +74,7 @@ export async function backupWorkspace(req: BackupRequest): Promise<BackupOutcome
 
   let linked: LinkResult = { linkedFiles: 0, linkedBytes: 0, copiedFiles: 0, entries: [] };
   let jobs: JobStatus[] = [];
+  let datastores: BackupRecord['datastores'];
   const result = await removeIfEmptyOnError(snapshot, () => exportWorkspace({
     projectDir: req.projectDir,
     from: req.from,
@@ -89,6 +90,7 @@ export async function backupWorkspace(req: BackupRequest): Promise<BackupOutcome
     force: true,
     beforeRun: async (plan) => {
       jobs = plan.jobStatuses;
+      datastores = (await plan.datastores()).map((d) => ({ name: d.name, account: d.account }));
       if (!previous) return;
       const manifest = await readManifest(previous.path);
       if (manifest) linked = await linkUnchanged(plan, previous.path, manifest, await OutFolder.open(snapshot), req.link);
@@ -113,6 +115,7 @@ export async function backupWorkspace(req: BackupRequest): Promise<BackupOutcome
     complete: result.complete,
     previous: previous?.name,
     jobs,
+    datastores,
     stats,
   };
   const outcome: BackupOutcome = { snapshot, role: req.from, takenAt: record.takenAt, complete: result.complete, cancelled: result.cancelled, previous: previous?.name, stats, export: result, removed: [], latest: false, gitignore };

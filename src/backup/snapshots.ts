@@ -36,6 +36,8 @@ export interface BackupRecord {
   /** The snapshot unchanged files were linked from (its folder name), if any. */
   previous?: string;
   jobs: JobStatus[];
+  /** The workspace's datastores and their storage accounts (the failover names those in the region that is down). */
+  datastores?: { name: string; account?: string }[];
   stats: BackupStats;
 }
 

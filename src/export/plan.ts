@@ -61,6 +61,8 @@ export interface BoundPlan extends ExportPlan {
   jobStatuses: JobStatus[];
   /** Each job planned: its file and what could not be made portable. */
   jobs: JobExportReport[];
+  /** The workspace's datastores (name, storage account, container or share), listed once. */
+  datastores(): Promise<DatastoreBinding[]>;
   dispose(): void;
 }
 
@@ -70,6 +72,8 @@ export interface JobStatus {
   jobType?: string;
   displayName?: string;
   experimentName?: string;
+  /** Of a failed job: why, as the service says (`properties.FailureReason`); the failover reads outage failures. */
+  failureReason?: string;
 }
 
 export async function planExport(conn: AzureConnection, req: PlanRequest): Promise<BoundPlan> {
@@ -241,8 +245,9 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       for (const job of await inStableOrder(ml.jobs.list(rg, ws, { abortSignal: signal }), (j) => j.name ?? '')) {
         const name = job.name ?? '';
         if (!wanted(name)) continue;
-        const p = job.properties as { status?: string; jobType?: string; displayName?: string; experimentName?: string };
-        jobStatuses.push({ name, status: p.status ?? 'Unknown', jobType: p.jobType, displayName: p.displayName, experimentName: p.experimentName });
+        const p = job.properties as { status?: string; jobType?: string; displayName?: string; experimentName?: string; properties?: Record<string, string> };
+        const failureReason = p.properties?.FailureReason ?? p.properties?.failureReason;
+        jobStatuses.push({ name, status: p.status ?? 'Unknown', jobType: p.jobType, displayName: p.displayName, experimentName: p.experimentName, ...(failureReason ? { failureReason } : {}) });
         const asset: AssetRef = { kind: 'job', name };
         plannedAssets.add(assetKey(asset));
         try {
@@ -345,6 +350,7 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
     jobs: jobs.reports,
     inScope: (e) => scopes.some((s) => s(e)),
     jobStatuses,
+    datastores: datastoreBindings,
     dispose() {
       for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
       storages.clear();

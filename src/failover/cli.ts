@@ -9,7 +9,7 @@ import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import type { Role } from '../pair/pairFile';
 import { describeCheck, type JobCheck } from './preflight';
-import type { SnapshotJob } from './snapshot';
+import type { SnapshotJob } from './backups';
 import type { RunbookEvent, RunbookHooks, StepDecision, StepRecord } from './runbook';
 import { runDrill, runDrillCleanup, runFailback, runFailover, runResubmit, type SessionResult } from './session';
 

@@ -1,5 +1,5 @@
-// A drill: the failover runbook as a rehearsal. It takes a backup (job statuses and the definitions jobs need),
-// then — on the sandbox — takes the primary down itself; with --simulate-outage on Azure it sends the primary nothing
+// A drill: the failover runbook as a rehearsal. It takes a backup (src/backup: the jobs with their code and
+// statuses, and the assets they need), then — on the sandbox — takes the primary down itself; with --simulate-outage on Azure it sends the primary nothing
 // after the backup. Everything it creates in the target is tagged `aml-failover.drill: <id>` and recorded in
 // .aml-failover/drills/<id>.json (names and the config file's previous text — never a secret), so that
 // `aml-failover drill --cleanup <id>` cancels its jobs, archives what it registered and puts the config back.
@@ -8,13 +8,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { realTargetWithin, writeFileAtomic } from '../common/atomicWrite';
 import { UserError } from '../common/errors';
-import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
+import type { PairConfig, Role } from '../pair/pairFile';
 import { AZURE_CLI_LOCAL_CONFIG } from '../switch/azureCliDefaults';
 import { SWITCH_TARGET } from '../switch/configSearch';
-import type { BackupSnapshot, BackupStore } from './snapshot';
-import { STATE_DIR } from './snapshot';
-import { interruptedJobs } from './interrupted';
-import { jobNeeds } from './needs';
+import { STATE_DIR } from './backups';
 import type { WorkspaceOps } from './workspaceOps';
 
 export const DRILLS_DIR = 'drills';
@@ -30,6 +27,8 @@ export interface DrillRecord {
   sandboxFault?: Role;
   jobs: string[];
   environments: { name: string; version: string }[];
+  /** Model versions it restored into the target (cleanup archives them). */
+  models?: { name: string; version: string }[];
   /** Schedules the drill disabled in the source before its outage (and enabled in the target); cleanup hands them back. */
   schedules?: string[];
   cleanedUpAt?: string;
@@ -75,21 +74,6 @@ export async function filesBefore(projectDir: string): Promise<DrillRecord['file
   return out;
 }
 
-/** The drill's backup: the source's jobs (definition + status), the environment versions the unfinished ones use, and its datastores. */
-export async function takeBackup(ops: WorkspaceOps, store: BackupStore, source: WorkspaceRef, signal: AbortSignal, now = Date.now()): Promise<BackupSnapshot & { folder: string }> {
-  const jobs = await ops.jobs(source, signal);
-  const environments: BackupSnapshot['environments'] = {};
-  for (const j of interruptedJobs(jobs)) {
-    for (const e of jobNeeds(j.properties).environments) {
-      if (!e.version) continue;
-      const props = await ops.environment(source, e.name, e.version, signal);
-      if (props) environments[`${e.name}:${e.version}`.toLowerCase()] = props;
-    }
-  }
-  const [storageAccount, datastores] = await Promise.all([ops.storageAccount(source, signal), ops.datastores(source, signal)]);
-  return store.take({ takenAt: new Date(now).toISOString(), workspace: { name: source.workspace_name, region: source.region, storageAccount }, jobs, environments, datastores });
-}
-
 export interface CleanupResult {
   lines: string[];
   problems: string[];
@@ -123,7 +107,8 @@ export async function cleanupDrill(
       await ops.archiveJob(target, job, signal);
     });
   }
-  for (const e of r.environments) await attempt(`archived environment ${e.name}:${e.version}`, () => ops.archiveEnvironment(target, e.name, e.version, signal));
+  for (const e of r.environments) await attempt(`archived environment ${e.name}:${e.version}`, () => ops.archiveVersion(target, 'environment', e.name, e.version, signal));
+  for (const m of r.models ?? []) await attempt(`archived model ${m.name}:${m.version}`, () => ops.archiveVersion(target, 'model', m.name, m.version, signal));
   for (const f of r.files) {
     const file = await realTargetWithin(projectDir, path.join(projectDir, ...f.path.split('/')));
     const now = await fs.readFile(file, 'utf8').catch(() => null);

@@ -13,7 +13,7 @@ import { UNFINISHED_STATES } from './interrupted';
 import { NOT_CARRIED_OVER, type FailoverReport } from './report';
 import { RESUBMITTED_FROM_TAG } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep } from './runbook';
-import { STATE_DIR, type SnapshotJob } from './snapshot';
+import { STATE_DIR, type SnapshotJob } from './backups';
 import { reportStep, stillPointingStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 

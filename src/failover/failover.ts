@@ -11,9 +11,12 @@ import { interruptedBecause, interruptedJobs } from './interrupted';
 import { assetLabel, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
 import { checkJob, describeCheck, describeStorage, type Copyable, type JobCheck, type StorageFinding } from './preflight';
 import { NOT_CARRIED_OVER, type FailoverReport, type ResubmittedJob } from './report';
-import { RESUBMITTED_FROM_TAG, planResubmission } from './resubmitPlan';
+import { RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep, StepResult } from './runbook';
-import { describeAge, type BackupSnapshot, type BackupStore, type SnapshotJob } from './snapshot';
+import { describeAge, withDefinitions, type BackupSource, type FailoverBackup, type JobDefinitions, type SnapshotJob } from './backups';
+import { ANONYMOUS_COMPONENT, ANONYMOUS_ENVIRONMENT } from '../jobs/ids';
+import { SubmitRefusedError } from '../jobs/submit';
+import { isExportFolder } from '../export/exportFolder';
 import { reportStep, stillPointingStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
@@ -27,7 +30,7 @@ export interface FailoverOptions {
   from: Role;
   to: Role;
   ops: WorkspaceOps;
-  backups: BackupStore;
+  backups: BackupSource;
   computeMap: Record<string, string>;
   suffix: string;
   confirmTimeoutMs: number;
@@ -40,12 +43,14 @@ export interface FailoverOptions {
   updateAzureCliDefaults?: boolean;
   /** Export the source's notebooks (when it answers); resolves with one summary line. */
   exportNotebooks?: (signal: AbortSignal) => Promise<string>;
+  /** Export these jobs of the source (definition, code, components) for the resubmission, while it answers. */
+  exportJobs?: (names: string[], signal: AbortSignal) => Promise<JobDefinitions>;
   /** Replicate these environment and model versions from the source; resolves with summary lines. */
   replicate?: (environments: AssetNeed[], models: AssetNeed[], signal: AbortSignal) => Promise<string[]>;
   /** Which interrupted jobs to resubmit (the adapters' question); default all. */
   chooseJobs?: (jobs: SnapshotJob[], checks: Map<string, JobCheck>) => Promise<SnapshotJob[]>;
   /** Called once something is created in the target or before the config is written (drill bookkeeping). */
-  onCreated?: (what: { kind: 'job' | 'environment'; name: string; version?: string }) => Promise<void>;
+  onCreated?: (what: { kind: 'job' | 'environment' | 'model'; name: string; version?: string }) => Promise<void>;
   beforeSwitch?: () => Promise<void>;
   /**
    * Hands the source's enabled schedules over to the target (src/schedules): disabled in the source first when it
@@ -61,7 +66,9 @@ export interface FailoverOptions {
 export interface FailoverState {
   sourceAnswers?: boolean;
   sourceNote?: string;
-  backup?: BackupSnapshot;
+  backup?: FailoverBackup;
+  /** The interrupted jobs' exported definitions: from the live source (bring across) or the backup. */
+  definitions?: JobDefinitions;
   recoveryPoint: FailoverReport['recoveryPoint'];
   interrupted: SnapshotJob[];
   checks: Map<string, JobCheck>;
@@ -91,7 +98,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
       const details = [`${o.to} ${target.workspace_name} (${target.region}): healthy, and you can use it.`];
       progress('checking the source');
       await findInterrupted(o, state, source, signal, details);
-      const perJob = state.interrupted.map((j) => ({ job: j, needs: jobNeeds(j.properties) }));
+      const perJob = state.interrupted.map((j) => ({ job: j, needs: withoutAnonymous(jobNeeds(j.properties)) }));
       const project = await projectJobNeeds(o.projectDir);
       const all = mergeNeeds([...perJob.map((p) => p.needs), ...project.map((p) => p.needs)]);
       progress(`listing what ${target.workspace_name} holds`);
@@ -107,7 +114,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
         if (c.checks.some((x) => x.status === 'missing')) details.push(`project job ${describeCheck(c, ' — fix before submitting it in the target')}`);
       }
       if (!state.sourceAnswers) {
-        const downAccount = state.backup?.workspace.storageAccount;
+        const downAccount = state.backup?.storageAccount;
         for (const d of all.datastores) {
           const account = holdings.datastores.get(d.toLowerCase());
           if (account && downAccount && account.toLowerCase() === downAccount.toLowerCase()) state.storage.push({ datastore: d, account });
@@ -143,24 +150,20 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
           progress('replicating');
           details.push(...(await o.replicate(toCopy.environments, toCopy.models, signal)));
         }
-        return { summary: `Brought across from the source: ${toCopy.environments.length} environment(s), ${toCopy.models.length} model(s)${o.exportNotebooks ? ', notebooks exported' : ''}.`, details };
-      }
-      if (!state.backup) return { summary: 'No verified backup to restore from.', skipped: [{ what: 'restoring from a backup', why: 'no verified backup was found under .aml-failover/backups' }] };
-      const details: string[] = [];
-      const skipped: StepResult['skipped'] = [];
-      for (const e of toCopy.environments) {
-        const props = state.backup.environments[assetLabel(e).toLowerCase()];
-        if (!props || !e.version) {
-          skipped.push({ what: `environment ${assetLabel(e)}`, why: 'not in the backup' });
-          continue;
+        const skipped: StepResult['skipped'] = [];
+        if (o.exportJobs && state.interrupted.length) {
+          progress('exporting the interrupted jobs');
+          state.definitions = await o.exportJobs(state.interrupted.map((j) => j.name), signal);
+          details.push(`${state.definitions.files.size} interrupted job(s) exported with their code to ${path.relative(o.projectDir, state.definitions.root)}`);
+          for (const [job, why] of state.definitions.problems) skipped.push({ what: `exporting job ${job}`, why });
         }
-        if (await o.ops.environment(target, e.name, e.version, signal)) continue;
-        await o.ops.registerEnvironment(target, e.name, e.version, stripServiceFields(props), signal);
-        await o.onCreated?.({ kind: 'environment', name: e.name, version: e.version });
-        details.push(`restored environment ${assetLabel(e)} from the backup`);
+        return { summary: `Brought across from the source: ${toCopy.environments.length} environment(s), ${toCopy.models.length} model(s)${state.definitions ? `, ${state.definitions.files.size} job definition(s) with their code` : ''}${o.exportNotebooks ? ', notebooks exported' : ''}.`, details, skipped };
       }
-      for (const m of toCopy.models) skipped.push({ what: `model ${assetLabel(m)}`, why: 'model files are restored by `aml-failover restore` (the backup holds no model files here)' });
-      return { summary: `Restored ${details.length} asset(s) from ${state.recoveryPoint.description}.`, details, skipped };
+      if (!state.backup) return { summary: 'No verified backup to restore from.', skipped: [{ what: 'restoring from a backup', why: 'no verified backup of the source was found (aml-failover backup, then aml-failover verify)' }] };
+      progress('restoring from the backup');
+      const r = await o.backups.restore(state.backup, target, toCopy.environments, toCopy.models, signal);
+      for (const c of r.created) await o.onCreated?.(c);
+      return { summary: `Restored ${r.created.length} asset(s) from ${state.recoveryPoint.description}; the job definitions and their code come from it too.`, details: [path.relative(o.projectDir, state.backup.folder), ...r.lines], skipped: r.skipped };
     },
   };
 
@@ -198,13 +201,13 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     skipReason: () => (state.interrupted.length ? undefined : 'No interrupted jobs.'),
     run: async ({ signal, progress }) => {
       const chosen = o.chooseJobs ? await o.chooseJobs(state.interrupted, state.checks) : state.interrupted;
-      const results = await resubmitJobs(o, chosen, state.checks, signal, progress);
+      const results = await resubmitJobs(o, chosen, state.checks, state.definitions, signal, progress);
       state.jobs = results;
       for (const j of state.interrupted) if (!chosen.includes(j)) state.jobs.push({ source: j.name, sourceId: j.id, outcome: 'skipped', reason: 'not chosen' });
       const bad = state.jobs.filter((j) => j.outcome === 'failed' || (j.outcome === 'skipped' && j.reason !== 'not chosen'));
       return {
         summary: `${state.jobs.filter((j) => j.outcome === 'submitted').length} submitted, ${state.jobs.filter((j) => j.outcome === 'already-resubmitted').length} already resubmitted, ${bad.length} not submitted.`,
-        details: state.jobs.map((j) => `${j.source}: ${j.outcome}${j.name ? ` as ${j.name}` : ''}${j.reason ? ` (${j.reason})` : ''}`),
+        details: state.jobs.map((j) => `${j.source}: ${j.outcome}${j.name ? ` as ${j.name}` : ''}${j.reason ? ` (${j.reason})` : ''}${j.created ? `, with ${j.created.join(', ')}` : ''}`),
         skipped: state.jobs.filter((j) => j.outcome === 'skipped').map((j) => ({ what: j.source, why: j.reason ?? '' })),
         partial: bad.length > 0,
       };
@@ -256,14 +259,15 @@ async function findInterrupted(o: FailoverOptions, state: FailoverState, source:
     listed = await o.ops.jobs(source, signal);
     details.push(`Interrupted jobs from the live listing of ${source.workspace_name}.`);
   } else {
-    state.backup = await o.backups.newestVerified();
+    state.backup = await o.backups.newestVerified(o.from);
     if (state.backup) {
       listed = state.backup.jobs;
+      state.definitions = state.backup.definitions;
       const age = describeAge(state.backup.takenAt, (o.now ?? Date.now)());
       state.recoveryPoint = { at: state.backup.takenAt, ...age };
       details.push(`Interrupted jobs from the statuses recorded in ${age.description}.`);
     } else {
-      details.push('No verified backup under .aml-failover/backups: the interrupted jobs are unknown. Take backups while the source answers (aml-failover drill takes one).');
+      details.push('No verified backup of the source: the interrupted jobs are unknown. Take backups while the source answers (aml-failover backup, then aml-failover verify; a drill takes one).');
     }
   }
   if (o.jobNames?.length) {
@@ -271,20 +275,29 @@ async function findInterrupted(o: FailoverOptions, state: FailoverState, source:
     state.interrupted = listed.filter((j) => wanted.has(j.name.toLowerCase()));
     const missing = o.jobNames.filter((n) => !state.interrupted.some((j) => j.name.toLowerCase() === n.toLowerCase()));
     if (missing.length) throw new Error(`No job named ${missing.join(', ')} in ${state.sourceAnswers ? `${source.workspace_name}` : 'the backup'}.`);
-    return;
+  } else {
+    state.interrupted = interruptedJobs(listed);
+    for (const j of state.interrupted) details.push(`interrupted: ${j.name} (${interruptedBecause(j)})`);
   }
-  state.interrupted = interruptedJobs(listed);
-  for (const j of state.interrupted) details.push(`interrupted: ${j.name} (${interruptedBecause(j)})`);
+  // From a backup, what a job needs is read from the definition it holds (the CLI YAML the export wrote).
+  if (state.backup) state.interrupted = await withDefinitions(state.interrupted, state.backup.definitions);
+}
+
+/** Anonymous environments and components travel inside the job's definition (inline, or as a component file). */
+function withoutAnonymous(n: JobNeeds): JobNeeds {
+  const named = (a: AssetNeed) => a.name !== ANONYMOUS_ENVIRONMENT && a.name !== ANONYMOUS_COMPONENT;
+  return { ...n, environments: n.environments.filter(named), components: n.components.filter(named) };
 }
 
 async function copyableFrom(o: FailoverOptions, state: FailoverState, source: WorkspaceRef, all: JobNeeds, signal: AbortSignal): Promise<Copyable | undefined> {
   if (state.sourceAnswers) {
     const environments = new Set<string>();
     for (const e of all.environments) if (e.version && (await o.ops.environment(source, e.name, e.version, signal))) environments.add(assetLabel(e).toLowerCase());
-    // Models are replicated with their files by `replicate`; whether each exists is its answer.
-    return { from: 'the source workspace', environments, models: new Set(all.models.map((m) => assetLabel(m).toLowerCase())) };
+    // Models are replicated with their files by `replicate`; whether each exists is its answer. Components are
+    // exported with the job and created from there by the submit path.
+    return { from: 'the source workspace', environments, models: new Set(all.models.map((m) => assetLabel(m).toLowerCase())), components: new Set(all.components.map((c) => assetLabel(c).toLowerCase())) };
   }
-  if (state.backup) return { from: state.recoveryPoint.description, environments: new Set(Object.keys(state.backup.environments)), models: new Set() };
+  if (state.backup) return { from: state.recoveryPoint.description, environments: state.backup.environments, models: state.backup.models, components: state.backup.definitions.components };
   return undefined;
 }
 
@@ -293,7 +306,8 @@ function copyList(state: FailoverState): { environments: AssetNeed[]; models: As
   const models = new Map<string, AssetNeed>();
   for (const c of state.checks.values()) {
     for (const n of c.checks) {
-      if (n.status !== 'will-copy') continue;
+      // Components come with the job's definition; environments and models are copied before it is submitted.
+      if (n.status !== 'will-copy' || (n.kind !== 'environment' && n.kind !== 'model')) continue;
       const [name, version] = n.name.split(':') as [string, string | undefined];
       (n.kind === 'environment' ? environments : models).set(n.name.toLowerCase(), { name, version });
     }
@@ -301,7 +315,7 @@ function copyList(state: FailoverState): { environments: AssetNeed[]; models: As
   return { environments: [...environments.values()], models: [...models.values()] };
 }
 
-export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJob[], checks: Map<string, JobCheck>, signal: AbortSignal, progress: (line: string) => void = () => undefined): Promise<ResubmittedJob[]> {
+export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJob[], checks: Map<string, JobCheck>, definitions: JobDefinitions | undefined, signal: AbortSignal, progress: (line: string) => void = () => undefined): Promise<ResubmittedJob[]> {
   const source = o.pair.workspaces[o.from];
   const target = o.pair.workspaces[o.to];
   const existing = new Map<string, string>();
@@ -321,21 +335,32 @@ export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJo
       out.push({ source: job.name, sourceId: job.id, outcome: 'skipped', reason: check.checks.filter((c) => c.status === 'missing').map((c) => `${c.kind} ${c.name} missing: ${c.note}`).join('; ') });
       continue;
     }
-    const plan = planResubmission(job, source, target, { suffix: o.suffix, computeMap: o.computeMap, drillId: o.drillId });
-    progress(`submitting ${plan.name}`);
+    const file = definitions?.files.get(job.name);
+    if (!definitions || !file) {
+      out.push({ source: job.name, sourceId: job.id, outcome: 'skipped', reason: definitions?.problems.get(job.name) ?? 'its definition was not brought across (the source did not answer and no backup holds it)' });
+      continue;
+    }
+    const name = resubmittedName(job.name, o.suffix);
+    progress(`submitting ${name}`);
     try {
-      const r = await o.ops.submitter.submit(target, plan.name, plan.properties, signal);
-      await o.onCreated?.({ kind: 'job', name: plan.name });
-      out.push({ source: job.name, sourceId: job.id, name: plan.name, outcome: 'submitted', status: r.status });
+      const edit = (doc: Record<string, unknown>) => planResubmission(job, doc, source, target, { suffix: o.suffix, computeMap: o.computeMap, drillId: o.drillId }).doc;
+      const r = await o.ops.submitter.submit(target, { file, root: definitions.root, name, edit }, signal);
+      await o.onCreated?.({ kind: 'job', name });
+      out.push({ source: job.name, sourceId: job.id, name, outcome: 'submitted', status: r.status, ...(r.created.length ? { created: r.created } : {}) });
     } catch (err) {
       if (signal.aborted) throw err;
-      out.push({ source: job.name, sourceId: job.id, outcome: 'failed', reason: `the target refused it: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
+      // The submit path's own check (nothing written) or the target's answer to what it sent.
+      const why = err instanceof SubmitRefusedError ? `not submitted: ${err.reasons.join(' ')}` : `the target refused it: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      out.push({ source: job.name, sourceId: job.id, outcome: 'failed', reason: why });
     }
   }
   return out;
 }
 
-/** Needs of the project's job YAMLs (jobs/**.yml|yaml and any *.yml whose $schema is a job schema), for pre-flight. */
+/**
+ * Needs of the project's job YAMLs (jobs/**.yml|yaml and any *.yml whose $schema is a job schema), for pre-flight;
+ * folders holding an aml-failover export or backup snapshot (its manifest.json) are not the project's and are skipped.
+ */
 async function projectJobNeeds(projectDir: string): Promise<{ file: string; needs: JobNeeds }[]> {
   const out: { file: string; needs: JobNeeds }[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -349,8 +374,10 @@ async function projectJobNeeds(projectDir: string): Promise<{ file: string; need
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'aml-export') continue;
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(full, depth + 1);
-      else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
+      // A backup snapshot or an export holds job YAMLs of a workspace, not the project's own.
+      if (e.isDirectory()) {
+        if (!isExportFolder(full)) await walk(full, depth + 1);
+      } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
         const text = await fs.readFile(full, 'utf8').catch(() => '');
         if (!/\$schema:.*(commandJob|pipelineJob|sweepJob)/i.test(text)) continue;
         try {
@@ -369,10 +396,6 @@ function mergeNeeds(list: JobNeeds[]): JobNeeds {
   const all = emptyNeeds();
   for (const n of list) for (const k of Object.keys(all) as (keyof JobNeeds)[]) (all[k] as unknown[]).push(...(n[k] as unknown[]));
   return jobNeeds({ merged: [...all.computes.map((c) => ({ compute: c })), ...all.environments.map((e) => ({ environment: `azureml:${assetLabel(e)}` })), ...all.models.map((m) => ({ type: 'model', path: `azureml:${assetLabel(m)}` })), ...all.data.map((d) => ({ type: 'uri_folder', path: `azureml:${assetLabel(d)}` })), ...all.components.map((c) => ({ component: `azureml:${assetLabel(c)}` })), ...all.datastores.map((d) => `azureml://datastores/${d}/paths/`)] });
-}
-
-function stripServiceFields(props: Record<string, unknown>): Record<string, unknown> {
-  return { ...props, isArchived: false };
 }
 
 /** The report both adapters write, from the runbook's record and what the steps learned. */

@@ -33,6 +33,8 @@ export interface Copyable {
   from: string;
   environments: Set<string>;
   models: Set<string>;
+  /** Named components whose definition comes with the job (the submit path creates them in the target). */
+  components?: Set<string>;
 }
 
 export interface JobCheck {
@@ -76,7 +78,7 @@ export function checkJob(job: string, needs: JobNeeds, target: TargetHoldings, c
   asset('environment', needs.environments, target.environments, copyable?.environments);
   asset('model', needs.models, target.models, copyable?.models);
   asset('data', needs.data, target.data);
-  asset('component', needs.components, target.components);
+  asset('component', needs.components, target.components, copyable?.components);
   for (const d of needs.datastores) {
     checks.push(target.datastores.has(d.toLowerCase()) ? { kind: 'datastore', name: d, status: 'present' } : { kind: 'datastore', name: d, status: 'missing', note: 'the target has no datastore of that name' });
   }

@@ -18,6 +18,8 @@ export interface ResubmittedJob {
   reason?: string;
   /** Status seen by the confirm step. */
   status?: string;
+  /** What the submission created in the target with it (its code asset, components, inline environments). */
+  created?: string[];
 }
 
 export interface FailoverReport {

@@ -1,7 +1,8 @@
 // How an interrupted job is submitted again in the target, decided in pure code: its new name (job names cannot be
-// reused), its tags (kept, plus where it came from), and its definition with every reference to the source
-// workspace rewritten — ARM ids to the target's, pinned datastore URIs to their portable form (the linter's fix) —
-// and its computes mapped.
+// reused), its tags (kept, plus where it came from), and its definition — the CLI v2 YAML the export wrote (src/jobs)
+// — with every reference to the source workspace rewritten — ARM ids to the target's, pinned datastore URIs to their
+// portable form (the linter's fix) — and its computes mapped. The jobs library's submit path applies it as the job's
+// `edit` and carries the code, components and inline environments across.
 import { findPinnedReferences } from '../lint/references';
 import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
 import { mapCompute } from './preflight';
@@ -9,7 +10,10 @@ import { mapCompute } from './preflight';
 export const RESUBMITTED_FROM_TAG = 'aml-failover.resubmitted-from';
 export const DRILL_TAG = 'aml-failover.drill';
 
-/** The job as the source (or a backup) describes it: ARM id, name and properties (the SDK's JobBase shape). */
+/**
+ * The job as the source (or a backup) describes it: ARM id, name and definition — the service's properties (JobBase)
+ * from a live listing, the exported CLI YAML from a backup; needs.ts reads both.
+ */
 export interface SourceJob {
   id: string;
   name: string;
@@ -20,7 +24,8 @@ export interface ResubmitPlan {
   sourceId: string;
   sourceName: string;
   name: string;
-  properties: Record<string, unknown>;
+  /** The job's CLI YAML, as it is submitted in the target. */
+  doc: Record<string, unknown>;
   /** What was rewritten, one line each ("computeId: gpu-cluster → cpu-cluster"). */
   rewritten: string[];
 }
@@ -42,10 +47,8 @@ export function defaultSuffix(now = Date.now()): string {
   return `fo${Math.floor(now / 60_000).toString(36)}`;
 }
 
-// Fields the service sets; sending them back is at best ignored.
-const SERVICE_FIELDS = ['status', 'services', 'parentJobName'];
-
-export function planResubmission(job: SourceJob, source: WorkspaceRef, target: WorkspaceRef, options: PlanOptions): ResubmitPlan {
+/** `doc` is the job's CLI v2 YAML as exported (src/jobs/toCli.ts), parsed. */
+export function planResubmission(job: Pick<SourceJob, 'id' | 'name'>, doc: Record<string, unknown>, source: WorkspaceRef, target: WorkspaceRef, options: PlanOptions): ResubmitPlan {
   const rewritten: string[] = [];
   const sourcePrefix = workspaceArmId(source);
   const targetPrefix = workspaceArmId(target);
@@ -61,18 +64,14 @@ export function planResubmission(job: SourceJob, source: WorkspaceRef, target: W
     }
     return value;
   };
-  const props = { ...job.properties };
-  for (const f of SERVICE_FIELDS) delete props[f];
-  // The service's run-time properties (StartTimeUtc, …) belong to the old run.
-  if (props.properties && typeof props.properties === 'object') {
-    props.properties = Object.fromEntries(Object.entries(props.properties as Record<string, string>).filter(([k]) => !/^(StartTimeUtc|EndTimeUtc|FailureReason)$/.test(k)));
-  }
-  const properties = rewrite(props, '') as Record<string, unknown>;
-  const tags: Record<string, string> = { ...((properties.tags as Record<string, string> | undefined) ?? {}), [RESUBMITTED_FROM_TAG]: job.id };
+  const { tags: ownTags, ...rest } = doc;
+  const out = rewrite(rest, '') as Record<string, unknown>;
+  // The job's own tags are kept as they are (a tag may well mention the source); the resubmission adds its own.
+  const tags: Record<string, string> = { ...((ownTags as Record<string, string> | undefined) ?? {}), [RESUBMITTED_FROM_TAG]: job.id };
   if (options.drillId) tags[DRILL_TAG] = options.drillId;
-  properties.tags = tags;
-  if (properties.displayName === undefined) properties.displayName = job.name;
-  return { sourceId: job.id, sourceName: job.name, name: resubmittedName(job.name, options.suffix), properties, rewritten };
+  out.tags = tags;
+  if (out.display_name === undefined) out.display_name = job.name;
+  return { sourceId: job.id, sourceName: job.name, name: resubmittedName(job.name, options.suffix), doc: out, rewritten };
 }
 
 function rewriteString(value: string, path: string, sourcePrefix: string, targetPrefix: string, computeMap: Readonly<Record<string, string>>): string {

@@ -18,13 +18,12 @@ import { buildFailbackReport, failbackSteps, loadFailoverMark, saveFailoverMark,
 import { newVersionsSince } from './newVersions';
 import { replicateNotebooks } from '../replicate/notebooks';
 import { copySchedules, getSchedule, handOverSchedules, listSchedules, setScheduleEnabled } from '../schedules/schedules';
-import { cleanupCommand, cleanupDrill, filesBefore, newDrillId, saveDrill, takeBackup, type CleanupResult, type DrillRecord } from './drill';
+import { cleanupCommand, cleanupDrill, filesBefore, newDrillId, saveDrill, type CleanupResult, type DrillRecord } from './drill';
 import { buildReport, failoverSteps, DEFAULT_CONFIRM_TIMEOUT_MS, type FailoverOptions } from './failover';
 import { toJson, toMarkdown, type FailoverReport } from './report';
-import { STATE_DIR } from './snapshot';
+import { STATE_DIR, exportJobDefinitions, projectBackups } from './backups';
 import { defaultSuffix } from './resubmitPlan';
 import { runRunbook, type RunbookHooks, type RunbookStep } from './runbook';
-import { folderBackupStore } from './snapshot';
 import { azureWorkspaceOps, type WorkspaceOps } from './workspaceOps';
 
 export interface SessionRequest {
@@ -65,7 +64,7 @@ async function wire(req: SessionRequest): Promise<Wired> {
   const conn = req.connection ?? (await connect(pair.cloud, { logger: req.logger, trust: req.trust, credentials: req.credentials }));
   // Reachability is asked with a short budget: a region that is down must not hold the runbook for minutes.
   const probe = await connect(pair.cloud, { logger: req.logger, trust: req.trust, credentials: req.credentials, retry: QUICK_RETRY });
-  return { pair, conn, ops: azureWorkspaceOps(conn, probe), from: req.to === 'primary' ? 'secondary' : 'primary' };
+  return { pair, conn, ops: azureWorkspaceOps(conn, probe, req.logger), from: req.to === 'primary' ? 'secondary' : 'primary' };
 }
 
 function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>): FailoverOptions {
@@ -75,7 +74,7 @@ function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>)
     from: w.from,
     to: req.to,
     ops: w.ops,
-    backups: folderBackupStore(req.projectDir),
+    backups: projectBackups(req.projectDir, w.pair, w.conn, req.logger),
     computeMap: resubmitSection(w.pair).compute,
     suffix: req.suffix ?? defaultSuffix(),
     confirmTimeoutMs: req.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS,
@@ -86,6 +85,7 @@ function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>)
       const r = await exportWorkspace({ projectDir: req.projectDir, from: w.from, kinds: ['notebooks'], signal, logger: req.logger, connection: w.conn });
       return summarize(r)[0] ?? 'Notebooks exported.';
     },
+    exportJobs: (names, signal) => exportJobDefinitions(req.projectDir, w.from, names, w.conn, signal, req.logger),
     handOverSchedules: async (sourceReachable, signal) => {
       if (signal.aborted) throw signal.reason;
       const r = await handOverSchedules(w.conn, w.pair.workspaces[w.from], w.pair.workspaces[req.to], { sourceReachable, logger: req.logger });
@@ -155,6 +155,7 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
     sourceForbidden: Boolean(req.simulateOutage),
     onCreated: async (what) => {
       if (what.kind === 'job') record.jobs.push(what.name);
+      else if (what.kind === 'model') (record.models ??= []).push({ name: what.name, version: what.version ?? '' });
       else record.environments.push({ name: what.name, version: what.version ?? '' });
       await saveDrill(req.projectDir, record);
     },
@@ -163,9 +164,10 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
   const backup: RunbookStep = {
     id: 'backup',
     title: 'Take a backup',
-    plan: () => `Record the jobs of ${source.workspace_name} (definitions and statuses) and what the unfinished ones need, under .aml-failover/backups/.`,
-    run: async ({ signal }) => {
-      const b = await takeBackup(w.ops, o.backups, source, signal);
+    plan: () => `Back up ${source.workspace_name} (its jobs with their code and statuses, notebooks, models, environments, data) and verify the backup.`,
+    run: async ({ signal, progress }) => {
+      progress(`backing up ${source.workspace_name}`);
+      const b = await o.backups.take(w.from, signal);
       // The schedules rehearse their handover too, without a pipeline running in both regions: copied into the
       // target (disabled, tagged with their state here), then disabled here while the source still answers.
       const target = w.pair.workspaces[req.to];
@@ -174,7 +176,7 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
       await saveDrill(req.projectDir, record);
       for (const name of record.schedules) await setScheduleEnabled(w.conn, source, name, false);
       return {
-        summary: `Backup ${b.id}: ${b.jobs.length} job(s), ${Object.keys(b.environments).length} environment definition(s); ${record.schedules.length} schedule(s) paused in the ${w.from} for the drill.`,
+        summary: `Backup ${path.basename(b.folder)}, verified: ${b.jobs.length} job(s) (${b.definitions.files.size} with their definitions), ${b.environments.size} environment and ${b.models.size} model version(s); ${record.schedules.length} schedule(s) paused in the ${w.from} for the drill.`,
         details: [path.relative(req.projectDir, b.folder), ...record.schedules.map((n) => `schedule ${n}: disabled in the ${w.from}, to be enabled in the ${req.to} after the switch (drill --cleanup or failback hands it back)`)],
       };
     },

@@ -10,13 +10,26 @@ import { listInventory } from '../inventory/listInventory';
 import { workspaceArmId, type Role, type WorkspaceRef } from '../pair/pairFile';
 import { emptyHoldings, type TargetHoldings } from './preflight';
 import type { AssetNeed } from './needs';
-import type { SnapshotJob } from './snapshot';
+import type { Logger } from '../common/logger';
+import { submitJob } from '../jobs/submit';
+import type { SnapshotJob } from './backups';
 
 export type Reachability = { state: 'healthy' } | { state: 'down' | 'unauthorized'; reason: string };
 
-/** The submit path: the jobs library's `submitJob` (src/jobs/submit.ts) when it lands; ARM job create until then. */
+/** A job to submit: its exported YAML, the folder its code and component files stay in, its new name and the resubmission's changes. */
+export interface JobToSubmit {
+  file: string;
+  root: string;
+  name: string;
+  edit: (doc: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * The submit path: the jobs library's `submitJob` (src/jobs/submit.ts) — checks the target first, uploads and
+ * registers the job's code, creates its components and inline environments, then the job; pipelines as pipelines.
+ */
 export interface JobSubmitter {
-  submit(target: WorkspaceRef, name: string, properties: Record<string, unknown>, signal: AbortSignal): Promise<{ id: string; status?: string }>;
+  submit(target: WorkspaceRef, job: JobToSubmit, signal: AbortSignal): Promise<{ id: string; status?: string; created: string[] }>;
 }
 
 export interface WorkspaceOps {
@@ -25,17 +38,14 @@ export interface WorkspaceOps {
   job(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<SnapshotJob | undefined>;
   holdings(ws: WorkspaceRef, needs: { data: AssetNeed[]; components: AssetNeed[] }, signal: AbortSignal): Promise<TargetHoldings>;
   environment(ws: WorkspaceRef, name: string, version: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined>;
-  registerEnvironment(ws: WorkspaceRef, name: string, version: string, properties: Record<string, unknown>, signal: AbortSignal): Promise<void>;
-  archiveEnvironment(ws: WorkspaceRef, name: string, version: string | undefined, signal: AbortSignal): Promise<void>;
+  /** Archives a version (and its container when no active version is left): what a drill registered. */
+  archiveVersion(ws: WorkspaceRef, kind: 'environment' | 'model', name: string, version: string, signal: AbortSignal): Promise<void>;
   cancelJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
   archiveJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
-  /** The storage account the workspace was created with (ARM id's last segment). */
-  storageAccount(ws: WorkspaceRef, signal: AbortSignal): Promise<string | undefined>;
-  datastores(ws: WorkspaceRef, signal: AbortSignal): Promise<{ name: string; accountName?: string }[]>;
   submitter: JobSubmitter;
 }
 
-export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection): WorkspaceOps {
+export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection, logger: Logger): WorkspaceOps {
   const ml = (ws: WorkspaceRef) => conn.ml(ws.subscription_id);
   const ops: WorkspaceOps = {
     async reach(ws, signal) {
@@ -93,21 +103,16 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection)
       const v = await unlessNotFound(client.environmentVersions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal }));
       return v ? (v.properties as unknown as Record<string, unknown>) : undefined;
     },
-    async registerEnvironment(ws, name, version, properties, signal) {
+    async archiveVersion(ws, kind, name, version, signal) {
       const client = await ml(ws);
+      const [versions, containers] = kind === 'environment' ? [client.environmentVersions, client.environmentContainers] : [client.modelVersions, client.modelContainers];
+      const v = await versions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      await client.environmentVersions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: properties as any }, { abortSignal: signal });
-    },
-    async archiveEnvironment(ws, name, version, signal) {
-      const client = await ml(ws);
-      if (version) {
-        const v = await client.environmentVersions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal });
-        await client.environmentVersions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, isArchived: true } }, { abortSignal: signal });
-      }
+      await versions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, isArchived: true } as any }, { abortSignal: signal });
       // A container left with no active version was the archived version's alone: archive it too.
-      for await (const _active of client.environmentVersions.list(ws.resource_group, ws.workspace_name, name, { abortSignal: signal })) return;
-      const c = await client.environmentContainers.get(ws.resource_group, ws.workspace_name, name, { abortSignal: signal });
-      await client.environmentContainers.createOrUpdate(ws.resource_group, ws.workspace_name, name, { properties: { ...c.properties, isArchived: true } }, { abortSignal: signal });
+      for await (const _active of versions.list(ws.resource_group, ws.workspace_name, name, { abortSignal: signal })) return;
+      const c = await containers.get(ws.resource_group, ws.workspace_name, name, { abortSignal: signal });
+      await containers.createOrUpdate(ws.resource_group, ws.workspace_name, name, { properties: { ...c.properties, isArchived: true } }, { abortSignal: signal });
     },
     async cancelJob(ws, name, signal) {
       const client = await ml(ws);
@@ -118,23 +123,10 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection)
       const j = (await armGet(conn, id, { signal, apiVersion: API_VERSION })) as RawJob;
       await armPut(conn, id, { properties: { ...j.properties, isArchived: true } }, { signal, apiVersion: API_VERSION, pollIntervalMs: 500 });
     },
-    async storageAccount(ws, signal) {
-      const client = await ml(ws);
-      const w = await client.workspaces.get(ws.resource_group, ws.workspace_name, { abortSignal: signal });
-      return w.storageAccount?.split('/').at(-1);
-    },
-    async datastores(ws, signal) {
-      const client = await ml(ws);
-      const out: { name: string; accountName?: string }[] = [];
-      for await (const d of client.datastores.list(ws.resource_group, ws.workspace_name, { abortSignal: signal })) {
-        out.push({ name: d.name ?? '', accountName: (d.properties as { accountName?: string }).accountName });
-      }
-      return out;
-    },
     submitter: {
-      async submit(target, name, properties, signal) {
-        const created = (await armPut(conn, `${workspaceArmId(target)}/jobs/${name}`, { properties }, { signal, apiVersion: API_VERSION, pollIntervalMs: 500 })) as RawJob;
-        return { id: created.id ?? name, status: created.properties?.status as string | undefined };
+      async submit(target, job, signal) {
+        const r = await submitJob({ connection: conn, target, jobFile: job.file, root: job.root, name: job.name, edit: job.edit, signal, logger });
+        return { id: r.id, status: r.status, created: r.created };
       },
     },
   };

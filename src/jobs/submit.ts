@@ -38,6 +38,8 @@ export interface SubmitRequest {
   root?: string;
   /** The new job's name; default `<file name>_<8 random characters>` (a job name is used once per workspace). */
   name?: string;
+  /** Changes the job as read from `jobFile` before anything is checked (resubmission: tags, computes mapped). */
+  edit?: (doc: Json) => Json;
   signal: AbortSignal;
   logger: Logger;
 }
@@ -147,7 +149,8 @@ export async function checkSubmission(req: SubmitRequest): Promise<Checked> {
   const root = path.resolve(req.root ?? (path.basename(path.dirname(jobFile)) === 'jobs' ? path.dirname(path.dirname(jobFile)) : path.dirname(jobFile)));
   const realRoot = await fs.realpath(root);
   const reasons: string[] = [];
-  const doc = await readYaml(jobFile);
+  const read = await readYaml(jobFile);
+  const doc = req.edit ? req.edit(read) : read;
   if (!['command', 'sweep', 'pipeline'].includes(String(doc.type))) {
     throw new SubmitRefusedError(jobFile, target.workspace_name, [`is a ${String(doc.type ?? 'untyped')} job; command, sweep and pipeline jobs can be submitted.`]);
   }

@@ -78,7 +78,7 @@ export function registerSandboxCli(program: Command, ctx: CliContext): void {
   program
     .command('fault')
     .description('Switch a fault on a region of the running sandbox')
-    .addHelpText('after', '\nModes: none heals; outage, blackhole, slow, throttle, reset and corrupt break the region in their own way (reset and corrupt on every response, or on a seeded share of them with --rate); dataplane fails the region\'s Azure ML data plane (discovery and its regional endpoint) while ARM still answers.\n')
+    .addHelpText('after', '\nModes: none heals; outage, blackhole, slow, throttle, reset and corrupt break the region in their own way (reset and corrupt on every response, or on a seeded share of them with --rate); dataplane fails the region\'s Azure ML data plane (discovery and its regional endpoint) while ARM still answers; refusejobs refuses every new job the region is sent (400), everything else answering as usual.\n')
     .argument('<role>', 'Primary or secondary')
     .argument('<mode>', `One of ${FAULT_MODES.join(', ')}`)
     .option('--latency-ms <n>', 'Added latency per request for slow (default: 2000)', int('--latency-ms', 0, 600_000))

@@ -7,7 +7,7 @@ import { endpointOrigin, ownSandboxRecord } from '../azure/trust';
 import { UserError } from '../common/errors';
 import type { Role } from '../pair/pairFile';
 
-export const FAULT_MODES = ['none', 'outage', 'blackhole', 'slow', 'throttle', 'reset', 'corrupt', 'dataplane'] as const;
+export const FAULT_MODES = ['none', 'outage', 'blackhole', 'slow', 'throttle', 'reset', 'corrupt', 'dataplane', 'refusejobs'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 export interface FaultRequest {

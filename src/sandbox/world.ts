@@ -104,11 +104,22 @@ export interface Region {
   discoveryUrl?: string;
   /** Recurring jobs (ARM Schedule bodies), keyed by lower-case name. */
   schedules: Map<string, Json>;
+  /**
+   * The workspace's properties as set through ARM (Workspaces_CreateOrUpdate of a new workspace, Workspaces_Update):
+   * ARM ids of its associated resources, publicNetworkAccess, description… over the seeded ones.
+   */
+  workspaceProperties?: Json;
+  workspaceTags?: Record<string, string>;
 }
 
 export interface World {
   tenantId: string;
   regions: Record<Role, Region>;
+  /**
+   * Workspaces created through ARM besides the seeded two (arm/workspaces.ts): each a Region of its own, empty, in a
+   * seeded region's resource group and location, sharing that region's faults, role assignments and resources.
+   */
+  moreWorkspaces?: Region[];
 }
 
 /** ARM names are case-insensitive: maps are keyed by the lower-case name. */
@@ -166,7 +177,7 @@ export function workspaceBody(r: Region, tenantId: string): Json {
     type: `${ML}/workspaces`,
     location: r.location,
     kind: 'Default',
-    tags: { role: r.role, 'created-by': 'aml-failover sandbox' },
+    tags: r.workspaceTags ?? { role: r.role, 'created-by': 'aml-failover sandbox' },
     identity: { type: 'SystemAssigned', principalId: randomUUIDFor(r, 'principal'), tenantId },
     sku: { name: 'Basic', tier: 'Basic' },
     properties: {
@@ -186,10 +197,32 @@ export function workspaceBody(r: Region, tenantId: string): Json {
       storageHnsEnabled: false,
       v1LegacyMode: false,
       privateEndpointConnections: [],
-      notebookInfo: { fqdn: `ml-mlw-demo-${r.location}-${r.workspaceGuid}.${r.location}.notebooks.azure.net`, resourceId: r.workspaceGuid.replace(/-/g, '') },
+      notebookInfo: { fqdn: `ml-${r.workspaceName}-${r.workspaceGuid}.${r.location}.notebooks.azure.net`, resourceId: r.workspaceGuid.replace(/-/g, '') },
+      ...r.workspaceProperties,
     },
     systemData: systemData(r.createdAt),
   };
+}
+
+/**
+ * A workspace created through ARM in `home`'s resource group: empty (no assets, computes, datastores, endpoints), with
+ * the associated resources its creation named. Faults, role assignments and the resource group's resources are
+ * `home`'s (the same maps); Machine Learning's per-region services (VM sizes, usages, quotas) too.
+ */
+export function newWorkspaceIn(home: Region, name: string, properties: Json, tags: Record<string, string> | undefined): Region {
+  const r = newRegion(home.role, { location: home.location, subscriptionId: home.subscriptionId, suffix: '', storageKey: home.storageKey });
+  const storage = String(properties.storageAccount);
+  Object.assign(r, {
+    resourceGroup: home.resourceGroup,
+    workspaceName: name,
+    createdAt: new Date().toISOString(),
+    storageAccount: storage.split('/').pop() ?? storage,
+    discoveryUrl: home.discoveryUrl,
+    workspaceProperties: properties,
+    workspaceTags: tags ?? {},
+  });
+  r.services = { ...home.services, onlineEndpoints: new Map(), privateEndpointConnections: new Map() };
+  return r;
 }
 
 /** Stable per-region GUID-like ids for fields that only need to look real. */
@@ -198,7 +231,11 @@ function randomUUIDFor(r: Region, what: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** ARM GET bodies of the workspace's associated resources (health probes ask these). */
+/**
+ * ARM GET bodies of the workspace's associated resources (health probes ask these), shaped like the REST spec
+ * examples in specs/providers/: Microsoft.Storage/StorageAccountGetProperties.json, Microsoft.KeyVault/getVault.json,
+ * Microsoft.ContainerRegistry/RegistryGet.json, Microsoft.Insights/ComponentsGet.json.
+ */
 export function associatedResources(r: Region): Map<string, Json> {
   const out = new Map<string, Json>();
   const add = (provider: string, type: string, name: string, body: Json) => {

@@ -1,17 +1,15 @@
-// A backup of the primary as the failover reads it (.aml-failover/backups/<time>/), taken the way the drill takes
-// one: the jobs with their statuses and the environment definitions the unfinished ones use. Tests that fail over
-// with the primary already down take one first, as a team that backs up would have.
+// A backup of the primary as the failover reads it: a verified snapshot of the backups library (src/backup), taken
+// the way the drill takes one. Tests that fail over with the primary already down take one first, as a team that
+// backs up would have.
 import { connect } from '../../src/azure/connection';
 import { silentLogger } from '../../src/common/logger';
-import { takeBackup } from '../../src/failover/drill';
-import { folderBackupStore } from '../../src/failover/snapshot';
-import { azureWorkspaceOps } from '../../src/failover/workspaceOps';
+import { projectBackups } from '../../src/failover/backups';
 import { loadPairFile } from '../../src/pair/pairFile';
 
 export async function takeFailoverBackup(projectDir: string): Promise<string> {
   const pair = await loadPairFile(projectDir);
   const conn = await connect(pair.cloud, { logger: silentLogger });
-  const b = await takeBackup(azureWorkspaceOps(conn, conn), folderBackupStore(projectDir), pair.workspaces.primary, new AbortController().signal);
+  const b = await projectBackups(projectDir, pair, conn, silentLogger).take('primary', new AbortController().signal);
   return b.folder;
 }
 

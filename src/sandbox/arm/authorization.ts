@@ -2,7 +2,7 @@
 // caller's effective `permissions` of a resource (Permissions - List For Resource, 2022-04-01), computed from the
 // assignments at that scope and above. Reads of non-ML resources are refused with 403 `AuthorizationFailed` when no
 // assignment grants `<provider>/<type>/read` there, as ARM does — so a test removes a Reader assignment to see a 403.
-// Shapes: the authorization REST spec examples (RoleAssignments_Get, the permissions list `{actions, notActions,
+// Shapes: the authorization REST spec examples (specs/providers/Microsoft.Authorization/RoleAssignments_Get.json, the permissions list `{actions, notActions,
 // dataActions, notDataActions}`).
 import { associatedResources, type Json, type Region, type RoleAssignmentRecord, type World } from '../world';
 import { ArmError, RESOURCE_GROUP, page, printable, regionOf, requireProperties, type ArmEnv, type ArmRequest, type Route } from './router';

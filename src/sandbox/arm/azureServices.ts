@@ -1,12 +1,18 @@
 // Azure services around the workspaces, outside Machine Learning, that readiness and health read:
 // - subscription `locations` with pair metadata (Subscriptions - List Locations, 2022-12-01; GetLocations.json);
-// - the subscription's storage accounts (Storage Accounts - List, 2023-01-01), each shown only where readable,
-//   and a storage account's PATCH of its sku and `allowSharedKeyAccess` (Storage Accounts - Update; false makes the
-//   account's storage endpoint refuse its key, 403 KeyBasedAuthenticationNotPermitted, as a security baseline does);
+// - the subscription's storage accounts (Storage Accounts - List, 2023-01-01; bodies as StorageAccountGetProperties.json),
+//   each shown only where readable, and a storage account's PATCH of its sku and `allowSharedKeyAccess` (Storage
+//   Accounts - Update; false makes the account's storage endpoint refuse its key, 403 KeyBasedAuthenticationNotPermitted,
+//   as a security baseline does);
+// - a key vault's PATCH of soft delete and purge protection (Vaults - Update, 2023-07-01, bodies as getVault.json;
+//   never turned off again);
+// - Application Insights components created where the request says (Components - Create Or Update, 2020-02-02;
+//   ComponentsCreate.json);
 // - a container registry's replications (Replications - List/Get/Create, 2023-07-01; ReplicationList.json);
 // - Resource Health `availabilityStatuses/current` of any resource (2022-10-01; AvailabilityStatus_GetByResource.json)
 //   and the subscription's Service Health events (Events_ListBySubscriptionId.json). Both are global: they answer
 //   during a regional outage (the fault gate lets them through) and report it.
+import { randomUUID } from 'node:crypto';
 import type { Role } from '../../pair/pairFile';
 import type { FaultBoard } from '../faults';
 import type { Json, Region } from '../world';
@@ -45,6 +51,52 @@ function setSku(account: Json, sku: string): void {
   props.statusOfSecondary = /(GRS|GZRS)$/.test(sku) ? 'available' : undefined;
 }
 
+/**
+ * Vaults - Update (2023-07-01): soft delete and purge protection, and the retention. Either, once on, cannot be
+ * turned off — Azure refuses, as here.
+ */
+function updateVault(vault: Json, body: unknown): Json {
+  const changes = ((body as Json | undefined)?.properties ?? {}) as Json;
+  const props = vault.properties as Json;
+  for (const key of ['enableSoftDelete', 'enablePurgeProtection']) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new ArmError(400, 'BadRequest', `properties.${key} must be true or false.`);
+    if (!value && props[key] === true) throw new ArmError(400, 'BadRequest', `The property "${key}" cannot be set to false. ${key === 'enablePurgeProtection' ? 'Enabling the purge protection for a vault is an irreversible action.' : 'Soft delete cannot be turned off once enabled.'}`);
+    props[key] = value;
+  }
+  const days = changes.softDeleteRetentionInDays;
+  if (days !== undefined) {
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 7 || days > 90) throw new ArmError(400, 'BadRequest', 'properties.softDeleteRetentionInDays must be a whole number of days from 7 to 90.');
+    props.softDeleteRetentionInDays = days;
+  }
+  return vault;
+}
+
+/** Components - Create Or Update (2020-02-02; specs/providers/Microsoft.Insights/ComponentsCreate.json): a component where the request says. */
+function component(id: string, name: string, body: unknown): Json {
+  const b = (body ?? {}) as Json;
+  const location = typeof b.location === 'string' ? b.location.toLowerCase().replace(/\s/g, '') : '';
+  if (!location) throw new ArmError(400, 'InvalidRequestContent', 'An Application Insights component needs a location.');
+  const kind = typeof b.kind === 'string' ? b.kind : 'web';
+  const props = (b.properties ?? {}) as Json;
+  const key = randomUUID();
+  const workspace = typeof props.WorkspaceResourceId === 'string' ? { WorkspaceResourceId: props.WorkspaceResourceId } : {};
+  return {
+    id,
+    name,
+    type: 'Microsoft.Insights/components',
+    location,
+    tags: (b.tags as Json | undefined) ?? {},
+    kind,
+    properties: {
+      ApplicationId: name, AppId: randomUUID(), Application_Type: props.Application_Type ?? 'web', Flow_Type: props.Flow_Type ?? 'Bluefield', Request_Source: props.Request_Source ?? 'rest',
+      InstrumentationKey: key, CreationDate: new Date().toISOString(), TenantId: randomUUID(), provisioningState: 'Succeeded', SamplingPercentage: 100.0, ...workspace,
+      ConnectionString: `InstrumentationKey=${key}`, DisableIpMasking: false, publicNetworkAccessForQuery: 'Enabled', publicNetworkAccessForIngestion: 'Enabled', IngestionMode: workspace.WorkspaceResourceId ? 'LogAnalytics' : 'ApplicationInsights',
+    },
+  };
+}
+
 export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
   const since: Record<Role, number> = { primary: Date.now(), secondary: Date.now() };
   faults.on('change', (role: Role) => (since[role] = Date.now()));
@@ -55,8 +107,8 @@ export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
     requireRead(regionOf(req), lowerId);
     return body;
   };
-  const accountId = (req: ArmRequest) => '/' + req.lower.slice(0, 8).join('/');
-  const registryId = (req: ArmRequest) => '/' + req.lower.slice(0, 8).join('/');
+  /** The lower-case id of the resource a path is under (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
+  const resourceIdOf = (req: ArmRequest) => '/' + req.lower.slice(0, 8).join('/');
   const replicationsOf = (r: Region, registry: string) => [...resourcesOf(r).entries()].filter(([id]) => id.startsWith(`${registry}/replications/`)).map(([, body]) => body);
 
   const availability = (req: ArmRequest): Json => {
@@ -147,9 +199,9 @@ export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
     {
       path: `${RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/{account}`,
       methods: {
-        GET: (req) => ({ status: 200, body: resource(req, accountId(req)) }),
+        GET: (req) => ({ status: 200, body: resource(req, resourceIdOf(req)) }),
         PATCH: (req) => {
-          const account = resource(req, accountId(req));
+          const account = resource(req, resourceIdOf(req));
           const sku = ((req.body as Json | undefined)?.sku as Json | undefined)?.name;
           const allowSharedKey = ((req.body as Json | undefined)?.properties as Json | undefined)?.allowSharedKeyAccess;
           const skuOk = typeof sku === 'string' && /^(Standard_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)|Premium_(LRS|ZRS))$/.test(sku);
@@ -162,18 +214,39 @@ export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
         },
       },
     },
-    { path: `${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{registry}/replications`, methods: { GET: (req) => (resource(req, registryId(req)), page(env, req, replicationsOf(regionOf(req), registryId(req)))) } },
+    {
+      path: `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/{vault}`,
+      methods: {
+        GET: (req) => ({ status: 200, body: resource(req, resourceIdOf(req)) }),
+        PATCH: (req) => ({ status: 200, body: updateVault(resource(req, resourceIdOf(req)), req.body) }),
+      },
+    },
+    {
+      path: `${RESOURCE_GROUP}/providers/microsoft.insights/components/{component}`,
+      methods: {
+        GET: (req) => ({ status: 200, body: resource(req, resourceIdOf(req)) }),
+        PUT: (req) => {
+          const r = regionOf(req);
+          const id = '/' + req.names.slice(0, 8).join('/');
+          const body = component(id, req.params.component, req.body);
+          resourcesOf(r).set(id.toLowerCase(), body);
+          // 200 for a new component too, as the spec's example answers (ComponentsCreate.json).
+          return { status: 200, body };
+        },
+      },
+    },
+    { path: `${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{registry}/replications`, methods: { GET: (req) => (resource(req, resourceIdOf(req)), page(env, req, replicationsOf(regionOf(req), resourceIdOf(req)))) } },
     {
       path: `${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{registry}/replications/{replication}`,
       methods: {
         GET: (req) => {
-          resource(req, registryId(req));
+          resource(req, resourceIdOf(req));
           const body = resourcesOf(regionOf(req)).get('/' + req.lower.join('/'));
           if (!body) throw notFound(`The replication '${printable(req.params.replication)}' of registry '${printable(req.params.registry)}'`);
           return { status: 200, body };
         },
         PUT: (req) => {
-          const registry = resource(req, registryId(req));
+          const registry = resource(req, resourceIdOf(req));
           if ((registry.sku as Json | undefined)?.name !== 'Premium') throw new ArmError(400, 'PremiumSkuRequired', 'Geo-replication is only available for Premium registries.');
           const location = (req.body as Json | undefined)?.location;
           if (typeof location !== 'string' || !location) throw new ArmError(400, 'InvalidRequestContent', 'A replication needs a location.');

@@ -1,5 +1,6 @@
-// Datastores: list, get, listSecrets and createOrUpdate of a blob or file datastore of the region's own storage
-// account. Shapes: specs/ Datastores_* examples (2022-10-01). Credentials given by PUT are kept for listSecrets and
+// Datastores: list, get, listSecrets and createOrUpdate of a blob or file datastore on any of the sandbox's storage
+// accounts (the workspace's own, the other region's, the Shared-Key-disabled one), as Azure ML lets a datastore point
+// at any account. Shapes: specs/ Datastores_* examples (2022-10-01). Credentials given by PUT are kept for listSecrets and
 // never returned by GET; seeded datastores hand out the account key.
 import { ML, key, systemData, workspaceId, type Json, type Region } from '../world';
 import { ArmError, WORKSPACE, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
@@ -29,13 +30,14 @@ export function datastoreRoutes(env: ArmEnv): Route[] {
   }
 
   /**
-   * Creates or updates a blob or file datastore of the region's own storage account, as `az ml datastore update`
+   * Creates or updates a blob or file datastore on one of the sandbox's storage accounts, as `az ml datastore update`
    * does: its credentials (account key, SAS or none) are kept for listSecrets and never returned by GET.
    */
   function putDatastore(name: string, props: Json, r: Region): Answer {
     const type = props.datastoreType;
     if (type !== 'AzureBlob' && type !== 'AzureFile') throw new ArmError(400, 'UserError', `The sandbox supports AzureBlob and AzureFile datastores, not ${String(type)}.`);
-    if (props.accountName !== r.storageAccount) throw new ArmError(400, 'UserError', `The datastore must use the workspace's storage account '${r.storageAccount}'.`);
+    const accounts = Object.values(env.world.regions).flatMap((x) => [x.storageAccount, ...(x.keylessAccount ? [x.keylessAccount.name] : [])]);
+    if (typeof props.accountName !== 'string' || !accounts.includes(props.accountName)) throw new ArmError(400, 'UserError', `The storage account '${String(props.accountName)}' was not found; the sandbox has ${accounts.join(', ')}.`);
     const target = type === 'AzureBlob' ? props.containerName : props.fileShareName;
     if (typeof target !== 'string' || !target) throw new ArmError(400, 'UserError', `A ${type} datastore needs ${type === 'AzureBlob' ? 'containerName' : 'fileShareName'}.`);
     const credentials = (props.credentials ?? {}) as Json;
@@ -53,7 +55,7 @@ export function datastoreRoutes(env: ArmEnv): Route[] {
         properties: props.properties ?? {},
         isDefault: Boolean((existing?.properties as Json | undefined)?.isDefault),
         datastoreType: type,
-        accountName: r.storageAccount,
+        accountName: props.accountName,
         [type === 'AzureBlob' ? 'containerName' : 'fileShareName']: target,
         endpoint: 'core.windows.net',
         protocol: 'https',

@@ -51,7 +51,7 @@ function armRoutes(env: ArmEnv, opts: ArmOptions): Route[] {
     ...datastoreRoutes(env),
     ...assetRoutes(env),
     ...jobAssetRoutes(env),
-    ...jobRoutes(env, opts.jobTiming),
+    ...jobRoutes(env, opts.jobTiming, opts.faults),
     ...computeRoutes(env),
     ...regionServiceRoutes(env),
     ...onlineEndpointRoutes(env),
@@ -188,7 +188,10 @@ function checkApiVersion(query: URLSearchParams): void {
 /** A request belongs to a region by its resource group, or by `providers/<ML>/locations/<region>`. */
 function regionOfPath(world: World, names: string[], lower: string[]): Region | undefined {
   if (lower[2] === 'resourcegroups' && names[3]) {
-    return Object.values(world.regions).find((r) => r.resourceGroup.toLowerCase() === lower[3]);
+    const home = Object.values(world.regions).find((r) => r.resourceGroup.toLowerCase() === lower[3]);
+    // A workspace created through ARM in that resource group answers for itself.
+    const named = lower[4] === 'providers' && lower[5] === ML.toLowerCase() && lower[6] === 'workspaces' && lower[7];
+    return (named && world.moreWorkspaces?.find((r) => r.resourceGroup.toLowerCase() === lower[3] && r.workspaceName.toLowerCase() === named)) || home;
   }
   if (lower[2] === 'providers' && lower[3] === ML.toLowerCase() && lower[4] === 'locations' && names[5]) {
     return Object.values(world.regions).find((r) => r.location === lower[5]);

@@ -9,6 +9,7 @@
 // Shapes: specs/ Jobs_* examples (2022-10-01); pipeline steps as azure-ai-ml 1.4.0 writes them
 // (entities/_builders/base_node.py `_to_rest_object`: componentId, computeId).
 import { ML, jobBody, jobStatus, key, systemData, workspaceId, type JobRecord, type Json, type Region } from '../world';
+import type { FaultBoard } from '../faults';
 import { ArmError, WORKSPACE, inView, notFound, page, regionOf, requireProperties, type Answer, type ArmEnv, type ArmRequest, type Route } from './router';
 
 export interface JobTiming {
@@ -46,11 +47,15 @@ function checkReferences(r: Region, props: Json): void {
   };
   compute(props.computeId, '');
   asset(props.environmentId, 'environments', 'Environment', '');
-  // A job's code asset is not checked: the failover's resubmission (src/failover) does not carry code assets into
-  // the target yet, and the sandbox would otherwise refuse every resubmitted job that has code. Real Azure ML does
-  // refuse such a job; README "Fail over" lists this as a known gap.
+  // codeId is the ARM id of a code version of this workspace (specs/ Job/CommandJob examples; azure-ai-ml 1.4.0
+  // entities/_job/command_job.py `_to_rest_object`: `code_id=self.code`, uploaded first by `az ml job create`): a job
+  // naming one the workspace lacks is refused like a missing environment.
+  asset(props.codeId, 'codes', 'Code', '');
   const trial = props.trial as Json | undefined;
-  if (trial) asset(trial.environmentId, 'environments', 'Environment', 'Trial: ');
+  if (trial) {
+    asset(trial.environmentId, 'environments', 'Environment', 'Trial: ');
+    asset(trial.codeId, 'codes', 'Code', 'Trial: ');
+  }
   const settings = (props.settings ?? {}) as Json;
   compute(settings.default_compute, 'Pipeline settings: ');
   if (typeof settings.default_datastore === 'string') {
@@ -72,7 +77,7 @@ function provisions(r: Region, computeId: unknown): boolean {
   return p?.currentNodeCount === 0;
 }
 
-export function jobRoutes(env: ArmEnv, timing: JobTiming): Route[] {
+export function jobRoutes(env: ArmEnv, timing: JobTiming, faults?: FaultBoard): Route[] {
   function list(req: ArmRequest): Answer {
     const now = Date.now();
     const jobType = req.query.get('jobType');
@@ -112,6 +117,10 @@ export function jobRoutes(env: ArmEnv, timing: JobTiming): Route[] {
       throw userError(`A job named '${name}' already exists in workspace '${r.workspaceName}'; the properties of a submitted job cannot be changed. Submit it under a new name.`, 'JobPropertyImmutable');
     }
     checkReferences(r, props);
+    // The `refusejobs` fault: the region takes no new job (its updates — archive, tags — still pass above).
+    if (faults?.get(r.role).mode === 'refusejobs') {
+      throw userError(`Workspace '${r.workspaceName}' in ${r.location} is not accepting new jobs right now (sandbox fault refusejobs). Submit the job again later.`, 'JobSubmissionRefused');
+    }
     const now = Date.now();
     const job = addJob(r, name, props, { submittedAt: now, queuedMs: timing.queuedMs, runMs: timing.runMs, provisions: provisions(r, props.computeId ?? (props.settings as Json | undefined)?.default_compute) });
     return { status: 201, body: jobBody(job, now) };

@@ -1,6 +1,6 @@
 // A region's Machine Learning services by location: VM sizes offered (VirtualMachineSizes_List), usages
 // (Usages_List) and quotas (Quotas_List), api-version 2022-10-01. Shapes: the REST spec examples
-// VirtualMachineSize/list.json, Usage/list.json, Quota/list.json (specs/providers/). Read-only: the seed sets them.
+// VirtualMachineSize/list.json, Usage/list.json, Quota/list.json (specs/examples-2022-10-01/). Read-only: the seed sets them.
 import { ML_PROVIDER, page, regionOf, type ArmEnv, type Route } from './router';
 
 export function regionServiceRoutes(env: ArmEnv): Route[] {

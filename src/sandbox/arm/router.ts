@@ -161,7 +161,9 @@ function checkScope(world: World, req: Omit<ArmRequest, 'params' | 'rest'>): voi
   if (lower[2] !== 'resourcegroups' || !names[3]) return;
   if (!region) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${printable(names[3])}' could not be found.`);
   const workspacePath = lower[4] === 'providers' && lower[5] === ML.toLowerCase() && lower[6] === 'workspaces' && names.length > 7;
-  if (workspacePath && lower[7] !== region.workspaceName.toLowerCase()) {
+  // A PUT of the workspace itself may create it (arm/workspaces.ts).
+  const creation = req.method === 'PUT' && names.length === 8;
+  if (workspacePath && !creation && lower[7] !== region.workspaceName.toLowerCase()) {
     checkName('workspace', names[7]);
     throw notFound(`The Resource '${ML}/workspaces/${printable(names[7])}' under resource group '${region.resourceGroup}'`);
   }

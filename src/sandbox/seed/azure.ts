@@ -4,9 +4,11 @@
 // - the GPU cluster exists only in the primary (the seeded pair file has no resubmit.compute to map it);
 // - the secondary region's quota for the CPU clusters' family (DSv2) is too low for the primary's cpu-cluster at
 //   its maximum node count;
-// - the online endpoint credit-endpoint has deployments blue and green in the primary, only blue in the secondary.
+// - the online endpoint credit-endpoint has deployments blue and green in the primary, only blue in the secondary;
+// - the key vaults are as Azure ML creates them: soft delete on, purge protection off, one per workspace.
 // Each region also gets its VM sizes, usages and quotas, role assignments (Reader on the resource group, AzureML Data
-// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in ../specs/providers/.
+// Scientist on the workspace) and no private endpoints. Shapes: the REST spec examples in ../specs/providers/ and
+// ../specs/examples-2022-10-01/ (VM sizes, usages, quotas).
 import { addRoleAssignment, resourcesOf } from '../arm/authorization';
 import { ML, key, resourceId, systemData, workspaceId, type Json, type Region, type World } from '../world';
 
@@ -62,9 +64,16 @@ function resources(r: Region): void {
   const all = resourcesOf(r);
   const get = (provider: string, type: string, name: string) => all.get(resourceId(r, provider, type, name).toLowerCase())!;
   const storage = get('Microsoft.Storage', 'storageAccounts', r.storageAccount);
+  // As Azure ML creates a workspace's vault: soft delete on, purge protection off.
   const vault = get('Microsoft.KeyVault', 'vaults', r.keyVault);
-  (vault.properties as Json).enablePurgeProtection = true;
   (vault.properties as Json).softDeleteRetentionInDays = 90;
+  if (r.keylessAccount) {
+    // The Shared-Key-disabled account of seed/keylessStore.ts, as ARM shows it: locally redundant, in the region.
+    const account = get('Microsoft.Storage', 'storageAccounts', r.storageAccount);
+    const id = resourceId(r, 'Microsoft.Storage', 'storageAccounts', r.keylessAccount.name);
+    const name = r.keylessAccount.name;
+    all.set(id.toLowerCase(), { ...account, id, name, sku: { name: 'Standard_LRS', tier: 'Standard' }, properties: { ...(account.properties as Json), allowSharedKeyAccess: false, primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/` } } });
+  }
   const registry = get('Microsoft.ContainerRegistry', 'registries', r.containerRegistry);
   if (r.role === 'primary') {
     storage.sku = { name: 'Standard_RAGRS', tier: 'Standard' };

@@ -10,6 +10,7 @@ import { armGet } from '../../../src/azure/arm';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { listInventory } from '../../../src/inventory/listInventory';
+import { parseAssetId } from '../../../src/jobs/ids';
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
@@ -85,6 +86,13 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(there.properties.displayName, 'train-sentiment-nightly');
     assert.equal(there.properties.experimentName, 'sentiment');
     assert.match(String(there.properties.computeId), /\/workspaces\/mlw-demo-westus\/computes\/cpu-cluster$/);
+    // Its code came along: a code asset of the secondary, whose files were uploaded to the secondary's own storage.
+    const codeId = parseAssetId((there.properties as { codeId?: string }).codeId, 'codes');
+    assert.equal(codeId?.workspace?.workspace_name, sb.secondary.workspace_name, (there.properties as { codeId?: string }).codeId);
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    const code = await ml.codeVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, codeId!.name, codeId!.version);
+    const account = (await ml.workspaces.get(sb.secondary.resource_group, sb.secondary.workspace_name)).storageAccount!.split('/').at(-1)!;
+    assert.ok(code.properties.codeUri?.includes(account) && code.properties.codeUri.includes('/LocalUpload/'), code.properties.codeUri);
     // Its inputs arrive whole (the typed SDK would drop their uri and mode): read as raw ARM JSON.
     const raw = (await armGet(conn, there.id!, { apiVersion: '2022-10-01' })) as { properties: { inputs: Record<string, { uri?: string; mode?: string }> } };
     const { jobInputType, mode, uri } = raw.properties.inputs.training_data as { jobInputType?: string; mode?: string; uri?: string };
@@ -129,5 +137,22 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const there = await job(`${INTERRUPTED}-restore1`);
     assert.ok(['Queued', 'Running'].includes(String(there.properties.status)));
     assert.equal(there.properties.tags?.['aml-failover.drill'], undefined, 'a real failover is not a drill');
+
+    // A pipeline from the same backup (the primary still down) is resubmitted as a pipeline: its named components,
+    // which the secondary never had, are created from the backup's component YAML, its anonymous step and its code too.
+    const pipe = await cli('resubmit', 'credit_pipeline_1', '--to', 'secondary', '--yes', '--json', '--suffix', 'pipe');
+    assert.equal(pipe.code, 0, pipe.stderr);
+    assert.deepEqual((JSON.parse(pipe.stdout) as JsonReport).jobs.map((j) => [j.outcome, j.name]), [['submitted', 'credit_pipeline_1-pipe']]);
+    const raw = (await armGet(conn, `${there.id!.replace(/\/jobs\/[^/]+$/, '')}/jobs/credit_pipeline_1-pipe`, { apiVersion: '2022-10-01' })) as { properties: { jobType: string; jobs: Record<string, { componentId: string }> } };
+    assert.equal(raw.properties.jobType, 'Pipeline');
+    assert.deepEqual(Object.keys(raw.properties.jobs).sort(), ['evaluate', 'prep', 'train']);
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    for (const [step, { componentId }] of Object.entries(raw.properties.jobs)) {
+      const c = parseAssetId(componentId, 'components');
+      assert.equal(c?.workspace?.workspace_name ?? sb.secondary.workspace_name, sb.secondary.workspace_name, `${step}: ${componentId}`);
+      const spec = (await ml.componentVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, c!.name, c!.version)).properties.componentSpec as { code?: string };
+      const code = parseAssetId(spec.code, 'codes');
+      assert.equal(code?.workspace?.workspace_name, sb.secondary.workspace_name, `${step}'s code: ${spec.code}`);
+    }
   });
 });

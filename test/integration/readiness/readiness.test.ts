@@ -3,10 +3,13 @@
 // @azure/core-client for other providers) — never by a hook in the product. One sandbox for the file; the cases run
 // in order and build on each other.
 import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { ServiceClient } from '@azure/core-client';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
+import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../../src/common/logger';
 import { checkReadiness } from '../../../src/readiness/readiness';
 import type { CheckId, ReadinessCheck } from '../../../src/readiness/types';
@@ -28,8 +31,23 @@ const group = (role: 'primary' | 'secondary') => `/subscriptions/${sb[role].subs
 const workspace = (role: 'primary' | 'secondary') => `${group(role)}/providers/Microsoft.MachineLearningServices/workspaces/${sb[role].workspace_name}`;
 
 async function readiness(): Promise<ReadinessCheck[]> {
-  return checkReadiness(sb.pair, { logger: silentLogger });
+  return checkReadiness(sb.pair, { logger: silentLogger, projectDir: sb.projectDir });
 }
+/** `aml-failover readiness --json` as a cold process: the checks it prints. */
+async function cliChecks(): Promise<ReadinessCheck[]> {
+  const run = await runCli(['readiness', '--json', '--project', sb.projectDir]);
+  assert.ok(run.code === 0 || run.code === 1, run.stderr);
+  return (JSON.parse(run.stdout) as { checks: ReadinessCheck[] }).checks;
+}
+
+/** The pair file with its secondary pointed at another workspace, as a user edits it. */
+async function pointSecondaryAt(pairFileText: string, secondary: { resource_group: string; workspace_name: string; region: string }): Promise<void> {
+  const [marker, ...rest] = pairFileText.split('\n');
+  const doc = parse(rest.join('\n')) as { workspaces: { secondary: Record<string, string> } };
+  Object.assign(doc.workspaces.secondary, secondary);
+  await fs.writeFile(sb.pairFile, `${marker}\n${stringify(doc, { lineWidth: 0 })}`);
+}
+
 function verdicts(checks: ReadinessCheck[], id: CheckId): string[] {
   return checks.filter((c) => c.id === id).map((c) => c.verdict);
 }
@@ -64,8 +82,24 @@ describe('readiness against the sandbox', () => {
     assert.deepEqual(verdicts(checks, 'access'), ['pass']);
     assert.deepEqual(verdicts(checks, 'network'), ['pass']);
     assert.deepEqual([...new Set(verdicts(checks, 'app-insights'))], ['pass']);
-    assert.equal(find(checks, 'backup', /cannot list backups/).verdict, 'unknown');
+    assert.equal(find(checks, 'backup', /No backup of the primary workspace in aml-backup/).verdict, 'fail');
     for (const c of checks) assert.match(c.fix, new RegExp(`docs/readiness\\.md#${c.id}$`));
+  });
+
+  it('backup: a snapshot taken but not verified warns, naming the verify command; verified it passes (`status`\'s recovery point)', async () => {
+    const backup = await runCli(['backup', '--from', 'primary', '--project', sb.projectDir], { cwd: sb.projectDir });
+    assert.equal(backup.code, 0, backup.stderr);
+    const unverified = find(await readiness(), 'backup', /primary workspace's newest backup/);
+    assert.equal(unverified.verdict, 'warn');
+    assert.match(unverified.message, /not verified/);
+    const snapshot = /aml-backup\/primary\/\d{8}T\d{6}Z/.exec(unverified.message)?.[0];
+    assert.ok(snapshot && existsSync(path.join(sb.projectDir, snapshot)), unverified.message);
+    assert.match(unverified.fix, new RegExp(`aml-failover verify ${snapshot}`));
+    const verify = await runCli(['verify', snapshot], { cwd: sb.projectDir });
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    const verified = find(await readiness(), 'backup', /Verified backup of the primary workspace/);
+    assert.equal(verified.verdict, 'pass');
+    assert.match(verified.message, new RegExp(`\\(\\d+ min old\\): ${snapshot}\\.$`));
   });
 
   it('fixed through ARM: replica, geo-redundant storage, the GPU cluster, a smaller cluster, the missing deployment → those checks pass', async () => {
@@ -94,6 +128,72 @@ describe('readiness against the sandbox', () => {
     assert.equal(find(checks, 'assets', /credit-endpoint/).verdict, 'pass');
     const run = await runCli(['readiness', '--project', sb.projectDir]);
     assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /✓ pass +backup +Verified backup of the primary workspace/);
+  });
+
+  it('broken the way users break them, then fixed through ARM, each seen by a cold `readiness --json`: datastore-region, app-insights, compute-instance, key-vault', async () => {
+    const [p, s] = await Promise.all([ml.workspaces.get(sb.primary.resource_group, sb.primary.workspace_name), ml.workspaces.get(sb.secondary.resource_group, sb.secondary.workspace_name)]);
+    // securestore registered in the secondary as the primary has it: on the primary's locally redundant account.
+    const securestore = await ml.datastores.get(sb.primary.resource_group, sb.primary.workspace_name, 'securestore');
+    const keyless = (securestore.properties as { accountName: string }).accountName;
+    await ml.datastores.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'securestore', { properties: { datastoreType: 'AzureBlob', accountName: keyless, containerName: 'secure-models', credentials: { credentialsType: 'None' } } as never });
+    // The secondary pointed at the primary's Application Insights (Workspaces_Update).
+    await ml.workspaces.beginUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, { applicationInsights: p.applicationInsights });
+    // Seeded: ci-alice has no counterpart in the secondary; the vaults have purge protection off, as Azure ML creates them.
+    const broken = await cliChecks();
+    const datastore = find(broken, 'datastore-region', /securestore/);
+    assert.equal(datastore.verdict, 'fail');
+    assert.match(datastore.message, new RegExp(`points at ${keyless}, a Standard_LRS account in the primary's region eastus`));
+    assert.equal(find(broken, 'app-insights', /Both workspaces log to the same Application Insights appi-mldemo-eastus/).verdict, 'warn');
+    assert.equal(find(broken, 'compute-instance', /ci-alice/).verdict, 'warn');
+    const vault = find(broken, 'key-vault', /purge protection is off on kv-mldemo-eastus; purge protection is off on kv-mldemo-westus/);
+    assert.equal(vault.verdict, 'warn');
+
+    await ml.datastores.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'securestore', {
+      properties: { datastoreType: 'AzureBlob', accountName: /storageAccounts\/([^/]+)/.exec(s.storageAccount!)![1], containerName: 'secure', credentials: { credentialsType: 'None' } } as never,
+    });
+    const component = `${group('secondary')}/providers/microsoft.insights/components/appi-credit-westus`;
+    await armRequest('PUT', component, '2020-02-02', { location: 'westus', kind: 'web', properties: { Application_Type: 'web' } });
+    await ml.workspaces.beginUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, { applicationInsights: component });
+    const ci = await ml.computeOperations.get(sb.primary.resource_group, sb.primary.workspace_name, 'ci-alice');
+    await ml.computeOperations.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'ci-alice', { location: 'westus', properties: ci.properties });
+    for (const id of [p.keyVault!, s.keyVault!]) await armRequest('PATCH', id, '2023-07-01', { properties: { enablePurgeProtection: true } });
+    await assert.rejects(armRequest('PATCH', p.keyVault!, '2023-07-01', { properties: { enablePurgeProtection: false } }), /HTTP 400 .*irreversible/);
+
+    const fixed = await cliChecks();
+    assert.deepEqual(verdicts(fixed, 'datastore-region'), ['pass']);
+    assert.deepEqual(verdicts(fixed, 'app-insights'), ['pass', 'pass']);
+    assert.match(find(fixed, 'app-insights', /secondary workspace logs to Application Insights appi-credit-westus in westus/).verdict, /pass/);
+    assert.deepEqual(verdicts(fixed, 'compute-instance'), ['pass']);
+    const vaults = find(fixed, 'key-vault', /different key vaults/);
+    assert.equal(vaults.verdict, 'warn');
+    assert.doesNotMatch(vaults.message, /purge protection/);
+  });
+
+  it('a secondary created on the primary\'s storage in the primary\'s region: default-storage and region-pair fail; a new one in westus with its own storage and the shared key vault passes them and key-vault', async () => {
+    const [p, s] = await Promise.all([ml.workspaces.get(sb.primary.resource_group, sb.primary.workspace_name), ml.workspaces.get(sb.secondary.resource_group, sb.secondary.workspace_name)]);
+    const seededPairFile = await fs.readFile(sb.pairFile, 'utf8');
+    try {
+      await ml.workspaces.beginCreateOrUpdateAndWait(sb.primary.resource_group, 'mlw-dr-eastus', { location: 'eastus', storageAccount: p.storageAccount, keyVault: p.keyVault, applicationInsights: p.applicationInsights, containerRegistry: p.containerRegistry });
+      await pointSecondaryAt(seededPairFile, { resource_group: sb.primary.resource_group, workspace_name: 'mlw-dr-eastus', region: 'eastus' });
+      const broken = await cliChecks();
+      assert.equal(find(broken, 'default-storage', new RegExp(`Both workspaces use the same default storage account ${/[^/]+$/.exec(p.storageAccount!)![0]}`)).verdict, 'fail');
+      assert.equal(find(broken, 'region-pair', /Both workspaces are in eastus/).verdict, 'fail');
+      // As in Azure, a workspace's storage account cannot be changed afterwards: the fix is another workspace.
+      await assert.rejects(
+        ml.workspaces.beginCreateOrUpdateAndWait(sb.primary.resource_group, 'mlw-dr-eastus', { location: 'eastus', storageAccount: s.storageAccount, keyVault: p.keyVault }),
+        /cannot be changed once the workspace has been created/,
+      );
+
+      await ml.workspaces.beginCreateOrUpdateAndWait(sb.secondary.resource_group, 'mlw-dr-westus', { location: 'westus', storageAccount: s.storageAccount, keyVault: p.keyVault, applicationInsights: s.applicationInsights, containerRegistry: p.containerRegistry });
+      await pointSecondaryAt(seededPairFile, { resource_group: sb.secondary.resource_group, workspace_name: 'mlw-dr-westus', region: 'westus' });
+      const fixed = await cliChecks();
+      assert.deepEqual(verdicts(fixed, 'default-storage'), ['pass']);
+      assert.deepEqual(verdicts(fixed, 'region-pair'), ['pass']);
+      assert.equal(find(fixed, 'key-vault', /Both workspaces use key vault kv-mldemo-eastus, with soft delete and purge protection on/).verdict, 'pass');
+    } finally {
+      await fs.writeFile(sb.pairFile, seededPairFile);
+    }
   });
 
   it('broken through ARM: a private endpoint on one side, a role assignment removed → network and access fail', async () => {
@@ -132,7 +232,7 @@ describe('readiness against the sandbox', () => {
     await sb.fault('secondary', 'outage');
     try {
       const checks = await readiness();
-      const unknown = checks.filter((c) => c.verdict === 'unknown' && c.id !== 'backup');
+      const unknown = checks.filter((c) => c.verdict === 'unknown');
       assert.ok(unknown.length >= 8, JSON.stringify(checks, null, 1));
       for (const c of unknown) assert.match(c.message, /the region did not answer.*503/);
       assert.deepEqual(checks.filter((c) => c.verdict === 'fail'), []);

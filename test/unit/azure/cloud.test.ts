@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, type CloudSetting } from '../../../src/azure/cloud';
+import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, vscodeSessionRequest, type CloudSetting } from '../../../src/azure/cloud';
 import { TokenFileCredential } from '../../../src/azure/connection';
 
 function cloud(value: unknown): CloudSetting {
@@ -51,4 +51,18 @@ test('cloud.storageTokenFile: resolved against the project, and the token file c
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('VS Code is asked by the provider of the pair file\'s cloud, for that cloud\'s ARM or storage scope and the chosen tenant', () => {
+  const ask = (name: string, scope: 'armScope' | 'storageScope', tenant?: string) => {
+    const known = signInCloud(cloud(name))!;
+    return vscodeSessionRequest(known, known[scope], tenant);
+  };
+  assert.deepEqual(ask('AzureCloud', 'armScope'), { provider: 'microsoft', scopes: ['https://management.azure.com/.default'] });
+  assert.deepEqual(ask('AzureCloud', 'storageScope', 't-1'), { provider: 'microsoft', scopes: ['https://storage.azure.com/.default', 'VSCODE_TENANT:t-1'] });
+  assert.deepEqual(ask('AzureUSGovernment', 'armScope', 't-2'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://management.usgovcloudapi.net/.default', 'VSCODE_TENANT:t-2'] });
+  assert.deepEqual(ask('AzureUSGovernment', 'storageScope'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://storage.azure.com/.default'] });
+  assert.deepEqual(ask('AzureChinaCloud', 'armScope'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://management.chinacloudapi.cn/.default'] });
+  // The SDK asks with a list of scopes: each is kept, in order.
+  assert.deepEqual(vscodeSessionRequest(KNOWN_CLOUDS.AzureChinaCloud, ['a/.default', 'b/.default'], 't').scopes, ['a/.default', 'b/.default', 'VSCODE_TENANT:t']);
 });
