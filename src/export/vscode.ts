@@ -176,9 +176,11 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
   const showReplicationResult = async (result: ReplicateResult, to: Role) => {
     const lines = summarizeReplication(result);
     deps.logger.info(lines[0]);
+    // Only what was not replicated is a warning; how files travelled (server to server, through this machine,
+    // without a sha256) is information.
     for (const line of lines.slice(1)) {
-      if (/^ {2}replicated/.test(line)) deps.logger.info(line.trim());
-      else deps.logger.warn(line.trim());
+      if (/^ {2}(conflict|refused|failed):/.test(line)) deps.logger.warn(line.trim());
+      else deps.logger.info(line.trim());
     }
     const problems = result.assets.filter((a) => a.outcome.status === 'conflict' || a.outcome.status === 'refused' || a.outcome.status === 'failed');
     const showProblems = `Show ${problems.length} Problem${problems.length === 1 ? '' : 's'}`;
