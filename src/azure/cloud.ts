@@ -90,6 +90,11 @@ export function signInCloud(cloud: CloudSetting): PublicCloud | undefined {
   return (cloud.authorityHost ?? known.authorityHost) === known.authorityHost ? known : undefined;
 }
 
+/** What is asked of VS Code's authentication for a token of this cloud: its provider, and the scopes with the tenant. */
+export function vscodeSessionRequest(cloud: PublicCloud, scopes: string | string[], tenantId?: string): { provider: PublicCloud['vscodeAuthProvider']; scopes: string[] } {
+  return { provider: cloud.vscodeAuthProvider, scopes: [...[scopes].flat(), ...(tenantId ? [`VSCODE_TENANT:${tenantId}`] : [])] };
+}
+
 export type CloudParseResult = { ok: true; cloud: CloudSetting } | { ok: false; errors: string[] };
 
 /** Validates the `cloud:` section of the pair file (already converted to plain data). */

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { Logger } from '../common/logger';
 import { getSetting, onDidChangeSetting } from '../vscode/settings';
-import { KNOWN_CLOUDS, signInCloud, type CloudSetting, type PublicCloud } from './cloud';
+import { KNOWN_CLOUDS, signInCloud, vscodeSessionRequest, type CloudSetting, type PublicCloud } from './cloud';
 import { cloudKey, sharedCredential, type CredentialProvider } from './credentials';
 import { defaultChainCredentials } from './defaultChain';
 import { connect } from './connection';
@@ -38,11 +38,6 @@ export interface Tenant {
 
 /** Lists the tenants an account can use (ARM GET /tenants through the given credential). */
 export type ListTenants = (cloud: CloudSetting, credential: TokenCredential) => Promise<Tenant[]>;
-
-/** The scopes asked of VS Code's provider: the resource's scope, and the tenant when one is chosen. */
-export function sessionScopes(scopes: string | string[], tenantId?: string): string[] {
-  return [...[scopes].flat(), ...(tenantId ? [`VSCODE_TENANT:${tenantId}`] : [])];
-}
 
 /** When a token expires, from its `exp` claim when it is a JWT; otherwise in 5 minutes (asked again then). */
 export function tokenExpiry(token: string, now = Date.now()): number {
@@ -138,7 +133,7 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
       return false;
     }
     await this.selectSovereignCloud(known);
-    const session = await this.session(known, sessionScopes(known.armScope), true);
+    const session = await this.session(vscodeSessionRequest(known, known.armScope), true);
     this.logger.info(`Signed in to ${known.name} as ${session?.account.label ?? 'your account'}.`);
     await this.chooseTenant(known, { onlyIfSeveral: true });
     this.sessionsChanged(`signed in to ${known.name}`);
@@ -180,7 +175,7 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
     how: { tenant?: string | null; createIfNone?: boolean } = {},
   ): Promise<AccessToken> {
     const tenant = how.tenant === null ? undefined : (how.tenant ?? options?.tenantId ?? this.tenant());
-    const session = await this.session(cloud, sessionScopes(scopes, tenant), how.createIfNone);
+    const session = await this.session(vscodeSessionRequest(cloud, scopes, tenant), how.createIfNone);
     if (!session) {
       this.setState(cloud, 'signedOut');
       throw signedOutError(cloud);
@@ -190,9 +185,17 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
   }
 
   /** The account's session for these scopes: silently, or (`create`) with VS Code's sign-in when there is none. */
-  private async session(cloud: PublicCloud, scopes: string[], create = false): Promise<vscode.AuthenticationSession | undefined> {
-    const silent = await vscode.authentication.getSession(cloud.vscodeAuthProvider, scopes, { silent: true });
-    return silent ?? (create ? vscode.authentication.getSession(cloud.vscodeAuthProvider, scopes, { createIfNone: true }) : undefined);
+  private async session({ provider, scopes }: ReturnType<typeof vscodeSessionRequest>, create = false): Promise<vscode.AuthenticationSession | undefined> {
+    const silent = await vscode.authentication.getSession(provider, scopes, { silent: true }).then(
+      (session) => session,
+      // The sovereign provider registers only once microsoft-sovereign-cloud.environment names a cloud (signIn sets
+      // it): until then VS Code finds no provider, which for the user means not signed in yet.
+      (err: unknown) => {
+        this.logger.info(`Sign-in: no session from the ${provider} authentication provider (${errorMessage(err)}).`);
+        return undefined;
+      },
+    );
+    return silent ?? (create ? vscode.authentication.getSession(provider, scopes, { createIfNone: true }) : undefined);
   }
 
   /** The sovereign provider serves one cloud at a time, chosen by its own setting: point it at this project's. */

@@ -11,6 +11,7 @@ import { isWorkspaceNode, type ContributedNode, type TreeChange, type WorkspaceT
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
 import { getSetting, onDidChangeSetting } from '../vscode/settings';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { backupWorkspace, summarizeBackup, type BackupOutcome } from './backup';
 import { describeChanges, formatAge, isTooOld, listChangesSince, projectRecoveryPoint, type ChangedSince } from './recoveryPoint';
 import type { Snapshot } from './snapshots';
@@ -179,7 +180,7 @@ export function registerBackup(context: vscode.ExtensionContext, deps: Extension
     deps.project.onDidChange(() => void reload()),
     deps.refresh.add('backup', reload),
     onDidChangeSetting('backup.maxAgeHours', () => changed.fire({ workspaces: [...ROLES] })),
-    vscode.commands.registerCommand('amlFailover.backupNow', backUpNow),
+    vscode.commands.registerCommand('amlFailover.backupNow', whenTrusted('Backup', backUpNow)),
   );
   void reload();
 }

@@ -9,6 +9,7 @@ import { errorMessage } from '../common/errors';
 import type { PairConfig, Role } from '../pair/pairFile';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { DRILLS_DIR } from './drill';
 import { describeCheck, type JobCheck } from './preflight';
 import type { FailoverReport } from './report';
@@ -166,14 +167,16 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
 
   const targetRole = (role: unknown): Role => (role === 'primary' || role === 'secondary' ? role : deps.project.snapshot.active?.role === 'secondary' ? 'primary' : 'secondary');
 
-  const guarded = <A extends unknown[]>(what: string, work: (...args: A) => Promise<FailoverCommandResult | undefined>) => async (...args: A) => {
-    try {
-      return await work(...args);
-    } catch (err) {
-      await showError(deps.log, `${what} failed: ${errorMessage(err)}`, err);
-      return undefined;
-    }
-  };
+  // Every runbook command sends the user's sign-in to the pair file's endpoints and writes reports: trust first.
+  const guarded = <A extends unknown[]>(what: string, work: (...args: A) => Promise<FailoverCommandResult | undefined>) =>
+    whenTrusted(what, async (...args: A) => {
+      try {
+        return await work(...args);
+      } catch (err) {
+        await showError(deps.log, `${what} failed: ${errorMessage(err)}`, err);
+        return undefined;
+      }
+    });
 
   context.subscriptions.push(
     vscode.commands.registerCommand(
@@ -253,7 +256,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         return { report: result.report, reportFile: result.reportFile };
       }),
     ),
-    vscode.commands.registerCommand(CLEANUP_COMMAND, async (id?: unknown) => {
+    vscode.commands.registerCommand(CLEANUP_COMMAND, whenTrusted('Cleaning up a drill', async (id?: unknown) => {
       const p = projectOrExplain();
       if (!p) return undefined;
       const drillId = typeof id === 'string' ? id : await pickDrill(p.projectDir);
@@ -271,7 +274,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         await showError(deps.log, `Cleaning up drill ${drillId} failed: ${errorMessage(err)}`, err);
         return undefined;
       }
-    }),
+    })),
   );
 }
 

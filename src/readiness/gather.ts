@@ -12,14 +12,14 @@ import type { BackupFacts, Json, Read, ReadinessFacts, SideFacts } from './types
 const ML_API = API_VERSIONS['microsoft.machinelearningservices/workspaces'];
 const ML = 'Microsoft.MachineLearningServices';
 
-/** Finds the newest verified backup of the pair (the backups library, src/backup, provides one). */
+/** Reads the project's recovery points (backups.ts reads them from the project's backup folder with src/backup). */
 export interface BackupSource {
-  newestVerified(pair: PairConfig, signal?: AbortSignal): Promise<BackupFacts>;
+  recoveryPoints(pair: PairConfig, signal?: AbortSignal): Promise<BackupFacts>;
 }
 
-/** Until the backups library is part of the build, the backup check says so. */
+/** Without a project folder there is no backup folder to read: the backup check says so. */
 export const NO_BACKUP_SOURCE: BackupSource = {
-  newestVerified: () => Promise.resolve({ state: 'unavailable', reason: 'this build cannot list backups yet (the backup library is not part of it).' }),
+  recoveryPoints: () => Promise.resolve({ state: 'unavailable', reason: 'no project folder to find the backups in.' }),
 };
 
 export interface GatherOptions {
@@ -89,7 +89,7 @@ async function gatherAll(pair: PairConfig, options: GatherOptions): Promise<Read
     gatherSide(pair, 'secondary', options, read),
     read('The locations', (signal) => armList(conn, `/subscriptions/${subscriptions[0]}/locations`, API_VERSIONS['microsoft.resources/subscriptions'], signal) as Promise<Json[]>),
     read('The storage accounts', async (signal) => (await Promise.all(subscriptions.map((s) => armList(conn, `/subscriptions/${s}/providers/Microsoft.Storage/storageAccounts`, API_VERSIONS['microsoft.storage/storageaccounts'], signal)))).flat() as Json[]),
-    (options.backups ?? NO_BACKUP_SOURCE).newestVerified(pair, options.signal).catch((err: unknown): BackupFacts => ({ state: 'unavailable', reason: `the backups could not be listed: ${failureOf(err).reason}` })),
+    (options.backups ?? NO_BACKUP_SOURCE).recoveryPoints(pair, options.signal).catch((err: unknown): BackupFacts => ({ state: 'unavailable', reason: `the backups could not be listed: ${failureOf(err).reason}` })),
   ]);
   return {
     primary,

@@ -4,6 +4,7 @@ import type { CredentialProvider } from '../azure/credentials';
 import type { Logger } from '../common/logger';
 import type { PairConfig } from '../pair/pairFile';
 import { runChecks } from './checks';
+import { projectBackups } from './backups';
 import { gatherFacts, type BackupSource } from './gather';
 import type { ReadinessCheck } from './types';
 
@@ -15,7 +16,11 @@ export interface ReadinessOptions {
   trust?: CloudTrust;
   /** The project's credentials (src/azure/credentials.ts): both connections sign in through them. */
   credentials?: CredentialProvider;
+  /** The project folder: its backup folder holds the recovery points the backup check reads. */
+  projectDir?: string;
+  /** Overrides where the recovery points come from (default: the project's backup folder). */
   backups?: BackupSource;
+  /** `amlFailover.backup.maxAgeHours` (default 24). */
   backupMaxAgeHours?: number;
   signal?: AbortSignal;
 }
@@ -26,6 +31,6 @@ export async function checkReadiness(pair: PairConfig, options: ReadinessOptions
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials, retry: GATE_RETRY }),
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials }),
   ]);
-  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups, backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
+  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups ?? (options.projectDir ? projectBackups(options.projectDir) : undefined), backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
   return runChecks(facts);
 }

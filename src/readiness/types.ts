@@ -36,11 +36,18 @@ export interface SideFacts {
   privateEndpointConnections: Read<Json[]>;
 }
 
-/** The newest verified backup, as the backup library finds it (src/backup once it lands). */
+/** A workspace's recovery point as src/backup finds it: its newest verified snapshot, else its newest complete one. */
+export interface RecoveryPointFacts {
+  /** The snapshot folder, relative to the project when inside it. */
+  place: string;
+  takenAt: string;
+  verified: boolean;
+}
+
+/** The project's backups (its backup folder: `backup: {dir}` of the pair file, else aml-backup/), per workspace. */
 export type BackupFacts =
   | { state: 'unavailable'; reason: string }
-  | { state: 'none'; where: string }
-  | { state: 'found'; id: string; createdAt: string; location: string; verified: boolean };
+  | { state: 'read'; dir: string; points: Record<Role, RecoveryPointFacts | undefined> };
 
 export interface ReadinessFacts {
   primary: SideFacts;
@@ -54,7 +61,7 @@ export interface ReadinessFacts {
   /** Storage accounts of the subscription(s), to find where each datastore's account lives. */
   storageAccounts: Read<Json[]>;
   backup: BackupFacts;
-  /** `amlFailover.backup.maxAgeHours`. */
+  /** `amlFailover.backup.maxAgeHours` (the CLI: `--backup-max-age-hours`). */
   backupMaxAgeHours: number;
   /** ms since epoch, for the backup's age. */
   now: number;

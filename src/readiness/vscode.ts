@@ -8,6 +8,7 @@ import { escapeMarkdown } from '../health/vscode/presentation';
 import type { PairConfig } from '../pair/pairFile';
 import type { ContributedNode, TreeChange } from '../view/contributions';
 import type { ExtensionDeps } from '../vscode/deps';
+import { getSetting } from '../vscode/settings';
 import { summary } from './format';
 import { checkReadiness } from './readiness';
 import type { CheckVerdict, ReadinessCheck } from './types';
@@ -53,7 +54,8 @@ class ReadinessService implements vscode.Disposable {
     if (this.running?.pair === id) return this.running.work;
     const cancel = new AbortController();
     const sub = token?.onCancellationRequested(() => cancel.abort(new Error('Cancelled')));
-    const work = checkReadiness(pair, { logger: this.deps.logger, trust: this.deps.cloudTrust, credentials: this.deps.credentials, signal: cancel.signal }).then(
+    const projectDir = this.deps.project.snapshot.projectDir;
+    const work = checkReadiness(pair, { logger: this.deps.logger, trust: this.deps.cloudTrust, credentials: this.deps.credentials, projectDir, backupMaxAgeHours: getSetting('backup.maxAgeHours'), signal: cancel.signal }).then(
       (checks): Result => ({ pair: id, checks, ranAt: Date.now() }),
       (err: unknown): Result => ({ pair: id, error: errorMessage(err), ranAt: Date.now() }),
     );

@@ -1,9 +1,10 @@
-// Replication into the other workspace: each model version's files are copied (verified download from the source's
-// datastore, read once and hashed on the way; upload with Content-MD5 and the sha256 in the blob's metadata to the
-// target's default blob datastore) and the same name and version is registered there; environments are registered
-// with the same definition (and build context, copied the same way).
-// Idempotent: a version already on the other side with the same content is left alone, known from the sha256 and
-// source ETag recorded when it was copied, so a re-run reads no file. A version there with other content is a
+// Replication into the other workspace: each model version's files are copied to the target's default blob
+// datastore — server to server where the storage allows it (serverCopy.ts: the source's Content-MD5 and any known
+// sha256 carried over, the source version recorded), else through this machine (verified download, read once and
+// hashed on the way; upload with Content-MD5 and the sha256 in the blob's metadata) — and the same name and version
+// is registered there; environments are registered with the same definition (and build context, copied the same way).
+// Idempotent: a version already on the other side with the same content is left alone, known from the sha256s and
+// the source ETag recorded when it was copied, so a re-run reads no file. A version there with other content is a
 // conflict: reported, never overwritten. A version whose files carry hostile names is refused.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -67,6 +68,8 @@ export interface ReplicateResult {
   cancelled: boolean;
   /** Files copied through this machine although server to server was tried, and why. */
   throughClient?: ThroughClient[];
+  /** Files copied server to server whose source records no whole-file hash (their copies carry no sha256). */
+  unhashed?: number;
 }
 
 export async function replicate(conn: AzureConnection, req: ReplicateRequest): Promise<ReplicateResult> {
@@ -364,6 +367,7 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     await fs.rm(staging, { recursive: true, force: true });
   }
   if (servers.throughClient.length) result.throughClient = servers.throughClient;
+  if (servers.unhashed) result.unhashed = servers.unhashed;
   return result;
 }
 
@@ -389,25 +393,28 @@ export function summarizeReplication(r: ReplicateResult): string[] {
     else if (o.status === 'failed') lines.push(`  failed: ${what}: ${o.reason}`);
   }
   for (const t of r.throughClient ?? []) lines.push(`  ${t.files} file(s) copied through this machine: ${t.reason}.`);
+  if (r.unhashed) {
+    lines.push(`  ${r.unhashed} file(s) copied server to server without a sha256 (their source records no whole-file hash): each copy records the source version it came from, which re-runs compare.`);
+  }
   return lines;
 }
 
 /**
  * Whether a target file holds the source's content, from what is recorded without reading either: true or false
- * when the records decide, undefined when only reading can tell. A sha256 replicate recorded on the target counts when
- * the source is the very version it was copied from (same ETag) or records a sha256 of its own; Content-MD5s count
- * only for a target replicate did not write (then both are the service's word, not ours).
+ * when the records decide, undefined when only reading can tell. sha256s recorded on both sides decide. A target
+ * replicate wrote records the source version it was copied from (its ETag): the very same version is the same
+ * content, with or without a sha256 (a server-to-server copy of a source with no whole-file hash records none, and
+ * is verified by the service's answers instead). Content-MD5s count only where both are the service's word about
+ * the bytes: never against a target on which replicate recorded a sha256 after hashing it itself.
  */
 export function knownSame(source: StoredFile, target: StoredFile): boolean | undefined {
   if (source.size !== target.size) return false;
   const targetSha = target.metadata?.[SHA256_METADATA];
-  if (targetSha) {
-    const sourceSha = source.metadata?.[SHA256_METADATA];
-    if (sourceSha) return sourceSha === targetSha;
-    const copiedFrom = target.metadata?.[SOURCE_ETAG_METADATA];
-    if (copiedFrom && source.etag && bareETag(source.etag) === copiedFrom) return true;
-    return undefined;
-  }
+  const sourceSha = source.metadata?.[SHA256_METADATA];
+  if (targetSha && sourceSha) return sourceSha === targetSha;
+  const copiedFrom = target.metadata?.[SOURCE_ETAG_METADATA];
+  if (copiedFrom && source.etag && bareETag(source.etag) === copiedFrom) return true;
+  if (targetSha) return undefined;
   if (source.contentMD5 && target.contentMD5) return source.contentMD5 === target.contentMD5;
   return undefined;
 }

@@ -1,9 +1,12 @@
 // Replicate's blob-to-blob copies on the service side (src/azure/blobCopy.ts): a model's 20 GB file goes from the
 // source account to the target account without passing through this machine. A file is copied through this machine
-// instead (replicate.ts, read once and hashed on the way) when the service-side copy is impossible for its datastore
-// (a file share, a SAS the source refuses, a network rule, no permission to delegate — said once per datastore, then
-// that datastore's files go the other way without asking again), or when the file has neither a Content-MD5 nor a
-// known sha256, so that a copy never lands without a whole-file hash to check it by.
+// instead (replicate.ts, read once and hashed on the way) only when the service-side copy is impossible for its
+// datastore (a file share, a SAS the source refuses, a network rule, no permission to delegate — said once per
+// datastore, then that datastore's files go the other way without asking again).
+// A file whose source records no whole-file hash (no Content-MD5, no sha256 in its metadata or an export manifest —
+// the usual large block-uploaded job output) is copied server to server too: no sha256 is made up for it, and the
+// copy records the source version it was copied from (its ETag; the size is the blob's own), which is what re-runs
+// compare. Reading it here only to hash it would be the very 20 GB trip this module exists to avoid (README.md).
 import type { StoredFile, DatastoreStorage } from '../azure/storage';
 import { ServerCopyRefused, copyBlobServerSide } from '../azure/blobCopy';
 import { bareETag } from '../export/transfer';
@@ -39,11 +42,14 @@ export interface ServerCopier {
    */
   copy(source: DatastoreStorage, file: StoredFile, target: DatastoreStorage, targetPath: string, signal: AbortSignal): Promise<boolean>;
   readonly throughClient: ThroughClient[];
+  /** Files copied server to server whose source records no whole-file hash: their copies carry provenance only. */
+  readonly unhashed: number;
 }
 
 export function serverCopier(settings: ServerCopySettings, logger: Logger): ServerCopier {
   const refused = new Map<string, string>();
   const throughClient: ThroughClient[] = [];
+  let unhashed = 0;
   const noteClient = (reason: string) => {
     let entry = throughClient.find((t) => t.reason === reason);
     if (!entry) {
@@ -56,6 +62,9 @@ export function serverCopier(settings: ServerCopySettings, logger: Logger): Serv
   };
   return {
     throughClient,
+    get unhashed() {
+      return unhashed;
+    },
     async copy(source, file, target, targetPath, signal) {
       if (settings.enabled === false) return false;
       const storeKey = `${source.account}/${source.container}`;
@@ -63,12 +72,12 @@ export function serverCopier(settings: ServerCopySettings, logger: Logger): Serv
       if (known) return noteClient(known);
       if (!source.copy) return noteClient(`datastore ${source.datastore} is a file share, not blob storage`);
       const sha256 = file.metadata?.[SHA256_METADATA] ?? settings.knownSha256?.(file, source.datastore);
-      if (!sha256 && !file.contentMD5) return noteClient('some files have neither a Content-MD5 nor a recorded sha256, so they are read once here to hash them');
       const metadata: Record<string, string> = {};
       if (sha256) metadata[SHA256_METADATA] = sha256;
       if (file.etag) metadata[SOURCE_ETAG_METADATA] = bareETag(file.etag);
       try {
         await copyBlobServerSide(source, file, target, targetPath, { signal, metadata, blockBytes: settings.blockBytes, concurrency: settings.concurrency, onBytes: settings.onBytes });
+        if (!sha256 && !file.contentMD5) unhashed++;
         return true;
       } catch (err) {
         if (!(err instanceof ServerCopyRefused)) throw err;

@@ -11,6 +11,7 @@ import { DEFAULT_EXPORT_FOLDER } from '../export/exportFolder';
 import type { Role } from '../pair/pairFile';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
+import { whenTrusted } from '../vscode/workspaceTrust';
 import { isWorkspaceNode } from '../view/contributions';
 import { summarizeRestore, type ReportEntry } from './plan';
 import { restoreBackup, type OnConflict, type RestoreOutcome } from './restore';
@@ -82,7 +83,7 @@ export function registerRestore(context: vscode.ExtensionContext, deps: Extensio
     if (choice === 'Show Log') deps.log.show(true);
   };
 
-  context.subscriptions.push(vscode.commands.registerCommand('amlFailover.restoreBackup', run));
+  context.subscriptions.push(vscode.commands.registerCommand('amlFailover.restoreBackup', whenTrusted('Restore', run)));
 }
 
 /** Runs `work` under a cancellable notification; the token becomes the AbortSignal every call gets. */

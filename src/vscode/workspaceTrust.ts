@@ -1,7 +1,8 @@
 // Workspace Trust: in a folder the user has not trusted, the extension runs in a limited mode. The linter still runs
 // on the files and shows its warnings (its remote check, which calls the pair file's endpoints, is off); everything
 // that sends the user's sign-in to the pair file's endpoints or rewrites files — switching, export, replicate,
-// restore, health probes, inventory listings, diagnostics, the sandbox — asks for trust first.
+// backup, restore, the failover runbook (fail over, drill, resubmit, fail back, clean up), health probes, inventory
+// listings, diagnostics, the sandbox — asks for trust first.
 import * as vscode from 'vscode';
 
 /** Why a limited feature waits, in the words shown in the view and the tooltip. */

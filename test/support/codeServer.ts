@@ -24,6 +24,25 @@ export function codeServerBin(): string {
   return path.join(cacheRoot, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
 }
 
+/** code-server's own built-in extensions folder in the cached install. */
+function builtinExtensionsDir(): string {
+  return path.join(path.dirname(path.dirname(codeServerBin())), 'code-server', 'lib', 'vscode', 'extensions');
+}
+
+/** A folder of links to the built-in extensions, less `without`, plus `with` (see CodeServerOptions.builtinExtensions). */
+async function linkBuiltinExtensions(dir: string, change: NonNullable<CodeServerOptions['builtinExtensions']>): Promise<void> {
+  const without = new Set(change.without ?? []);
+  const source = builtinExtensionsDir();
+  for (const name of without) {
+    if (!existsSync(path.join(source, name))) throw new Error(`code-server has no built-in extension folder ${name} to leave out (${source})`);
+  }
+  await fs.mkdir(dir, { recursive: true });
+  for (const name of await fs.readdir(source)) {
+    if (!without.has(name)) await fs.symlink(path.join(source, name), path.join(dir, name));
+  }
+  for (const extension of change.with ?? []) await fs.symlink(path.resolve(extension), path.join(dir, path.basename(extension)));
+}
+
 /** Runs the (idempotent, sub-second when done) set-up script if code-server or Chromium is missing. */
 export function ensureTestEnvironment(): void {
   if (existsSync(codeServerBin()) && existsSync('/usr/bin/chromium')) return;
@@ -45,6 +64,13 @@ export interface CodeServerOptions {
   keepScratch?: boolean;
   /** Called with every chunk code-server prints (stdout and stderr). */
   onOutput?: (text: string) => void;
+  /**
+   * code-server's built-in extensions, changed for this window only (`--builtin-extensions-dir` pointing at a folder
+   * of links to the cached install's): `without` leaves out these folders of its extensions dir (e.g.
+   * `microsoft-authentication`, which `--disable-extension` cannot: code-server refuses that flag); `with` adds
+   * extension folders of our own as built-in ones. The cached install is never changed.
+   */
+  builtinExtensions?: { without?: string[]; with?: string[] };
 }
 
 export interface RunningCodeServer {
@@ -52,7 +78,7 @@ export interface RunningCodeServer {
   url: string;
   port: number;
   pid: number;
-  /** Scratch root holding home/, udd/ (user data), ext/ (extensions) and tmp/. */
+  /** Scratch root holding home/, udd/ (user data), ext/ (extensions), tmp/ and, when changed, builtin/. */
   scratch: string;
   extensionsDir: string;
   /** URL of the workbench with `folder` open and an optional payload (extensionDevelopmentPath, extensionTestsPath). */
@@ -148,6 +174,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
   const common = ['--config', '/dev/null', '--user-data-dir', dirs.udd, '--extensions-dir', dirs.ext];
+  if (options.builtinExtensions) {
+    const builtin = path.join(scratch, 'builtin');
+    await linkBuiltinExtensions(builtin, options.builtinExtensions);
+    common.push('--builtin-extensions-dir', builtin);
+  }
 
   const vsix = options.vsix === undefined ? DEFAULT_VSIX : options.vsix;
   if (vsix !== null) {

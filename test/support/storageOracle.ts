@@ -32,3 +32,17 @@ export async function datastoreClients(sb: RunningSandbox, role: Role, datastore
     share: ds.fileShareName ? new ShareServiceClient(endpoints.file, fileKey, options).getShareClient(ds.fileShareName) : undefined,
   };
 }
+
+/** Writes `data` as large uploads do (Put Block in 4 MiB blocks, then Put Block List): the blob has no Content-MD5. */
+export async function putBlobWithoutMD5(container: ContainerClient, name: string, data: Buffer): Promise<void> {
+  const blob = container.getBlockBlobClient(name);
+  const ids: string[] = [];
+  for (let offset = 0; offset < data.length || ids.length === 0; offset += 4 * 1024 * 1024) {
+    const id = Buffer.from(String(ids.length).padStart(6, '0')).toString('base64');
+    const part = data.subarray(offset, offset + 4 * 1024 * 1024);
+    await blob.stageBlock(id, part, part.length);
+    ids.push(id);
+  }
+  await blob.commitBlockList(ids);
+  if ((await blob.getProperties()).contentMD5 !== undefined) throw new Error(`${name}: a blob committed from blocks got a Content-MD5; the test needs one without`);
+}

@@ -230,7 +230,16 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
     const resultFile = path.join(suiteScratch, 'result.json');
     env.AML_FAILOVER_SUITE_RESULT = resultFile;
 
-    const server = await startCodeServer({ env, settings: directives.settings, workspaceTrust: directives.workspaceTrust });
+    // A suite lending the host authentication providers registers them under the real ids: VS Code's own
+    // Microsoft authentication is left out of that window, so no request can reach it first.
+    const host = JSON.parse(readFileSync(path.join(testHost, 'package.json'), 'utf8')) as { contributes?: { authentication?: unknown[] } };
+    const authentication = host.contributes?.authentication ?? [];
+    const server = await startCodeServer({
+      env,
+      settings: directives.settings,
+      workspaceTrust: directives.workspaceTrust,
+      ...(authentication.length ? { builtinExtensions: { without: ['microsoft-authentication'] } } : {}),
+    });
     cleanups.push(() => server.stop());
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     cleanups.push(() => context.close());

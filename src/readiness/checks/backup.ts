@@ -1,17 +1,51 @@
-import type { ReadinessCheck, ReadinessFacts } from '../types';
-import { finding, sameRegion } from './common';
+// The project's backups against amlFailover.backup.maxAgeHours: the recovery point of each workspace (src/backup's
+// newest verified snapshot, else its newest complete one), as `status` and the Failover view show it.
+import { formatAge } from '../../backup/recoveryPoint';
+import type { Role } from '../../pair/pairFile';
+import type { ReadinessCheck, ReadinessFacts, RecoveryPointFacts } from '../types';
+import { finding, workspaceIdOf } from './common';
 
-/** A verified backup no older than amlFailover.backup.maxAgeHours, kept outside the primary's region. */
+const OTHER: Record<Role, Role> = { primary: 'secondary', secondary: 'primary' };
+
+/**
+ * The primary's backup is what a failover restores from: none fails. The secondary's matters once it is the active
+ * one (failing back restores from it), so it is checked when there is one; none is not a finding before a failover.
+ */
 export function backup(facts: ReadinessFacts): ReadinessCheck[] {
   const b = facts.backup;
+  if (b.state === 'unavailable') return [finding('backup', 'unknown', `Cannot check: ${b.reason}`, 'Run the check again once the backup folder can be read', [])];
+  const out: ReadinessCheck[] = [];
+  const primary = b.points.primary;
+  if (!primary) {
+    out.push(
+      finding('backup', 'fail', `No backup of the primary workspace in ${b.dir}: if its region is lost, a failover has nothing to restore notebooks, models, environments and job definitions from.`, 'Back it up off-region and verify it: aml-failover backup --from primary --to-storage secondary, then aml-failover verify <snapshot> (nightly: the README\'s scheduled-backup recipe)', [workspaceIdOf(facts.primary)]),
+    );
+  } else {
+    out.push(recoveryPointFinding(facts, 'primary', primary));
+  }
+  const secondary = b.points.secondary;
+  if (secondary) out.push(recoveryPointFinding(facts, 'secondary', secondary));
+  return out;
+}
+
+function recoveryPointFinding(facts: ReadinessFacts, role: Role, point: RecoveryPointFacts): ReadinessCheck {
   const max = facts.backupMaxAgeHours;
-  if (b.state === 'unavailable') return [finding('backup', 'unknown', `Cannot check: ${b.reason}`, 'Run the check again once backups can be listed', [])];
-  if (b.state === 'none') return [finding('backup', 'fail', `No verified backup of the primary's workspace metadata was found in ${b.where}.`, 'Take a backup to storage outside the primary\'s region and verify it', [])];
-  const ageHours = (facts.now - Date.parse(b.createdAt)) / 3_600_000;
+  const ageMs = facts.now - Date.parse(point.takenAt);
+  const age = Number.isFinite(ageMs) ? formatAge(ageMs) : 'of unknown age';
+  const resources = [workspaceIdOf(facts[role]), point.place];
   const problems: string[] = [];
-  if (!b.verified) problems.push('it is not verified');
-  if (!(ageHours <= max)) problems.push(`it is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'of unknown age'} old (at most ${max} h, amlFailover.backup.maxAgeHours)`);
-  if (sameRegion(b.location, facts.primary.ref.region)) problems.push(`it is kept in the primary's region ${b.location}, which an outage takes with it`);
-  if (problems.length) return [finding('backup', 'fail', `The newest backup ${b.id} (${b.createdAt}): ${problems.join('; ')}.`, 'Take a new backup to storage outside the primary\'s region and verify it', [b.id])];
-  return [finding('backup', 'pass', `Verified backup ${b.id} from ${b.createdAt} (${Math.round(ageHours)} h old), kept in ${b.location}.`, '', [b.id])];
+  const fixes: string[] = [];
+  if (!point.verified) {
+    problems.push('it is not verified');
+    fixes.push(`verify it (aml-failover verify ${point.place})`);
+  }
+  if (!(ageMs <= max * 3_600_000)) {
+    problems.push(`it is ${age} old, more than ${max} h (amlFailover.backup.maxAgeHours)`);
+    fixes.push(`take a new one (aml-failover backup --from ${role} --to-storage ${OTHER[role]}) and verify it`);
+  }
+  if (problems.length) {
+    const fix = fixes.join('; ');
+    return finding('backup', 'warn', `The ${role} workspace's newest backup ${point.place} (${point.takenAt}): ${problems.join('; ')}.`, fix.charAt(0).toUpperCase() + fix.slice(1), resources);
+  }
+  return finding('backup', 'pass', `Verified backup of the ${role} workspace from ${point.takenAt} (${age} old): ${point.place}.`, '', resources);
 }

@@ -8,7 +8,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AzureLogger, getLogLevel, setLogLevel, type AzureLogLevel } from '@azure/logger';
-import type { ContainerClient } from '@azure/storage-blob';
 import { ShareFileClient, newPipeline } from '@azure/storage-file-share';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
@@ -18,7 +17,7 @@ import { planExport, type PlanRequest } from '../../../src/export/plan';
 import { SHA256_METADATA, replicate } from '../../../src/replicate/replicate';
 import type { Role, WorkspaceRef } from '../../../src/pair/pairFile';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
-import { armClient, datastoreClients } from '../../support/storageOracle';
+import { armClient, datastoreClients, putBlobWithoutMD5 } from '../../support/storageOracle';
 
 const MiB = 1024 * 1024;
 let sb: RunningSandbox;
@@ -39,20 +38,6 @@ function recordingLogger() {
 
 const ml = (ws: WorkspaceRef) => armClient(sb, ws.subscription_id);
 const oracle = (role: Role, datastore: string) => datastoreClients(sb, role, datastore);
-
-/** A block blob committed from 4 MiB blocks, so the service stores no Content-MD5 for it (as for large uploads). */
-async function putBlobWithoutMD5(container: ContainerClient, name: string, data: Buffer): Promise<void> {
-  const blob = container.getBlockBlobClient(name);
-  const ids: string[] = [];
-  for (let offset = 0, i = 0; offset < data.length; offset += 4 * MiB, i++) {
-    const id = Buffer.from(String(i).padStart(6, '0')).toString('base64');
-    const part = data.subarray(offset, offset + 4 * MiB);
-    await blob.stageBlock(id, part, part.length);
-    ids.push(id);
-  }
-  await blob.commitBlockList(ids);
-  assert.equal((await blob.getProperties()).contentMD5, undefined, 'the test needs a blob without Content-MD5');
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const modelUri = (ws: WorkspaceRef, p: string) =>
@@ -193,12 +178,13 @@ describe('reading the service: file versions, workspaces in URIs, replicate read
     assert.match(outcome.status === 'failed' ? outcome.reason : '', new RegExp(`workspace '${sb.secondary.workspace_name}'`));
   });
 
-  it('replicate reads a blob without Content-MD5 once, records its sha256, and a re-run downloads nothing', async () => {
+  it('replicate through this machine (--no-server-copy) reads a blob without Content-MD5 once, records its sha256, and a re-run downloads nothing', async () => {
     const { blob } = await oracle('primary', 'workspaceblobstore');
     const data = randomBytes(9 * MiB);
     await putBlobWithoutMD5(blob!, 'reads/once/weights.bin', data);
     await registerModel(sb.primary, 'reads-once', modelUri(sb.primary, 'reads/once/'));
-    const run = () => replicate(conn, { kinds: ['models'], names: [{ name: 'reads-once', version: '1' }], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: recordingLogger().logger });
+    const run = () =>
+      replicate(conn, { kinds: ['models'], names: [{ name: 'reads-once', version: '1' }], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: recordingLogger().logger, serverCopy: { enabled: false } });
 
     const first = await countingBlobReads(run);
     assert.equal(first.result.assets[0].outcome.status, 'replicated', JSON.stringify(first.result.assets));

@@ -3,6 +3,8 @@
 // @azure/core-client for other providers) — never by a hook in the product. One sandbox for the file; the cases run
 // in order and build on each other.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { ServiceClient } from '@azure/core-client';
@@ -28,7 +30,7 @@ const group = (role: 'primary' | 'secondary') => `/subscriptions/${sb[role].subs
 const workspace = (role: 'primary' | 'secondary') => `${group(role)}/providers/Microsoft.MachineLearningServices/workspaces/${sb[role].workspace_name}`;
 
 async function readiness(): Promise<ReadinessCheck[]> {
-  return checkReadiness(sb.pair, { logger: silentLogger });
+  return checkReadiness(sb.pair, { logger: silentLogger, projectDir: sb.projectDir });
 }
 function verdicts(checks: ReadinessCheck[], id: CheckId): string[] {
   return checks.filter((c) => c.id === id).map((c) => c.verdict);
@@ -64,8 +66,24 @@ describe('readiness against the sandbox', () => {
     assert.deepEqual(verdicts(checks, 'access'), ['pass']);
     assert.deepEqual(verdicts(checks, 'network'), ['pass']);
     assert.deepEqual([...new Set(verdicts(checks, 'app-insights'))], ['pass']);
-    assert.equal(find(checks, 'backup', /cannot list backups/).verdict, 'unknown');
+    assert.equal(find(checks, 'backup', /No backup of the primary workspace in aml-backup/).verdict, 'fail');
     for (const c of checks) assert.match(c.fix, new RegExp(`docs/readiness\\.md#${c.id}$`));
+  });
+
+  it('backup: a snapshot taken but not verified warns, naming the verify command; verified it passes (`status`\'s recovery point)', async () => {
+    const backup = await runCli(['backup', '--from', 'primary', '--project', sb.projectDir], { cwd: sb.projectDir });
+    assert.equal(backup.code, 0, backup.stderr);
+    const unverified = find(await readiness(), 'backup', /primary workspace's newest backup/);
+    assert.equal(unverified.verdict, 'warn');
+    assert.match(unverified.message, /not verified/);
+    const snapshot = /aml-backup\/primary\/\d{8}T\d{6}Z/.exec(unverified.message)?.[0];
+    assert.ok(snapshot && existsSync(path.join(sb.projectDir, snapshot)), unverified.message);
+    assert.match(unverified.fix, new RegExp(`aml-failover verify ${snapshot}`));
+    const verify = await runCli(['verify', snapshot], { cwd: sb.projectDir });
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    const verified = find(await readiness(), 'backup', /Verified backup of the primary workspace/);
+    assert.equal(verified.verdict, 'pass');
+    assert.match(verified.message, new RegExp(`\\(\\d+ min old\\): ${snapshot}\\.$`));
   });
 
   it('fixed through ARM: replica, geo-redundant storage, the GPU cluster, a smaller cluster, the missing deployment → those checks pass', async () => {
@@ -94,6 +112,7 @@ describe('readiness against the sandbox', () => {
     assert.equal(find(checks, 'assets', /credit-endpoint/).verdict, 'pass');
     const run = await runCli(['readiness', '--project', sb.projectDir]);
     assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /✓ pass +backup +Verified backup of the primary workspace/);
   });
 
   it('broken through ARM: a private endpoint on one side, a role assignment removed → network and access fail', async () => {
@@ -132,7 +151,7 @@ describe('readiness against the sandbox', () => {
     await sb.fault('secondary', 'outage');
     try {
       const checks = await readiness();
-      const unknown = checks.filter((c) => c.verdict === 'unknown' && c.id !== 'backup');
+      const unknown = checks.filter((c) => c.verdict === 'unknown');
       assert.ok(unknown.length >= 8, JSON.stringify(checks, null, 1));
       for (const c of unknown) assert.match(c.message, /the region did not answer.*503/);
       assert.deepEqual(checks.filter((c) => c.verdict === 'fail'), []);

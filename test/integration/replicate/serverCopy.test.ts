@@ -11,11 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, ContainerSASPermissions, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
 import { connect } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
-import { SHA256_METADATA, replicate } from '../../../src/replicate/replicate';
+import { SHA256_METADATA, SOURCE_ETAG_METADATA, replicate } from '../../../src/replicate/replicate';
 import { runCli, type CliRun } from '../../support/cli';
 import type { SocketBytes } from '../../support/socketBytes';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
-import { armClient, datastoreClients } from '../../support/storageOracle';
+import { armClient, datastoreClients, putBlobWithoutMD5 } from '../../support/storageOracle';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const LARGE_MB = 16;
@@ -31,11 +31,18 @@ async function cli(args: string[]): Promise<CliRun & { bytes: SocketBytes }> {
   return { ...run, bytes: JSON.parse(await fs.readFile(counts, 'utf8')) as SocketBytes };
 }
 
-async function blobs(container: ContainerClient, prefix: string): Promise<Map<string, { data: Buffer; md5?: string; metadata: Record<string, string> }>> {
-  const out = new Map<string, { data: Buffer; md5?: string; metadata: Record<string, string> }>();
+interface Blob {
+  data: Buffer;
+  md5?: string;
+  etag: string;
+  metadata: Record<string, string>;
+}
+
+async function blobs(container: ContainerClient, prefix: string): Promise<Map<string, Blob>> {
+  const out = new Map<string, Blob>();
   for await (const b of container.listBlobsFlat({ prefix, includeMetadata: true })) {
     const data = await container.getBlobClient(b.name).downloadToBuffer();
-    out.set(b.name.slice(prefix.length), { data, md5: b.properties.contentMD5 && Buffer.from(b.properties.contentMD5).toString('base64'), metadata: b.metadata ?? {} });
+    out.set(b.name.slice(prefix.length), { data, md5: b.properties.contentMD5 && Buffer.from(b.properties.contentMD5).toString('base64'), etag: b.properties.etag!, metadata: b.metadata ?? {} });
   }
   return out;
 }
@@ -61,7 +68,7 @@ async function modelOn(datastore: string, name: string, files: Record<string, Bu
   await armClient(sb).modelVersions.createOrUpdate(ws.resource_group, ws.workspace_name, name, '1', { properties: { modelUri: uri, modelType: 'custom_model' } });
 }
 
-async function targetFiles(name: string): Promise<Map<string, { data: Buffer; md5?: string; metadata: Record<string, string> }>> {
+async function targetFiles(name: string): Promise<Map<string, Blob>> {
   return blobs((await datastoreClients(sb, 'secondary', 'workspaceblobstore')).blob!, `${TARGET_PREFIX}/${name}/1/${name}/`);
 }
 
@@ -103,6 +110,59 @@ describe('replicate server to server', { timeout: 600_000 }, () => {
     t.diagnostic(`CLI traffic: ${r.bytes.received} bytes received, ${r.bytes.sent} sent, ${r.bytes.connections} connection(s), for a ${size}-byte model`);
     assert.ok(traffic < size * 0.05, `the CLI received ${r.bytes.received} and sent ${r.bytes.sent} bytes for a ${size}-byte model`);
     assert.doesNotMatch(r.stdout + r.stderr, SAS_SIGNATURE, 'no SAS signature in the output or the log');
+  });
+
+  it("copies a job output's weights without Content-MD5 server to server too: the same bytes, the source version recorded, no sha256 made up; a re-run copies nothing; a changed source is a conflict", async (t) => {
+    // sentiment-bert-finetuned:1 is registered from a fine-tuning job's named output (src/sandbox/seed/jobArtifacts.ts):
+    // files uploaded in blocks without a Content-MD5, in no export manifest — nothing records a whole-file hash.
+    const sourcePrefix = 'azureml/finetune_sentiment_1/model_output/checkpoint-final/';
+    const sourceContainer = (await datastoreClients(sb, 'primary', 'workspaceblobstore')).blob!;
+    const targetContainer = (await datastoreClients(sb, 'secondary', 'workspaceblobstore')).blob!;
+    const source = await blobs(sourceContainer, sourcePrefix);
+    assert.deepEqual([...source.keys()].sort(), ['config.json', 'pytorch_model.bin', 'tokenizer/vocab.txt']);
+    for (const [name, b] of source) assert.ok(b.md5 === undefined && !b.metadata[SHA256_METADATA], `${name}: the seed records no whole-file hash`);
+    const size = [...source.values()].reduce((n, b) => n + b.data.length, 0);
+
+    const r = await cli(['--verbose', 'replicate', 'models', '--name', 'sentiment-bert-finetuned']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /replicated model sentiment-bert-finetuned:1 \(3 file\(s\) copied, 3 server to server\)/);
+    assert.match(r.stdout, /3 file\(s\) copied server to server without a sha256 \(their source records no whole-file hash\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /through this machine/);
+    const traffic = r.bytes.received + r.bytes.sent;
+    t.diagnostic(`CLI traffic: ${r.bytes.received} bytes received, ${r.bytes.sent} sent, for a ${size}-byte model without Content-MD5`);
+    assert.ok(traffic < size * 0.05, `the CLI received ${r.bytes.received} and sent ${r.bytes.sent} bytes for a ${size}-byte model`);
+
+    const s = sb.secondary;
+    const there = await armClient(sb, s.subscription_id).modelVersions.get(s.resource_group, s.workspace_name, 'sentiment-bert-finetuned', '1');
+    const targetPrefix = decodeURIComponent(there.properties.modelUri!.replace(/^.*\/paths\//, ''));
+    assert.equal(targetPrefix, `${TARGET_PREFIX}/sentiment-bert-finetuned/1/checkpoint-final/`);
+    const target = await blobs(targetContainer, targetPrefix);
+    assert.deepEqual([...target.keys()].sort(), [...source.keys()].sort());
+    for (const [name, b] of source) {
+      const copy = target.get(name)!;
+      assert.ok(copy.data.equals(b.data), `${name}: the same bytes`);
+      assert.equal(copy.metadata[SOURCE_ETAG_METADATA], b.etag.replace(/^"(.*)"$/, '$1'), `${name}: the source version it was copied from`);
+      assert.equal(copy.metadata[SHA256_METADATA], undefined, `${name}: no sha256 claimed that nobody computed`);
+      assert.equal(copy.md5, undefined, `${name}: no Content-MD5 made up either`);
+    }
+
+    const again = await cli(['replicate', 'models', '--name', 'sentiment-bert-finetuned']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Replicated: 0 registered, 1 already there, 0 conflict/);
+    assert.ok(again.bytes.received + again.bytes.sent < size * 0.05, `a re-run reads nothing: ${again.bytes.received} bytes received`);
+    const untouched = async () => {
+      for (const [name, b] of await blobs(targetContainer, targetPrefix)) assert.equal(b.etag, target.get(name)!.etag, `${name}: not written again`);
+    };
+    await untouched();
+
+    // The weights rewritten in the source with other bytes of the same size (a new ETag, still no Content-MD5).
+    const weights = Buffer.from(source.get('pytorch_model.bin')!.data);
+    weights[weights.length - 1] ^= 0xff;
+    await putBlobWithoutMD5(sourceContainer, `${sourcePrefix}pytorch_model.bin`, weights);
+    const changed = await cli(['replicate', 'models', '--name', 'sentiment-bert-finetuned']);
+    assert.equal(changed.code, 1, changed.stdout);
+    assert.match(changed.stdout, /conflict: model sentiment-bert-finetuned:1: version 1 exists there with different files: pytorch_model\.bin differs in content; not overwritten\./);
+    await untouched();
   });
 
   it('copies through this machine when the source refuses the SAS, says why once, and carries on', async () => {

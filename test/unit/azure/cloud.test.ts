@@ -1,7 +1,7 @@
 // The one table of public clouds (src/azure/cloud.ts): each cloud's endpoints, authority, scopes and VS Code provider.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, type CloudSetting } from '../../../src/azure/cloud';
+import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, vscodeSessionRequest, type CloudSetting } from '../../../src/azure/cloud';
 
 function cloud(value: unknown): CloudSetting {
   const r = parseCloud(value, '/project');
@@ -29,4 +29,18 @@ test('a mapping starting from a public cloud takes its scopes; one with its own 
   assert.equal(signInCloud(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' })), undefined);
   assert.equal(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' }).storageScope, 'https://storage.example.test/.default');
   assert.equal(cloud({ name: 'toString' , resourceManager: 'https://arm.example.test', storageSuffix: 'x.test' }).armScope, KNOWN_CLOUDS.AzureCloud.armScope, 'an inherited property name is no cloud');
+});
+
+test('VS Code is asked by the provider of the pair file\'s cloud, for that cloud\'s ARM or storage scope and the chosen tenant', () => {
+  const ask = (name: string, scope: 'armScope' | 'storageScope', tenant?: string) => {
+    const known = signInCloud(cloud(name))!;
+    return vscodeSessionRequest(known, known[scope], tenant);
+  };
+  assert.deepEqual(ask('AzureCloud', 'armScope'), { provider: 'microsoft', scopes: ['https://management.azure.com/.default'] });
+  assert.deepEqual(ask('AzureCloud', 'storageScope', 't-1'), { provider: 'microsoft', scopes: ['https://storage.azure.com/.default', 'VSCODE_TENANT:t-1'] });
+  assert.deepEqual(ask('AzureUSGovernment', 'armScope', 't-2'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://management.usgovcloudapi.net/.default', 'VSCODE_TENANT:t-2'] });
+  assert.deepEqual(ask('AzureUSGovernment', 'storageScope'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://storage.azure.com/.default'] });
+  assert.deepEqual(ask('AzureChinaCloud', 'armScope'), { provider: 'microsoft-sovereign-cloud', scopes: ['https://management.chinacloudapi.cn/.default'] });
+  // The SDK asks with a list of scopes: each is kept, in order.
+  assert.deepEqual(vscodeSessionRequest(KNOWN_CLOUDS.AzureChinaCloud, ['a/.default', 'b/.default'], 't').scopes, ['a/.default', 'b/.default', 'VSCODE_TENANT:t']);
 });

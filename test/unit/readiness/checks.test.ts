@@ -200,15 +200,27 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
     assert.equal(one(mutate((f) => (f.primary.privateEndpointConnections = down)), 'network').verdict, 'unknown');
   });
 
-  it('backup: none, too old, unverified or in the primary region fails; not listable is unknown with the reason', () => {
-    assert.equal(one(mutate((f) => (f.backup = { state: 'none', where: 'stbackupwestus' })), 'backup').verdict, 'fail');
+  it('backup: the primary\'s recovery point — none fails, too old or unverified warns, fresh and verified passes; the secondary\'s is checked when there is one', () => {
+    const fresh = one(passingFacts(), 'backup');
+    assert.equal(fresh.verdict, 'pass');
+    assert.match(fresh.message, /Verified backup of the primary workspace from 2026-12-06T20:00:00.000Z \(2 h old\): aml-backup\/primary\/20261206T200000Z/);
+    const none = one(mutate((f) => f.backup.state === 'read' && (f.backup.points.primary = undefined)), 'backup');
+    assert.equal(none.verdict, 'fail');
+    assert.match(none.message, /No backup of the primary workspace in aml-backup/);
+    assert.match(none.fix, /aml-failover backup --from primary --to-storage secondary/);
     const old = one(mutate((f) => (f.now = Date.parse('2026-12-08T20:00:00Z'))), 'backup');
-    assert.match(old.message, /48 h old \(at most 24 h/);
-    assert.match(one(mutate((f) => f.backup.state === 'found' && (f.backup.location = 'eastus')), 'backup').message, /kept in the primary's region eastus/);
-    assert.match(one(mutate((f) => f.backup.state === 'found' && (f.backup.verified = false)), 'backup').message, /not verified/);
-    const unknown = one(mutate((f) => (f.backup = { state: 'unavailable', reason: 'this build cannot list backups yet.' })), 'backup');
+    assert.equal(old.verdict, 'warn');
+    assert.match(old.message, /2 d old, more than 24 h \(amlFailover.backup.maxAgeHours\)/);
+    assert.equal(one(mutate((f) => ((f.now = Date.parse('2026-12-08T20:00:00Z')), (f.backupMaxAgeHours = 72))), 'backup').verdict, 'pass');
+    const unverified = one(mutate((f) => f.backup.state === 'read' && (f.backup.points.primary!.verified = false)), 'backup');
+    assert.equal(unverified.verdict, 'warn');
+    assert.match(unverified.message, /not verified/);
+    assert.match(unverified.fix, /aml-failover verify aml-backup\/primary\/20261206T200000Z/);
+    const both = runChecks(mutate((f) => f.backup.state === 'read' && (f.backup.points.secondary = { place: 'aml-backup/secondary/20261201T000000Z', takenAt: '2026-12-01T00:00:00.000Z', verified: true })));
+    assert.deepEqual(both.filter((c) => c.id === 'backup').map((c) => c.verdict), ['pass', 'warn']);
+    const unknown = one(mutate((f) => (f.backup = { state: 'unavailable', reason: 'backup.dir in aml-failover.yaml must be a folder inside the project.' })), 'backup');
     assert.equal(unknown.verdict, 'unknown');
-    assert.match(unknown.message, /cannot list backups/);
+    assert.match(unknown.message, /backup.dir/);
   });
 
   it('the secondary region down: every check that needs it is unknown with the reason, none fails', () => {

@@ -141,7 +141,7 @@ export function passingFacts(): ReadinessFacts {
       { id: `/subscriptions/${SUB}/locations/eastus2`, name: 'eastus2', type: 'Region', displayName: 'East US 2', metadata: { regionType: 'Physical', pairedRegion: [{ name: 'centralus', id: `/subscriptions/${SUB}/locations/centralus` }] } },
     ]),
     storageAccounts: ok([storageAccount('primary'), storageAccount('secondary'), storageAccount('secondary', 'stcuratedwestus', 'Standard_LRS', 'westus')]),
-    backup: { state: 'found', id: 'https://stbackupwestus.blob.core.windows.net/backups/2026-12-06T20-00-00Z', createdAt: '2026-12-06T20:00:00Z', location: 'westus', verified: true },
+    backup: { state: 'read', dir: 'aml-backup', points: { primary: { place: 'aml-backup/primary/20261206T200000Z', takenAt: '2026-12-06T20:00:00.000Z', verified: true }, secondary: undefined } },
     backupMaxAgeHours: 24,
     now: Date.parse('2026-12-06T22:00:00Z'),
   };

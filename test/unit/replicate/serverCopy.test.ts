@@ -96,7 +96,7 @@ test('an export manifest gives a sha256 only for the version it exported, of thi
   assert.equal(sha256FromManifest(manifest, { ...ws, workspace_name: 'other' } as never)({ path: 'm/x.bin', size: 5, etag: '"0x1"' }, 'workspaceblobstore'), undefined, 'another workspace');
 });
 
-test('replicate copies server to server what carries a whole-file hash; the rest, and a refusing datastore, through this machine, said once', async () => {
+test('replicate copies server to server with or without a whole-file hash; a file share and a refusing datastore through this machine, said once', async () => {
   const warnings: string[] = [];
   const logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
   const copied: { path: string; metadata?: Record<string, string> }[] = [];
@@ -125,18 +125,21 @@ test('replicate copies server to server what carries a whole-file hash; the rest
   const target = store('target');
   assert.equal(await copier.copy(store('src'), { path: 'md5-only', size: 3, etag: '"0x1"', contentMD5: 'bWQ1' }, target, 't/md5-only', signal), true);
   assert.equal(await copier.copy(store('src'), { path: 'from-manifest', size: 3, etag: '"0x1"' }, target, 't/from-manifest', signal), true);
-  assert.deepEqual(copied.map((c) => c.metadata), [{ amlfailover_source_etag: '0x1' }, { amlfailover_sha256: sha, amlfailover_source_etag: '0x1' }]);
-  assert.equal(await copier.copy(store('src'), { path: 'no-hash', size: 3, etag: '"0x1"' }, target, 't/no-hash', signal), false, 'nothing to check a copy by');
+  assert.equal(copier.unhashed, 0);
+  // A block-uploaded job output: no Content-MD5, no sha256 anywhere. Copied server to server, no sha256 made up.
+  assert.equal(await copier.copy(store('src'), { path: 'no-hash', size: 3, etag: '"0x1"' }, target, 't/no-hash', signal), true);
+  assert.deepEqual(copied.map((c) => c.metadata), [{ amlfailover_source_etag: '0x1' }, { amlfailover_sha256: sha, amlfailover_source_etag: '0x1' }, { amlfailover_source_etag: '0x1' }]);
+  assert.equal(copier.unhashed, 1);
   assert.equal(await copier.copy(store('share', false), { path: 'n.ipynb', size: 3, contentMD5: 'bWQ1' }, target, 't/n', signal), false, 'a file share');
   refuse = true;
   for (const p of ['a', 'b', 'c']) assert.equal(await copier.copy(store('ipbound'), { path: p, size: 3, contentMD5: 'bWQ1' }, target, `t/${p}`, signal), false);
-  assert.equal(copied.length, 2);
+  assert.equal(copied.length, 3);
   assert.deepEqual(
     copier.throughClient.map((t) => t.files),
-    [1, 1, 3],
+    [1, 3],
   );
-  assert.equal(warnings.length, 3, warnings.join('\n'));
-  assert.match(warnings[2]!, /datastore ipbound \(account acct-ipbound\): the source refused the SAS/);
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  assert.match(warnings[1]!, /datastore ipbound \(account acct-ipbound\): the source refused the SAS/);
   assert.ok(!warnings.join('\n').includes('secret'));
   const off = serverCopier({ enabled: false }, logger);
   assert.equal(await off.copy(store('src'), { path: 'x', size: 3, contentMD5: 'bWQ1' }, target, 't/x', signal), false);

@@ -2,8 +2,9 @@
 // @workspaceTrust
 // @settings {"security.workspace.trust.startupPrompt": "never"}
 // Workspace Trust on (no --disable-workspace-trust): a stranger's repository opens in Restricted Mode. The linter
-// still runs on its files and shows its warnings; the switch asks for trust first and writes nothing (VS Code refuses
-// to show dialogs to a test run and says what was asked); health and inventory wait for trust.
+// still runs on its files and shows its warnings; the switch, export, the failover runbook, backup and restore ask for
+// trust first and write nothing (VS Code refuses to show dialogs to a test run and says what was asked); health and
+// inventory wait for trust.
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +32,23 @@ describe('an untrusted folder (Restricted Mode)', () => {
     assert.equal(existsSync(config), false, 'no config.json written');
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('amlFailover.exportWorkspace', { role: 'primary' })), /Contents: Export needs a trusted folder\./);
     assert.equal(existsSync(path.join(projectDir(), 'aml-export')), false, 'no export folder');
+  });
+
+  it('the failover runbook, backup and restore ask for trust first, and nothing is written', async function () {
+    this.timeout(30_000); // untrusted, each command would otherwise wait on its first quick pick forever
+    const asks: [string, string, ...unknown[]][] = [
+      ['amlFailover.failover', 'Failover', 'secondary'],
+      ['amlFailover.startDrill', 'The drill'],
+      ['amlFailover.resubmitInterrupted', 'Resubmitting', 'secondary'],
+      ['amlFailover.failback', 'Fail back', 'primary'],
+      ['amlFailover.cleanUpDrill', 'Cleaning up a drill', 'drill-1'],
+      ['amlFailover.restoreBackup', 'Restore', { role: 'secondary', backupDir: path.join(projectDir(), 'aml-export') }],
+      ['amlFailover.backupNow', 'Backup', 'primary'],
+    ];
+    for (const [command, action, ...args] of asks) {
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(command, ...args)), new RegExp(`Contents: ${action} needs a trusted folder\\.`), command);
+    }
+    for (const written of ['.aml-failover', 'aml-backup']) assert.equal(existsSync(path.join(projectDir(), written)), false, `no ${written} (runbook state, reports, backups)`);
   });
 
   it('health and inventory wait for trust, and say so', async () => {
