@@ -23,6 +23,7 @@ PACKAGES=(
   "yamllint:/usr/bin/yamllint"
   "pre-commit:/usr/bin/pre-commit"
   "python3-azure:/usr/lib/python3/dist-packages/azure/ai/ml/__init__.py"   # the real Azure ML YAML parser (test/support/python/referee.py)
+  "azure-cli:/usr/bin/az"   # a real Azure Files client (test/integration/export/realWorkspaces.test.ts)
 )
 
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }

@@ -20,6 +20,11 @@ export interface CloudSetting {
   caFile?: string;
   /** Absolute path of a file holding a bearer token (the sandbox writes one). */
   tokenFile?: string;
+  /**
+   * Absolute path of a file holding the bearer token for storage (scope `storageScope`), beside `tokenFile` (ARM):
+   * storage, like Azure Storage, takes only a token issued for it. Read only together with `tokenFile`.
+   */
+  storageTokenFile?: string;
   /** Microsoft Entra authority host for the credential, for sovereign clouds. */
   authorityHost?: string;
   /** The folder of the pair file that described this cloud (a mapping), where a running sandbox records itself. */
@@ -162,6 +167,7 @@ export function parseCloud(value: unknown, projectDir: string): CloudParseResult
     storage,
     caFile: resolve(str('caFile')),
     tokenFile: resolve(str('tokenFile')),
+    storageTokenFile: resolve(str('storageTokenFile')),
     authorityHost: httpsUrl('authorityHost', str('authorityHost')) ?? base?.authorityHost,
     projectDir: path.resolve(projectDir),
   };

@@ -79,7 +79,7 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
     }
   }
   const credential = withDeadline(
-    cloud.tokenFile ? new TokenFileCredential(cloud.tokenFile) : (options.credentials ?? defaultChainCredentials()).credentialFor(cloud),
+    cloud.tokenFile ? new TokenFileCredential(cloud.tokenFile, cloud.storageTokenFile ? { file: cloud.storageTokenFile, scope: cloud.storageScope } : undefined) : (options.credentials ?? defaultChainCredentials()).credentialFor(cloud),
     options.credentialTimeoutMs ?? 15_000,
   );
   const clientOptions = { ...(ca ? { tlsOptions: { ca } } : {}), userAgentOptions: { userAgentPrefix: 'aml-failover' } };
@@ -124,15 +124,23 @@ export async function connect(cloud: CloudSetting, options: ConnectOptions): Pro
   };
 }
 
-/** A bearer token kept in a file (the sandbox writes one); read on each call so a restarted sandbox is picked up. */
+/**
+ * A bearer token kept in a file (the sandbox writes one); read on each call so a restarted sandbox is picked up. With
+ * `storage`, a token asked for the storage scope comes from that file instead (cloud.storageTokenFile).
+ */
 export class TokenFileCredential implements TokenCredential {
-  constructor(private readonly file: string) {}
-  async getToken(): Promise<AccessToken> {
+  constructor(
+    private readonly file: string,
+    private readonly storage?: { file: string; scope: string },
+  ) {}
+  async getToken(scopes: string | string[]): Promise<AccessToken> {
+    const asked = typeof scopes === 'string' ? [scopes] : scopes;
+    const file = this.storage && asked.includes(this.storage.scope) ? this.storage.file : this.file;
     let token: string;
     try {
-      token = (await fs.readFile(this.file, 'utf8')).trim();
+      token = (await fs.readFile(file, 'utf8')).trim();
     } catch (err) {
-      throw new UserError(`Cannot read the token file ${this.file}: ${(err as Error).message}. Is the sandbox running?`);
+      throw new UserError(`Cannot read the token file ${file}: ${(err as Error).message}. Is the sandbox running?`);
     }
     return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
   }

@@ -114,7 +114,7 @@ export type TrustDecision =
 export function decideEndpoint(cloud: CloudSetting, endpoint: Endpoint, trust: CloudTrust, sandboxOrigins?: ReadonlySet<string>): TrustDecision {
   const origin = endpointOrigin(endpoint.url) ?? endpoint.url;
   // A repository CA could vouch for any host name, and a token file is no Azure sign-in: neither is a public cloud.
-  const repositoryMaterial = endpoint.kind !== 'authorityHost' && Boolean(cloud.caFile || cloud.tokenFile);
+  const repositoryMaterial = endpoint.kind !== 'authorityHost' && Boolean(cloud.caFile || cloud.tokenFile || cloud.storageTokenFile);
   if (!repositoryMaterial && isCanonicalEndpoint(endpoint)) return { trusted: true, why: 'canonical' };
   if (trust.isTrusted(origin)) return { trusted: true, why: 'user' };
   if (sandboxOrigins?.has(origin) && endpoint.kind !== 'authorityHost') return { trusted: true, why: 'sandbox' };
@@ -162,6 +162,8 @@ export interface OwnSandboxRecord {
   /** Real paths, inside `<project>/.aml-failover/`. */
   tokenFile: string;
   caFile: string;
+  /** Its storage-scoped token's file, when the record names one (sandboxes before it did not). */
+  storageTokenFile?: string;
   /** The origins of its ARM and storage endpoints. */
   origins: Set<string>;
   /** The record as written. */
@@ -188,11 +190,11 @@ export async function ownSandboxRecord(projectDir: string): Promise<OwnSandboxRe
     const raw = JSON.parse(await fs.readFile(recordFile, 'utf8')) as Record<string, unknown>;
     const storage = (raw.storage ?? {}) as Record<string, { blobUrl?: unknown; fileUrl?: unknown }>;
     if (typeof raw.tokenFile !== 'string' || typeof raw.caFile !== 'string' || typeof raw.armUrl !== 'string' || !isAlive(raw.pid)) return undefined;
-    const [tokenFile, caFile] = await Promise.all([inside(raw.tokenFile), inside(raw.caFile)]);
-    if (!tokenFile || !caFile) return undefined;
+    const [tokenFile, caFile, storageTokenFile] = await Promise.all([inside(raw.tokenFile), inside(raw.caFile), typeof raw.storageTokenFile === 'string' ? inside(raw.storageTokenFile) : undefined]);
+    if (!tokenFile || !caFile || (raw.storageTokenFile !== undefined && !storageTokenFile)) return undefined;
     const urls = [raw.armUrl, ...Object.values(storage).flatMap((s) => [s.blobUrl, s.fileUrl])];
     const origins = new Set(urls.flatMap((u) => (typeof u === 'string' && endpointOrigin(u) ? [endpointOrigin(u)!] : [])));
-    return { tokenFile, caFile, origins, raw: raw as OwnSandboxRecord['raw'] };
+    return { tokenFile, caFile, storageTokenFile, origins, raw: raw as OwnSandboxRecord['raw'] };
   } catch {
     return undefined;
   }
@@ -207,8 +209,10 @@ export async function verifiedSandboxOrigins(cloud: CloudSetting): Promise<Set<s
   const own = await ownSandboxRecord(cloud.projectDir);
   if (!own) return undefined;
   try {
-    const [token, ca] = await Promise.all([fs.realpath(cloud.tokenFile), fs.realpath(cloud.caFile)]);
-    return token === own.tokenFile && ca === own.caFile ? own.origins : undefined;
+    const [token, ca, storageToken] = await Promise.all([fs.realpath(cloud.tokenFile), fs.realpath(cloud.caFile), cloud.storageTokenFile ? fs.realpath(cloud.storageTokenFile) : undefined]);
+    // A storage token file must be the sandbox's own too: a repository could name a credential cache there.
+    const storageOk = storageToken === undefined || storageToken === own.storageTokenFile;
+    return token === own.tokenFile && ca === own.caFile && storageOk ? own.origins : undefined;
   } catch {
     return undefined;
   }

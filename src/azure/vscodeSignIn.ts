@@ -133,9 +133,10 @@ export class VsCodeSignIn implements CredentialProvider, vscode.Disposable {
       return false;
     }
     await this.selectSovereignCloud(known);
-    const session = await this.session(vscodeSessionRequest(known, known.armScope), true);
+    const session = await this.session(vscodeSessionRequest(known, cloud.armScope), true);
     this.logger.info(`Signed in to ${known.name} as ${session?.account.label ?? 'your account'}.`);
-    await this.chooseTenant(known, { onlyIfSeveral: true });
+    // The tenants are listed where the pair file says ARM is (its own resourceManager), never the table's default.
+    await this.chooseTenant(cloud, { onlyIfSeveral: true });
     this.sessionsChanged(`signed in to ${known.name}`);
     return true;
   }

@@ -16,6 +16,7 @@ import type { RunbookRecord, RunbookStep, StepResult } from './runbook';
 import { describeAge, withDefinitions, type BackupSource, type FailoverBackup, type JobDefinitions, type SnapshotJob } from './backups';
 import { ANONYMOUS_COMPONENT, ANONYMOUS_ENVIRONMENT } from '../jobs/ids';
 import { SubmitRefusedError } from '../jobs/submit';
+import { isExportFolder } from '../export/exportFolder';
 import { reportStep, stillPointingStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
@@ -356,7 +357,10 @@ export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJo
   return out;
 }
 
-/** Needs of the project's job YAMLs (jobs/**.yml|yaml and any *.yml whose $schema is a job schema), for pre-flight. */
+/**
+ * Needs of the project's job YAMLs (jobs/**.yml|yaml and any *.yml whose $schema is a job schema), for pre-flight;
+ * folders holding an aml-failover export or backup snapshot (its manifest.json) are not the project's and are skipped.
+ */
 async function projectJobNeeds(projectDir: string): Promise<{ file: string; needs: JobNeeds }[]> {
   const out: { file: string; needs: JobNeeds }[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -370,8 +374,10 @@ async function projectJobNeeds(projectDir: string): Promise<{ file: string; need
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'aml-export') continue;
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(full, depth + 1);
-      else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
+      // A backup snapshot or an export holds job YAMLs of a workspace, not the project's own.
+      if (e.isDirectory()) {
+        if (!isExportFolder(full)) await walk(full, depth + 1);
+      } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
         const text = await fs.readFile(full, 'utf8').catch(() => '');
         if (!/\$schema:.*(commandJob|pipelineJob|sweepJob)/i.test(text)) continue;
         try {

@@ -64,6 +64,8 @@ export interface SandboxRecord {
   controlUrl: string;
   caFile: string;
   tokenFile: string;
+  /** The storage-scoped token's file (cloud.storageTokenFile). */
+  storageTokenFile: string;
   dataDir: string;
   /** By role; `keyless` is the primary's extra account with Shared Key disabled. */
   storage: Record<Role | 'keyless', { account: string; blobUrl: string; fileUrl: string }>;

@@ -17,6 +17,8 @@ export interface SandboxEndpoints {
   armUrl: string;
   caFile: string;
   tokenFile: string;
+  /** The storage-scoped token (audience https://storage.azure.com/), as Azure Storage takes only such a token. */
+  storageTokenFile: string;
   /** Per storage account: blob and file endpoints. */
   storage: Record<string, { blob: string; file: string }>;
 }
@@ -40,7 +42,7 @@ export function pairFileText(world: World, ep: SandboxEndpoints): string {
   const doc = {
     workspaces: { primary: ref(world.regions.primary), secondary: ref(world.regions.secondary) },
     availability: { inference: 'hot/hot', training: 'hot/cold' },
-    cloud: { name: 'sandbox', resourceManager: ep.armUrl, armScope: KNOWN_CLOUDS.AzureCloud.armScope, caFile: ep.caFile, tokenFile: ep.tokenFile, storage: ep.storage },
+    cloud: { name: 'sandbox', resourceManager: ep.armUrl, armScope: KNOWN_CLOUDS.AzureCloud.armScope, caFile: ep.caFile, tokenFile: ep.tokenFile, storageTokenFile: ep.storageTokenFile, storage: ep.storage },
   };
   return `${PAIR_FILE_MARKER} for its local cloud; rewritten on each start. Remove this line to keep it as your own.\n${stringify(doc, { lineWidth: 0 })}`;
 }

@@ -21,7 +21,8 @@ import { keylessAccount } from './seed/keylessStore';
 import { generatedStream, seedWorld, type BlobSeed, type SeedOptions } from './seed';
 import { startStorageFront, type StorageFront } from './storageFront';
 import type { CopyPeers } from './copyFromUrl';
-import { API_VERSION, failJobsCaughtInOutage, freezeUnfinishedJobs, newRegion, type World } from './world';
+import { API_VERSION, failJobsCaughtInOutage, freezeUnfinishedJobs, newRegion, resourceId, type Region, type World } from './world';
+import { resourcesOf } from './arm/authorization';
 
 export interface SandboxSettings {
   projectDir: string;
@@ -83,8 +84,13 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     const caFile = path.join(stateDir, 'sandbox-ca.pem');
     const tokenFile = path.join(stateDir, 'sandbox-token');
     await writeFileAtomic(caFile, certs.caPem);
-    const token = issueToken();
+    const user = randomUUID();
+    const token = issueToken(ARM_AUDIENCE, user);
     await writeFileAtomic(tokenFile, `${token}\n`, 0o600);
+    // Storage takes only a token for its own audience, as Azure Storage does: the second token, in its own file.
+    const storageTokenFile = path.join(stateDir, 'sandbox-storage-token');
+    const storageToken = issueToken(STORAGE_AUDIENCE, user);
+    await writeFileAtomic(storageTokenFile, `${storageToken}\n`, 0o600);
 
     const suffix = createHash('sha256').update(dir).digest('hex').slice(0, 4);
     const world: World = {
@@ -186,13 +192,13 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
     const peers: CopyPeers = new Map();
     for (const role of ROLES) {
       const r = world.regions[role];
-      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token, azuriteUrl: azurite.url, files: fileServices[role], faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, peers });
+      fronts[role] = await startStorageFront({ role, account: r.storageAccount, key: r.storageKey, token: storageToken, armToken: token, sharedKeyDisabled: () => sharedKeyDisabled(r), azuriteUrl: azurite.url, files: fileServices[role], faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, peers });
       stops.push(() => fronts[role].close());
       peers.set(new URL(fronts[role].blobUrl).origin, { role, account: r.storageAccount, key: r.storageKey });
     }
     const keylessFiles = new FileService(keyless.name, path.join(dataDir, 'files', 'keyless'));
     await keylessFiles.init();
-    const keylessFront = await startStorageFront({ role: 'primary', account: keyless.name, key: keyless.key, token, azuriteUrl: azurite.url, files: keylessFiles, faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, sharedKeyDisabled: true });
+    const keylessFront = await startStorageFront({ role: 'primary', account: keyless.name, key: keyless.key, token: storageToken, armToken: token, azuriteUrl: azurite.url, files: keylessFiles, faults, tls: { cert: certs.certPem, key: certs.keyPem }, logger: s.logger, sharedKeyDisabled: () => true });
     stops.push(() => keylessFront.close());
     await seedBlobs(await sdkLoading, azurite.url, world, plan.blobs);
     phase('blobs seeded');
@@ -201,6 +207,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       armUrl,
       caFile: path.relative(dir, caFile),
       tokenFile: path.relative(dir, tokenFile),
+      storageTokenFile: path.relative(dir, storageTokenFile),
       storage: {
         ...Object.fromEntries(ROLES.map((role) => [world.regions[role].storageAccount, { blob: fronts[role].blobUrl, file: fronts[role].fileUrl }])),
         [keyless.name]: { blob: keylessFront.blobUrl, file: keylessFront.fileUrl },
@@ -214,6 +221,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       controlUrl: `${armUrl}${CONTROL_PATH}`,
       caFile,
       tokenFile,
+      storageTokenFile,
       dataDir,
       storage: {
         ...(Object.fromEntries(ROLES.map((role) => [role, { account: world.regions[role].storageAccount, blobUrl: fronts[role].blobUrl, fileUrl: fronts[role].fileUrl }])) as Record<Role, SandboxRecord['storage']['primary']>),
@@ -227,7 +235,7 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
       await fs.rm(dataDir, { recursive: true, force: true });
     });
 
-    await selfCheck(record, certs.caPem, token, world);
+    await selfCheck(record, certs.caPem, { arm: token, storage: storageToken }, world);
     phase('start-up check passed');
     return { record, world, faults, stop: stopAll };
   } catch (err) {
@@ -236,12 +244,21 @@ export async function startSandbox(s: SandboxSettings): Promise<RunningSandbox> 
   }
 }
 
+const ARM_AUDIENCE = 'https://management.azure.com/';
+const STORAGE_AUDIENCE = 'https://storage.azure.com/';
+
+/** Whether the region's storage account has `allowSharedKeyAccess: false` (set by an ARM PATCH, arm/azureServices.ts). */
+function sharedKeyDisabled(r: Region): boolean {
+  const account = resourcesOf(r).get(resourceId(r, 'Microsoft.Storage', 'storageAccounts', r.storageAccount).toLowerCase());
+  return (account?.properties as { allowSharedKeyAccess?: boolean } | undefined)?.allowSharedKeyAccess === false;
+}
+
 /** A JWT-shaped bearer token (HS256 with a secret that never leaves the process); the sandbox compares it whole. */
-function issueToken(): string {
+function issueToken(aud: string, oid: string): string {
   const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ aud: 'https://management.azure.com/', iss: 'https://sandbox.aml-failover.invalid/', iat: now, nbf: now, exp: now + 30 * 24 * 3600, oid: randomUUID(), tid: TENANT_ID, name: 'Sandbox User' });
+  const body = b64({ aud, iss: 'https://sandbox.aml-failover.invalid/', iat: now, nbf: now, exp: now + 30 * 24 * 3600, oid, tid: TENANT_ID, name: 'Sandbox User' });
   const sig = createHmac('sha256', randomBytes(32)).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -382,7 +399,7 @@ async function uploadGenerated(
 }
 
 /** `ready` is printed only once ARM and every storage endpoint answer through TLS with the issued credentials. */
-async function selfCheck(record: SandboxRecord, ca: string, token: string, world: World): Promise<void> {
+async function selfCheck(record: SandboxRecord, ca: string, tokens: { arm: string; storage: string }, world: World): Promise<void> {
   const get = (url: string, headers: Record<string, string>) =>
     new Promise<number>((resolve, reject) => {
       https
@@ -392,17 +409,18 @@ async function selfCheck(record: SandboxRecord, ca: string, token: string, world
         })
         .on('error', reject);
     });
-  const auth = { authorization: `Bearer ${token}`, 'x-ms-version': '2025-01-05' };
-  const urls = ROLES.flatMap((role) => {
+  const arm = { authorization: `Bearer ${tokens.arm}` };
+  const storage = { authorization: `Bearer ${tokens.storage}`, 'x-ms-version': '2025-01-05' };
+  const checks = ROLES.flatMap((role) => {
     const r = world.regions[role];
     return [
-      `${record.armUrl}/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${r.workspaceName}?api-version=${API_VERSION}`,
-      `${record.storage[role].blobUrl}/${r.blobContainer}?restype=container`,
-      `${record.storage[role].fileUrl}/${r.fileShare}?restype=share`,
+      { url: `${record.armUrl}/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${r.workspaceName}?api-version=${API_VERSION}`, headers: arm },
+      { url: `${record.storage[role].blobUrl}/${r.blobContainer}?restype=container`, headers: storage },
+      { url: `${record.storage[role].fileUrl}/${r.fileShare}?restype=share`, headers: { ...storage, 'x-ms-file-request-intent': 'backup' } },
     ];
   });
-  const statuses = await Promise.all(urls.map((url) => get(url, auth)));
+  const statuses = await Promise.all(checks.map((c) => get(c.url, c.headers)));
   statuses.forEach((status, i) => {
-    if (status !== 200) throw new Error(`The sandbox endpoint ${urls[i]} answered ${status} to its own start-up check.`);
+    if (status !== 200) throw new Error(`The sandbox endpoint ${checks[i].url} answered ${status} to its own start-up check.`);
   });
 }

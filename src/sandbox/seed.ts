@@ -7,6 +7,7 @@ import { seedJobs } from './seed/jobs';
 import { seedJobArtifacts } from './seed/jobArtifacts';
 import { seedStudioClutter } from './seed/studioClutter';
 import { seedDataAssets } from './seed/dataAssets';
+import { seedBuildContextEnvironment } from './seed/buildContext';
 import { seedKeylessStore } from './seed/keylessStore';
 import { ML, key, systemData, workspaceId, type AssetContainer, type Json, type Region, type World } from './world';
 import { seedAzureServices } from './seed/azure';
@@ -235,6 +236,7 @@ export function seedWorld(world: World, opts: SeedOptions): StoragePlan {
   seedStudioClutter(world, plan, opts);
   seedDataAssets(world, plan);
   seedKeylessStore(world, plan);
+  seedBuildContextEnvironment(world, plan);
   return plan;
 }
 

@@ -19,7 +19,10 @@ export interface StorageFrontOptions {
   role: Role;
   account: string;
   key: string;
+  /** The storage-scoped token (audience https://storage.azure.com/): the only bearer token storage takes. */
   token: string;
+  /** The sandbox's ARM token: refused here as Azure Storage refuses a token for another audience. */
+  armToken?: string;
   azuriteUrl: string;
   files: FileService;
   faults: FaultBoard;
@@ -27,8 +30,11 @@ export interface StorageFrontOptions {
   logger: Logger;
   /** The accounts this front copies from (Put Block From URL), by their fronts' origins; filled once all listen. */
   peers?: CopyPeers;
-  /** The account's `allowSharedKeyAccess` is false: Shared Key and key-signed SAS get 403 KeyBasedAuthenticationNotPermitted. */
-  sharedKeyDisabled?: boolean;
+  /**
+   * Whether the account's `allowSharedKeyAccess` is false (asked on each request: an ARM PATCH can switch it): Shared
+   * Key and key-signed SAS then get 403 KeyBasedAuthenticationNotPermitted.
+   */
+  sharedKeyDisabled?: () => boolean;
 }
 
 export interface StorageFront {
@@ -124,7 +130,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
   faults.on('change', onChange);
 
   function storageError(res: http.ServerResponse, e: StorageError) {
-    const body = Buffer.from(`\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}\nRequestId:${res.getHeader('x-ms-request-id')}\nTime:${new Date().toISOString()}</Message></Error>`);
+    const body = Buffer.from(`\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}\nRequestId:${res.getHeader('x-ms-request-id')}\nTime:${new Date().toISOString()}</Message>${detailsXml(e.details)}</Error>`);
     res.statusCode = e.status;
     res.setHeader('x-ms-error-code', e.code);
     res.setHeader('content-type', 'application/xml');
@@ -166,7 +172,7 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
         req.resume();
         throw new StorageError(409, 'ContainerAlreadyExists', `A file share of ${account} is named '${safeDecode(segments[1])}'; the sandbox serves blobs and files on one endpoint, so a container cannot take that name.`);
       }
-      const auth = authenticate(req, rawUrl, query);
+      const auth = authenticate(req, rawUrl, query, service);
       if (service === 'blob' && req.method === 'PUT' && query.get('comp') === 'block' && req.headers['x-ms-copy-source']) {
         return await putBlockFromUrl({ req, res, rawUrl, account, key: opts.key, auth, token: opts.token, azurite, agent, peers: opts.peers ?? new Map(), faults });
       }
@@ -177,14 +183,13 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       const upload = isUpload(req, query);
       const spoiled = upload && faults.uploadCorrupted(role);
       if (service === 'blob') return await forwardBlob(req, res, rawUrl, auth, spoiled ? req.pipe(corruptStream()) : req);
-      let parts: string[];
+      let fileParts: string[];
       try {
-        parts = segments.slice(1).filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
-      } catch {
+        fileParts = filePathParts(segments.slice(1));
+      } catch (err) {
         req.resume();
-        throw new StorageError(400, 'InvalidUri', 'The request URI is not valid percent-encoding.');
+        throw err instanceof StorageError ? err : new StorageError(400, 'InvalidUri', 'The request URI is not valid percent-encoding.');
       }
-      const fileParts = parts.filter((p) => p !== '');
       if (auth === 'sas') {
         try {
           verifyFileSas(query, account, opts.key, fileOperation(req.method ?? 'GET', fileParts, query), { remoteAddress: req.socket.remoteAddress });
@@ -211,10 +216,10 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
     }
   }
 
-  /** Shared Key (verified here), the sandbox token, or a SAS (verified here for files, by Azurite for blobs). */
-  function authenticate(req: http.IncomingMessage, rawUrl: string, query: URLSearchParams): 'sharedKey' | 'bearer' | 'sas' {
+  /** Shared Key (verified here), the sandbox's storage token, or a SAS (verified here for files, by Azurite for blobs). */
+  function authenticate(req: http.IncomingMessage, rawUrl: string, query: URLSearchParams, service: 'blob' | 'file'): 'sharedKey' | 'bearer' | 'sas' {
     const auth = req.headers.authorization;
-    if (opts.sharedKeyDisabled && (auth?.startsWith('SharedKey ') || (!auth && query.has('sig')))) {
+    if (opts.sharedKeyDisabled?.() && (auth?.startsWith('SharedKey ') || (!auth && query.has('sig')))) {
       req.resume();
       throw new StorageError(403, 'KeyBasedAuthenticationNotPermitted', 'Key based authentication is not permitted on this storage account.');
     }
@@ -226,10 +231,14 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
       return 'sharedKey';
     }
     if (auth && /^Bearer\s+/i.test(auth)) {
-      if (auth.replace(/^Bearer\s+/i, '').trim() !== opts.token) {
+      const token = auth.replace(/^Bearer\s+/i, '').trim();
+      if (token !== opts.token) {
         req.resume();
-        throw new StorageError(401, 'InvalidAuthenticationInfo', 'Server failed to authenticate the request: the bearer token is not the one the sandbox issued.');
+        // Azure Storage takes only tokens issued for https://storage.azure.com/ (a token for ARM is refused so).
+        const detail = token === opts.armToken ? 'Audience validation failed. Audience did not match.' : 'The bearer token is not one the sandbox issued.';
+        throw new StorageError(401, 'InvalidAuthenticationInfo', 'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.', { 'www-authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize resource_id=https://storage.azure.com' }, { AuthenticationErrorDetail: detail });
       }
+      if (service === 'file') requireBackupIntent(req);
       return 'bearer';
     }
     if (query.has('sig')) return 'sas';
@@ -319,12 +328,50 @@ export async function startStorageFront(opts: StorageFrontOptions): Promise<Stor
   };
 }
 
+/**
+ * Azure Files takes an OAuth token only with `x-ms-file-request-intent: backup` ("Required if Authorization header
+ * specifies an OAuth token. Acceptable value is backup", FileREST common request headers, version 2022-11-02 and
+ * later); without it the service answers 400 MissingRequiredHeader naming the header (as seen in
+ * Azure/azure-sdk-for-net#36365 and Azure/azure-powershell#24157), with another value 400 InvalidHeaderValue.
+ */
+function requireBackupIntent(req: http.IncomingMessage): void {
+  const intent = req.headers['x-ms-file-request-intent'];
+  if (intent === undefined) {
+    req.resume();
+    throw new StorageError(400, 'MissingRequiredHeader', "An HTTP header that's mandatory for this request is not specified.", {}, { HeaderName: 'x-ms-file-request-intent' });
+  }
+  if (String(intent).toLowerCase() !== 'backup') {
+    req.resume();
+    throw new StorageError(400, 'InvalidHeaderValue', 'The value for one of the HTTP headers is not in the correct format.', {}, { HeaderName: 'x-ms-file-request-intent', HeaderValue: String(intent) });
+  }
+}
+
 /** Put Block, Put Range and Put Blob: the requests whose bodies are a file's bytes. */
 export function isUpload(req: http.IncomingMessage, query: URLSearchParams): boolean {
   if (req.method !== 'PUT') return false;
   const comp = query.get('comp');
   if (comp === 'block' || comp === 'range') return String(req.headers['x-ms-write'] ?? 'update').toLowerCase() !== 'clear';
   return !comp && !query.get('restype') && String(req.headers['x-ms-blob-type'] ?? '').toLowerCase() === 'blockblob';
+}
+
+/**
+ * The share and path of a Files request, decoded. Azure Files reads an encoded '/' (%2F) as a folder separator:
+ * `az storage file download-batch` asks for `share/a%2Fb%2Fc.ipynb` — the whole nested path as one segment.
+ */
+export function filePathParts(segments: string[]): string[] {
+  return segments.flatMap((raw) => {
+    const names = decodeURIComponent(raw).split('/');
+    // An encoded '/' that leaves an empty name (`%2Fetc`, `a%2F%2Fb`) names nothing a share can hold; a last one is a folder's.
+    if (names.length > 1 && names.slice(0, -1).some((n) => n === '')) throw new StorageError(400, 'InvalidResourceName', 'The specifed resource name contains invalid characters.');
+    return names;
+  }).filter((p) => p !== '');
+}
+
+/** Extra elements of a Storage error body (`<HeaderName>`, `<AuthenticationErrorDetail>`), as Azure adds them. */
+function detailsXml(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .map(([name, v]) => `<${name}>${esc(String(v))}</${name}>`)
+    .join('');
 }
 
 function safeDecode(s: string): string {

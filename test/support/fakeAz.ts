@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { scratchDir } from './scratch';
 
-export type FakeAzMode = { token: string; expiresInSeconds?: number } | 'login' | 'hang';
+/** `byResource`: another token for `--resource <url>` (e.g. storage's, which takes no token issued for ARM). */
+export type FakeAzMode = { token: string; expiresInSeconds?: number; byResource?: Record<string, string> } | 'login' | 'hang';
 
 export interface FakeAz {
   /** Put first on PATH (the folder also holds failing azd, pwsh and powershell). */
@@ -30,7 +31,9 @@ if (mode === 'hang') setTimeout(() => process.exit(3), 4000); // outlives a test
 else if (mode === 'login') { process.stderr.write("ERROR: Please run 'az login' to setup account.\\n"); process.exit(1); }
 else {
   const expires = Math.floor(Date.now() / 1000) + (mode.expiresInSeconds ?? 3600);
-  process.stdout.write(JSON.stringify({ accessToken: mode.token, expires_on: expires, expiresOn: new Date(expires * 1000).toISOString(), tokenType: 'Bearer' }));
+  const resource = process.argv[process.argv.indexOf('--resource') + 1];
+  const token = (mode.byResource && mode.byResource[resource]) || mode.token;
+  process.stdout.write(JSON.stringify({ accessToken: token, expires_on: expires, expiresOn: new Date(expires * 1000).toISOString(), tokenType: 'Bearer' }));
 }
 `;
   await fs.writeFile(path.join(dir, 'az'), script, { mode: 0o755 });

@@ -49,11 +49,13 @@ export interface RunningSandbox {
   secondary: WorkspaceRef;
   /** ARM endpoint, e.g. https://127.0.0.1:41234 */
   armUrl: string;
-  /** Bearer token the sandbox accepts (also in DIR/.aml-failover/sandbox-token). */
+  /** Bearer token the sandbox's ARM accepts (also in DIR/.aml-failover/sandbox-token). */
   token: string;
+  /** Bearer token its storage accepts (audience https://storage.azure.com/; DIR/.aml-failover/sandbox-storage-token). */
+  storageToken: string;
   /** PEM of the sandbox CA; trust it per client (`tlsOptions: { ca }`). */
   ca: string;
-  /** A TokenCredential handing out the sandbox token. */
+  /** A TokenCredential handing out the sandbox's token for the scope asked: storage's for storage, else ARM's. */
   credential: TokenCredential;
   pid: number;
   /** Time from spawn to the `ready` line, in milliseconds. */
@@ -106,6 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const pair = await loadPairFile(projectDir);
   const token = (await fs.readFile(pair.cloud.tokenFile ?? path.join(projectDir, '.aml-failover', 'sandbox-token'), 'utf8')).trim();
+  const storageToken = (await fs.readFile(pair.cloud.storageTokenFile ?? path.join(projectDir, '.aml-failover', 'sandbox-storage-token'), 'utf8')).trim();
   const ca = await fs.readFile(pair.cloud.caFile ?? path.join(projectDir, '.aml-failover', 'sandbox-ca.pem'), 'utf8');
   let stopped: Promise<void> | undefined;
   return {
@@ -116,8 +119,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     secondary: pair.workspaces.secondary,
     armUrl: pair.cloud.resourceManager,
     token,
+    storageToken,
     ca,
-    credential: { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    credential: {
+      getToken: async (scopes) => ({ token: [scopes].flat().some((s) => s.startsWith('https://storage.azure.com')) ? storageToken : token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    },
     pid: child.pid ?? -1,
     startupMs,
     output: () => out,

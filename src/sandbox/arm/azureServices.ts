@@ -1,7 +1,9 @@
 // Azure services around the workspaces, outside Machine Learning, that readiness and health read:
 // - subscription `locations` with pair metadata (Subscriptions - List Locations, 2022-12-01; GetLocations.json);
 // - the subscription's storage accounts (Storage Accounts - List, 2023-01-01; bodies as StorageAccountGetProperties.json),
-//   each shown only where readable, and a storage account's PATCH of its sku (Storage Accounts - Update);
+//   each shown only where readable, and a storage account's PATCH of its sku and `allowSharedKeyAccess` (Storage
+//   Accounts - Update; false makes the account's storage endpoint refuse its key, 403 KeyBasedAuthenticationNotPermitted,
+//   as a security baseline does);
 // - a key vault's PATCH of soft delete and purge protection (Vaults - Update, 2023-07-01, bodies as getVault.json;
 //   never turned off again);
 // - Application Insights components created where the request says (Components - Create Or Update, 2020-02-02;
@@ -201,8 +203,13 @@ export function azureServiceRoutes(env: ArmEnv, faults: FaultBoard): Route[] {
         PATCH: (req) => {
           const account = resource(req, resourceIdOf(req));
           const sku = ((req.body as Json | undefined)?.sku as Json | undefined)?.name;
-          if (typeof sku !== 'string' || !/^(Standard_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)|Premium_(LRS|ZRS))$/.test(sku)) throw new ArmError(400, 'InvalidRequestContent', 'Send {"sku": {"name": "Standard_LRS" | "Standard_GRS" | "Standard_RAGRS" | …}}.');
-          setSku(account, sku);
+          const allowSharedKey = ((req.body as Json | undefined)?.properties as Json | undefined)?.allowSharedKeyAccess;
+          const skuOk = typeof sku === 'string' && /^(Standard_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)|Premium_(LRS|ZRS))$/.test(sku);
+          if ((sku !== undefined && !skuOk) || (allowSharedKey !== undefined && typeof allowSharedKey !== 'boolean') || (sku === undefined && allowSharedKey === undefined)) {
+            throw new ArmError(400, 'InvalidRequestContent', 'Send {"sku": {"name": "Standard_LRS" | "Standard_GRS" | "Standard_RAGRS" | …}} and/or {"properties": {"allowSharedKeyAccess": true | false}}.');
+          }
+          if (skuOk) setSku(account, sku);
+          if (typeof allowSharedKey === 'boolean') (account.properties as Json).allowSharedKeyAccess = allowSharedKey;
           return { status: 200, body: account };
         },
       },

@@ -5,17 +5,26 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { ServiceClient } from '@azure/core-client';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { ShareServiceClient, type ShareClient } from '@azure/storage-file-share';
 import { parse } from 'yaml';
 import { connect } from '../../../src/azure/connection';
 import type { Logger } from '../../../src/common/logger';
 import { parseKinds } from '../../../src/export/cli';
 import { exportWorkspace } from '../../../src/export/exportWorkspace';
 import { OUTSIDE_DATA_URI } from '../../../src/sandbox/seed/dataAssets';
+import { BUILD_CONTEXT_ENV, BUILD_CONTEXT_FILES } from '../../../src/sandbox/seed/buildContext';
+import { locateInDatastore } from '../../../src/export/uris';
+import { loadWithRealParser, refusals } from '../../support/referee';
 import { readManifest } from '../../../src/export/manifest';
 import { SHA256_METADATA, SOURCE_ETAG_METADATA, replicate } from '../../../src/replicate/replicate';
 import { computeDrift } from '../../../src/drift/drift';
 import { listPairInventories } from '../../../src/inventory/pairInventory';
+import { restoreBackup } from '../../../src/restore/restore';
+import { replicateNotebooks } from '../../../src/replicate/notebooks';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { scratchDir } from '../../support/scratch';
 import { armClient, datastoreClients } from '../../support/storageOracle';
@@ -24,6 +33,59 @@ const quiet: Logger = { trace: () => undefined, debug: () => undefined, info: ()
 const FROM_JOBS = ['credit-default-mlflow', 'sentiment-bert-finetuned'];
 let sb: RunningSandbox;
 let scratch: string;
+
+/** Notebooks a user keeps in nested folders named with spaces, `#`, `%`, `+` and non-ASCII letters. */
+const ODD_NOTEBOOKS: Record<string, string> = {
+  'Users/odd/a b/run me.ipynb': '{"cells": [], "metadata": {}}\n',
+  'Users/odd/a b/#1 100%/50% off #2.ipynb': '{"cells": [{"cell_type": "code", "source": ["print(\'50%\')"]}]}\n',
+  'Users/odd/a b/#1 100%/ünï cødé/naïve é+x.py': 'print("ünï")\n',
+};
+
+async function uploadTo(share: ShareClient, files: Record<string, string>): Promise<void> {
+  for (const [p, text] of Object.entries(files)) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) await share.getDirectoryClient(parts.slice(0, i).join('/')).createIfNotExists();
+    await share.getDirectoryClient(parts.slice(0, -1).join('/')).getFileClient(parts.at(-1)!).uploadData(Buffer.from(text));
+  }
+}
+
+/** Removes a folder of a share with everything in it. */
+async function removeFolder(share: ShareClient, folder: string): Promise<void> {
+  const dir = share.getDirectoryClient(folder);
+  for await (const e of dir.listFilesAndDirectories()) {
+    if (e.kind === 'directory') await removeFolder(share, `${folder}/${e.name}`);
+    else await dir.getFileClient(e.name).delete();
+  }
+  await dir.delete();
+}
+
+/** Debian's azure-cli: `az storage file download-batch` of a share's folder with a connection string, on loopback. */
+async function azDownloadBatch(role: 'primary' | 'secondary', pattern: string, dest: string): Promise<void> {
+  const ws = sb.pair.workspaces[role];
+  const client = armClient(sb, ws.subscription_id);
+  const ds = (await client.datastores.get(ws.resource_group, ws.workspace_name, 'workspaceworkingdirectory')).properties as { accountName: string; fileShareName: string };
+  const secret = (await client.datastores.listSecrets(ws.resource_group, ws.workspace_name, 'workspaceworkingdirectory')) as { key: string };
+  const connection = `DefaultEndpointsProtocol=https;AccountName=${ds.accountName};AccountKey=${secret.key};FileEndpoint=${sb.pair.cloud.storage[ds.accountName].file}`;
+  await fs.mkdir(dest, { recursive: true });
+  const config = await scratchDir('realws-az-');
+  // The connection string is passed as an argument to a local process only; the CA is the sandbox's own.
+  const env = { PATH: process.env.PATH, HOME: config, AZURE_CONFIG_DIR: config, AZURE_CORE_COLLECT_TELEMETRY: 'false', AZURE_CORE_ONLY_SHOW_ERRORS: 'true', REQUESTS_CA_BUNDLE: sb.pair.cloud.caFile! };
+  await new Promise<void>((resolve, reject) =>
+    execFile('/usr/bin/az', ['storage', 'file', 'download-batch', '--source', ds.fileShareName, '--destination', dest, '--pattern', pattern, '--connection-string', connection, '--no-progress', '--output', 'none'], { env, timeout: 120_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`az storage file download-batch failed: ${err.message}\n${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+/** Sets the storage account's `allowSharedKeyAccess` through ARM (Storage Accounts - Update), as an admin would. */
+async function allowSharedKey(role: 'primary' | 'secondary', allow: boolean): Promise<void> {
+  const ws = sb.pair.workspaces[role];
+  const account = Object.keys(sb.pair.cloud.storage).find((a) => a.startsWith('stml') && a.includes(ws.region!))!;
+  const arm = new ServiceClient({ credential: sb.credential, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: sb.ca } } as object);
+  const url = `${sb.armUrl}/subscriptions/${ws.subscription_id}/resourceGroups/${ws.resource_group}/providers/Microsoft.Storage/storageAccounts/${account}?api-version=2023-01-01`;
+  const res = await arm.sendRequest(createPipelineRequest({ url, method: 'PATCH', headers: createHttpHeaders({ 'content-type': 'application/json' }), body: JSON.stringify({ properties: { allowSharedKeyAccess: allow } }) }));
+  assert.equal(res.status, 200, res.bodyAsText ?? '');
+}
 
 describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
   before(async () => {
@@ -157,6 +219,35 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     assert.deepEqual(again.assets.map((a) => a.outcome.status), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
   });
 
+  it('an environment built from a build context: exported as environment.yml with its context beside it (the real parser takes it), replicated with its context', async () => {
+    const out = path.join(scratch, 'build-context');
+    const names = [{ name: BUILD_CONTEXT_ENV }];
+    const result = await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: ['environments'], names, outDir: out, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(result.failed, []);
+    const dir = path.join(out, 'environments', BUILD_CONTEXT_ENV, '1');
+    const yml = path.join(dir, 'environment.yml');
+    const doc = parse(await fs.readFile(yml, 'utf8')) as { image?: string; build?: { path: string; dockerfile_path?: string } };
+    assert.deepEqual(doc.build, { path: './context', dockerfile_path: 'Dockerfile' });
+    assert.equal(doc.image, undefined, 'built, not pulled');
+    for (const [name, text] of Object.entries(BUILD_CONTEXT_FILES)) assert.equal(await fs.readFile(path.join(dir, 'context', name), 'utf8'), text, name);
+    const verdicts = await loadWithRealParser([yml]);
+    assert.equal(refusals(verdicts), '');
+    assert.equal(verdicts[0].kind, 'environment');
+
+    const conn = await connect(sb.pair.cloud, { logger: quiet });
+    const first = await replicate(conn, { kinds: ['environments'], names, source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(first.assets.map((a) => `${a.name}:${a.version}:${a.outcome.status}`), [`${BUILD_CONTEXT_ENV}:1:replicated`]);
+    const s = sb.secondary;
+    const there = (await armClient(sb, s.subscription_id).environmentVersions.get(s.resource_group, s.workspace_name, BUILD_CONTEXT_ENV, '1')).properties;
+    assert.equal(there.build?.dockerfilePath, 'Dockerfile');
+    const at = locateInDatastore(there.build!.contextUri, [{ name: 'workspaceblobstore' }], { subscription_id: s.subscription_id, resource_group: s.resource_group, workspace_name: s.workspace_name });
+    assert.ok(at, there.build!.contextUri);
+    const target = (await datastoreClients(sb, 'secondary', at.datastore)).blob!;
+    for (const [name, text] of Object.entries(BUILD_CONTEXT_FILES)) assert.equal((await target.getBlobClient(`${at.path.replace(/\/?$/, '/')}${name}`).downloadToBuffer()).toString('utf8'), text, `${name} in the target's context`);
+    const again = await replicate(conn, { kinds: ['environments'], names, source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(again.assets.map((a) => a.outcome.status), ['unchanged']);
+  });
+
   it('exports from a datastore whose account refuses Shared Key through the signed-in identity, saying so once', async () => {
     const infos: string[] = [];
     const logger: Logger = { ...quiet, info: (m) => infos.push(m) };
@@ -176,5 +267,81 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
       assert.equal(f.source.datastore, 'securestore');
       assert.ok((await fs.readFile(path.join(out, f.path))).equals(await byToken.getBlobClient(f.source.path).downloadToBuffer()), f.path);
     }
+  });
+
+  it('notebooks with spaces, #, % and unicode in nested folders: exported, replicated and restored byte for byte; the real az downloads what the product wrote', async () => {
+    const primaryShare = (await datastoreClients(sb, 'primary', 'workspaceworkingdirectory')).share!;
+    const secondaryShare = (await datastoreClients(sb, 'secondary', 'workspaceworkingdirectory')).share!;
+    await uploadTo(primaryShare, ODD_NOTEBOOKS);
+    const out = path.join(scratch, 'odd-notebooks');
+    const exported = await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: ['notebooks'], outDir: out, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(exported.failed, []);
+    const manifest = (await readManifest(out))!;
+    for (const [p, text] of Object.entries(ODD_NOTEBOOKS)) {
+      const entry = manifest.files.find((f) => f.source.path === p);
+      assert.ok(entry, `${p} is in the export`);
+      assert.equal(await fs.readFile(path.join(out, entry.path), 'utf8'), text, p);
+    }
+    const conn = await connect(sb.pair.cloud, { logger: quiet });
+    const replicated = await replicateNotebooks(conn, { source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
+    assert.deepEqual(replicated.report.failed, []);
+    assert.deepEqual(replicated.report.created.map((e) => e.path).filter((p) => p.startsWith('Users/odd/')).sort(), Object.keys(ODD_NOTEBOOKS).sort());
+    const byAz = path.join(scratch, 'odd-az-replicated');
+    await azDownloadBatch('secondary', 'Users/odd/*', byAz);
+    for (const [p, text] of Object.entries(ODD_NOTEBOOKS)) assert.equal(await fs.readFile(path.join(byAz, p), 'utf8'), text, `az downloads ${p} as replicate wrote it`);
+
+    await removeFolder(secondaryShare, 'Users/odd');
+    const restored = await restoreBackup({ backupDir: out, target: sb.secondary, kinds: ['notebooks'], signal: new AbortController().signal, logger: quiet }, { conn });
+    assert.deepEqual(restored.report.failed, []);
+    assert.deepEqual(restored.report.created.map((e) => e.path).filter((p) => p.includes('/odd/')).length, 3, JSON.stringify(restored.report.created));
+    const byAzAgain = path.join(scratch, 'odd-az-restored');
+    await azDownloadBatch('secondary', 'Users/odd/*', byAzAgain);
+    for (const [p, text] of Object.entries(ODD_NOTEBOOKS)) assert.equal(await fs.readFile(path.join(byAzAgain, p), 'utf8'), text, `az downloads ${p} as restore wrote it`);
+  });
+
+  it('a notebook share whose account refuses Shared Key: Files takes the storage token only with the backup intent; export, restore and replicate use it, saying so once', async () => {
+    const ws = sb.secondary;
+    const ds = (await armClient(sb, ws.subscription_id).datastores.get(ws.resource_group, ws.workspace_name, 'workspaceworkingdirectory')).properties as { accountName: string; fileShareName: string };
+    const endpoint = sb.pair.cloud.storage[ds.accountName].file;
+    const { share: byKey } = await datastoreClients(sb, 'secondary', 'workspaceworkingdirectory');
+    const rejects = (call: Promise<unknown>, status: number, code: string) =>
+      assert.rejects(call, (e: { statusCode?: number; code?: string; details?: { errorCode?: string } }) => e.statusCode === status && [e.code, e.details?.errorCode].includes(code));
+    const tokenShare = (intent: boolean, credential = sb.credential) =>
+      new ShareServiceClient(endpoint, credential, { tlsOptions: { ca: sb.ca }, retryOptions: { maxTries: 1 }, ...(intent ? { fileRequestIntent: 'backup' } : {}) } as object).getShareClient(ds.fileShareName);
+    const armOnly = { getToken: async () => ({ token: sb.token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    await allowSharedKey('secondary', false);
+    try {
+      const file = 'Users/odd/a b/run me.ipynb';
+      const at = (s: ShareClient) => s.getDirectoryClient('Users/odd/a b').getFileClient('run me.ipynb');
+      await rejects(at(byKey!).getProperties(), 403, 'KeyBasedAuthenticationNotPermitted');
+      await rejects(at(tokenShare(false)).getProperties(), 400, 'MissingRequiredHeader');
+      await rejects(at(tokenShare(true, armOnly)).getProperties(), 401, 'InvalidAuthenticationInfo');
+      assert.equal((await at(tokenShare(true)).downloadToBuffer()).toString('utf8'), ODD_NOTEBOOKS[file], 'the storage token with the backup intent reads it');
+
+      const infos: string[] = [];
+      const logger: Logger = { ...quiet, info: (m) => infos.push(m) };
+      const conn = await connect(sb.pair.cloud, { logger });
+      const out = path.join(scratch, 'keyless-notebooks');
+      const exported = await exportWorkspace({ projectDir: sb.projectDir, from: 'secondary', kinds: ['notebooks'], outDir: out, signal: new AbortController().signal, logger, connection: conn });
+      assert.deepEqual(exported.failed, []);
+      const entry = (await readManifest(out))!.files.find((f) => f.source.path === file)!;
+      assert.equal(await fs.readFile(path.join(out, entry.path), 'utf8'), ODD_NOTEBOOKS[file]);
+
+      const changed = { 'Users/odd/a b/#1 100%/new #3.ipynb': '{"cells": [], "nbformat": 4}\n' };
+      await uploadTo((await datastoreClients(sb, 'primary', 'workspaceworkingdirectory')).share!, changed);
+      const replicated = await replicateNotebooks(conn, { source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger });
+      assert.deepEqual(replicated.report.failed, []);
+      assert.deepEqual(replicated.report.created.map((e) => e.path), Object.keys(changed));
+      await at(tokenShare(true)).delete();
+      const restored = await restoreBackup({ backupDir: out, target: sb.secondary, kinds: ['notebooks'], signal: new AbortController().signal, logger }, { conn });
+      assert.deepEqual(restored.report.failed, []);
+      assert.deepEqual(restored.report.created.map((e) => e.path), [`notebooks/${file}`]);
+      assert.equal((await at(tokenShare(true)).downloadToBuffer()).toString('utf8'), ODD_NOTEBOOKS[file]);
+      const told = infos.filter((m) => new RegExp(`${ds.accountName} refuses its account key \\(Shared Key disabled\\).*signed-in identity`).test(m));
+      assert.equal(told.length, 1, infos.join('\n'));
+    } finally {
+      await allowSharedKey('secondary', true);
+    }
+    assert.ok(await byKey!.getDirectoryClient('Users/odd/a b').getFileClient('run me.ipynb').exists(), 'the key works again once Shared Key is allowed');
   });
 });

@@ -128,6 +128,7 @@ describe('replicate server to server', { timeout: 600_000 }, () => {
     assert.match(r.stdout, /replicated model sentiment-bert-finetuned:1 \(3 file\(s\) copied, 3 server to server\)/);
     assert.match(r.stdout, /3 file\(s\) copied server to server without a sha256 \(their source records no whole-file hash\)/);
     assert.doesNotMatch(r.stdout + r.stderr, /through this machine/);
+    assert.doesNotMatch(r.stdout + r.stderr, SAS_SIGNATURE, 'no SAS signature in the output or the log');
     const traffic = r.bytes.received + r.bytes.sent;
     t.diagnostic(`CLI traffic: ${r.bytes.received} bytes received, ${r.bytes.sent} sent, for a ${size}-byte model without Content-MD5`);
     assert.ok(traffic < size * 0.05, `the CLI received ${r.bytes.received} and sent ${r.bytes.sent} bytes for a ${size}-byte model`);

@@ -21,10 +21,10 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 
 function request(url: string, init: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; json?: { error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
-    // The path is sent verbatim (a URL object would fold `%2E%2E` into `..` and remove it before it leaves).
+    // ARM's token for ARM, storage's for storage (each refuses the other's audience). The path is sent verbatim (a URL object would fold `%2E%2E` into `..` and remove it before it leaves).
     const origin = new URL(url);
     const rawPath = url.slice(origin.origin.length);
-    const req = https.request({ host: origin.hostname, port: origin.port, path: rawPath, method: init.method ?? 'GET', ca: sb.ca, headers: { authorization: `Bearer ${sb.token}`, ...init.headers } }, (res) => {
+    const req = https.request({ host: origin.hostname, port: origin.port, path: rawPath, method: init.method ?? 'GET', ca: sb.ca, headers: { authorization: `Bearer ${url.startsWith(sb.armUrl) ? sb.token : sb.storageToken}`, ...init.headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d: string) => (text += d));
       res.on('end', () => {

@@ -177,9 +177,10 @@ describe('a pair file never decides where the user token goes', () => {
     const secret = 'contents-of-a-credential-cache';
 
     /** A project laid out as the sandbox lays it out, its record naming this test's server and process. */
-    async function sandboxLike(opts: { tokenLink?: boolean; recordArm?: string } = {}): Promise<string> {
+    async function sandboxLike(opts: { tokenLink?: boolean; recordArm?: string; storageTokenFile?: string } = {}): Promise<string> {
+      const storageToken = opts.storageTokenFile ? `  storageTokenFile: ${opts.storageTokenFile}\n` : '';
       const dir = await project(
-        workspaceYaml(`cloud:\n  name: sandbox\n  resourceManager: ${origin}\n  caFile: .aml-failover/sandbox-ca.pem\n  tokenFile: .aml-failover/sandbox-token\n  storageSuffix: core.windows.net\n`),
+        workspaceYaml(`cloud:\n  name: sandbox\n  resourceManager: ${origin}\n  caFile: .aml-failover/sandbox-ca.pem\n  tokenFile: .aml-failover/sandbox-token\n${storageToken}  storageSuffix: core.windows.net\n`),
       );
       const state = path.join(dir, '.aml-failover');
       await fs.mkdir(state);
@@ -213,9 +214,11 @@ describe('a pair file never decides where the user token goes', () => {
       assert.ok(r.stderr.includes(`--trust-cloud ${origin}`), r.stderr);
     });
 
-    it('a symlinked token file, or a record naming another endpoint, is not the sandbox', async () => {
+    it('a symlinked token file, a storage token file not its own, or a record naming another endpoint, is not the sandbox', async () => {
       seen.length = 0;
-      for (const dir of [await sandboxLike({ tokenLink: true }), await sandboxLike({ recordArm: 'https://127.0.0.1:1' })]) {
+      await fs.writeFile(path.join(scratch, 'credential-cache'), secret);
+      const foreignStorageToken = await sandboxLike({ storageTokenFile: path.join(scratch, 'credential-cache') });
+      for (const dir of [await sandboxLike({ tokenLink: true }), foreignStorageToken, await sandboxLike({ recordArm: 'https://127.0.0.1:1' })]) {
         const r = await status(dir);
         assert.notEqual(r.code, 0);
         assert.ok(r.stderr.includes(`--trust-cloud ${origin}`), r.stderr);

@@ -62,7 +62,7 @@ describe('one credential per project, shared by every capability (sandbox)', () 
     sb = await startSandbox({ largeModelMb: 1 });
     az = await fakeAz();
     // The stand-in az hands out the sandbox's token: the sandbox is the only place it can go.
-    await az.set({ token: sb.token });
+    await az.set({ token: sb.token, byResource: { 'https://storage.azure.com': sb.storageToken } });
     process.env = loopbackCredentialEnv(process.env, { AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', PATH: az.path });
   });
   after(async () => {
@@ -94,7 +94,7 @@ describe('one credential per project, shared by every capability (sandbox)', () 
   it('a full run of the commands with -v: no file, log or output holds the sandbox token or a storage key', async () => {
     // The secrets to look for: the token, and every key and SAS the datastores of both workspaces hand out.
     const conn = await connect(sb.pair.cloud, { logger: silentLogger });
-    const secrets = [sb.token];
+    const secrets = [sb.token, sb.storageToken];
     for (const ws of [sb.primary, sb.secondary]) {
       const ml = await conn.ml(ws.subscription_id);
       for await (const ds of ml.datastores.list(ws.resource_group, ws.workspace_name)) {

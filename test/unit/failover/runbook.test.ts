@@ -1,7 +1,15 @@
 // The failover's pure core: the runbook's rule about the switch, the interrupted-jobs rule, what a job needs, and how
-// a job is planned for the target (new name, tags, references, computes).
+// a job is planned for the target (new name, tags, references, computes); and how it reads a backup's snapshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AzureConnection } from '../../../src/azure/connection';
+import { silentLogger } from '../../../src/common/logger';
+import { projectBackups, withDefinitions } from '../../../src/failover/backups';
+import { interruptedJobs } from '../../../src/failover/interrupted';
 import { isInterrupted } from '../../../src/failover/interrupted';
 import { jobNeeds } from '../../../src/failover/needs';
 import { checkJob, emptyHoldings } from '../../../src/failover/preflight';
@@ -194,4 +202,53 @@ test('the pair file’s resubmit section: computes mapped as written; anything e
   assert.deepEqual(resubmitSection(pair({ compute: { 'gpu-cluster': 'cpu-cluster' } })).compute, { 'gpu-cluster': 'cpu-cluster' });
   assert.throws(() => resubmitSection(pair({ compute: { 'gpu-cluster': 3 } })), /aml-failover\.yaml: resubmit\.compute\.gpu-cluster must name a compute/);
   assert.throws(() => resubmitSection(pair(['x'])), /aml-failover\.yaml: resubmit must be a mapping/);
+});
+
+test('a verified snapshot of the backups library as the failover reads it: job statuses and ids, the jobs it holds as YAML, the versions and components it can bring, the source storage account', async () => {
+  const project = await fs.mkdtemp(path.join(os.tmpdir(), 'failover-backup-'));
+  try {
+    const snap = path.join(project, 'aml-backup', 'primary', '20261206T220238Z');
+    const files: Record<string, { text: string; asset: { kind: string; name: string; version?: string } }> = {
+      'jobs/train_nightly.yml': { text: 'type: command\ncode: ../code/train_nightly/src\ncommand: python train.py\nenvironment: azureml:pytorch-env:1\ncompute: azureml:gpu-cluster\n', asset: { kind: 'job', name: 'train_nightly' } },
+      'code/train_nightly/src/train.py': { text: 'print(1)\n', asset: { kind: 'job', name: 'train_nightly' } },
+      'components/prep_credit/1/component.yml': { text: 'name: prep_credit\nversion: "1"\n', asset: { kind: 'job', name: 'credit_pipeline' } },
+      'environments/pytorch-env/1/environment.yml': { text: 'name: pytorch-env\n', asset: { kind: 'environment', name: 'pytorch-env', version: '1' } },
+      'models/credit-default/3/model.yml': { text: 'name: credit-default\n', asset: { kind: 'model', name: 'credit-default', version: '3' } },
+    };
+    const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+    for (const [rel, f] of Object.entries(files)) {
+      await fs.mkdir(path.dirname(path.join(snap, rel)), { recursive: true });
+      await fs.writeFile(path.join(snap, rel), f.text);
+    }
+    const manifest = JSON.stringify({ version: 1, tool: 'aml-failover', complete: true, names: [], failed: [], files: Object.entries(files).map(([rel, f]) => ({ path: rel, size: f.text.length, sha256: sha(f.text), source: { workspace: WS, path: rel }, asset: f.asset })) });
+    await fs.writeFile(path.join(snap, 'manifest.json'), manifest);
+    const jobs = [
+      { name: 'train_nightly', status: 'Running' },
+      { name: 'old_done', status: 'Completed' },
+      { name: 'cut_by_outage', status: 'Failed', failureReason: 'The job was interrupted by an outage of region eastus.' },
+    ];
+    await fs.writeFile(path.join(snap, 'backup.json'), JSON.stringify({ version: 1, tool: 'aml-failover', kind: 'backup', role: 'primary', workspace: WS, takenAt: '2026-12-06T22:02:38.000Z', finishedAt: '2026-12-06T22:03:00.000Z', complete: true, jobs, datastores: [{ name: 'workspaceblobstore', account: 'steast' }], stats: {} }));
+    await fs.writeFile(path.join(snap, 'verified.json'), JSON.stringify({ version: 1, tool: 'aml-failover', verifiedAt: '2026-12-06T22:04:00.000Z', ok: true, manifestSha256: sha(manifest), files: 5, bytes: 1, problems: [] }));
+
+    const b = await projectBackups(project, { sections: {} } as PairConfig, {} as AzureConnection, silentLogger).newestVerified('primary');
+    assert.ok(b);
+    assert.equal(b.takenAt, '2026-12-06T22:02:38.000Z');
+    assert.equal(b.storageAccount, 'steast');
+    assert.deepEqual([...b.environments], ['pytorch-env:1']);
+    assert.deepEqual([...b.models], ['credit-default:3']);
+    assert.deepEqual([...b.definitions.components], ['prep_credit:1']);
+    assert.deepEqual([...b.definitions.files.keys()], ['train_nightly']);
+    const interrupted = interruptedJobs(b.jobs);
+    assert.deepEqual(interrupted.map((j) => [j.name, j.id]), [['train_nightly', `${WS}/jobs/train_nightly`], ['cut_by_outage', `${WS}/jobs/cut_by_outage`]]);
+    const read = await withDefinitions(interrupted, b.definitions);
+    assert.deepEqual(jobNeeds(read[0]!.properties).environments, [{ name: 'pytorch-env', version: '1' }]);
+    assert.deepEqual(read[1]!.properties, {});
+    assert.equal(b.definitions.problems.get('cut_by_outage'), 'the backup holds no definition of it');
+
+    // A snapshot changed since it was verified is not the newest verified any more.
+    await fs.appendFile(path.join(snap, 'manifest.json'), ' ');
+    assert.equal(await projectBackups(project, { sections: {} } as PairConfig, {} as AzureConnection, silentLogger).newestVerified('primary'), undefined);
+  } finally {
+    await fs.rm(project, { recursive: true, force: true });
+  }
 });

@@ -97,7 +97,7 @@ describe('sandbox core', () => {
         secondary: newRegion('secondary', { location: 'westus', subscriptionId: '6c6683e9-e5fe-4038-8519-ce6ebec2ba15', suffix: 'ab', storageKey: 'k' }),
       },
     };
-    const text = pairFileText(world, { armUrl: 'https://127.0.0.1:4000', caFile: '.aml-failover/sandbox-ca.pem', tokenFile: '.aml-failover/sandbox-token', storage: { acct: { blob: 'https://127.0.0.1:4001/acct', file: 'https://127.0.0.1:4002/acct' } } });
+    const text = pairFileText(world, { armUrl: 'https://127.0.0.1:4000', caFile: '.aml-failover/sandbox-ca.pem', tokenFile: '.aml-failover/sandbox-token', storageTokenFile: '.aml-failover/sandbox-storage-token', storage: { acct: { blob: 'https://127.0.0.1:4001/acct', file: 'https://127.0.0.1:4002/acct' } } });
     assert.ok(text.startsWith(PAIR_FILE_MARKER));
     const parsed = parsePairFile(text, '/project');
     assert.ok(parsed.ok, JSON.stringify(parsed.problems));

@@ -44,8 +44,10 @@ describe('sign in through VS Code accounts', function () {
   before(async () => {
     const sb = sandbox();
     const token = (await fs.readFile(path.join(sb.projectDir, '.aml-failover', 'sandbox-token'), 'utf8')).trim();
-    microsoft = new FakeMicrosoftAuthentication('microsoft', () => token);
-    sovereign = new FakeMicrosoftAuthentication('microsoft-sovereign-cloud', () => token);
+    const storageToken = (await fs.readFile(path.join(sb.projectDir, '.aml-failover', 'sandbox-storage-token'), 'utf8')).trim();
+    const tokenFor = (scopes: readonly string[]) => (scopes.some((s) => s.startsWith('https://storage.azure.com')) ? storageToken : token);
+    microsoft = new FakeMicrosoftAuthentication('microsoft', tokenFor);
+    sovereign = new FakeMicrosoftAuthentication('microsoft-sovereign-cloud', tokenFor);
     const pair = await loadPairFile(sb.projectDir);
     const storage = pair.cloud.storage;
     const origins = [sb.armUrl, ...Object.values(storage).flatMap((s) => [s.blob, s.file])].map((u) => new URL(u).origin);
