@@ -1,5 +1,5 @@
 // Computes list/get, and createOrUpdate of a cluster or an instance (answered Succeeded at once, so the SDK's poller
-// ends). Shapes: specs/ Compute_Get/Compute_List examples.
+// ends). Shapes: specs/examples/Compute/list.json and specs/examples-2022-10-01/Compute/get/ComputeInstance.json.
 import { ML, key, systemData, workspaceId } from '../world';
 import { ArmError, WORKSPACE, notFound, page, printable, regionOf, requireProperties, type ArmEnv, type ArmRequest, type Route } from './router';
 

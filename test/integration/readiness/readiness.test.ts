@@ -86,7 +86,7 @@ describe('readiness against the sandbox', () => {
     for (const c of checks) assert.match(c.fix, new RegExp(`docs/readiness\\.md#${c.id}$`));
   });
 
-  it('backup: a snapshot taken but not verified warns, naming the verify command; verified it passes (`status`\'s recovery point)', async () => {
+  it('backup: a snapshot taken but not verified warns, naming the verify command; verified it passes', async () => {
     const backup = await runCli(['backup', '--from', 'primary', '--project', sb.projectDir], { cwd: sb.projectDir });
     assert.equal(backup.code, 0, backup.stderr);
     const unverified = find(await readiness(), 'backup', /primary workspace's newest backup/);

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { buildProgram } from '../../../src/cli';
+import type { CliContext } from '../../../src/cli/context';
+import { fixedTrust } from '../../../src/azure/trust';
+import { UserError } from '../../../src/common/errors';
+import { silentLogger } from '../../../src/common/logger';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -243,5 +248,28 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
     assert.match(text, /✗ fail +compute +Cluster cpu-cluster/);
     assert.match(text, /fix: Create cpu-cluster in the secondary/);
     assert.match(text, /checks: \d+ pass, \d+ warn, [1-9]\d* fail, 0 unknown\.$/);
+  });
+});
+
+describe('readiness --backup-max-age-hours', () => {
+  it('refuses a value that is not a number of hours above 0 with a clear message, before reading anything', async () => {
+    const ctx: CliContext = {
+      out: () => undefined,
+      err: () => undefined,
+      logger: silentLogger,
+      projectDir: () => '/nonexistent-project',
+      isTTY: false,
+      signal: new AbortController().signal,
+      setExitCode: () => undefined,
+      azureAccess: () => ({ trust: fixedTrust([]) }),
+      cloudTrust: () => fixedTrust([]),
+    };
+    for (const bad of ['0', '-3', 'a day']) {
+      await assert.rejects(buildProgram(ctx).exitOverride().parseAsync(['node', 'aml-failover', 'readiness', '--backup-max-age-hours', bad]), (err: unknown) => {
+        assert.ok(err instanceof UserError && err.kind === 'usage', String(err));
+        assert.equal(err.message, `--backup-max-age-hours must be a number of hours above 0, not "${bad}".`);
+        return true;
+      });
+    }
   });
 });

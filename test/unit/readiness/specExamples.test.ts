@@ -119,3 +119,18 @@ test('quota reads VirtualMachineSize/list.json, Usage/list.json and Quota/list.j
   assert.equal(ownQuota.verdict, 'fail');
   assert.match(ownQuota.message, /The secondary workspace's own quota for standardDSv2Family \(dedicated\) is 12 vCPUs/);
 });
+
+test('compute-instance reads Compute/get/ComputeInstance.json: its assigned user, size and the command that recreates it', () => {
+  const ci = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'src', 'sandbox', 'specs', 'examples-2022-10-01', 'Compute', 'get', 'ComputeInstance.json'), 'utf8')).responses['200'].body as Json;
+  const missing = passingFacts();
+  missing.primary.computes = ok([ci]);
+  missing.secondary.computes = ok([]);
+  const warn = runChecks(missing).find((c) => c.id === 'compute-instance')!;
+  assert.equal(warn.verdict, 'warn');
+  assert.match(warn.message, /Compute instance compute123 of 00000000-0000-0000-0000-000000000000 \(STANDARD_NC6\) has no counterpart/);
+  assert.match(warn.fix, /az ml compute create --name compute123 --type ComputeInstance --size STANDARD_NC6 --user-object-id 00000000-0000-0000-0000-000000000000/);
+  const matched = passingFacts();
+  matched.primary.computes = ok([ci]);
+  matched.secondary.computes = ok([{ ...ci, name: 'compute123-westus' }]);
+  assert.equal(runChecks(matched).find((c) => c.id === 'compute-instance')!.verdict, 'pass');
+});

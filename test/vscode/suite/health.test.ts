@@ -122,10 +122,10 @@ describe('health: status bar, tree and notifications', function () {
     assert.match(String(compute.description), /^warn · .*cpu-cluster/);
     const pair = checks.find((c) => label(c) === 'region-pair')!;
     assert.equal((pair.iconPath as vscode.ThemeIcon).id, 'pass-filled');
-    // The suite's project has no aml-backup/ (the drill's own backup is another store): the backup check fails.
+    // The team's backup taken in before() is a verified snapshot in aml-backup/: the primary's recovery point passes.
     const backup = checks.find((c) => label(c) === 'backup')!;
-    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'error');
-    assert.match(String(backup.description), /^fail · No backup of the primary workspace in aml-backup/);
+    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    assert.match(String(backup.description), /^pass · Verified backup of the primary workspace from .* \(\d+ min old\): aml-backup\/primary\//);
     const tooltip = await waitFor(async () => {
       const t = (await bar('primary')).tooltip;
       return /Readiness/.test(t) ? t : undefined;
