@@ -5,11 +5,11 @@ import { recoveryPoint } from '../backup/recoveryPoint';
 import { backupDir } from '../backup/snapshots';
 import { errorMessage } from '../common/errors';
 import { ROLES, type PairConfig, type Role } from '../pair/pairFile';
-import type { BackupSource } from './gather';
+import type { RecoveryPointSource } from './gather';
 import type { BackupFacts, RecoveryPointFacts } from './types';
 
 /** The recovery points in `projectDir`'s backup folder (`backup: {dir}` of the pair file, else aml-backup/). */
-export function projectBackups(projectDir: string): BackupSource {
+export function projectRecoveryPoints(projectDir: string): RecoveryPointSource {
   return {
     async recoveryPoints(pair: PairConfig): Promise<BackupFacts> {
       let dir: string;

@@ -13,12 +13,12 @@ const ML_API = API_VERSIONS['microsoft.machinelearningservices/workspaces'];
 const ML = 'Microsoft.MachineLearningServices';
 
 /** Reads the project's recovery points (backups.ts reads them from the project's backup folder with src/backup). */
-export interface BackupSource {
+export interface RecoveryPointSource {
   recoveryPoints(pair: PairConfig, signal?: AbortSignal): Promise<BackupFacts>;
 }
 
 /** Without a project folder there is no backup folder to read: the backup check says so. */
-export const NO_BACKUP_SOURCE: BackupSource = {
+export const NO_BACKUP_SOURCE: RecoveryPointSource = {
   recoveryPoints: () => Promise.resolve({ state: 'unavailable', reason: 'no project folder to find the backups in.' }),
 };
 
@@ -27,7 +27,7 @@ export interface GatherOptions {
   gate: AzureConnection;
   /** Every other read (the full retry budget). */
   connection: AzureConnection;
-  backups?: BackupSource;
+  backups?: RecoveryPointSource;
   backupMaxAgeHours?: number;
   /** Deadline of each read: a region that accepts connections and never answers must not hold the check forever. */
   readTimeoutMs?: number;

@@ -4,8 +4,8 @@ import type { CredentialProvider } from '../azure/credentials';
 import type { Logger } from '../common/logger';
 import type { PairConfig } from '../pair/pairFile';
 import { runChecks } from './checks';
-import { projectBackups } from './backups';
-import { gatherFacts, type BackupSource } from './gather';
+import { projectRecoveryPoints } from './backups';
+import { gatherFacts, type RecoveryPointSource } from './gather';
 import type { ReadinessCheck } from './types';
 
 /** The first workspace GET of each side: a few quick tries, so that a region that is down is known in seconds. */
@@ -19,7 +19,7 @@ export interface ReadinessOptions {
   /** The project folder: its backup folder holds the recovery points the backup check reads. */
   projectDir?: string;
   /** Overrides where the recovery points come from (default: the project's backup folder). */
-  backups?: BackupSource;
+  backups?: RecoveryPointSource;
   /** `amlFailover.backup.maxAgeHours` (default 24). */
   backupMaxAgeHours?: number;
   signal?: AbortSignal;
@@ -31,6 +31,6 @@ export async function checkReadiness(pair: PairConfig, options: ReadinessOptions
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials, retry: GATE_RETRY }),
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials }),
   ]);
-  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups ?? (options.projectDir ? projectBackups(options.projectDir) : undefined), backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
+  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups ?? (options.projectDir ? projectRecoveryPoints(options.projectDir) : undefined), backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
   return runChecks(facts);
 }
