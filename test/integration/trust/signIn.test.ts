@@ -17,6 +17,7 @@ import { fakeAz, type FakeAz } from '../../support/fakeAz';
 import { loopbackCredentialEnv } from '../../support/credentialEnv';
 import { runCli } from '../../support/cli';
 import { scratchDir } from '../../support/scratch';
+import { parse, stringify } from 'yaml';
 
 describe('the CLI, as a whole cold process', () => {
   let az: FakeAz;
@@ -88,6 +89,29 @@ describe('one credential per project, shared by every capability (sandbox)', () 
     const calls = await az.calls();
     // One sign-in per scope: ARM, and storage for the datastore whose account refuses its key (securestore).
     assert.deepEqual(calls.filter((c) => c.endsWith(new URL(cloud.armScope).origin)), [`account get-access-token --output json --resource ${new URL(cloud.armScope).origin}`]);
+    assert.equal(new Set(calls).size, calls.length, `each scope signed in once: ${calls.join(' | ')}`);
+  });
+
+  it('status with a backup present signs in once per scope: the comparison with the backup shares the credential', async () => {
+    // The sandbox's pair file without its token files, in a folder of its own: signed in through the stand-in az, the
+    // sandbox's endpoints trusted by the user on the command line.
+    const doc = parse(await fs.readFile(sb.pairFile, 'utf8')) as { cloud: Record<string, unknown> };
+    const cloud: Record<string, unknown> = { ...doc.cloud, caFile: path.resolve(sb.projectDir, String(doc.cloud.caFile)) };
+    delete cloud.tokenFile;
+    delete cloud.storageTokenFile;
+    const dir = await scratchDir('aml-failover-status-signin-');
+    await fs.writeFile(path.join(dir, 'aml-failover.yaml'), stringify({ ...doc, cloud }));
+    await fs.cp(path.join(sb.projectDir, '.azureml'), path.join(dir, '.azureml'), { recursive: true });
+    const origins = new Set([sb.armUrl, ...Object.values(sb.pair.cloud.storage).flatMap((s) => [s.blob, s.file])].map((u) => new URL(u).origin));
+    const run = (...args: string[]) => runCli(['--project', dir, ...[...origins].flatMap((o) => ['--trust-cloud', o]), ...args], { env: process.env });
+    const backedUp = await run('backup', '--from', 'primary');
+    assert.equal(backedUp.code, 0, backedUp.stdout + backedUp.stderr);
+    const before = (await az.calls()).length;
+    const status = await run('status', '--json');
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.ok((JSON.parse(status.stdout) as { workspaces: { primary: { backup: { changedSince: unknown } } } }).workspaces.primary.backup.changedSince, 'status compared the workspace with its backup');
+    const calls = (await az.calls()).slice(before);
+    assert.deepEqual(calls.filter((c) => c.endsWith(new URL(sb.pair.cloud.armScope).origin)), [`account get-access-token --output json --resource ${new URL(sb.pair.cloud.armScope).origin}`]);
     assert.equal(new Set(calls).size, calls.length, `each scope signed in once: ${calls.join(' | ')}`);
   });
 
