@@ -134,12 +134,23 @@ describe('one credential per project, shared by every capability (sandbox)', () 
       assert.ok(r.code !== null && r.code <= 1, `${command.join(' ')}: exit ${r.code}\n${r.stderr}`);
       outputs.push(r.stdout, r.stderr);
     }
+    // Then a drill, as a user rehearses one (the secondary has no GPU cluster: the team maps it), and its cleanup.
+    await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
+    const drill = await runCli(['-v', '--project', sb.projectDir, 'drill', '--yes', '--simulate-outage', '--json', '--report', path.join(sb.projectDir, 'drill-report.md')], { env });
+    assert.equal(drill.code, 0, drill.stderr);
+    const cleanup = await runCli(['-v', '--project', sb.projectDir, 'drill', '--cleanup', (JSON.parse(drill.stdout) as { drillId: string }).drillId], { env });
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    outputs.push(drill.stdout, drill.stderr, cleanup.stdout, cleanup.stderr);
     assert.match(outputs.join('\n'), /^\[info\] Exporting/m, 'logged with -v');
-    // Every file the commands wrote in the project (the export, the config, .gitignore) — not the sandbox's own
-    // state folder, where its token file lives by design.
+    // Every file the commands wrote in the project (the export, the config, .gitignore, the drill's report and its
+    // records in .aml-failover/) — all but the sandbox's own token files, which hold the token by design.
+    const tokenFiles = new Set([sb.pair.cloud.tokenFile, sb.pair.cloud.storageTokenFile].map((f) => path.resolve(sb.projectDir, f!)));
     const files = (await fs.readdir(sb.projectDir, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile() && !path.relative(sb.projectDir, path.join(e.parentPath, e.name)).startsWith('.aml-failover'))
-      .map((e) => path.join(e.parentPath, e.name));
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((f) => !tokenFiles.has(f));
+    assert.equal(tokenFiles.size, 2);
+    assert.ok(files.some((f) => f.includes(`.aml-failover${path.sep}`)), 'the project state folder is searched');
     assert.ok(files.some((f) => f.includes(`aml-export${path.sep}primary`)), 'the export wrote its files');
     const haystacks = [...outputs.map((text, i) => ({ where: `output ${i}`, text })), ...(await Promise.all(files.map(async (f) => ({ where: f, text: (await fs.readFile(f)).toString('latin1') }))))];
     const hits = haystacks.flatMap(({ where, text }) => secrets.filter((secret) => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')].some((form) => text.includes(form))).map(() => where));
