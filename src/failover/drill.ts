@@ -29,6 +29,8 @@ export interface DrillRecord {
   environments: { name: string; version: string }[];
   /** Model versions it restored into the target (cleanup archives them). */
   models?: { name: string; version: string }[];
+  /** Named components its resubmissions registered in the target (cleanup archives them). */
+  components?: { name: string; version: string }[];
   /** Schedules the drill disabled in the source before its outage (and enabled in the target); cleanup hands them back. */
   schedules?: string[];
   cleanedUpAt?: string;
@@ -109,6 +111,7 @@ export async function cleanupDrill(
   }
   for (const e of r.environments) await attempt(`archived environment ${e.name}:${e.version}`, () => ops.archiveVersion(target, 'environment', e.name, e.version, signal));
   for (const m of r.models ?? []) await attempt(`archived model ${m.name}:${m.version}`, () => ops.archiveVersion(target, 'model', m.name, m.version, signal));
+  for (const c of r.components ?? []) await attempt(`archived component ${c.name}:${c.version}`, () => ops.archiveVersion(target, 'component', c.name, c.version, signal));
   for (const f of r.files) {
     const file = await realTargetWithin(projectDir, path.join(projectDir, ...f.path.split('/')));
     const now = await fs.readFile(file, 'utf8').catch(() => null);

@@ -50,7 +50,7 @@ export interface FailoverOptions {
   /** Which interrupted jobs to resubmit (the adapters' question); default all. */
   chooseJobs?: (jobs: SnapshotJob[], checks: Map<string, JobCheck>) => Promise<SnapshotJob[]>;
   /** Called once something is created in the target or before the config is written (drill bookkeeping). */
-  onCreated?: (what: { kind: 'job' | 'environment' | 'model'; name: string; version?: string }) => Promise<void>;
+  onCreated?: (what: { kind: 'job' | 'environment' | 'model' | 'component'; name: string; version?: string }) => Promise<void>;
   beforeSwitch?: () => Promise<void>;
   /**
    * Hands the source's enabled schedules over to the target (src/schedules): disabled in the source first when it
@@ -345,6 +345,7 @@ export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJo
     try {
       const edit = (doc: Record<string, unknown>) => planResubmission(job, doc, source, target, { suffix: o.suffix, computeMap: o.computeMap, drillId: o.drillId }).doc;
       const r = await o.ops.submitter.submit(target, { file, root: definitions.root, name, edit }, signal);
+      for (const c of r.registered) await o.onCreated?.(c);
       await o.onCreated?.({ kind: 'job', name });
       out.push({ source: job.name, sourceId: job.id, name, outcome: 'submitted', status: r.status, ...(r.created.length ? { created: r.created } : {}) });
     } catch (err) {

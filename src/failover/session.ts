@@ -156,6 +156,7 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
     onCreated: async (what) => {
       if (what.kind === 'job') record.jobs.push(what.name);
       else if (what.kind === 'model') (record.models ??= []).push({ name: what.name, version: what.version ?? '' });
+      else if (what.kind === 'component') (record.components ??= []).push({ name: what.name, version: what.version ?? '' });
       else record.environments.push({ name: what.name, version: what.version ?? '' });
       await saveDrill(req.projectDir, record);
     },

@@ -29,7 +29,7 @@ export interface JobToSubmit {
  * registers the job's code, creates its components and inline environments, then the job; pipelines as pipelines.
  */
 export interface JobSubmitter {
-  submit(target: WorkspaceRef, job: JobToSubmit, signal: AbortSignal): Promise<{ id: string; status?: string; created: string[] }>;
+  submit(target: WorkspaceRef, job: JobToSubmit, signal: AbortSignal): Promise<{ id: string; status?: string; created: string[]; registered: { kind: 'component'; name: string; version: string }[] }>;
 }
 
 export interface WorkspaceOps {
@@ -39,7 +39,7 @@ export interface WorkspaceOps {
   holdings(ws: WorkspaceRef, needs: { data: AssetNeed[]; components: AssetNeed[] }, signal: AbortSignal): Promise<TargetHoldings>;
   environment(ws: WorkspaceRef, name: string, version: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined>;
   /** Archives a version (and its container when no active version is left): what a drill registered. */
-  archiveVersion(ws: WorkspaceRef, kind: 'environment' | 'model', name: string, version: string, signal: AbortSignal): Promise<void>;
+  archiveVersion(ws: WorkspaceRef, kind: 'environment' | 'model' | 'component', name: string, version: string, signal: AbortSignal): Promise<void>;
   cancelJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
   archiveJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
   submitter: JobSubmitter;
@@ -105,7 +105,7 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection,
     },
     async archiveVersion(ws, kind, name, version, signal) {
       const client = await ml(ws);
-      const [versions, containers] = kind === 'environment' ? [client.environmentVersions, client.environmentContainers] : [client.modelVersions, client.modelContainers];
+      const [versions, containers] = kind === 'environment' ? [client.environmentVersions, client.environmentContainers] : kind === 'model' ? [client.modelVersions, client.modelContainers] : [client.componentVersions, client.componentContainers];
       const v = await versions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       await versions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, isArchived: true } as any }, { abortSignal: signal });
@@ -126,7 +126,7 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection,
     submitter: {
       async submit(target, job, signal) {
         const r = await submitJob({ connection: conn, target, jobFile: job.file, root: job.root, name: job.name, edit: job.edit, signal, logger });
-        return { id: r.id, status: r.status, created: r.created };
+        return { id: r.id, status: r.status, created: r.created, registered: r.registered };
       },
     },
   };

@@ -52,6 +52,8 @@ export interface SubmitResult {
   status: string;
   /** What was created in the target besides the job, one line each (code assets, environments, components). */
   created: string[];
+  /** Named components this submission registered in the target (they were missing there): what a drill undoes. */
+  registered: { kind: 'component'; name: string; version: string }[];
 }
 
 /** The job was not submitted: `reasons` says everything that is missing or wrong in the target or the files. */
@@ -89,6 +91,7 @@ export async function submitJob(req: SubmitRequest): Promise<SubmitResult> {
   const ml = await conn.ml(target.subscription_id);
   const ids = new Map<string, string>();
   const created: string[] = [];
+  const registered: SubmitResult['registered'] = [];
   let store: DatastoreStorage | undefined;
   try {
     for (const local of checked.locals) {
@@ -112,12 +115,13 @@ export async function submitJob(req: SubmitRequest): Promise<SubmitResult> {
         const id = await createComponent(ml, target, local, resolved, signal);
         ids.set(local.key, id);
         created.push(`component ${id.split('/components/')[1]}`);
+        if (local.named) registered.push({ kind: 'component', name: local.named.name, version: local.named.version });
       }
     }
     const properties = jobToRest(checked.doc, checked.from, resolved);
     logger.info(`Submitting ${req.jobFile} to ${target.workspace_name} as ${checked.name}.`);
     const job = await putJob(conn, ml, target, checked.name, properties, signal);
-    return { name: job.name ?? checked.name, id: job.id ?? '', status: job.properties?.status ?? 'Unknown', created };
+    return { name: job.name ?? checked.name, id: job.id ?? '', status: job.properties?.status ?? 'Unknown', created, registered };
   } finally {
     store?.dispose();
   }

@@ -6,15 +6,17 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { armGet } from '../../../src/azure/arm';
+import { armGet, armPut } from '../../../src/azure/arm';
 import { connect, type AzureConnection } from '../../../src/azure/connection';
 import { silentLogger } from '../../../src/common/logger';
 import { listInventory } from '../../../src/inventory/listInventory';
 import { parseAssetId } from '../../../src/jobs/ids';
+import { workspaceArmId } from '../../../src/pair/pairFile';
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
 const INTERRUPTED = 'train_sentiment_nightly';
+const RUNNING_PIPELINE = 'credit_pipeline_nightly';
 const STEPS = ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch the workspace config', 'Hand over the schedules', 'Resubmit interrupted jobs', 'Confirm jobs reached Queued', 'List what still points at the source', 'Report'];
 
 interface JsonReport {
@@ -40,7 +42,10 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
   const listing = async () => {
     const inv = await listInventory(conn, 'secondary', sb.secondary, { sections: ['models', 'environments', 'computes', 'datastores', 'jobs'] });
     assert.deepEqual(inv.problems, {});
-    return JSON.stringify({ models: inv.models, environments: inv.environments, computes: inv.computes, datastores: inv.datastores, jobs: inv.jobs.map((j) => [j.name, j.status]).sort() });
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    const components: string[] = [];
+    for await (const c of ml.componentContainers.list(sb.secondary.resource_group, sb.secondary.workspace_name)) components.push(c.name!);
+    return JSON.stringify({ models: inv.models, environments: inv.environments, computes: inv.computes, datastores: inv.datastores, components: components.sort(), jobs: inv.jobs.map((j) => [j.name, j.status]).sort() });
   };
   const job = async (name: string) => {
     const ml = await conn.ml(sb.secondary.subscription_id);
@@ -53,6 +58,11 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     // The secondary has no GPU cluster: the team maps it in the pair file.
     await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
     conn = await connect(sb.pair.cloud, { logger: silentLogger });
+    // A pipeline running in the primary when the drill starts: interrupted too; its named components
+    // (prep_credit, train_credit) are not in the secondary, so the drill registers them there.
+    const seeded = (await armGet(conn, `${workspaceArmId(sb.primary)}/jobs/credit_pipeline_1`, { apiVersion: '2022-10-01' })) as { properties: Record<string, unknown> };
+    const pipeline = Object.fromEntries(Object.entries(seeded.properties).filter(([k]) => k !== 'status' && k !== 'services'));
+    await armPut(conn, `${workspaceArmId(sb.primary)}/jobs/${RUNNING_PIPELINE}`, { properties: { ...pipeline, displayName: 'credit-pipeline-nightly' } }, { apiVersion: '2022-10-01' });
     configBefore = await config();
     secondaryBefore = await listing();
   });
@@ -72,9 +82,12 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     }
     assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
 
-    // The seed leaves three jobs unfinished (Running, Paused, NotResponding): all interrupted, all resubmitted.
+    // The seed leaves three jobs unfinished (Running, Paused, NotResponding), and the pipeline runs: all interrupted,
+    // all resubmitted — the pipeline as a pipeline.
     const moved = drill.jobs.find((j) => j.source === INTERRUPTED);
-    assert.equal(drill.jobs.length, 3, JSON.stringify(drill.jobs));
+    assert.equal(drill.jobs.length, 4, JSON.stringify(drill.jobs));
+    const pipelineThere = await job(drill.jobs.find((j) => j.source === RUNNING_PIPELINE)!.name!);
+    assert.equal(pipelineThere.properties.jobType, 'Pipeline');
     assert.ok(drill.jobs.every((j) => j.outcome === 'submitted'), JSON.stringify(drill.jobs));
     assert.equal(moved!.source, INTERRUPTED);
     assert.match(moved!.name!, new RegExp(`^${INTERRUPTED}-`));
@@ -113,11 +126,11 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(r.code, 0, r.stderr);
     const again = JSON.parse(r.stdout) as JsonReport;
     assert.deepEqual(again.jobs.filter((j) => j.source === INTERRUPTED).map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'already-resubmitted', drill.jobs.find((j) => j.source === INTERRUPTED)!.name]]);
-    assert.ok(again.jobs.length === 3 && again.jobs.every((j) => j.outcome === 'already-resubmitted'), JSON.stringify(again.jobs));
+    assert.ok(again.jobs.length === 4 && again.jobs.every((j) => j.outcome === 'already-resubmitted'), JSON.stringify(again.jobs));
     assert.equal(await listing(), listed);
   });
 
-  it('drill --cleanup puts the config back and leaves the secondary listing as it was before the drill', async () => {
+  it('drill --cleanup puts the config back and leaves the secondary listing as it was before the drill (the components it registered archived)', async () => {
     const r = await cli('drill', '--cleanup', drill.drillId!);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await config(), configBefore);

@@ -1,7 +1,11 @@
 // The one table of public clouds (src/azure/cloud.ts): each cloud's endpoints, authority, scopes and VS Code provider.
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { KNOWN_CLOUDS, parseCloud, signInCloud, storageEndpoints, vscodeSessionRequest, type CloudSetting } from '../../../src/azure/cloud';
+import { TokenFileCredential } from '../../../src/azure/connection';
 
 function cloud(value: unknown): CloudSetting {
   const r = parseCloud(value, '/project');
@@ -29,6 +33,24 @@ test('a mapping starting from a public cloud takes its scopes; one with its own 
   assert.equal(signInCloud(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' })), undefined);
   assert.equal(cloud({ name: 'custom', resourceManager: 'https://arm.example.test', storageSuffix: 'x.test', storageScope: 'https://storage.example.test/.default' }).storageScope, 'https://storage.example.test/.default');
   assert.equal(cloud({ name: 'toString' , resourceManager: 'https://arm.example.test', storageSuffix: 'x.test' }).armScope, KNOWN_CLOUDS.AzureCloud.armScope, 'an inherited property name is no cloud');
+});
+
+test('cloud.storageTokenFile: resolved against the project, and the token file credential hands it out for the storage scope only', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-tokens-'));
+  try {
+    await fs.writeFile(path.join(dir, 'arm-token'), 'arm-token-value\n');
+    await fs.writeFile(path.join(dir, 'storage-token'), 'storage-token-value\n');
+    const parsed = parseCloud({ name: 'sandbox', resourceManager: 'https://127.0.0.1:1', storageSuffix: 'x.test', tokenFile: 'arm-token', storageTokenFile: 'storage-token' }, dir);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const c = parsed.cloud;
+    assert.equal(c.storageTokenFile, path.join(dir, 'storage-token'));
+    const credential = new TokenFileCredential(c.tokenFile!, { file: c.storageTokenFile!, scope: c.storageScope });
+    assert.equal((await credential.getToken(c.armScope)).token, 'arm-token-value');
+    assert.equal((await credential.getToken([c.storageScope])).token, 'storage-token-value');
+    assert.equal((await new TokenFileCredential(c.tokenFile!).getToken(c.storageScope)).token, 'arm-token-value', 'without storageTokenFile: the one token, as before');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('VS Code is asked by the provider of the pair file\'s cloud, for that cloud\'s ARM or storage scope and the chosen tenant', () => {
