@@ -112,6 +112,20 @@ describe('replicate server to server', { timeout: 600_000 }, () => {
     assert.doesNotMatch(r.stdout + r.stderr, SAS_SIGNATURE, 'no SAS signature in the output or the log');
   });
 
+  it('replicate given an export folder (as VS Code, failover and failback pass aml-export/<from>) records its manifest sha256s on the server-side copies', async () => {
+    const files = { 'weights.bin': Buffer.from('exported weights\n'.repeat(1000)), 'config.json': Buffer.from('{"layers": 2}\n') };
+    await modelOn('workspaceblobstore', 'hashed-by-export', files);
+    const out = path.join(scratch, 'export-hashed');
+    const exported = await cli(['export', 'models', '--name', 'hashed-by-export', '--out', out]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const conn = await connect(sb.pair.cloud, { logger: silentLogger });
+    const r = await replicate(conn, { kinds: ['models'], names: [{ name: 'hashed-by-export' }], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: silentLogger, hashesFrom: out });
+    assert.deepEqual(r.assets.map((a) => a.outcome), [{ status: 'replicated', files: 2, bytes: files['weights.bin'].length + files['config.json'].length, serverSide: 2 }]);
+    const copies = await targetFiles('hashed-by-export');
+    assert.deepEqual([...copies.keys()].sort(), Object.keys(files).sort());
+    for (const [name, data] of Object.entries(files)) assert.equal(copies.get(name)!.metadata[SHA256_METADATA], sha256(data), `${name}: the manifest's sha256`);
+  });
+
   it("copies a job output's weights without Content-MD5 server to server too: the same bytes, the source version recorded, no sha256 made up; a re-run copies nothing; a changed source is a conflict", async (t) => {
     // sentiment-bert-finetuned:1 is registered from a fine-tuning job's named output (src/sandbox/seed/jobArtifacts.ts):
     // files uploaded in blocks without a Content-MD5, in no export manifest — nothing records a whole-file hash.
