@@ -1,5 +1,5 @@
 // `npm run demo`: the whole product on this machine, no Azure needed.
-//   1. builds and packages the extension (dist/aml-failover.vsix);
+//   1. builds and packages the extension (dist/aml-failover.vsix), unless that is newer than its sources (--rebuild);
 //   2. starts the sandbox cloud (two emulated Azure ML regions on 127.0.0.1) on a fresh sample project, through the
 //      built CLI exactly as a user runs `aml-failover sandbox`;
 //   3. starts a real VS Code (code-server 4.100.3) with the .vsix installed and that project open, and prints its URL.
@@ -7,7 +7,7 @@
 // that this process is npm's own child), stops everything it started, by PID — also part-way through starting.
 // The sample project is kept; its path is printed.
 //
-//   npm run demo [-- --project DIR] [-- --port N]
+//   npm run demo [-- --project DIR] [-- --port N] [-- --rebuild]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -83,6 +83,37 @@ class Started {
   }
 }
 
+/** What `npm run package` reads, and what it writes that the demo runs (the .vsix, the CLI and sandbox bundles). */
+const PACKAGE_INPUTS = ['src', 'media', 'schemas', 'docs', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+const PACKAGE_OUTPUTS = ['dist/aml-failover.vsix', 'dist/cli.js', 'dist/sandbox.js', 'dist/extension.js'];
+
+/** Why the package must be built again (a missing output, or the newest input changed after the oldest output), or undefined: as make decides. */
+async function packageStale(): Promise<string | undefined> {
+  let oldestOutput = Infinity;
+  for (const out of PACKAGE_OUTPUTS) {
+    const stat = await fs.stat(path.join(REPO, out)).catch(() => undefined);
+    if (!stat) return `${out} is missing`;
+    oldestOutput = Math.min(oldestOutput, stat.mtimeMs);
+  }
+  const newer = async (entry: string): Promise<string | undefined> => {
+    const stat = await fs.lstat(path.join(REPO, entry)).catch(() => undefined);
+    if (!stat) return undefined;
+    if (stat.isDirectory()) {
+      for (const child of await fs.readdir(path.join(REPO, entry))) {
+        const found = await newer(path.join(entry, child));
+        if (found) return found;
+      }
+      return undefined;
+    }
+    return stat.mtimeMs > oldestOutput ? entry : undefined;
+  };
+  for (const input of PACKAGE_INPUTS) {
+    const changed = await newer(input);
+    if (changed) return `${changed} changed since the last build`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const started = new Started();
   const projectDir = path.resolve(option('--project') ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-demo-'))));
@@ -98,9 +129,14 @@ async function main(): Promise<void> {
   for (const signal of SIGNALS) process.on(signal, () => void stopAll().then(() => process.exit(0)));
 
   try {
-    console.log('1/3 building and packaging the extension …');
-    await started.runBuild();
-    if (started.stopRequested) return;
+    const stale = process.argv.includes('--rebuild') ? 'asked to (--rebuild)' : await packageStale();
+    if (stale) {
+      console.log(`1/3 building and packaging the extension (${stale}) …`);
+      await started.runBuild();
+      if (started.stopRequested) return;
+    } else {
+      console.log('1/3 the extension is up to date (dist/aml-failover.vsix is newer than its sources; --rebuild builds anyway)');
+    }
 
     await fs.mkdir(projectDir, { recursive: true });
     console.log(`2/3 starting the sandbox cloud on ${projectDir} …`);

@@ -52,7 +52,7 @@ export function registerBackupCli(program: Command, ctx: CliContext): void {
       }
       if (!toStorage) return;
       const copy = await copySnapshotOffsite(connection, pair, outcome.snapshot, from, toStorage, { signal: ctx.signal, logger: ctx.logger });
-      ctx.out(`Copied to ${describeLocation(toStorage, pair)}: ${copy.uploaded} file(s) uploaded (${(copy.bytesUploaded / 1024 / 1024).toFixed(1)} MB), ${copy.copied} unchanged copied inside the store, ${copy.skipped} already there.`);
+      ctx.out(`Copied to ${describeLocation(toStorage, pair)}: ${copy.serverSide} file(s) copied server to server from the ${from} workspace, ${copy.uploaded} uploaded (${(copy.bytesUploaded / 1024 / 1024).toFixed(1)} MB), ${copy.copied} unchanged copied inside the store, ${copy.skipped} already there.`);
       ctx.out(`Restore from there with: aml-failover restore ${copy.location} --to <primary|secondary>`);
     });
 

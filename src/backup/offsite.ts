@@ -6,16 +6,17 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ServerCopyRefused, copyBlobServerSide } from '../azure/blobCopy';
 import type { AzureConnection } from '../azure/connection';
 import { withRetry } from '../azure/retry';
 import { openContainerUrl, openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
-import { UserError } from '../common/errors';
+import { UserError, errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { MANIFEST_FILE, type Manifest } from '../export/manifest';
+import { MANIFEST_FILE, type Manifest, type ManifestEntry } from '../export/manifest';
 import { datastoreReader } from '../export/plan';
 import { OutFolder, safeRelativePath } from '../export/safePaths';
-import { downloadVerified, hashFile } from '../export/transfer';
-import type { PairConfig, Role } from '../pair/pairFile';
+import { bareETag, downloadVerified, hashFile } from '../export/transfer';
+import { workspaceArmId, type PairConfig, type Role, type WorkspaceRef } from '../pair/pairFile';
 import { BACKUP_RECORD_FILE, LATEST_FILE, VERIFIED_FILE, parseSnapshotName } from './snapshots';
 
 export const OFFSITE_PREFIX = 'aml-failover/backups';
@@ -61,15 +62,25 @@ export interface UploadResult {
   skipped: number;
   /** Files copied inside the store from the copy before (same sha256): nothing sent. */
   copied: number;
+  /** Files copied server to server from the workspace they were backed up from (still that version): nothing sent. */
+  serverSide: number;
   bytesUploaded: number;
 }
 
 /**
  * Uploads the complete snapshot at `snapshot` (of `role`) into `store`: every file its manifest lists, backup.json
  * and verified.json, each with its Content-MD5 and sha256; manifest.json last, then `latest`. Files already there
- * with the same sha256 are not sent again.
+ * with the same sha256 are not sent again. With `source` (the workspace backed up), a file whose blob there is still
+ * the version the snapshot holds (datastore, path, ETag, size) is copied server to server from it; it is uploaded
+ * from the snapshot only when the service cannot copy it (ServerCopyRefused) or the source cannot be reached — the
+ * source's region being down is what an off-region copy is for.
  */
-export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, role: Role, options: { signal: AbortSignal; logger: Logger; conn: AzureConnection; onFile?: (done: number, total: number) => void }): Promise<UploadResult> {
+export async function uploadSnapshot(
+  store: DatastoreStorage,
+  snapshot: string,
+  role: Role,
+  options: { signal: AbortSignal; logger: Logger; conn: AzureConnection; source?: WorkspaceRef; onFile?: (done: number, total: number) => void },
+): Promise<UploadResult> {
   const { signal } = options;
   const manifest = JSON.parse(await fs.readFile(path.join(snapshot, MANIFEST_FILE), 'utf8')) as Manifest;
   if (!manifest.complete) throw new UserError(`${snapshot} is not complete; only a complete snapshot is copied off-region.`);
@@ -81,7 +92,9 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
   const previous = await previousCopy(store, role, name, signal);
   const extras = [BACKUP_RECORD_FILE, VERIFIED_FILE].filter((f) => !manifest.files.some((e) => e.path === f));
   const locals = [...manifest.files.map((e) => e.path), ...extras, MANIFEST_FILE];
-  const result: UploadResult = { prefix, uploaded: 0, skipped: 0, copied: 0, bytesUploaded: 0 };
+  const result: UploadResult = { prefix, uploaded: 0, skipped: 0, copied: 0, serverSide: 0, bytesUploaded: 0 };
+  const entries = new Map(manifest.files.map((e) => [e.path, e]));
+  const fromSource = options.source ? sourceCopier(options.source, store, options) : undefined;
   let done = 0;
   const retrying = <T>(what: string, call: () => Promise<T>) =>
     withRetry(call, { signal, policy: options.conn.retry, onRetry: (err, n, ms) => options.conn.onRetry(err, n, ms, `${what}`) });
@@ -111,13 +124,21 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
         options.logger.warn(`Could not copy ${earlier.path} inside the store (${(err as Error).message}); uploading it.`);
       }
     }
+    if (await fromSource?.copy(entries.get(local), blob, hash)) {
+      result.serverSide++;
+      return;
+    }
     await retrying(`upload ${blob}`, () => store.upload(blob, file, hash.size, Buffer.from(hash.md5, 'base64'), signal, { [SHA256_METADATA]: hash.sha256 }));
     result.uploaded++;
     result.bytesUploaded += hash.size;
   };
-  for (const local of locals) {
-    await send(local, `${prefix}/${local}`);
-    options.onFile?.(++done, locals.length);
+  try {
+    for (const local of locals) {
+      await send(local, `${prefix}/${local}`);
+      options.onFile?.(++done, locals.length);
+    }
+  } finally {
+    await fromSource?.dispose();
   }
   // `latest` names it only now that all of it is there.
   const latest = path.join(snapshot, '..', `.${LATEST_FILE}.upload-${process.pid}`);
@@ -128,6 +149,46 @@ export async function uploadSnapshot(store: DatastoreStorage, snapshot: string, 
     await fs.rm(latest, { force: true });
   }
   return result;
+}
+
+/**
+ * Server-to-server copies of a snapshot's files from the workspace they were backed up from: only while the blob
+ * there is still the version the manifest records (and the snapshot's file has its sha256). A datastore the service
+ * cannot copy from, or cannot reach, is said once; its files are uploaded from the snapshot.
+ */
+function sourceCopier(workspace: WorkspaceRef, target: DatastoreStorage, options: { signal: AbortSignal; logger: Logger; conn: AzureConnection }) {
+  const { signal } = options;
+  const id = workspaceArmId(workspace).toLowerCase();
+  const opened = new Map<string, Promise<DatastoreStorage>>();
+  const refused = new Set<string>();
+  return {
+    async copy(entry: ManifestEntry | undefined, blob: string, hash: { sha256: string; md5: string; size: number }): Promise<boolean> {
+      const datastore = entry?.source.datastore;
+      if (!entry || !datastore || !entry.etag || !target.copy || refused.has(datastore) || entry.source.workspace.toLowerCase() !== id || entry.sha256 !== hash.sha256 || entry.size !== hash.size) return false;
+      try {
+        let source = opened.get(datastore);
+        if (!source) opened.set(datastore, (source = openDatastore(options.conn, workspace, datastore, signal)));
+        // A file share's files have no blob to copy from: uploaded, as they always were.
+        if (!(await source).copy) {
+          refused.add(datastore);
+          return false;
+        }
+        const live = await (await source).stat(entry.source.path, signal);
+        if (!live || live.size !== entry.size || bareETag(live.etag ?? '') !== bareETag(entry.etag)) return false;
+        await copyBlobServerSide(await source, { ...live, contentMD5: hash.md5 }, target, blob, { signal, metadata: { [SHA256_METADATA]: hash.sha256 } });
+        return true;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        refused.add(datastore);
+        const why = err instanceof ServerCopyRefused ? err.reason : `the source did not answer: ${errorMessage(err)}`;
+        options.logger.warn(`Uploading the files of datastore ${datastore} from the snapshot instead of copying them server to server: ${why}.`);
+        return false;
+      }
+    },
+    async dispose() {
+      for (const source of await Promise.allSettled(opened.values())) if (source.status === 'fulfilled') source.value.dispose();
+    },
+  };
 }
 
 /** The files of the copy `latest` names (when it is another snapshot than `name`), by path relative to it. */
@@ -265,7 +326,7 @@ export async function copySnapshotOffsite(
 ): Promise<UploadResult & { location: string }> {
   const store = await openLocation(conn, pair, location, options.signal);
   try {
-    const result = await uploadSnapshot(store, snapshot, role, { ...options, conn });
+    const result = await uploadSnapshot(store, snapshot, role, { ...options, conn, source: pair.workspaces[role] });
     return { ...result, location: remoteBackupLocation(location, pair, result.prefix) };
   } finally {
     store.dispose();

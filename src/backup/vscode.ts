@@ -54,7 +54,7 @@ export function registerBackup(context: vscode.ExtensionContext, deps: Extension
     const snapshot = point.snapshot;
     point.changes = (async () => {
       try {
-        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+        const conn = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
         return await listChangesSince(conn, p.pair.workspaces[role], snapshot, new AbortController().signal, deps.logger);
       } catch (err) {
         deps.logger.warn(`Could not compare the ${role} workspace with its backup: ${errorMessage(err)}`);
@@ -125,7 +125,7 @@ export function registerBackup(context: vscode.ExtensionContext, deps: Extension
         const sub = token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
         try {
           let shown = 0;
-          const connection = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust });
+          const connection = await connect(p.pair.cloud, { logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials });
           const result = await backupWorkspace({
             projectDir: p.projectDir,
             from: role,

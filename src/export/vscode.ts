@@ -135,6 +135,7 @@ export function registerExport(context: vscode.ExtensionContext, deps: Extension
           signal,
           logger: deps.logger,
           onProgress: (done, total, last) => progress.report({ increment: 100 / total, message: `${done}/${total} ${last}` }),
+          hashesFrom: defaultOutDir(p.projectDir, from),
         });
       });
       if (result.assets.some((a) => a.outcome.status === 'replicated')) deps.refresh.didWrite({ kind: 'replicate', roles: [to] });

@@ -9,7 +9,7 @@ import { ownSandboxRecord, type CloudTrust } from '../azure/trust';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { UserError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { exportWorkspace, summarize } from '../export/exportWorkspace';
+import { defaultOutDir, exportWorkspace, summarize } from '../export/exportWorkspace';
 import { loadPairFile, type PairConfig, type Role } from '../pair/pairFile';
 import { resubmitSection } from '../pair/resubmitSection';
 import { replicate, summarizeReplication } from '../replicate/replicate';
@@ -100,7 +100,7 @@ function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>)
       const lines: string[] = [];
       for (const [kind, names] of [['environments', environments], ['models', models]] as const) {
         if (!names.length) continue;
-        const r = await replicate(w.conn, { kinds: [kind], source: w.pair.workspaces[w.from], target: w.pair.workspaces[req.to], names, signal, logger: req.logger });
+        const r = await replicate(w.conn, { kinds: [kind], source: w.pair.workspaces[w.from], target: w.pair.workspaces[req.to], names, signal, logger: req.logger, hashesFrom: defaultOutDir(req.projectDir, w.from) });
         lines.push(...summarizeReplication(r));
       }
       return lines;
@@ -238,7 +238,7 @@ export async function runFailback(req: SessionRequest & { since?: string; choose
       for (const [kind, of] of [['models', 'model'], ['environments', 'environment'], ['data', 'data']] as const) {
         const names = versions.filter((v) => v.kind === of).map((v) => ({ name: v.name, version: v.version }));
         if (!names.length) continue;
-        const r = await replicate(w.conn, { kinds: [kind], source: here, target: home, names, signal, logger: req.logger });
+        const r = await replicate(w.conn, { kinds: [kind], source: here, target: home, names, signal, logger: req.logger, hashesFrom: defaultOutDir(req.projectDir, w.from) });
         lines.push(...summarizeReplication(r));
         for (const a of r.assets) if (a.outcome.status === 'conflict') conflicts.push(`${a.kind} ${a.name}:${a.version}`);
         const failed = r.assets.filter((a) => a.outcome.status === 'failed' || a.outcome.status === 'refused');

@@ -32,7 +32,7 @@ export function registerHealthCli(program: Command, ctx: CliContext): void {
       // Each workspace's recovery point, compared with a listing of the workspace (once, where it answers).
       let listing: Promise<AzureConnection> | undefined;
       const recoveryPoints = () =>
-        recoveryPointsForStatus(projectDir, pair, (role) => ['healthy', 'degraded'].includes(monitor.get(role)!.health), () => (listing ??= connect(pair.cloud, { logger: ctx.logger, trust: ctx.cloudTrust() })), ctx.signal, ctx.logger);
+        recoveryPointsForStatus(projectDir, pair, (role) => ['healthy', 'degraded'].includes(monitor.get(role)!.health), () => (listing ??= connect(pair.cloud, { logger: ctx.logger, ...ctx.azureAccess() })), ctx.signal, ctx.logger);
       const print = ({ report: r, note }: { report: StatusReport; note?: string }) => ctx.out(opts.json ? JSON.stringify(r) : `${new Date().toISOString()}\n${formatStatus(r, note)}`);
 
       if (!opts.watch) {

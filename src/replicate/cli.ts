@@ -8,8 +8,6 @@ import { parseNameFilter } from '../export/plan';
 import { loadPairFile } from '../pair/pairFile';
 import * as path from 'node:path';
 import { DEFAULT_EXPORT_FOLDER } from '../export/exportFolder';
-import { readManifest } from '../export/manifest';
-import { sha256FromManifest } from './serverCopy';
 import { summarizeRestore } from '../restore/plan';
 import type { OnConflict } from '../restore/restore';
 import { replicateNotebooks } from './notebooks';
@@ -56,7 +54,6 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
         if (!kinds.length || copied.cancelled) return;
       }
       // Like every path argument: relative to where the command runs, not to --project.
-      const manifest = await readManifest(opts.hashesFrom === undefined ? path.join(ctx.projectDir(), DEFAULT_EXPORT_FOLDER, from) : path.resolve(opts.hashesFrom));
       const result = await replicate(conn, {
         kinds,
         source: pair.workspaces[from],
@@ -65,7 +62,9 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
         signal: ctx.signal,
         logger: ctx.logger,
         onProgress: (done, total, last) => ctx.err(`replicate: ${done}/${total} ${last}`),
-        serverCopy: { enabled: opts.serverCopy, knownSha256: manifest && sha256FromManifest(manifest, pair.workspaces[from]) },
+        serverCopy: { enabled: opts.serverCopy },
+        // Like every path argument: relative to where the command runs, not to --project.
+        hashesFrom: opts.hashesFrom === undefined ? path.join(ctx.projectDir(), DEFAULT_EXPORT_FOLDER, from) : path.resolve(opts.hashesFrom),
       });
       for (const line of summarizeReplication(result)) ctx.out(line);
       if (result.cancelled || result.assets.some((a) => a.outcome.status !== 'replicated' && a.outcome.status !== 'unchanged')) ctx.setExitCode(1);

@@ -33,7 +33,8 @@ export type ReplicateKind = (typeof REPLICATE_KINDS)[number];
 export const TARGET_DATASTORE = 'workspaceblobstore';
 export const TARGET_PREFIX = 'aml-failover/replicated';
 import { SHA256_METADATA, SOURCE_ETAG_METADATA } from './metadata';
-import { serverCopier, type ServerCopySettings, type ThroughClient } from './serverCopy';
+import { serverCopier, sha256FromManifest, type ServerCopySettings, type ThroughClient } from './serverCopy';
+import { readManifest } from '../export/manifest';
 export { SHA256_METADATA, SOURCE_ETAG_METADATA };
 
 export interface ReplicateRequest {
@@ -47,6 +48,12 @@ export interface ReplicateRequest {
   onProgress?: (done: number, total: number, last: string) => void;
   /** Blob-to-blob copies on the service side (serverCopy.ts); on unless `enabled: false`. */
   serverCopy?: ServerCopySettings;
+  /**
+   * An export folder of the source (e.g. the project's aml-export/<from>) whose manifest.json gives the sha256 of
+   * the versions it exported: server-side copies of them carry it (unless serverCopy.knownSha256 is given). Absent or
+   * without a manifest: nothing.
+   */
+  hashesFrom?: string;
 }
 
 export type Outcome =
@@ -104,7 +111,8 @@ export async function replicate(conn: AzureConnection, req: ReplicateRequest): P
     }
     return b;
   };
-  const servers = serverCopier(req.serverCopy ?? {}, logger);
+  const manifest = req.hashesFrom !== undefined && !req.serverCopy?.knownSha256 ? await readManifest(req.hashesFrom) : undefined;
+  const servers = serverCopier({ ...req.serverCopy, ...(manifest ? { knownSha256: sha256FromManifest(manifest, source) } : {}) }, logger);
   const sourceJobs = jobOutputsOf(from, source, signal);
   const targetJobs = jobOutputsOf(to, target, signal);
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-replicate-'));

@@ -206,6 +206,10 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     const conn = await connect(sb.pair.cloud, { logger: quiet });
     const first = await replicate(conn, { kinds: ['data'], source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
     assert.deepEqual(first.assets.map((a) => `${a.name}:${a.outcome.status}`).sort(), ['credit-data:replicated', 'credit-public:replicated', 'credit-table:replicated', 'credit-train:replicated']);
+    // Every file of the data went server to server: none through this machine.
+    assert.deepEqual(first.assets.map((a) => a.outcome.status === 'replicated' && [a.name, a.outcome.serverSide ?? 0, a.outcome.files]), first.assets.map((a) => a.outcome.status === 'replicated' && [a.name, a.outcome.files, a.outcome.files]));
+    assert.ok(first.assets.some((a) => a.outcome.status === 'replicated' && a.outcome.files > 0));
+    assert.equal(first.throughClient, undefined);
     const s = sb.secondary;
     const client = armClient(sb, s.subscription_id);
     assert.equal((await client.dataVersions.get(s.resource_group, s.workspace_name, 'credit-public', '1')).properties.dataUri, OUTSIDE_DATA_URI);
@@ -237,6 +241,10 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     const conn = await connect(sb.pair.cloud, { logger: quiet });
     const first = await replicate(conn, { kinds: ['environments'], names, source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
     assert.deepEqual(first.assets.map((a) => `${a.name}:${a.version}:${a.outcome.status}`), [`${BUILD_CONTEXT_ENV}:1:replicated`]);
+    // The build context went server to server, every file of it: none through this machine.
+    const outcome = first.assets[0]!.outcome as { files: number; serverSide?: number };
+    assert.deepEqual([outcome.serverSide, outcome.files], [Object.keys(BUILD_CONTEXT_FILES).length, Object.keys(BUILD_CONTEXT_FILES).length]);
+    assert.equal(first.throughClient, undefined);
     const s = sb.secondary;
     const there = (await armClient(sb, s.subscription_id).environmentVersions.get(s.resource_group, s.workspace_name, BUILD_CONTEXT_ENV, '1')).properties;
     assert.equal(there.build?.dockerfilePath, 'Dockerfile');

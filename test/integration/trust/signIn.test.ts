@@ -17,6 +17,7 @@ import { fakeAz, type FakeAz } from '../../support/fakeAz';
 import { loopbackCredentialEnv } from '../../support/credentialEnv';
 import { runCli } from '../../support/cli';
 import { scratchDir } from '../../support/scratch';
+import { parse, stringify } from 'yaml';
 
 describe('the CLI, as a whole cold process', () => {
   let az: FakeAz;
@@ -91,6 +92,29 @@ describe('one credential per project, shared by every capability (sandbox)', () 
     assert.equal(new Set(calls).size, calls.length, `each scope signed in once: ${calls.join(' | ')}`);
   });
 
+  it('status with a backup present signs in once per scope: the comparison with the backup shares the credential', async () => {
+    // The sandbox's pair file without its token files, in a folder of its own: signed in through the stand-in az, the
+    // sandbox's endpoints trusted by the user on the command line.
+    const doc = parse(await fs.readFile(sb.pairFile, 'utf8')) as { cloud: Record<string, unknown> };
+    const cloud: Record<string, unknown> = { ...doc.cloud, caFile: path.resolve(sb.projectDir, String(doc.cloud.caFile)) };
+    delete cloud.tokenFile;
+    delete cloud.storageTokenFile;
+    const dir = await scratchDir('aml-failover-status-signin-');
+    await fs.writeFile(path.join(dir, 'aml-failover.yaml'), stringify({ ...doc, cloud }));
+    await fs.cp(path.join(sb.projectDir, '.azureml'), path.join(dir, '.azureml'), { recursive: true });
+    const origins = new Set([sb.armUrl, ...Object.values(sb.pair.cloud.storage).flatMap((s) => [s.blob, s.file])].map((u) => new URL(u).origin));
+    const run = (...args: string[]) => runCli(['--project', dir, ...[...origins].flatMap((o) => ['--trust-cloud', o]), ...args], { env: process.env });
+    const backedUp = await run('backup', '--from', 'primary');
+    assert.equal(backedUp.code, 0, backedUp.stdout + backedUp.stderr);
+    const before = (await az.calls()).length;
+    const status = await run('status', '--json');
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.ok((JSON.parse(status.stdout) as { workspaces: { primary: { backup: { changedSince: unknown } } } }).workspaces.primary.backup.changedSince, 'status compared the workspace with its backup');
+    const calls = (await az.calls()).slice(before);
+    assert.deepEqual(calls.filter((c) => c.endsWith(new URL(sb.pair.cloud.armScope).origin)), [`account get-access-token --output json --resource ${new URL(sb.pair.cloud.armScope).origin}`]);
+    assert.equal(new Set(calls).size, calls.length, `each scope signed in once: ${calls.join(' | ')}`);
+  });
+
   it('a full run of the commands with -v: no file, log or output holds the sandbox token or a storage key', async () => {
     // The secrets to look for: the token, and every key and SAS the datastores of both workspaces hand out.
     const conn = await connect(sb.pair.cloud, { logger: silentLogger });
@@ -110,12 +134,23 @@ describe('one credential per project, shared by every capability (sandbox)', () 
       assert.ok(r.code !== null && r.code <= 1, `${command.join(' ')}: exit ${r.code}\n${r.stderr}`);
       outputs.push(r.stdout, r.stderr);
     }
+    // Then a drill, as a user rehearses one (the secondary has no GPU cluster: the team maps it), and its cleanup.
+    await fs.appendFile(sb.pairFile, '\nresubmit:\n  compute: {gpu-cluster: cpu-cluster}\n');
+    const drill = await runCli(['-v', '--project', sb.projectDir, 'drill', '--yes', '--simulate-outage', '--json', '--report', path.join(sb.projectDir, 'drill-report.md')], { env });
+    assert.equal(drill.code, 0, drill.stderr);
+    const cleanup = await runCli(['-v', '--project', sb.projectDir, 'drill', '--cleanup', (JSON.parse(drill.stdout) as { drillId: string }).drillId], { env });
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    outputs.push(drill.stdout, drill.stderr, cleanup.stdout, cleanup.stderr);
     assert.match(outputs.join('\n'), /^\[info\] Exporting/m, 'logged with -v');
-    // Every file the commands wrote in the project (the export, the config, .gitignore) — not the sandbox's own
-    // state folder, where its token file lives by design.
+    // Every file the commands wrote in the project (the export, the config, .gitignore, the drill's report and its
+    // records in .aml-failover/) — all but the sandbox's own token files, which hold the token by design.
+    const tokenFiles = new Set([sb.pair.cloud.tokenFile, sb.pair.cloud.storageTokenFile].map((f) => path.resolve(sb.projectDir, f!)));
     const files = (await fs.readdir(sb.projectDir, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile() && !path.relative(sb.projectDir, path.join(e.parentPath, e.name)).startsWith('.aml-failover'))
-      .map((e) => path.join(e.parentPath, e.name));
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((f) => !tokenFiles.has(f));
+    assert.equal(tokenFiles.size, 2);
+    assert.ok(files.some((f) => f.includes(`.aml-failover${path.sep}`)), 'the project state folder is searched');
     assert.ok(files.some((f) => f.includes(`aml-export${path.sep}primary`)), 'the export wrote its files');
     const haystacks = [...outputs.map((text, i) => ({ where: `output ${i}`, text })), ...(await Promise.all(files.map(async (f) => ({ where: f, text: (await fs.readFile(f)).toString('latin1') }))))];
     const hits = haystacks.flatMap(({ where, text }) => secrets.filter((secret) => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')].some((form) => text.includes(form))).map(() => where));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { MAX_COPY_BLOCK, SecretUrl, ServerCopyRefused, blobCopyEnd, copyBlockSize, refusalOf, scrubSas } from '../../../src/azure/blobCopy';
+import { MAX_COPY_BLOCK, SecretUrl, ServerCopyRefused, blobCopyEnd, copyBlobServerSide, copyBlockSize, refusalOf, scrubSas } from '../../../src/azure/blobCopy';
 import { serverCopier, sha256FromManifest } from '../../../src/replicate/serverCopy';
 import { emptyManifest } from '../../../src/export/manifest';
 import { workspaceArmId } from '../../../src/pair/pairFile';
@@ -144,4 +144,51 @@ test('replicate copies server to server with or without a whole-file hash; a fil
   const off = serverCopier({ enabled: false }, logger);
   assert.equal(await off.copy(store('src'), { path: 'x', size: 3, contentMD5: 'bWQ1' }, target, 't/x', signal), false);
   assert.deepEqual(off.throughClient, [], '--no-server-copy is the user\'s choice, not a reason to report');
+});
+
+/** A target container that records the blocks staged and whether a block list was committed. */
+function recordingContainer() {
+  const seen = { staged: 0, committed: false };
+  const container = {
+    containerName: 'c',
+    accountName: 'target',
+    getBlockBlobClient: () => ({
+      stageBlockFromURL: async () => void seen.staged++,
+      commitBlockList: async () => void (seen.committed = true),
+      getProperties: async () => ({ contentLength: 10 }),
+    }),
+  };
+  return { seen, container: container as never };
+}
+
+test('a source that changed while its blocks were copied: "source changed", and the block list is never committed', async () => {
+  const { seen, container } = recordingContainer();
+  const target = { kind: 'blob', datastore: 'target', copy: blobCopyEnd(() => container, { kind: 'key', credential: new StorageSharedKeyCredential('target', KEY) }, (call) => call()) };
+  const sourceContainer = new BlobServiceClient('https://acct.blob.core.windows.net', new StorageSharedKeyCredential('acct', KEY)).getContainerClient('models');
+  // The blob was "0x1" when listed; by the time the last block is copied, it is "0x2" (someone wrote it meanwhile).
+  const source = { kind: 'blob', datastore: 'src', stat: async (p: string) => ({ path: p, size: 10, etag: '"0x2"' }), copy: blobCopyEnd(() => sourceContainer, { kind: 'key', credential: new StorageSharedKeyCredential('acct', KEY) }, (call) => call()) };
+  await assert.rejects(copyBlobServerSide(source as never, { path: 'm/x.bin', size: 10, etag: '"0x1"' }, target as never, 't/x.bin', { signal: new AbortController().signal }), /src\/m\/x\.bin: the source changed while it was being copied; nothing was committed/);
+  assert.equal(seen.staged, 1, 'the blocks were copied');
+  assert.equal(seen.committed, false, 'nothing committed');
+});
+
+test('an account that gives no user delegation key (403) refuses the server-side copy: the file goes through this machine', async () => {
+  const denied = Object.assign(new Error('This request is not authorized to perform this operation using this permission.'), { statusCode: 403, details: { errorCode: 'AuthorizationPermissionMismatch' } });
+  const service = { getUserDelegationKey: async () => Promise.reject(denied) };
+  const sourceContainer = new BlobServiceClient('https://acct.blob.core.windows.net').getContainerClient('models');
+  const end = blobCopyEnd(() => sourceContainer, { kind: 'delegation', service: service as never }, (call) => call());
+  const refused = await end.readUrl('m/x.bin', new AbortController().signal).then(() => undefined, (err: unknown) => err);
+  assert.ok(refused instanceof ServerCopyRefused, String(refused));
+  assert.match(refused.reason, /^the storage account gave no user delegation key to sign a SAS with \(403 AuthorizationPermissionMismatch/);
+  // Through serverCopier (what replicate uses): not an error, a copy through this machine, the reason said once.
+  const warnings: string[] = [];
+  const logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
+  const { seen, container } = recordingContainer();
+  const target = { kind: 'blob', datastore: 'target', account: 'target', container: 'c', copy: blobCopyEnd(() => container, { kind: 'key', credential: new StorageSharedKeyCredential('target', KEY) }, (call) => call()) };
+  const source = { kind: 'blob', datastore: 'identitystore', account: 'acct', container: 'models', stat: async (p: string) => ({ path: p, size: 10, etag: '"0x1"' }), copy: end };
+  const copier = serverCopier({}, logger);
+  assert.equal(await copier.copy(source as never, { path: 'm/x.bin', size: 10, etag: '"0x1"' }, target as never, 't/x.bin', new AbortController().signal), false);
+  assert.deepEqual(copier.throughClient.map((t) => t.files), [1]);
+  assert.match(warnings.join('\n'), /datastore identitystore \(account acct\): the storage account gave no user delegation key/);
+  assert.deepEqual(seen, { staged: 0, committed: false });
 });
