@@ -354,3 +354,29 @@ export async function withLocalBackup<T>(
     await fs.rm(tempDir, { recursive: true, force: true });
   }
 }
+
+/** The newest snapshot of a workspace kept off-region (what `backup --to-storage` leaves in the other workspace's store). */
+export interface OffRegionCopy {
+  /** The snapshot's name: its UTC timestamp (`20261207T030000Z`). */
+  name: string;
+  /** Where restore finds it (`azureml://…/datastores/workspaceblobstore/paths/aml-failover/backups/<role>/<name>`). */
+  location: string;
+}
+
+/**
+ * The newest copy of `role`'s snapshots in the other workspace's default blob store (its `latest`), or undefined when
+ * none was copied there. Reads the other region only.
+ */
+export async function offRegionCopy(conn: AzureConnection, pair: PairConfig, role: Role, signal: AbortSignal): Promise<OffRegionCopy | undefined> {
+  const other: StorageLocation = { kind: 'workspace', role: role === 'primary' ? 'secondary' : 'primary' };
+  const store = await openLocation(conn, pair, other, signal);
+  try {
+    const latestBlob = `${OFFSITE_PREFIX}/${role}/${LATEST_FILE}`;
+    if (!(await store.stat(latestBlob, signal))) return undefined;
+    const name = await readLatestBlob(store, latestBlob, signal);
+    if (!parseSnapshotName(name)) return undefined;
+    return { name, location: remoteBackupLocation(other, pair, `${OFFSITE_PREFIX}/${role}/${name}`) };
+  } finally {
+    store.dispose();
+  }
+}

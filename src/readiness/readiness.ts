@@ -31,6 +31,6 @@ export async function checkReadiness(pair: PairConfig, options: ReadinessOptions
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials, retry: GATE_RETRY }),
     connect(pair.cloud, { logger: options.logger, trust: options.trust, credentials: options.credentials }),
   ]);
-  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups ?? (options.projectDir ? projectRecoveryPoints(options.projectDir) : undefined), backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
+  const facts = await gatherFacts(pair, { gate, connection, backups: options.backups ?? (options.projectDir ? projectRecoveryPoints(options.projectDir, gate) : undefined), backupMaxAgeHours: options.backupMaxAgeHours, signal: options.signal });
   return runChecks(facts);
 }

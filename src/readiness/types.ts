@@ -42,6 +42,11 @@ export interface RecoveryPointFacts {
   place: string;
   takenAt: string;
   verified: boolean;
+  /**
+   * The primary's newest copy outside its region (`backup --to-storage secondary`, in the secondary's blob store):
+   * read when there is a connection; absent when not read.
+   */
+  offRegion?: { state: 'copied'; takenAt: string; location: string } | { state: 'none' } | { state: 'unknown'; reason: string };
 }
 
 /** The project's backups (its backup folder: `backup: {dir}` of the pair file, else aml-backup/), per workspace. */

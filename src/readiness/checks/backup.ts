@@ -39,13 +39,33 @@ function recoveryPointFinding(facts: ReadinessFacts, role: Role, point: Recovery
     problems.push('it is not verified');
     fixes.push(`verify it (aml-failover verify ${point.place})`);
   }
-  if (!(ageMs <= max * 3_600_000)) {
+  const tooOld = !(ageMs <= max * 3_600_000);
+  if (tooOld) {
     problems.push(`it is ${age} old, more than ${max} h (amlFailover.backup.maxAgeHours)`);
     fixes.push(`take a new one (aml-failover backup --from ${role} --to-storage ${OTHER[role]}) and verify it`);
   }
+  // Kept outside the region it backs up: a copy on this machine, or in the primary's own region, is out of reach
+  // exactly when it is needed.
+  const off = point.offRegion;
+  let where = '';
+  if (off?.state === 'none') {
+    problems.push(`no copy is kept outside the ${role}'s region (only ${point.place}, on this machine)`);
+    if (!tooOld) fixes.push(`copy it off-region (aml-failover backup --from ${role} --to-storage ${OTHER[role]})`);
+  } else if (off?.state === 'copied') {
+    const offAgeMs = facts.now - Date.parse(off.takenAt);
+    if (!(offAgeMs <= max * 3_600_000)) {
+      problems.push(`its newest copy outside the region, ${off.location}, is ${formatAge(offAgeMs)} old, more than ${max} h`);
+      if (!tooOld) fixes.push(`copy a new one off-region (aml-failover backup --from ${role} --to-storage ${OTHER[role]})`);
+    } else {
+      where = `; a copy from ${off.takenAt} is kept outside the region: ${off.location}`;
+      resources.push(off.location);
+    }
+  } else if (off?.state === 'unknown') {
+    where = `; whether a copy is kept outside the region could not be read (${off.reason})`;
+  }
   if (problems.length) {
     const fix = fixes.join('; ');
-    return finding('backup', 'warn', `The ${role} workspace's newest backup ${point.place} (${point.takenAt}): ${problems.join('; ')}.`, fix.charAt(0).toUpperCase() + fix.slice(1), resources);
+    return finding('backup', 'warn', `The ${role} workspace's newest backup ${point.place} (${point.takenAt}): ${problems.join('; ')}${where}.`, fix.charAt(0).toUpperCase() + fix.slice(1), resources);
   }
-  return finding('backup', 'pass', `Verified backup of the ${role} workspace from ${point.takenAt} (${age} old): ${point.place}.`, '', resources);
+  return finding('backup', 'pass', `Verified backup of the ${role} workspace from ${point.takenAt} (${age} old): ${point.place}${where}.`, '', resources);
 }

@@ -86,7 +86,7 @@ describe('readiness against the sandbox', () => {
     for (const c of checks) assert.match(c.fix, new RegExp(`docs/readiness\\.md#${c.id}$`));
   });
 
-  it('backup: a snapshot taken but not verified warns, naming the verify command; verified it passes', async () => {
+  it('backup: a snapshot taken but not verified warns, naming the verify command; verified but kept only here it warns; copied off-region it passes', async () => {
     const backup = await runCli(['backup', '--from', 'primary', '--project', sb.projectDir], { cwd: sb.projectDir });
     assert.equal(backup.code, 0, backup.stderr);
     const unverified = find(await readiness(), 'backup', /primary workspace's newest backup/);
@@ -97,9 +97,16 @@ describe('readiness against the sandbox', () => {
     assert.match(unverified.fix, new RegExp(`aml-failover verify ${snapshot}`));
     const verify = await runCli(['verify', snapshot], { cwd: sb.projectDir });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    // Verified, but on this machine only: out of reach exactly when the primary's region is lost.
+    const local = find(await readiness(), 'backup', /primary workspace's newest backup/);
+    assert.equal(local.verdict, 'warn');
+    assert.match(local.message, new RegExp(`no copy is kept outside the primary's region \\(only ${snapshot}, on this machine\\)`));
+    assert.match(local.fix, /aml-failover backup --from primary --to-storage secondary/);
+    const offsite = await runCli(['backup', '--from', 'primary', '--to-storage', 'secondary', '--project', sb.projectDir], { cwd: sb.projectDir });
+    assert.equal(offsite.code, 0, offsite.stderr);
     const verified = find(await readiness(), 'backup', /Verified backup of the primary workspace/);
     assert.equal(verified.verdict, 'pass');
-    assert.match(verified.message, new RegExp(`\\(\\d+ min old\\): ${snapshot}\\.$`));
+    assert.match(verified.message, new RegExp(`\\(\\d+ min old\\): ${snapshot}; a copy from \\S+ is kept outside the region: azureml://subscriptions/[^ ]+/workspaces/${sb.secondary.workspace_name}/datastores/workspaceblobstore/paths/aml-failover/backups/primary/\\d{8}T\\d{6}Z\\.$`));
   });
 
   it('fixed through ARM: replica, geo-redundant storage, the GPU cluster, a smaller cluster, the missing deployment → those checks pass', async () => {

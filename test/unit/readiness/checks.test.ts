@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { readinessExitCode, runChecks } from '../../../src/readiness/checks';
-import { CHECK_IDS, type CheckId, type Json, type ReadinessCheck, type ReadinessFacts } from '../../../src/readiness/types';
+import { CHECK_IDS, type CheckId, type Json, type ReadinessCheck, type ReadinessFacts, type RecoveryPointFacts } from '../../../src/readiness/types';
 import { formatReadiness, readinessJson } from '../../../src/readiness/format';
 import { DATA_SCIENTIST, REGISTRY, cluster, datastore, deployment, down, endpoint, forbidden, instance, ok, passingFacts, storageAccount, usage, workspaceQuota, wsId } from './facts';
 
@@ -226,6 +226,25 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
     const unknown = one(mutate((f) => (f.backup = { state: 'unavailable', reason: 'backup.dir in aml-failover.yaml must be a folder inside the project.' })), 'backup');
     assert.equal(unknown.verdict, 'unknown');
     assert.match(unknown.message, /backup.dir/);
+  });
+
+  it('backup: kept outside the primary\'s region — no copy in the secondary\'s store warns, a fresh copy passes naming it, an old copy warns, an unreadable store is said', () => {
+    const withCopy = (off: NonNullable<RecoveryPointFacts['offRegion']>) => one(mutate((f) => f.backup.state === 'read' && (f.backup.points.primary!.offRegion = off)), 'backup');
+    const local = withCopy({ state: 'none' });
+    assert.equal(local.verdict, 'warn');
+    assert.match(local.message, /no copy is kept outside the primary's region \(only aml-backup\/primary\/20261206T200000Z, on this machine\)/);
+    assert.match(local.fix, /^Copy it off-region \(aml-failover backup --from primary --to-storage secondary\)/);
+    const location = 'azureml://subscriptions/s/resourcegroups/rg-w/workspaces/mlw-w/datastores/workspaceblobstore/paths/aml-failover/backups/primary/20261206T200000Z';
+    const copied = withCopy({ state: 'copied', takenAt: '2026-12-06T20:00:00.000Z', location });
+    assert.equal(copied.verdict, 'pass');
+    assert.ok(copied.message.includes(`a copy from 2026-12-06T20:00:00.000Z is kept outside the region: ${location}`), copied.message);
+    assert.ok(copied.resources.includes(location));
+    const stale = withCopy({ state: 'copied', takenAt: '2026-12-01T00:00:00.000Z', location });
+    assert.equal(stale.verdict, 'warn');
+    assert.match(stale.message, /its newest copy outside the region, .* is \d+ d old, more than 24 h/);
+    const unreadable = withCopy({ state: 'unknown', reason: 'the secondary did not answer' });
+    assert.equal(unreadable.verdict, 'pass');
+    assert.match(unreadable.message, /whether a copy is kept outside the region could not be read \(the secondary did not answer\)/);
   });
 
   it('the secondary region down: every check that needs it is unknown with the reason, none fails', () => {

@@ -122,10 +122,10 @@ describe('health: status bar, tree and notifications', function () {
     assert.match(String(compute.description), /^warn · .*cpu-cluster/);
     const pair = checks.find((c) => label(c) === 'region-pair')!;
     assert.equal((pair.iconPath as vscode.ThemeIcon).id, 'pass-filled');
-    // The team's backup taken in before() is a verified snapshot in aml-backup/: the primary's recovery point passes.
+    // The team's backup taken in before() is a verified snapshot in aml-backup/, but not copied off-region: a warning.
     const backup = checks.find((c) => label(c) === 'backup')!;
-    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'pass-filled');
-    assert.match(String(backup.description), /^pass · Verified backup of the primary workspace from .* \(\d+ min old\): aml-backup\/primary\//);
+    assert.equal((backup.iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match(String(backup.description), /^warn · The primary workspace's newest backup aml-backup\/primary\/\d{8}T\d{6}Z .*no copy is kept outside the primary's region/);
     const tooltip = await waitFor(async () => {
       const t = (await bar('primary')).tooltip;
       return /Readiness/.test(t) ? t : undefined;
