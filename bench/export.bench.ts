@@ -19,7 +19,7 @@ import { silentLogger } from '../src/common/logger';
 import { exportWorkspace } from '../src/export/exportWorkspace';
 import type { Role } from '../src/pair/pairFile';
 import { startSandbox, type RunningSandbox } from '../test/support/sandbox';
-import { against, median, type Figure } from './figures';
+import { against, median, printFigures, type Figure } from './figures';
 
 const REPO = path.resolve(__dirname, '..');
 /** 0 skips the large-model figures. */
@@ -247,12 +247,4 @@ export async function figures(log: (line: string) => void = (l) => console.log(l
   return out;
 }
 
-if (require.main === module) {
-  void figures().then(
-    (f) => console.log(JSON.stringify(f, null, 2)),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printFigures(() => figures());

@@ -34,3 +34,14 @@ export function against(
 ): Figure {
   return { name, value, unit, baseline, ratio: baseline.value > 0 ? value / baseline.value : undefined, goal };
 }
+
+/** A bench file run on its own (`node --import tsx bench/x.bench.ts`): prints its figures as JSON; a failure exits 1. */
+export function printFigures(run: () => Promise<Figure | Figure[]>): void {
+  void run().then(
+    (f) => console.log(JSON.stringify(f, null, 2)),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

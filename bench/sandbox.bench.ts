@@ -23,7 +23,7 @@ import { silentLogger } from '../src/common/logger';
 import { startAzurite } from '../src/sandbox/azurite';
 import { makeCertificates } from '../src/sandbox/certs';
 import { startSandbox } from '../test/support/sandbox';
-import { against, median, type Figure } from './figures';
+import { against, median, printFigures, type Figure } from './figures';
 
 const REPO = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.AML_FAILOVER_BENCH_RUNS ?? 3);
@@ -140,7 +140,4 @@ async function replicateReadsOnce(cli: 'dist' | 'source'): Promise<Figure> {
   }
 }
 
-if (require.main === module) {
-  if (process.argv[2] === 'replicate') void replicateFigure().then((f) => console.log(JSON.stringify(f, null, 2)));
-  else void figures().then((f) => console.log(JSON.stringify(f, null, 2)));
-}
+if (require.main === module) printFigures(() => (process.argv[2] === 'replicate' ? replicateFigure() : figures()));

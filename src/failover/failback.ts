@@ -10,7 +10,7 @@ import { handOverSchedules } from '../schedules/schedules';
 import type { AzureConnection } from '../azure/connection';
 import { switchWorkspace } from '../switch/switchConfig';
 import { UNFINISHED_STATES } from './interrupted';
-import { NOT_CARRIED_OVER, type FailoverReport } from './report';
+import { NOT_CARRIED_OVER, reportBasics, type FailoverReport } from './report';
 import { RESUBMITTED_FROM_TAG } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep } from './runbook';
 import { STATE_DIR, type SnapshotJob } from './backups';
@@ -213,21 +213,15 @@ export function failbackSteps(o: FailbackOptions): { steps: RunbookStep[]; state
 }
 
 export function buildFailbackReport(o: Pick<FailbackOptions, 'pair' | 'from' | 'to' | 'since'>, record: RunbookRecord, state: FailbackState): FailoverReport {
-  const ws = (role: Role) => ({ role, workspace: o.pair.workspaces[role].workspace_name, region: o.pair.workspaces[role].region });
   return {
     kind: 'failback',
-    from: ws(o.from),
-    to: ws(o.to),
-    outcome: record.outcome,
-    switched: record.switched,
-    startedAt: record.startedAt,
-    finishedAt: record.finishedAt,
+    ...reportBasics(o.pair, o.from, o.to, record),
     recoveryPoint: { at: o.since, description: `what was made in the ${o.from} since the failover (${o.since})` },
     steps: record.steps,
     jobs: [],
     stillPointing: state.stillPointing,
     notDone: [...record.notDone, ...state.conflicts.map((c) => `resolve the conflict: ${c}`)],
-    finishWith: record.switched ? undefined : record.outcome === 'completed' ? undefined : 'aml-failover failback',
+    finishWith: !record.switched && record.outcome !== 'completed' ? 'aml-failover failback' : undefined,
     notCarriedOver: NOT_CARRIED_OVER,
   };
 }

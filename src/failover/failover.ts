@@ -10,7 +10,7 @@ import { switchWorkspace } from '../switch/switchConfig';
 import { interruptedBecause, interruptedJobs } from './interrupted';
 import { assetLabel, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
 import { checkJob, describeCheck, describeStorage, type Copyable, type JobCheck, type StorageFinding } from './preflight';
-import { NOT_CARRIED_OVER, type FailoverReport, type ResubmittedJob } from './report';
+import { NOT_CARRIED_OVER, reportBasics, type FailoverReport, type ResubmittedJob } from './report';
 import { RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep, StepResult } from './runbook';
 import { describeAge, withDefinitions, type BackupSource, type FailoverBackup, type JobDefinitions, type SnapshotJob } from './backups';
@@ -401,24 +401,18 @@ function mergeNeeds(list: JobNeeds[]): JobNeeds {
 
 /** The report both adapters write, from the runbook's record and what the steps learned. */
 export function buildReport(o: Pick<FailoverOptions, 'pair' | 'from' | 'to' | 'drillId'>, record: RunbookRecord, state: FailoverState, extra: { cleanupCommand?: string } = {}): FailoverReport {
-  const ws = (role: Role) => ({ role, workspace: o.pair.workspaces[role].workspace_name, region: o.pair.workspaces[role].region });
-  const unfinished = state.jobs.some((j) => j.outcome === 'failed' || (j.outcome === 'skipped' && j.reason !== 'not chosen'));
+  const unfinished = state.jobs.filter((j) => j.outcome === 'failed' || (j.outcome === 'skipped' && j.reason !== 'not chosen'));
   return {
     kind: o.drillId ? 'drill' : 'failover',
     drillId: o.drillId,
-    from: ws(o.from),
-    to: ws(o.to),
-    outcome: record.outcome,
-    switched: record.switched,
-    startedAt: record.startedAt,
-    finishedAt: record.finishedAt,
+    ...reportBasics(o.pair, o.from, o.to, record),
     recoveryPoint: state.recoveryPoint,
     recoveryTimeSeconds: state.confirmedAt ? (state.confirmedAt - Date.parse(record.startedAt)) / 1000 : undefined,
     steps: record.steps,
     jobs: state.jobs,
     stillPointing: state.stillPointing,
-    notDone: [...record.notDone, ...state.jobs.filter((j) => j.outcome === 'failed' || (j.outcome === 'skipped' && j.reason !== 'not chosen')).map((j) => `resubmit ${j.source}: ${j.reason}`)],
-    finishWith: record.switched && (record.outcome !== 'completed' || unfinished) ? `aml-failover resubmit --interrupted --to ${o.to}` : undefined,
+    notDone: [...record.notDone, ...unfinished.map((j) => `resubmit ${j.source}: ${j.reason}`)],
+    finishWith: record.switched && (record.outcome !== 'completed' || unfinished.length > 0) ? `aml-failover resubmit --interrupted --to ${o.to}` : undefined,
     cleanupCommand: extra.cleanupCommand,
     notCarriedOver: NOT_CARRIED_OVER,
   };

@@ -1,4 +1,5 @@
 // The failover report: the same content as Markdown for people (--report FILE) and as JSON (--json). Pure.
+import type { PairConfig, Role } from '../pair/pairFile';
 import type { RunbookRecord } from './runbook';
 
 export const NOT_CARRIED_OVER = [
@@ -43,6 +44,12 @@ export interface FailoverReport {
   finishWith?: string;
   cleanupCommand?: string;
   notCarriedOver: string[];
+}
+
+/** What every report says the same way, in this order: the two workspaces, the runbook's outcome and times. */
+export function reportBasics(pair: PairConfig, from: Role, to: Role, record: RunbookRecord): Pick<FailoverReport, 'from' | 'to' | 'outcome' | 'switched' | 'startedAt' | 'finishedAt'> {
+  const ws = (role: Role) => ({ role, workspace: pair.workspaces[role].workspace_name, region: pair.workspaces[role].region });
+  return { from: ws(from), to: ws(to), outcome: record.outcome, switched: record.switched, startedAt: record.startedAt, finishedAt: record.finishedAt };
 }
 
 export function toJson(r: FailoverReport): string {
