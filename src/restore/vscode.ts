@@ -1,4 +1,5 @@
-// The VS Code side of restore: "Restore from Backup…" on a workspace node (or the palette). Pick the backup folder,
+// The VS Code side of restore: "Restore from Backup…" on a workspace node (or the palette). Pick the backup (the
+// project's own export folders and snapshots are offered first, choices.ts; or browse for a folder),
 // read the plan (decided against the workspace, nothing written), confirm, then the restore runs under a cancellable
 // progress notification; the workspace's nodes re-read what it now holds (Refresher.didWrite). The work is the core
 // (restoreBackup); this file only adapts.
@@ -8,11 +9,12 @@ import { connect } from '../azure/connection';
 import { errorMessage } from '../common/errors';
 import { pickRole } from '../export/vscode';
 import { DEFAULT_EXPORT_FOLDER } from '../export/exportFolder';
-import type { Role } from '../pair/pairFile';
+import type { PairConfig, Role } from '../pair/pairFile';
 import type { ExtensionDeps } from '../vscode/deps';
 import { showError } from '../vscode/log';
 import { whenTrusted } from '../vscode/workspaceTrust';
 import { isWorkspaceNode } from '../view/contributions';
+import { findBackups } from './choices';
 import { summarizeRestore, type ReportEntry } from './plan';
 import { restoreBackup, type OnConflict, type RestoreOutcome } from './restore';
 
@@ -38,7 +40,7 @@ export function registerRestore(context: vscode.ExtensionContext, deps: Extensio
     const pair = snap.pair.config;
     const role = options.role ?? (await pickRole('Restore into which workspace?'));
     if (!role) return undefined;
-    const backupDir = options.backupDir ?? (await pickBackup(snap.projectDir, role));
+    const backupDir = options.backupDir ?? (await pickBackup(snap.projectDir, pair, role));
     if (!backupDir) return undefined;
     const target = pair.workspaces[role].workspace_name;
     const restore = (plan: boolean, signal: AbortSignal, progress?: vscode.Progress<{ message?: string; increment?: number }>) =>
@@ -99,7 +101,16 @@ function withCancel<T>(title: string, work: (signal: AbortSignal, progress: vsco
   });
 }
 
-async function pickBackup(projectDir: string, role: Role): Promise<string | undefined> {
+/** The project's own backups first (newest first), then "Browse…" for any other folder holding manifest.json. */
+async function pickBackup(projectDir: string, pair: PairConfig, role: Role): Promise<string | undefined> {
+  const found = await findBackups(projectDir, pair);
+  if (found.length) {
+    const browse: vscode.QuickPickItem = { label: '$(folder-opened) Browse…', description: 'another folder holding manifest.json' };
+    const items: (vscode.QuickPickItem & { dir?: string })[] = [...found.map((c) => ({ label: c.label, description: c.description, dir: c.dir })), browse];
+    const chosen = await vscode.window.showQuickPick(items, { title: `Restore into the ${role} workspace from which backup?`, matchOnDescription: true });
+    if (!chosen) return undefined;
+    if (chosen.dir) return chosen.dir;
+  }
   const picked = await vscode.window.showOpenDialog({
     title: `Restore into the ${role} workspace from which backup? (a folder holding manifest.json)`,
     canSelectFolders: true,

@@ -172,19 +172,16 @@ test('right-click Primary → Export Notebooks exports the primary’s without a
   assert.equal(await page.locator('.quick-input-widget', { hasText: 'Export from which workspace?' }).count(), 0, 'it did not ask');
 });
 
-test('right-click Secondary → Restore from Backup…: the folder picked, the plan confirmed, the primary’s notebooks then listed under Secondary → Notebooks', async () => {
+test('right-click Secondary → Restore from Backup…: the project’s export picked from the offered backups, the plan confirmed, the primary’s notebooks then listed under Secondary → Notebooks', async () => {
   // The backup: aml-export/primary, written by "Export Notebooks" on Primary above.
   await dismissToasts();
   await contextMenu(row('Secondary', 1), 'Restore from Backup…');
-  const picker = page.locator('.quick-input-widget');
-  await picker.waitFor({ timeout: 30_000 });
-  const input = picker.locator('input').first();
-  await input.fill(path.join(sandbox.projectDir, 'aml-export', 'primary') + '/');
-  await input.press('Enter');
-  // The simple dialog opens a typed folder first; Enter again (or its OK button) picks it.
-  if (await page.locator('.monaco-dialog-box').waitFor({ timeout: 5_000 }).then(() => false, () => true)) {
-    if (await picker.isVisible()) await input.press('Enter');
-  }
+  // The project's backups are offered first, each with what it is and how old: no browsing.
+  const offered = quickPickRow('aml-export/primary');
+  await offered.waitFor({ timeout: 30_000 });
+  assert.match(await offered.innerText(), /export of the primary · \d+ min old/);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Browse…' }).waitFor();
+  await offered.click();
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 60_000 });
   assert.match(await dialog.innerText(), /Restore \d+ files? into the secondary workspace mlw-demo-westus\?/);
