@@ -17,6 +17,14 @@ import type { SuiteResult } from './suite/index';
 
 const SUITE_DIR = path.join(REPO, 'test', 'vscode', 'suite');
 const SUITE_TIMEOUT_MS = Number(process.env.AML_FAILOVER_SUITE_TIMEOUT_MS ?? 5 * 60_000);
+/** Suites run side by side (AML_FAILOVER_VSCODE_CONCURRENCY; 1 runs them one after another). */
+const SUITE_CONCURRENCY = Number(process.env.AML_FAILOVER_VSCODE_CONCURRENCY ?? 2);
+
+/** Where a suite's output goes: collected, and printed whole when the suite ends. */
+interface SuiteOutput {
+  log(text: string): void;
+  error(text: string): void;
+}
 
 /** What a suite file declares in its leading `//` comment lines. */
 export interface SuiteDirectives {
@@ -116,23 +124,35 @@ async function main(argv: string[]): Promise<number> {
   try {
     const testHost = await writeTestHost(scratch);
     browser = await launchChromium();
-    for (const suite of suites) {
-      const started = Date.now();
-      const name = path.basename(suite, '.test.ts');
-      console.log(`\n── vscode suite: ${name} ──`);
-      let result: SuiteResult;
-      try {
-        result = await runOne(suite, testHost, path.join(scratch, name), browser);
-      } catch (err) {
-        console.log(`  ${name}: the suite could not run: ${err instanceof Error ? err.message : String(err)}`);
-        result = { passed: 0, failed: 1, pending: 0, failures: [{ title: `${name} (runner)`, error: String(err) }] };
+    const window = browser;
+    // Each suite has a code-server, a window and (maybe) a sandbox of its own, so suites can run side by side; most of
+    // a suite's time is start-up spent waiting. Each suite's output is printed whole when it ends, so none interleave.
+    // The suites with a sandbox are the longest: they start first, so the short ones fill in beside them.
+    const withSandbox = (f: string) => (parseDirectives(readFileSync(f, 'utf8'), f).sandbox ? 0 : 1);
+    const queue = [...suites].sort((a, b) => withSandbox(a) - withSandbox(b));
+    const worker = async () => {
+      for (let suite = queue.shift(); suite; suite = queue.shift()) {
+        const started = Date.now();
+        const name = path.basename(suite, '.test.ts');
+        const lines: string[] = [`\n── vscode suite: ${name} ──`];
+        const out: SuiteOutput = { log: (text) => lines.push(text), error: (text) => lines.push(text) };
+        let result: SuiteResult;
+        try {
+          result = await runOne(suite, testHost, path.join(scratch, name), window, out);
+        } catch (err) {
+          out.log(`  ${name}: the suite could not run: ${err instanceof Error ? err.message : String(err)}`);
+          result = { passed: 0, failed: 1, pending: 0, failures: [{ title: `${name} (runner)`, error: String(err) }] };
+        }
+        console.log(lines.join('\n'));
+        outcomes.push({ suite: name, result, seconds: (Date.now() - started) / 1000 });
       }
-      outcomes.push({ suite: name, result, seconds: (Date.now() - started) / 1000 });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(SUITE_CONCURRENCY, suites.length)) }, worker));
   } finally {
     await browser?.close();
     if (process.env.AML_FAILOVER_KEEP_SCRATCH !== '1') await fs.rm(scratch, { recursive: true, force: true });
   }
+  outcomes.sort((a, b) => a.suite.localeCompare(b.suite));
 
   console.log('');
   for (const o of outcomes) {
@@ -197,7 +217,7 @@ async function bundleSuite(suite: string, testHost: string): Promise<string> {
   return outfile;
 }
 
-async function runOne(suite: string, testHost: string, suiteScratch: string, browser: Browser): Promise<SuiteResult> {
+async function runOne(suite: string, testHost: string, suiteScratch: string, browser: Browser, out: SuiteOutput): Promise<SuiteResult> {
   const directives = parseDirectives(readFileSync(suite, 'utf8'), path.relative(REPO, suite));
   await fs.mkdir(suiteScratch, { recursive: true });
   if (directives.testExtension) testHost = await writeTestHost(suiteScratch, directives.testExtension);
@@ -247,10 +267,10 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
 
     let settle: (code: number) => void = () => {};
     const exited = new Promise<number>((resolve) => (settle = resolve));
-    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => forwardLog(type, args));
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => forwardLog(out, type, args));
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(Number(code)));
     page.once('crash', () => {
-      console.log('  the workbench page crashed');
+      out.log('  the workbench page crashed');
       settle(1);
     });
 
@@ -277,7 +297,7 @@ async function runOne(suite: string, testHost: string, suiteScratch: string, bro
     }
     return result;
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error(`cleanup: ${String(err)}`));
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => out.error(`cleanup: ${String(err)}`));
   }
 }
 
@@ -286,12 +306,12 @@ const WORKBENCH_CHATTER =
   /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin|ChatSessionStore:|\[Service Worker\]|Updating additional builtin|\[lifecycle\] Long running operations during shutdown)/;
 
 /** The workbench hands the extension host's console output to codeAutomationLog(type, args). */
-function forwardLog(type: string, args: unknown[]): void {
+function forwardLog(out: SuiteOutput, type: string, args: unknown[]): void {
   // console.log arguments, format string first (mocha's reporter prints with `%d passing (%s)`).
   const text = format(...(Array.isArray(args) ? args : [args]));
   if (WORKBENCH_CHATTER.test(text) && process.env.AML_FAILOVER_VERBOSE !== '1') return;
-  if (type === 'error') process.stderr.write(`${text}\n`);
-  else process.stdout.write(`${text}\n`);
+  if (type === 'error') out.error(text);
+  else out.log(text);
 }
 
 if (require.main === module) {
