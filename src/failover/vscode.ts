@@ -185,7 +185,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const p = projectOrExplain();
         if (!p) return undefined;
         const to = targetRole(role);
-        const mode = await askMode(`Fail over to ${to} (${p.pair.workspaces[to].workspace_name})`, ['Pre-flight', 'Bring work across', 'Switch', 'Resubmit interrupted jobs', 'Confirm', 'What still points at the source', 'Report']);
+        const mode = await askMode(`Fail over to ${to} (${p.pair.workspaces[to].workspace_name})`, ['Pre-flight', 'Bring work across', 'Switch', 'Hand over the schedules', 'Resubmit interrupted jobs', 'Confirm', 'What still points at the source', 'Report']);
         if (!mode) return undefined;
         const file = reportFile(p.projectDir, 'failover');
         await fs.mkdir(path.dirname(file), { recursive: true });
@@ -209,7 +209,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
           { title: 'Start Failover Drill', placeHolder: 'Everything the drill creates is tagged aml-failover.drill and undone by Clean Up Drill.', ignoreFocusOut: true },
         );
         if (!outage) return undefined;
-        const mode = await askMode('Failover drill', ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch', 'Resubmit interrupted jobs', 'Confirm', 'What still points at the source', 'Report']);
+        const mode = await askMode('Failover drill', ['Take a backup', 'Take the primary down', 'Pre-flight', 'Bring work across', 'Switch', 'Hand over the schedules', 'Resubmit interrupted jobs', 'Confirm', 'What still points at the source', 'Report']);
         if (!mode) return undefined;
         const file = reportFile(p.projectDir, 'drill');
         await fs.mkdir(path.dirname(file), { recursive: true });

@@ -16,7 +16,8 @@ import { checkJob, emptyHoldings } from '../../../src/failover/preflight';
 import { toMarkdown, NOT_CARRIED_OVER } from '../../../src/failover/report';
 import { DRILL_TAG, RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from '../../../src/failover/resubmitPlan';
 import { runRunbook, type RunbookStep, type StepDecision } from '../../../src/failover/runbook';
-import type { PairConfig, WorkspaceRef } from '../../../src/pair/pairFile';
+import { parsePairFile, type PairConfig, type WorkspaceRef } from '../../../src/pair/pairFile';
+import { KERNEL_REMINDER, stillPointingAtSource } from '../../../src/failover/stillPointing';
 import { resubmitSection } from '../../../src/pair/resubmitSection';
 
 const step = (id: string, behaviour: 'ok' | 'fail' | 'partial' = 'ok', extra: Partial<RunbookStep> = {}): RunbookStep & { ran: number } => {
@@ -248,6 +249,30 @@ test('a verified snapshot of the backups library as the failover reads it: job s
     // A snapshot changed since it was verified is not the newest verified any more.
     await fs.appendFile(path.join(snap, 'manifest.json'), ' ');
     assert.equal(await projectBackups(project, { sections: {} } as PairConfig, {} as AzureConnection, silentLogger).newestVerified('primary'), undefined);
+  } finally {
+    await fs.rm(project, { recursive: true, force: true });
+  }
+});
+
+test('step 6 lists what still names the source: a .env naming its workspace, MLFLOW_TRACKING_URI naming its region, Azure CLI defaults naming it, and the kernel reminder — not what names the target', async () => {
+  const project = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'failover-pointing-')));
+  try {
+    const parsed = parsePairFile(`workspaces:\n  primary:   {subscription_id: 00000000-0000-0000-0000-000000000001, resource_group: rg-east, workspace_name: ml-east, region: eastus}\n  secondary: {subscription_id: 00000000-0000-0000-0000-000000000001, resource_group: rg-west, workspace_name: ml-west, region: westus}\n`, project);
+    assert.ok(parsed.ok);
+    await fs.writeFile(path.join(project, '.env'), '# the team\'s settings\nAZUREML_WORKSPACE=ml-east\nOTHER=fine\nAZUREML_RESOURCE_GROUP=rg-west\n');
+    await fs.mkdir(path.join(project, 'service'));
+    await fs.writeFile(path.join(project, 'service', 'prod.env'), 'WORKSPACE_NAME=ml-west\n');
+    await fs.mkdir(path.join(project, '.azure'));
+    await fs.writeFile(path.join(project, '.azure', 'config'), '[defaults]\ngroup = rg-east\nworkspace = ml-east\n');
+    const env = { MLFLOW_TRACKING_URI: 'azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/x', AZUREML_RUN_ID: 'ml-west-run', PATH: '/usr/bin:ml-east' };
+    const lines = await stillPointingAtSource(project, parsed.config, 'primary', env, new AbortController().signal);
+    assert.deepEqual(lines, [
+      '.env:2: AZUREML_WORKSPACE names the source',
+      'environment variable MLFLOW_TRACKING_URI names the source (set it again in your shell and CI)',
+      `${path.join('.azure', 'config')}: Azure CLI defaults name the source (aml-failover switch secondary --azure-cli-defaults)`,
+      KERNEL_REMINDER,
+    ]);
+    assert.match(KERNEL_REMINDER, /Restart notebook kernels .*MLClient/);
   } finally {
     await fs.rm(project, { recursive: true, force: true });
   }
