@@ -50,6 +50,8 @@ export interface FailoverBackup {
   definitions: JobDefinitions;
   /** The source workspace's own storage account (its workspaceblobstore's), when the backup recorded it. */
   storageAccount?: string;
+  /** Every storage account the source's datastores use, as the backup recorded them. */
+  datastoreAccounts?: string[];
 }
 
 export interface RestoredAssets {
@@ -120,6 +122,7 @@ async function failoverBackup(s: Snapshot): Promise<FailoverBackup> {
     models: holds('model'),
     definitions: definitionsIn(s.path, entries),
     storageAccount: record?.datastores?.find((d) => d.name.toLowerCase() === 'workspaceblobstore')?.account,
+    datastoreAccounts: [...new Set((record?.datastores ?? []).flatMap((d) => (d.account ? [d.account] : [])))],
   };
 }
 

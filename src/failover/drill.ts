@@ -31,8 +31,12 @@ export interface DrillRecord {
   models?: { name: string; version: string }[];
   /** Named components its resubmissions registered in the target (cleanup archives them). */
   components?: { name: string; version: string }[];
+  /** Code versions its resubmissions uploaded and registered in the target (cleanup archives them). */
+  codes?: { name: string; version: string }[];
   /** Schedules the drill disabled in the source before its outage (and enabled in the target); cleanup hands them back. */
   schedules?: string[];
+  /** Schedule copies it created in the target (cleanup deletes them once the schedules are handed back). */
+  scheduleCopies?: string[];
   cleanedUpAt?: string;
 }
 
@@ -90,6 +94,7 @@ export async function cleanupDrill(
   signal: AbortSignal,
   heal?: (role: Role) => Promise<void>,
   handBackSchedules?: (r: DrillRecord, names: string[]) => Promise<void>,
+  deleteScheduleCopy?: (r: DrillRecord, name: string) => Promise<void>,
 ): Promise<CleanupResult> {
   const r = await loadDrill(projectDir, id);
   const target = pair.workspaces[r.to];
@@ -112,6 +117,8 @@ export async function cleanupDrill(
   for (const e of r.environments) await attempt(`archived environment ${e.name}:${e.version}`, () => ops.archiveVersion(target, 'environment', e.name, e.version, signal));
   for (const m of r.models ?? []) await attempt(`archived model ${m.name}:${m.version}`, () => ops.archiveVersion(target, 'model', m.name, m.version, signal));
   for (const c of r.components ?? []) await attempt(`archived component ${c.name}:${c.version}`, () => ops.archiveVersion(target, 'component', c.name, c.version, signal));
+  // The code's files stay in the target's storage (LocalUpload/<hash>/…): Azure ML archives a code version, it cannot delete it.
+  for (const c of r.codes ?? []) await attempt(`archived code ${c.name}:${c.version} (its uploaded files stay in the ${r.to}'s default datastore)`, () => ops.archiveVersion(target, 'code', c.name, c.version, signal));
   for (const f of r.files) {
     const file = await realTargetWithin(projectDir, path.join(projectDir, ...f.path.split('/')));
     const now = await fs.readFile(file, 'utf8').catch(() => null);
@@ -122,7 +129,10 @@ export async function cleanupDrill(
   }
   if (r.sandboxFault && heal) await attempt(`sandbox ${r.sandboxFault} region healed`, () => heal(r.sandboxFault!));
   // Once the source answers again: its schedules back on, the target's copies off (never both on).
+  const problemsBefore = problems.length;
   if (r.schedules?.length && handBackSchedules) await attempt(`schedules handed back to the ${r.from}: ${r.schedules.join(', ')}`, () => handBackSchedules(r, r.schedules!));
+  // The copies record the source's state (their tags): kept until the hand-back has worked.
+  if (deleteScheduleCopy && problems.length === problemsBefore) for (const name of r.scheduleCopies ?? []) await attempt(`deleted the drill's copy of schedule ${name} in the ${r.to}`, () => deleteScheduleCopy(r, name));
   if (!problems.length) await saveDrill(projectDir, { ...r, cleanedUpAt: new Date().toISOString() });
   return { lines, problems };
 }

@@ -8,16 +8,16 @@ import type { Logger } from '../common/logger';
 import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
 import { interruptedBecause, interruptedJobs } from './interrupted';
 import { assetLabel, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
-import { checkJob, describeCheck, describeStorage, type Copyable, type JobCheck, type StorageFinding } from './preflight';
+import { checkJob, describeCheck, describeStorage, storageFindings, type Copyable, type JobCheck, type StorageFinding } from './preflight';
 import { NOT_CARRIED_OVER, reportBasics, type FailoverReport, type ResubmittedJob } from './report';
-import { RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from './resubmitPlan';
+import { DRILL_TAG, RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep, StepResult } from './runbook';
 import { describeAge, withDefinitions, type BackupSource, type FailoverBackup, type JobDefinitions, type SnapshotJob } from './backups';
 import { ANONYMOUS_COMPONENT, ANONYMOUS_ENVIRONMENT } from '../jobs/ids';
 import { SubmitRefusedError } from '../jobs/submit';
 import { isExportFolder } from '../export/exportFolder';
 import { reportStep, stillPointingStep, switchStep } from './commonSteps';
-import type { WorkspaceOps } from './workspaceOps';
+import type { VersionKind, WorkspaceOps } from './workspaceOps';
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5 * 60_000;
 /** States before Queued: a resubmitted job in one of these is not confirmed yet. */
@@ -44,12 +44,12 @@ export interface FailoverOptions {
   exportNotebooks?: (signal: AbortSignal) => Promise<string>;
   /** Export these jobs of the source (definition, code, components) for the resubmission, while it answers. */
   exportJobs?: (names: string[], signal: AbortSignal) => Promise<JobDefinitions>;
-  /** Replicate these environment and model versions from the source; resolves with summary lines. */
-  replicate?: (environments: AssetNeed[], models: AssetNeed[], signal: AbortSignal) => Promise<string[]>;
+  /** Replicate these environment and model versions from the source; resolves with summary lines and the versions it created. */
+  replicate?: (environments: AssetNeed[], models: AssetNeed[], signal: AbortSignal) => Promise<{ lines: string[]; created: CreatedInTarget[] }>;
   /** Which interrupted jobs to resubmit (the adapters' question); default all. */
   chooseJobs?: (jobs: SnapshotJob[], checks: Map<string, JobCheck>) => Promise<SnapshotJob[]>;
   /** Called once something is created in the target or before the config is written (drill bookkeeping). */
-  onCreated?: (what: { kind: 'job' | 'environment' | 'model' | 'component'; name: string; version?: string }) => Promise<void>;
+  onCreated?: (what: CreatedInTarget | { kind: 'job'; name: string }) => Promise<void>;
   beforeSwitch?: () => Promise<void>;
   /**
    * Hands the source's enabled schedules over to the target (src/schedules): disabled in the source first when it
@@ -59,6 +59,13 @@ export interface FailoverOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   pollMs?: number;
+}
+
+/** A version the failover created in the target (a drill tags it and its clean-up archives it). */
+export interface CreatedInTarget {
+  kind: VersionKind;
+  name: string;
+  version: string;
 }
 
 /** What the steps learn and hand on; the report is built from it and the runbook's record. */
@@ -113,11 +120,10 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
         if (c.checks.some((x) => x.status === 'missing')) details.push(`project job ${describeCheck(c, ' — fix before submitting it in the target')}`);
       }
       if (!state.sourceAnswers) {
-        const downAccount = state.backup?.storageAccount;
-        for (const d of all.datastores) {
-          const account = holdings.datastores.get(d.toLowerCase());
-          if (account && downAccount && account.toLowerCase() === downAccount.toLowerCase()) state.storage.push({ datastore: d, account });
-        }
+        // Each datastore's account as ARM (global) describes it; the backup's record of the source's accounts otherwise.
+        const accounts = await o.ops.storageAccounts([...new Set([source.subscription_id, target.subscription_id])], signal);
+        const datastores = all.datastores.map((d) => ({ datastore: d, account: holdings.datastores.get(d.toLowerCase()) }));
+        state.storage = storageFindings(datastores, accounts, source.region, state.backup?.datastoreAccounts);
         for (const f of state.storage) details.push(describeStorage(f, source.region));
       }
       const blocked = [...state.checks.values()].filter((c) => c.blocked).length;
@@ -147,7 +153,9 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
         }
         if (o.replicate && (toCopy.environments.length || toCopy.models.length)) {
           progress('replicating');
-          details.push(...(await o.replicate(toCopy.environments, toCopy.models, signal)));
+          const r = await o.replicate(toCopy.environments, toCopy.models, signal);
+          for (const c of r.created) await o.onCreated?.(c);
+          details.push(...r.lines);
         }
         const skipped: StepResult['skipped'] = [];
         if (o.exportJobs && state.interrupted.length) {
@@ -329,7 +337,7 @@ export async function resubmitJobs(o: FailoverOptions, jobs: readonly SnapshotJo
     progress(`submitting ${name}`);
     try {
       const edit = (doc: Record<string, unknown>) => planResubmission(job, doc, source, target, { suffix: o.suffix, computeMap: o.computeMap, drillId: o.drillId }).doc;
-      const r = await o.ops.submitter.submit(target, { file, root: definitions.root, name, edit }, signal);
+      const r = await o.ops.submitter.submit(target, { file, root: definitions.root, name, edit, tags: o.drillId ? { [DRILL_TAG]: o.drillId } : undefined }, signal);
       for (const c of r.registered) await o.onCreated?.(c);
       await o.onCreated?.({ kind: 'job', name });
       out.push({ source: job.name, sourceId: job.id, name, outcome: 'submitted', status: r.status, ...(r.created.length ? { created: r.created } : {}) });

@@ -104,8 +104,47 @@ export interface StorageFinding {
   account: string;
   /** The read-access secondary endpoint, when the account has one (RA-GRS / RA-GZRS). */
   readAccessSecondary?: string;
+  /** ARM did not describe the account: it is known to be the source's only from the backup's record. */
+  fromBackup?: boolean;
+}
+
+/** A storage account as ARM describes it (location, sku, `secondaryEndpoints.blob`). */
+export interface StorageAccountFacts {
+  location: string;
+  sku: string;
+  secondaryBlob?: string;
+}
+
+/** The facts of one `Microsoft.Storage/storageAccounts` resource as ARM lists it, keyed by its lower-case name. */
+export function storageAccountFacts(account: Record<string, unknown>): [string, StorageAccountFacts] | undefined {
+  const props = (account.properties ?? {}) as { secondaryEndpoints?: { blob?: string } };
+  if (typeof account.name !== 'string' || typeof account.location !== 'string') return undefined;
+  return [account.name.toLowerCase(), { location: account.location, sku: String((account.sku as { name?: string } | undefined)?.name ?? ''), secondaryBlob: props.secondaryEndpoints?.blob }];
+}
+
+const region = (s: string) => s.toLowerCase().replace(/\s/g, '');
+
+/**
+ * The datastores whose storage account lives in `downRegion`: by the account's location where ARM described it, else
+ * (the account could not be read) when the backup recorded it as one of the source workspace's own. A read-access
+ * account (RA-GRS, RA-GZRS) is named with its secondary blob endpoint, which stays readable while its region is down.
+ */
+export function storageFindings(datastores: { datastore: string; account?: string }[], accounts: ReadonlyMap<string, StorageAccountFacts>, downRegion: string, sourceAccounts: readonly string[] = []): StorageFinding[] {
+  const recorded = new Set(sourceAccounts.map((a) => a.toLowerCase()));
+  const out: StorageFinding[] = [];
+  for (const { datastore, account } of datastores) {
+    if (!account) continue;
+    const facts = accounts.get(account.toLowerCase());
+    const down = facts ? region(facts.location) === region(downRegion) : recorded.has(account.toLowerCase());
+    if (!down) continue;
+    const readAccess = facts && /_RA(G|GZ)RS$/i.test(facts.sku) ? facts.secondaryBlob : undefined;
+    out.push({ datastore, account, ...(readAccess ? { readAccessSecondary: readAccess } : {}), ...(facts ? {} : { fromBackup: true }) });
+  }
+  return out;
 }
 
 export function describeStorage(f: StorageFinding, downRegion: string): string {
-  return `datastore ${f.datastore}: its storage account ${f.account} lives in ${downRegion}, which is down${f.readAccessSecondary ? `; read from its secondary endpoint ${f.readAccessSecondary}` : '; it has no read-access secondary endpoint'}`;
+  const where = f.fromBackup ? `is the source workspace's (as its backup records; ARM did not describe it), in ${downRegion}` : `lives in ${downRegion}`;
+  const secondary = f.readAccessSecondary ? `; read from its read-access secondary endpoint ${f.readAccessSecondary}` : f.fromBackup ? '; whether it has a read-access secondary endpoint is unknown' : '; it has no read-access secondary endpoint';
+  return `datastore ${f.datastore}: its storage account ${f.account} ${where}, which is down${secondary}`;
 }

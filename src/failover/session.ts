@@ -17,12 +17,12 @@ import { sendFault } from '../sandbox/control';
 import { buildFailbackReport, failbackSteps, loadFailoverMark, saveFailoverMark, type FailbackOptions } from './failback';
 import { newVersionsSince } from './newVersions';
 import { replicateNotebooks } from '../replicate/notebooks';
-import { copySchedules, getSchedule, handOverSchedules, listSchedules, setScheduleEnabled } from '../schedules/schedules';
+import { copySchedules, deleteSchedule, getSchedule, handOverSchedules, listSchedules, setScheduleEnabled } from '../schedules/schedules';
 import { cleanupCommand, cleanupDrill, filesBefore, newDrillId, saveDrill, type CleanupResult, type DrillRecord } from './drill';
-import { buildReport, failoverSteps, DEFAULT_CONFIRM_TIMEOUT_MS, type FailoverOptions } from './failover';
+import { buildReport, failoverSteps, DEFAULT_CONFIRM_TIMEOUT_MS, type CreatedInTarget, type FailoverOptions } from './failover';
 import { toJson, toMarkdown, type FailoverReport } from './report';
 import { STATE_DIR, exportJobDefinitions, projectBackups } from './backups';
-import { defaultSuffix } from './resubmitPlan';
+import { DRILL_TAG, defaultSuffix } from './resubmitPlan';
 import { runRunbook, type RunbookHooks, type RunbookStep } from './runbook';
 import { azureWorkspaceOps, type WorkspaceOps } from './workspaceOps';
 
@@ -98,12 +98,14 @@ function options(req: SessionRequest, w: Wired, extra: Partial<FailoverOptions>)
     },
     replicate: async (environments, models, signal) => {
       const lines: string[] = [];
+      const created: CreatedInTarget[] = [];
       for (const [kind, names] of [['environments', environments], ['models', models]] as const) {
         if (!names.length) continue;
         const r = await replicate(w.conn, { kinds: [kind], source: w.pair.workspaces[w.from], target: w.pair.workspaces[req.to], names, signal, logger: req.logger, hashesFrom: defaultOutDir(req.projectDir, w.from) });
         lines.push(...summarizeReplication(r));
+        for (const a of r.assets) if (a.outcome.status === 'replicated' && a.kind !== 'data') created.push({ kind: a.kind, name: a.name, version: a.version });
       }
-      return lines;
+      return { lines, created };
     },
     ...extra,
   };
@@ -155,10 +157,16 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
     sourceForbidden: Boolean(req.simulateOutage),
     onCreated: async (what) => {
       if (what.kind === 'job') record.jobs.push(what.name);
-      else if (what.kind === 'model') (record.models ??= []).push({ name: what.name, version: what.version ?? '' });
-      else if (what.kind === 'component') (record.components ??= []).push({ name: what.name, version: what.version ?? '' });
-      else record.environments.push({ name: what.name, version: what.version ?? '' });
+      else {
+        const version = { name: what.name, version: what.version };
+        if (what.kind === 'model') (record.models ??= []).push(version);
+        else if (what.kind === 'component') (record.components ??= []).push(version);
+        else if (what.kind === 'code') (record.codes ??= []).push(version);
+        else record.environments.push(version);
+      }
       await saveDrill(req.projectDir, record);
+      // Restored and replicated versions are made by paths that know nothing of drills: tagged once they are there.
+      if (what.kind !== 'job') await w.ops.tagVersion(w.pair.workspaces[req.to], what.kind, what.name, what.version, { [DRILL_TAG]: drillId }, req.signal);
     },
   });
   const { steps, state } = failoverSteps(o);
@@ -172,7 +180,8 @@ export async function runDrill(req: SessionRequest & { simulateOutage?: boolean 
       // The schedules rehearse their handover too, without a pipeline running in both regions: copied into the
       // target (disabled, tagged with their state here), then disabled here while the source still answers.
       const target = w.pair.workspaces[req.to];
-      await copySchedules(w.conn, source, target, { logger: req.logger, computeMap: o.computeMap });
+      const copies = await copySchedules(w.conn, source, target, { logger: req.logger, computeMap: o.computeMap, tags: { [DRILL_TAG]: drillId } });
+      record.scheduleCopies = copies.filter((c) => c.status === 'created').map((c) => c.name);
       record.schedules = (await listSchedules(w.conn, source)).filter((s) => s.enabled).map((s) => s.name);
       await saveDrill(req.projectDir, record);
       for (const name of record.schedules) await setScheduleEnabled(w.conn, source, name, false);
@@ -208,7 +217,7 @@ export async function runDrillCleanup(req: Pick<SessionRequest, 'projectDir' | '
       if ((await getSchedule(w.conn, w.pair.workspaces[r.to], name))?.enabled) await setScheduleEnabled(w.conn, w.pair.workspaces[r.to], name, false);
     }
     for (const name of names) await setScheduleEnabled(w.conn, w.pair.workspaces[r.from], name, true);
-  });
+  }, (r, name) => deleteSchedule(w.conn, w.pair.workspaces[r.to], name));
 }
 
 /**

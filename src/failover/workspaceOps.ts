@@ -2,16 +2,16 @@
 // identity use it, its jobs (with definitions and statuses), what it holds, submit/cancel/archive. The runbook's
 // steps (failover.ts) call these through the `WorkspaceOps` interface so a backup can stand in for a source that is
 // down and a drill can forbid the source outright.
-import { armGet, armPut } from '../azure/arm';
+import { API_VERSIONS, armGet, armList, armPut } from '../azure/arm';
 import type { AzureConnection } from '../azure/connection';
 import { unlessNotFound } from '../azure/notFound';
 import { retryReason, statusOf } from '../azure/retry';
 import { listInventory } from '../inventory/listInventory';
 import { workspaceArmId, type Role, type WorkspaceRef } from '../pair/pairFile';
-import { emptyHoldings, type TargetHoldings } from './preflight';
+import { emptyHoldings, storageAccountFacts, type StorageAccountFacts, type TargetHoldings } from './preflight';
 import type { AssetNeed } from './needs';
 import type { Logger } from '../common/logger';
-import { submitJob } from '../jobs/submit';
+import { submitJob, type SubmitResult } from '../jobs/submit';
 import type { SnapshotJob } from './backups';
 
 export type Reachability = { state: 'healthy' } | { state: 'down' | 'unauthorized'; reason: string };
@@ -22,6 +22,8 @@ export interface JobToSubmit {
   root: string;
   name: string;
   edit: (doc: Record<string, unknown>) => Record<string, unknown>;
+  /** On what the submission creates besides the job (a drill's tag). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -29,8 +31,10 @@ export interface JobToSubmit {
  * registers the job's code, creates its components and inline environments, then the job; pipelines as pipelines.
  */
 export interface JobSubmitter {
-  submit(target: WorkspaceRef, job: JobToSubmit, signal: AbortSignal): Promise<{ id: string; status?: string; created: string[]; registered: { kind: 'component'; name: string; version: string }[] }>;
+  submit(target: WorkspaceRef, job: JobToSubmit, signal: AbortSignal): Promise<{ id: string; status?: string; created: string[]; registered: SubmitResult['registered'] }>;
 }
+
+export type VersionKind = 'environment' | 'model' | 'component' | 'code';
 
 export interface WorkspaceOps {
   reach(ws: WorkspaceRef, signal: AbortSignal): Promise<Reachability>;
@@ -39,7 +43,11 @@ export interface WorkspaceOps {
   holdings(ws: WorkspaceRef, needs: { data: AssetNeed[]; components: AssetNeed[] }, signal: AbortSignal): Promise<TargetHoldings>;
   environment(ws: WorkspaceRef, name: string, version: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined>;
   /** Archives a version (and its container when no active version is left): what a drill registered. */
-  archiveVersion(ws: WorkspaceRef, kind: 'environment' | 'model' | 'component', name: string, version: string, signal: AbortSignal): Promise<void>;
+  archiveVersion(ws: WorkspaceRef, kind: VersionKind, name: string, version: string, signal: AbortSignal): Promise<void>;
+  /** Adds `tags` to a version (what a drill restored or replicated), keeping the rest of it. */
+  tagVersion(ws: WorkspaceRef, kind: VersionKind, name: string, version: string, tags: Record<string, string>, signal: AbortSignal): Promise<void>;
+  /** The storage accounts of these subscriptions ARM lists (lower-case name → facts); empty when they cannot be listed. */
+  storageAccounts(subscriptions: string[], signal: AbortSignal): Promise<Map<string, StorageAccountFacts>>;
   cancelJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
   archiveJob(ws: WorkspaceRef, name: string, signal: AbortSignal): Promise<void>;
   submitter: JobSubmitter;
@@ -104,15 +112,35 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection,
       return v ? (v.properties as unknown as Record<string, unknown>) : undefined;
     },
     async archiveVersion(ws, kind, name, version, signal) {
-      const client = await ml(ws);
-      const [versions, containers] = kind === 'environment' ? [client.environmentVersions, client.environmentContainers] : kind === 'model' ? [client.modelVersions, client.modelContainers] : [client.componentVersions, client.componentContainers];
+      const { versions, containers } = versionClients(await ml(ws), kind);
       const v = await versions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      await versions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, isArchived: true } as any }, { abortSignal: signal });
+      await versions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, isArchived: true } }, { abortSignal: signal });
       // A container left with no active version was the archived version's alone: archive it too.
       for await (const _active of versions.list(ws.resource_group, ws.workspace_name, name, { abortSignal: signal })) return;
       const c = await containers.get(ws.resource_group, ws.workspace_name, name, { abortSignal: signal });
       await containers.createOrUpdate(ws.resource_group, ws.workspace_name, name, { properties: { ...c.properties, isArchived: true } }, { abortSignal: signal });
+    },
+    async tagVersion(ws, kind, name, version, tags, signal) {
+      const { versions } = versionClients(await ml(ws), kind);
+      const v = await versions.get(ws.resource_group, ws.workspace_name, name, version, { abortSignal: signal });
+      const had = (v.properties.tags ?? {}) as Record<string, string>;
+      if (Object.entries(tags).every(([k, value]) => had[k] === value)) return;
+      await versions.createOrUpdate(ws.resource_group, ws.workspace_name, name, version, { properties: { ...v.properties, tags: { ...had, ...tags } } }, { abortSignal: signal });
+    },
+    async storageAccounts(subscriptions, signal) {
+      const out = new Map<string, StorageAccountFacts>();
+      for (const sub of subscriptions) {
+        try {
+          for (const a of await armList(conn, `/subscriptions/${sub}/providers/Microsoft.Storage/storageAccounts`, API_VERSIONS['microsoft.storage/storageaccounts'], signal)) {
+            const facts = storageAccountFacts(a as Record<string, unknown>);
+            if (facts) out.set(...facts);
+          }
+        } catch (err) {
+          if (signal.aborted) throw err;
+          logger.warn(`failover: the storage accounts of subscription ${sub} could not be listed (${retryReason(err)}); the backup's record stands in.`);
+        }
+      }
+      return out;
     },
     async cancelJob(ws, name, signal) {
       const client = await ml(ws);
@@ -125,12 +153,30 @@ export function azureWorkspaceOps(conn: AzureConnection, probe: AzureConnection,
     },
     submitter: {
       async submit(target, job, signal) {
-        const r = await submitJob({ connection: conn, target, jobFile: job.file, root: job.root, name: job.name, edit: job.edit, signal, logger });
+        const r = await submitJob({ connection: conn, target, jobFile: job.file, root: job.root, name: job.name, edit: job.edit, tags: job.tags, signal, logger });
         return { id: r.id, status: r.status, created: r.created, registered: r.registered };
       },
     },
   };
   return ops;
+}
+
+/** The version and container operations of one asset kind, typed loosely enough to read and write any of them back. */
+interface VersionClients {
+  versions: {
+    get(rg: string, ws: string, name: string, version: string, o: { abortSignal: AbortSignal }): Promise<{ properties: { tags?: Record<string, string | null> } & Record<string, unknown> }>;
+    createOrUpdate(rg: string, ws: string, name: string, version: string, body: { properties: Record<string, unknown> }, o: { abortSignal: AbortSignal }): Promise<unknown>;
+    list(rg: string, ws: string, name: string, o: { abortSignal: AbortSignal }): AsyncIterable<unknown>;
+  };
+  containers: {
+    get(rg: string, ws: string, name: string, o: { abortSignal: AbortSignal }): Promise<{ properties: Record<string, unknown> }>;
+    createOrUpdate(rg: string, ws: string, name: string, body: { properties: Record<string, unknown> }, o: { abortSignal: AbortSignal }): Promise<unknown>;
+  };
+}
+
+function versionClients(client: Awaited<ReturnType<AzureConnection['ml']>>, kind: VersionKind): VersionClients {
+  const pick = { environment: [client.environmentVersions, client.environmentContainers], model: [client.modelVersions, client.modelContainers], component: [client.componentVersions, client.componentContainers], code: [client.codeVersions, client.codeContainers] }[kind];
+  return { versions: pick[0], containers: pick[1] } as unknown as VersionClients;
 }
 
 function label(a: AssetNeed): string {

@@ -84,8 +84,8 @@ export interface CodeAsset {
   uploaded: boolean;
 }
 
-/** Uploads `dir` to `store` (the target's default blob datastore) and registers it as a code version. */
-export async function createCodeAsset(conn: AzureConnection, target: WorkspaceRef, store: DatastoreStorage, dir: string, signal: AbortSignal): Promise<CodeAsset> {
+/** Uploads `dir` to `store` (the target's default blob datastore) and registers it as a code version (with `tags`, when it is new). */
+export async function createCodeAsset(conn: AzureConnection, target: WorkspaceRef, store: DatastoreStorage, dir: string, signal: AbortSignal, tags?: Record<string, string>): Promise<CodeAsset> {
   if (store.kind !== 'blob') throw new UserError(`The default datastore ${store.datastore} of ${target.workspace_name} is not a blob container; code can only be uploaded to one.`);
   const files = await codeFiles(dir);
   if (!files.length) throw new UserError(`The code folder ${dir} is empty; the service refuses an empty code asset.`, 'usage');
@@ -111,6 +111,6 @@ export async function createCodeAsset(conn: AzureConnection, target: WorkspaceRe
   }
   const blob = storageEndpoints(conn.cloud, store.account).blob.replace(/\/+$/, '');
   const codeUri = `${blob}/${store.container}/${folder}`;
-  await ml.codeVersions.createOrUpdate(rg, ws, name, version, { properties: { codeUri, isAnonymous: true } }, { abortSignal: signal });
+  await ml.codeVersions.createOrUpdate(rg, ws, name, version, { properties: { codeUri, isAnonymous: true, ...(tags ? { tags } : {}) } }, { abortSignal: signal });
   return { id: assetArmId(target, 'codes', name, version), name, version, uploaded: true };
 }

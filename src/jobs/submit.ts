@@ -40,6 +40,8 @@ export interface SubmitRequest {
   name?: string;
   /** Changes the job as read from `jobFile` before anything is checked (resubmission: tags, computes mapped). */
   edit?: (doc: Json) => Json;
+  /** Tags put on what the submission creates besides the job (code, inline environments, components): a drill's id. */
+  tags?: Record<string, string>;
   signal: AbortSignal;
   logger: Logger;
 }
@@ -52,8 +54,8 @@ export interface SubmitResult {
   status: string;
   /** What was created in the target besides the job, one line each (code assets, environments, components). */
   created: string[];
-  /** Named components this submission registered in the target (they were missing there): what a drill undoes. */
-  registered: { kind: 'component'; name: string; version: string }[];
+  /** The versions this submission created in the target (not there before: code, environments, components): what a drill undoes. */
+  registered: { kind: 'code' | 'environment' | 'component'; name: string; version: string }[];
 }
 
 /** The job was not submitted: `reasons` says everything that is missing or wrong in the target or the files. */
@@ -98,8 +100,9 @@ export async function submitJob(req: SubmitRequest): Promise<SubmitResult> {
       throwIfAborted(signal);
       if (local.kind === 'code') {
         store ??= await openDatastore(conn, target, await defaultDatastore(ml, target, signal), signal);
-        const code = await createCodeAsset(conn, target, store, local.dir, signal);
+        const code = await createCodeAsset(conn, target, store, local.dir, signal, req.tags);
         ids.set(local.key, code.id);
+        if (code.uploaded) registered.push({ kind: 'code', name: code.name, version: code.version });
         created.push(`code ${code.name}:${code.version} from ${local.dir}${code.uploaded ? '' : ' (already uploaded)'}`);
       }
     }
@@ -107,15 +110,16 @@ export async function submitJob(req: SubmitRequest): Promise<SubmitResult> {
     for (const local of checked.locals) {
       throwIfAborted(signal);
       if (local.kind === 'environment') {
-        const env = await createAnonymousEnvironment(ml, target, local.spec, local.from, signal);
-        ids.set(local.key, env);
-        created.push(`environment ${env.split('/environments/')[1]}`);
+        const env = await createAnonymousEnvironment(ml, target, local.spec, local.from, signal, req.tags);
+        ids.set(local.key, env.id);
+        created.push(`environment ${env.id.split('/environments/')[1]}`);
+        if (env.isNew) registered.push({ kind: 'environment', name: ANONYMOUS_ENVIRONMENT, version: env.version });
       } else if (local.kind === 'component') {
         // Components last: their code and environment are created above (locals are listed inner first).
-        const id = await createComponent(ml, target, local, resolved, signal);
-        ids.set(local.key, id);
-        created.push(`component ${id.split('/components/')[1]}`);
-        if (local.named) registered.push({ kind: 'component', name: local.named.name, version: local.named.version });
+        const c = await createComponent(ml, target, local, resolved, signal, req.tags);
+        ids.set(local.key, c.id);
+        created.push(`component ${c.id.split('/components/')[1]}`);
+        if (c.isNew) registered.push({ kind: 'component', name: c.name, version: c.version });
       }
     }
     const properties = jobToRest(checked.doc, checked.from, resolved);
@@ -333,30 +337,54 @@ function guidOf(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+interface CreatedVersion {
+  id: string;
+  name: string;
+  version: string;
+  /** False when the target already held this version (left as it was, tags and all). */
+  isNew: boolean;
+}
+
+/** Creates a version unless the target holds it already: an anonymous asset of the same hash is the same asset. */
+async function createUnlessThere(get: () => Promise<unknown>, create: () => Promise<unknown>): Promise<boolean> {
+  if ((await unlessNotFound(get())) !== undefined) return false;
+  await create();
+  return true;
+}
+
 /** An inline environment as CliV2AnonymousEnvironment/versions/<hash of its definition> (idempotent). */
-async function createAnonymousEnvironment(ml: AzureMachineLearningWorkspaces, target: WorkspaceRef, spec: Json, from: string, signal: AbortSignal): Promise<string> {
+async function createAnonymousEnvironment(ml: AzureMachineLearningWorkspaces, target: WorkspaceRef, spec: Json, from: string, signal: AbortSignal, tags?: Record<string, string>): Promise<CreatedVersion> {
   let conda: string | undefined;
   if (typeof spec.conda_file === 'string') conda = await fs.readFile(path.resolve(from, spec.conda_file), 'utf8');
   else if (spec.conda_file && typeof spec.conda_file === 'object') conda = stringify(spec.conda_file);
-  const properties = { image: spec.image as string | undefined, condaFile: conda, osType: 'Linux' as const, isAnonymous: true, description: spec.description as string | undefined };
+  const properties = { image: spec.image as string | undefined, condaFile: conda, osType: 'Linux' as const, isAnonymous: true, description: spec.description as string | undefined, ...(tags ? { tags } : {}) };
   const version = createHash('md5').update(JSON.stringify({ image: properties.image, conda })).digest('hex');
-  await ml.environmentVersions.createOrUpdate(target.resource_group, target.workspace_name, ANONYMOUS_ENVIRONMENT, version, { properties }, { abortSignal: signal });
-  return assetArmId(target, 'environments', ANONYMOUS_ENVIRONMENT, version);
+  const { resource_group: rg, workspace_name: ws } = target;
+  const isNew = await createUnlessThere(
+    () => ml.environmentVersions.get(rg, ws, ANONYMOUS_ENVIRONMENT, version, { abortSignal: signal }),
+    () => ml.environmentVersions.createOrUpdate(rg, ws, ANONYMOUS_ENVIRONMENT, version, { properties }, { abortSignal: signal }),
+  );
+  return { id: assetArmId(target, 'environments', ANONYMOUS_ENVIRONMENT, version), name: ANONYMOUS_ENVIRONMENT, version, isNew };
 }
 
 /** A component file as azureml_anonymous/<hash of its spec>, or a missing named component under its own name. */
-async function createComponent(ml: AzureMachineLearningWorkspaces, target: WorkspaceRef, local: Extract<Local, { kind: 'component' }>, resolved: Resolved, signal: AbortSignal): Promise<string> {
+async function createComponent(ml: AzureMachineLearningWorkspaces, target: WorkspaceRef, local: Extract<Local, { kind: 'component' }>, resolved: Resolved, signal: AbortSignal, tags?: Record<string, string>): Promise<CreatedVersion> {
   const spec = componentSpecToRest(local.doc, local.from, resolved);
   const name = local.named?.name ?? ANONYMOUS_COMPONENT;
   const version = local.named?.version ?? guidOf(JSON.stringify(spec));
   if (local.named) spec.version = version;
-  await ml.componentVersions.createOrUpdate(
-    target.resource_group,
-    target.workspace_name,
-    name,
-    version,
-    { properties: { componentSpec: spec, isAnonymous: !local.named, description: spec.description as string | undefined, tags: (spec.tags as Record<string, string> | undefined) ?? {} } },
-    { abortSignal: signal },
+  const { resource_group: rg, workspace_name: ws } = target;
+  const isNew = await createUnlessThere(
+    () => ml.componentVersions.get(rg, ws, name, version, { abortSignal: signal }),
+    () =>
+      ml.componentVersions.createOrUpdate(
+        rg,
+        ws,
+        name,
+        version,
+        { properties: { componentSpec: spec, isAnonymous: !local.named, description: spec.description as string | undefined, tags: { ...((spec.tags as Record<string, string> | undefined) ?? {}), ...tags } } },
+        { abortSignal: signal },
+      ),
   );
-  return assetArmId(target, 'components', name, version);
+  return { id: assetArmId(target, 'components', name, version), name, version, isNew };
 }

@@ -70,7 +70,7 @@ export async function copySchedules(
   conn: AzureConnection,
   from: WorkspaceRef,
   to: WorkspaceRef,
-  options: { names?: string[]; computeMap?: Record<string, string>; logger: Logger; enabled?: boolean },
+  options: { names?: string[]; computeMap?: Record<string, string>; logger: Logger; enabled?: boolean; tags?: Record<string, string> },
 ): Promise<CopyOutcome[]> {
   const wanted = options.names?.map((n) => n.toLowerCase());
   const source = (await listSchedules(conn, from)).filter((s) => !wanted || wanted.includes(s.name.toLowerCase()));
@@ -95,7 +95,7 @@ export async function copySchedules(
     }
     const writable = withoutStateFields(properties);
     try {
-      await putSchedule(conn, scheduleId(to, s.name), { ...writable, tags, isEnabled: options.enabled ?? false });
+      await putSchedule(conn, scheduleId(to, s.name), { ...writable, tags: { ...tags, ...options.tags }, isEnabled: options.enabled ?? false });
       options.logger.info(`schedules: created ${s.name} in ${to.workspace_name} (${options.enabled ? 'enabled' : 'disabled'})`);
       out.push({ name: s.name, status: 'created' });
     } catch (err) {
@@ -155,4 +155,10 @@ export async function getSchedule(conn: AzureConnection, ws: WorkspaceRef, name:
   const ml = await conn.ml(ws.subscription_id);
   const s = await unlessNotFound(ml.schedules.get(ws.resource_group, ws.workspace_name, name));
   return s ? toInfo(s) : undefined;
+}
+
+/** Deletes a schedule (a drill's copy, on clean-up); one already gone is not an error. */
+export async function deleteSchedule(conn: AzureConnection, ws: WorkspaceRef, name: string): Promise<void> {
+  const ml = await conn.ml(ws.subscription_id);
+  await unlessNotFound(ml.schedules.beginDeleteAndWait(ws.resource_group, ws.workspace_name, name, { updateIntervalInMs: 500 }));
 }

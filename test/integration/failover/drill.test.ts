@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src/common/logger';
 import { listInventory } from '../../../src/inventory/listInventory';
 import { parseAssetId } from '../../../src/jobs/ids';
 import { workspaceArmId } from '../../../src/pair/pairFile';
+import { listSchedules } from '../../../src/schedules/schedules';
 import { runCli } from '../../support/cli';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 
@@ -36,16 +37,38 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
   let conn: AzureConnection;
   let configBefore: string;
   let secondaryBefore: string;
+  let heldBefore: Map<string, Record<string, string | null>>;
   let drill: JsonReport;
   const cli = (...args: string[]) => runCli([...args, '--project', sb.projectDir]);
   const config = () => fs.readFile(path.join(sb.projectDir, '.azureml', 'config.json'), 'utf8');
+  /** What the secondary holds that a drill can add: active asset versions and schedules, each with its tags. */
+  const holdings = async () => {
+    const ml = await conn.ml(sb.secondary.subscription_id);
+    const { resource_group: rg, workspace_name: ws } = sb.secondary;
+    const out = new Map<string, Record<string, string | null>>();
+    const versionsOf = async (kind: string, containers: AsyncIterable<{ name?: string }>, versions: (name: string) => AsyncIterable<{ name?: string; properties: { tags?: Record<string, string | null> } }>) => {
+      for await (const c of containers) for await (const v of versions(c.name!)) out.set(`${kind} ${c.name}:${v.name}`, v.properties.tags ?? {});
+    };
+    await versionsOf('environment', ml.environmentContainers.list(rg, ws), (n) => ml.environmentVersions.list(rg, ws, n));
+    await versionsOf('model', ml.modelContainers.list(rg, ws), (n) => ml.modelVersions.list(rg, ws, n));
+    await versionsOf('component', ml.componentContainers.list(rg, ws), (n) => ml.componentVersions.list(rg, ws, n));
+    // Code versions are anonymous, never listed: the active ones are found through the jobs (archived ones too) that use them.
+    for await (const j of ml.jobs.list(rg, ws, { listViewType: 'All' })) {
+      const code = parseAssetId((j.properties as { codeId?: string }).codeId, 'codes');
+      if (!code) continue;
+      const v = await ml.codeVersions.get(rg, ws, code.name, code.version!);
+      if (!v.properties.isArchived) out.set(`code ${code.name}:${code.version}`, v.properties.tags ?? {});
+    }
+    for (const s of await listSchedules(conn, sb.secondary)) out.set(`schedule ${s.name} (${s.enabled ? 'enabled' : 'disabled'})`, (s.properties.tags as Record<string, string> | undefined) ?? {});
+    return out;
+  };
   const listing = async () => {
     const inv = await listInventory(conn, 'secondary', sb.secondary, { sections: ['models', 'environments', 'computes', 'datastores', 'jobs'] });
     assert.deepEqual(inv.problems, {});
     const ml = await conn.ml(sb.secondary.subscription_id);
     const components: string[] = [];
     for await (const c of ml.componentContainers.list(sb.secondary.resource_group, sb.secondary.workspace_name)) components.push(c.name!);
-    return JSON.stringify({ models: inv.models, environments: inv.environments, computes: inv.computes, datastores: inv.datastores, components: components.sort(), jobs: inv.jobs.map((j) => [j.name, j.status]).sort() });
+    return JSON.stringify({ models: inv.models, environments: inv.environments, computes: inv.computes, datastores: inv.datastores, components: components.sort(), jobs: inv.jobs.map((j) => [j.name, j.status]).sort(), versionsAndSchedules: [...(await holdings()).keys()].sort() });
   };
   const job = async (name: string) => {
     const ml = await conn.ml(sb.secondary.subscription_id);
@@ -65,6 +88,7 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     await armPut(conn, `${workspaceArmId(sb.primary)}/jobs/${RUNNING_PIPELINE}`, { properties: { ...pipeline, displayName: 'credit-pipeline-nightly' } }, { apiVersion: '2022-10-01' });
     configBefore = await config();
     secondaryBefore = await listing();
+    heldBefore = await holdings();
   });
   after(async () => {
     await sb?.stop();
@@ -111,6 +135,11 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const { jobInputType, mode, uri } = raw.properties.inputs.training_data as { jobInputType?: string; mode?: string; uri?: string };
     assert.deepEqual({ jobInputType, mode, uri }, { jobInputType: 'uri_folder', mode: 'ReadOnlyMount', uri: 'azureml://datastores/workspaceblobstore/paths/data/credit/' });
 
+    // Everything else the drill made in the secondary (schedule copies, code, environments, models, components) carries its tag too.
+    const made = [...(await holdings())].filter(([k]) => !heldBefore.has(k));
+    assert.ok(made.some(([k]) => k.startsWith('schedule ')) && made.some(([k]) => k.startsWith('code ')), made.map(([k]) => k).join(', '));
+    assert.deepEqual(made.filter(([, tags]) => tags['aml-failover.drill'] !== drill.drillId).map(([k]) => k), []);
+
     assert.ok(drill.recoveryPoint.description.startsWith('the backup of'), drill.recoveryPoint.description);
     assert.ok(typeof drill.recoveryTimeSeconds === 'number');
     assert.equal(drill.cleanupCommand, `aml-failover drill --cleanup ${drill.drillId}`);
@@ -130,7 +159,7 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(await listing(), listed);
   });
 
-  it('drill --cleanup puts the config back and leaves the secondary listing as it was before the drill (the components it registered archived)', async () => {
+  it('drill --cleanup puts the config back and leaves the secondary listing as it was before the drill (its schedule copies deleted; the code, environments, models and components it registered archived)', async () => {
     const r = await cli('drill', '--cleanup', drill.drillId!);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await config(), configBefore);

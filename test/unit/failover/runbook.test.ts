@@ -12,7 +12,7 @@ import { projectBackups, withDefinitions } from '../../../src/failover/backups';
 import { interruptedJobs } from '../../../src/failover/interrupted';
 import { isInterrupted } from '../../../src/failover/interrupted';
 import { jobNeeds } from '../../../src/failover/needs';
-import { checkJob, emptyHoldings } from '../../../src/failover/preflight';
+import { checkJob, describeStorage, emptyHoldings, storageAccountFacts, storageFindings } from '../../../src/failover/preflight';
 import { toMarkdown, NOT_CARRIED_OVER } from '../../../src/failover/report';
 import { DRILL_TAG, RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from '../../../src/failover/resubmitPlan';
 import { runRunbook, type RunbookStep, type StepDecision } from '../../../src/failover/runbook';
@@ -276,4 +276,36 @@ test('step 6 lists what still names the source: a .env naming its workspace, MLF
   } finally {
     await fs.rm(project, { recursive: true, force: true });
   }
+});
+
+test('pre-flight names the datastores whose account lives in the region that is down: by the account ARM describes (with its read-access secondary endpoint for RA-GRS / RA-GZRS), else by the backup’s record of the source’s accounts', () => {
+  const listed = [
+    { name: 'steast', location: 'eastus', sku: { name: 'Standard_RAGRS' }, properties: { secondaryEndpoints: { blob: 'https://steast-secondary.blob.core.windows.net/' } } },
+    { name: 'stEastLrs', location: 'East US', sku: { name: 'Standard_LRS' }, properties: {} },
+    { name: 'stwest', location: 'westus', sku: { name: 'Standard_RAGZRS' }, properties: { secondaryEndpoints: { blob: 'https://stwest-secondary.blob.core.windows.net/' } } },
+    { name: 'no-location' },
+  ];
+  const accounts = new Map(listed.map((a) => storageAccountFacts(a)).filter((f) => f !== undefined));
+  assert.deepEqual([...accounts.keys()], ['steast', 'steastlrs', 'stwest']);
+  const datastores = [
+    { datastore: 'shared_east', account: 'stEast' },
+    { datastore: 'east_lrs', account: 'steastlrs' },
+    { datastore: 'workspaceblobstore', account: 'stwest' },
+    { datastore: 'unread', account: 'stgone' },
+    { datastore: 'unread_other', account: 'stelsewhere' },
+    { datastore: 'missing_in_target' },
+  ];
+  const findings = storageFindings(datastores, accounts, 'eastus', ['steast', 'STGONE']);
+  assert.deepEqual(findings, [
+    { datastore: 'shared_east', account: 'stEast', readAccessSecondary: 'https://steast-secondary.blob.core.windows.net/' },
+    { datastore: 'east_lrs', account: 'steastlrs' },
+    { datastore: 'unread', account: 'stgone', fromBackup: true },
+  ]);
+  assert.deepEqual(findings.map((f) => describeStorage(f, 'eastus')), [
+    'datastore shared_east: its storage account stEast lives in eastus, which is down; read from its read-access secondary endpoint https://steast-secondary.blob.core.windows.net/',
+    'datastore east_lrs: its storage account steastlrs lives in eastus, which is down; it has no read-access secondary endpoint',
+    "datastore unread: its storage account stgone is the source workspace's (as its backup records; ARM did not describe it), in eastus, which is down; whether it has a read-access secondary endpoint is unknown",
+  ]);
+  // A GRS account without read access has no endpoint to offer, even if one were listed.
+  assert.deepEqual(storageFindings([{ datastore: 'd', account: 'a' }], new Map([['a', { location: 'eastus', sku: 'Standard_GRS', secondaryBlob: 'https://a-secondary.blob.core.windows.net/' }]]), 'eastus'), [{ datastore: 'd', account: 'a' }]);
 });
