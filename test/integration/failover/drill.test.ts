@@ -24,7 +24,7 @@ interface JsonReport {
   outcome: string;
   switched: boolean;
   drillId?: string;
-  steps: { title: string; outcome: string; startedAt?: string; durationMs?: number }[];
+  steps: { title: string; outcome: string; startedAt?: string; durationMs?: number; details?: string[] }[];
   jobs: { source: string; sourceId: string; name?: string; outcome: string; status?: string }[];
   recoveryPoint: { description: string; ageSeconds?: number };
   recoveryTimeSeconds?: number;
@@ -167,13 +167,29 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     assert.equal(String((await job(drill.jobs.find((j) => j.source === INTERRUPTED)!.name!)).properties.status), 'Canceled');
   });
 
-  it('failover with the primary already down: restores from the newest verified backup and resubmits there', async () => {
+  it('failover with the primary already down: restores from the newest verified backup and resubmits there; pre-flight names the datastore whose account is in the region that is down, with its read-access secondary endpoint', async () => {
+    // The team's shared data lives in the primary's storage account (made RA-GRS), reached from the secondary through
+    // a datastore of its own; a project job reads it.
+    const ml0 = await conn.ml(sb.primary.subscription_id);
+    const primaryAccount = (await ml0.workspaces.get(sb.primary.resource_group, sb.primary.workspace_name)).storageAccount!;
+    const sdk = await import('../../../src/azure/azureSdk');
+    const patched = await ml0.sendRequest(sdk.createPipelineRequest({ url: `${sb.pair.cloud.resourceManager.replace(/\/+$/, '')}${primaryAccount}?api-version=2023-01-01`, method: 'PATCH', body: JSON.stringify({ sku: { name: 'Standard_RAGRS' } }) }));
+    assert.equal(patched.status, 200, patched.bodyAsText ?? '');
+    const secondaryEndpoint = (JSON.parse(patched.bodyAsText!) as { properties: { secondaryEndpoints: { blob: string } } }).properties.secondaryEndpoints.blob;
+    await (await conn.ml(sb.secondary.subscription_id)).datastores.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'shared_east', {
+      properties: { datastoreType: 'AzureBlob', accountName: primaryAccount.split('/').at(-1)!, containerName: 'shared', credentials: { credentialsType: 'None' } } as never,
+    });
+    await fs.mkdir(path.join(sb.projectDir, 'jobs'), { recursive: true });
+    await fs.writeFile(path.join(sb.projectDir, 'jobs', 'score_shared.yml'), '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python score.py\nenvironment: azureml:sklearn-env:1\ncompute: azureml:cpu-cluster\ninputs:\n  scores:\n    type: uri_folder\n    path: azureml://datastores/shared_east/paths/scores/\n');
+
     await sb.fault('primary', 'outage');
     const r = await cli('failover', '--yes', '--json', '--suffix', 'restore1', '--confirm-timeout', '60');
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as JsonReport;
     assert.equal(report.outcome, 'completed');
     assert.ok(report.recoveryPoint.description.startsWith('the backup of'), report.recoveryPoint.description);
+    const preflight = report.steps.find((s) => s.title === 'Pre-flight')!.details ?? [];
+    assert.ok(preflight.includes(`datastore shared_east: its storage account ${primaryAccount.split('/').at(-1)} lives in ${sb.primary.region}, which is down; read from its read-access secondary endpoint ${secondaryEndpoint}`), preflight.join('\n'));
     assert.deepEqual(report.jobs.filter((j) => j.source === INTERRUPTED).map((j) => [j.source, j.outcome, j.name]), [[INTERRUPTED, 'submitted', `${INTERRUPTED}-restore1`]]);
     assert.match(await config(), new RegExp(`"workspace_name": "${sb.secondary.workspace_name}"`));
     const there = await job(`${INTERRUPTED}-restore1`);
