@@ -171,10 +171,12 @@ function jobAssets(facts: ReadinessFacts, level: Level, who: string): ReadinessC
   };
   const out: ReadinessCheck[] = [];
   const present: string[] = [];
+  const presentIds: string[] = [];
   for (const n of needs) {
     const theirs = lookup(secondary, n);
     if (theirs) {
       present.push(`${SINGULAR[n.kind]} ${n.label}`);
+      if (theirs.startsWith('/subscriptions/')) presentIds.push(theirs);
       continue;
     }
     if (theirs === undefined) continue; // a name no ARM path can hold: the linter's concern
@@ -186,7 +188,8 @@ function jobAssets(facts: ReadinessFacts, level: Level, who: string): ReadinessC
     out.push(finding('assets', 'fail', `${label}: ${what}${mapped}, ${usedBy}, ${where}; those jobs fail there.`, fixFor(n, mine === null), [mine ?? undefined, workspaceIdOf(secondary)]));
   }
   if (!out.length) {
-    out.push(finding('assets', 'pass', `${label}: what ${projectJobs.jobs.length} job file${projectJobs.jobs.length === 1 ? '' : 's'} name exists in the secondary: ${list(present, 8)}${unreadable}.`, '', [workspaceIdOf(secondary)]));
+    const files = projectJobs.jobs.length === 1 ? '1 job file names' : `${projectJobs.jobs.length} job files name`;
+    out.push(finding('assets', 'pass', `${label}: everything ${files} exists in the secondary: ${list(present, 8)}${unreadable}.`, '', [workspaceIdOf(secondary), ...presentIds]));
   }
   return out;
 }

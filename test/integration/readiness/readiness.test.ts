@@ -163,7 +163,7 @@ describe('readiness against the sandbox', () => {
       const data = await ml.dataVersions.get(sb.primary.resource_group, sb.primary.workspace_name, 'credit-data', '1');
       await ml.dataVersions.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'credit-data', '1', { properties: data.properties });
       const fixed = await cliChecks();
-      assert.deepEqual(jobFindings(fixed), [['pass', `what 7 job files name exists in the secondary: data asset credit-data:1, datastore workspaceblobstore.`]]);
+      assert.deepEqual(jobFindings(fixed), [['pass', `everything 7 job files name exists in the secondary: data asset credit-data:1, datastore workspaceblobstore.`]]);
     } finally {
       await fs.writeFile(sb.pairFile, seededPairFile);
       await fs.rm(path.join(sb.projectDir, 'jobs/train-credit-data.yml'));
@@ -309,6 +309,9 @@ describe('readiness against the sandbox', () => {
       for (const c of unknown) assert.match(c.message, /the region did not answer.*503/);
       assert.deepEqual(checks.filter((c) => c.verdict === 'fail'), []);
       assert.deepEqual(verdicts(checks, 'region-pair'), ['pass'], 'subscription locations are global');
+      // assets: the endpoints, and the secondary workspace once — not each thing the job YAMLs name as missing.
+      assert.deepEqual(verdicts(checks, 'assets'), ['unknown', 'unknown']);
+      assert.match(find(checks, 'assets', /the secondary workspace/).message, /^Cannot check: the region did not answer while reading the secondary workspace/);
     } finally {
       await sb.fault('secondary', 'none');
     }

@@ -185,7 +185,8 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
   it('assets, the project\'s jobs at hot/hot: each thing a job YAML names that the secondary lacks fails, naming it and the job files', () => {
     const passing = of(passingFacts(), 'assets').find((c) => /the project's jobs/.test(c.message))!;
     assert.equal(passing.verdict, 'pass');
-    assert.match(passing.message, /^inference \(hot\/hot\), the project's jobs: what 1 job file name exists in the secondary: compute cpu-cluster, environment sklearn-env:1, model credit-default:3, data asset credit-data:1, component prep, datastore curated\.$/);
+    assert.deepEqual(passing.resources, [wsId('secondary'), ...['computes/cpu-cluster', 'environments/sklearn-env/versions/1', 'models/credit-default/versions/3', 'data/credit-data/versions/1', 'components/prep', 'datastores/curated'].map((p) => `${wsId('secondary')}/${p}`)]);
+    assert.match(passing.message, /^inference \(hot\/hot\), the project's jobs: everything 1 job file names exists in the secondary: compute cpu-cluster, environment sklearn-env:1, model credit-default:3, data asset credit-data:1, component prep, datastore curated\.$/);
 
     const onlyPrimary = mutate((f) => {
       f.secondary.jobAssets = ok({ ...(f.secondary.jobAssets.ok ? f.secondary.jobAssets.value : {}), 'environments/sklearn-env/versions/1': null, 'components/prep': null });
@@ -235,7 +236,7 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
     assert.deepEqual(archive.resources, [`${wsId('primary')}/datastores/archive`, wsId('secondary')]);
     const none = of(mutate((f) => (f.availability = {})), 'assets');
     assert.deepEqual(verdicts(none), ['pass', 'pass']);
-    assert.match(none[0].message, /^every workload \(the pair file gives no availability, so hot\/cold is assumed\), the project's jobs: what 1 job file name exists in the secondary: data asset credit-data:1, datastore curated\.$/);
+    assert.match(none[0].message, /^every workload \(the pair file gives no availability, so hot\/cold is assumed\), the project's jobs: everything 1 job file names exists in the secondary: data asset credit-data:1, datastore curated\.$/);
   });
 
   it('assets: the secondary unreadable or absent, or no project folder, is said once, not as missing assets', () => {
