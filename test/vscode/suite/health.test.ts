@@ -174,4 +174,28 @@ describe('health: status bar, tree and notifications', function () {
     assert.deepEqual(back.actions, ['Fail Back to Primary…', 'Switch back to primary']);
     assert.equal((await bar('primary')).text, '$(pass-filled) Primary eastus');
   });
+
+  it('Fail Back to Primary… with no failover on record asks since when, then brings the project back to the primary', async () => {
+    // As after a plain "Switch only": nothing says when work moved, so the command asks (the first answer: the last hour).
+    await fs.rm(path.join(sandbox().projectDir, '.aml-failover', 'last-failover.json'));
+    let done = false;
+    const asked = Date.now();
+    const running = vscode.commands.executeCommand<{ report: { kind: string; outcome: string; switched: boolean; recoveryPoint: { at: string } } }>('amlFailover.failback', 'primary');
+    void running.then(() => (done = true), () => (done = true));
+    await waitFor(async () => {
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return done || undefined;
+    }, 'the fail back to finish', 90_000);
+    const result = await running;
+    assert.ok(result, 'the command gave its result');
+    assert.equal(result.report.kind, 'failback');
+    assert.equal(result.report.outcome, 'completed');
+    assert.equal(result.report.switched, true);
+    // The answer came after `asked`: "since" is an hour before the answer, so at most an hour before `asked`.
+    const since = asked - Date.parse(result.report.recoveryPoint.at);
+    assert.ok(since <= 3_600_000 && since > 3_600_000 - 120_000, `brings back what was made in the last hour (since ${result.report.recoveryPoint.at})`);
+    const config = JSON.parse(await fs.readFile(path.join(sandbox().projectDir, '.azureml', 'config.json'), 'utf8')) as { workspace_name: string };
+    assert.equal(config.workspace_name, 'mlw-demo-eastus');
+    await waitFor(async () => (await bar('primary')).text.endsWith('(active)'), 'the primary to be marked active again');
+  });
 });
