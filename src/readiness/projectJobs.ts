@@ -4,13 +4,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { jobNeeds } from '../failover/needs';
+import { declaresJobSchema, jobNeeds } from '../failover/needs';
 import { expandTargets } from '../lint/files';
 import { lintProjectFrom } from '../lint/project';
 import type { PairConfig } from '../pair/pairFile';
 import type { ProjectJobs } from './types';
-
-const JOB_SCHEMA = /\$schema:.*(commandJob|pipelineJob|sweepJob)/i;
 
 export async function readProjectJobs(projectDir: string, pair: PairConfig): Promise<ProjectJobs> {
   const project = lintProjectFrom(projectDir, pair);
@@ -22,7 +20,7 @@ export async function readProjectJobs(projectDir: string, pair: PairConfig): Pro
     // The product's own state (drill records, sessions) is not the project's.
     if (!/\.ya?ml$/i.test(file) || file.split('/')[0] === '.aml-failover') continue;
     const text = await fs.readFile(target.absolute, 'utf8').catch(() => '');
-    if (!JOB_SCHEMA.test(text)) continue;
+    if (!declaresJobSchema(text)) continue;
     try {
       jobs.push({ file, needs: jobNeeds(parseYaml(text)) });
     } catch {
