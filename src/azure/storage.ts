@@ -76,6 +76,19 @@ export interface LocalFile {
   size: number;
   /** Base64 MD5 of the whole file. */
   md5: string;
+  /**
+   * The MD5 is a record's (a backup's manifest), not computed from these bytes: it is sent only where the service
+   * checks it against them (a file of one chunk), and a refusal throws Md5UnconfirmedError at once, not retried.
+   */
+  md5FromRecord?: boolean;
+}
+
+/** A LocalFile's recorded MD5 was not confirmed: the file is not one chunk, or the service found other bytes. */
+export class Md5UnconfirmedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Md5UnconfirmedError';
+  }
 }
 
 export interface WriteOptions {
@@ -491,12 +504,14 @@ async function sendChunks(
   send: (index: number, offset: number, body: Buffer | (() => NodeJS.ReadableStream), length: number, md5: Buffer) => Promise<unknown>,
 ): Promise<number> {
   const count = Math.ceil(file.size / chunk);
+  if (file.md5FromRecord && count > 1) throw new Md5UnconfirmedError(`${file.path} is sent in ${count} parts: the service would not check its recorded MD5.`);
   const sendChecked = (i: number, offset: number, body: Buffer | (() => NodeJS.ReadableStream), length: number, md5: Buffer) =>
     retrying(
       async () => {
         try {
           return await send(i, offset, body, length, md5);
         } catch (err) {
+          if (isMd5Mismatch(err) && file.md5FromRecord) throw new Md5UnconfirmedError(`the service found other bytes in ${file.path} than its recorded MD5 says`);
           if (isMd5Mismatch(err)) throw new IntegrityError(`the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
           throw err;
         }
