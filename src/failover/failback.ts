@@ -8,13 +8,12 @@ import type { Logger } from '../common/logger';
 import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
 import { handOverSchedules } from '../schedules/schedules';
 import type { AzureConnection } from '../azure/connection';
-import { switchWorkspace } from '../switch/switchConfig';
 import { UNFINISHED_STATES } from './interrupted';
 import { NOT_CARRIED_OVER, reportBasics, type FailoverReport } from './report';
 import { RESUBMITTED_FROM_TAG } from './resubmitPlan';
 import type { RunbookRecord, RunbookStep } from './runbook';
 import { STATE_DIR, type SnapshotJob } from './backups';
-import { reportStep, stillPointingStep } from './commonSteps';
+import { reportStep, stillPointingStep, switchStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
 /** What the project remembers of its last failover (or drill), so fail back knows since when and which way. */
@@ -194,17 +193,7 @@ export function failbackSteps(o: FailbackOptions): { steps: RunbookStep[]; state
     },
   };
 
-  const switchBack: RunbookStep = {
-    id: 'switch',
-    title: 'Switch the workspace config back',
-    switches: true,
-    plan: () => `Point .azureml/config.json${o.updateAzureCliDefaults ? ' and the Azure CLI defaults' : ''} at ${home.workspace_name} (${o.to}) again.`,
-    run: async () => {
-      const r = await switchWorkspace(o.projectDir, o.pair, o.to, { updateAzureCliDefaults: o.updateAzureCliDefaults, logger: o.logger, env: o.env });
-      const rel = path.relative(o.projectDir, r.configFile);
-      return { summary: r.changed ? `${rel} names ${home.workspace_name} again.` : `${rel} already named ${home.workspace_name}.`, details: r.notes };
-    },
-  };
+  const switchBack = switchStep(o, { back: true });
 
   const pointing = stillPointingStep(o, o.from, 'List what still points at the secondary', (n) => `${n} place(s) still name ${here.workspace_name}.`, (lines) => (state.stillPointing = lines));
   const report = reportStep('each step, what came back, what was cancelled, what was left for you');

@@ -6,7 +6,6 @@ import { parse as parseYaml } from 'yaml';
 import { delay } from '../azure/retry';
 import type { Logger } from '../common/logger';
 import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
-import { switchWorkspace } from '../switch/switchConfig';
 import { interruptedBecause, interruptedJobs } from './interrupted';
 import { assetLabel, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
 import { checkJob, describeCheck, describeStorage, type Copyable, type JobCheck, type StorageFinding } from './preflight';
@@ -17,7 +16,7 @@ import { describeAge, withDefinitions, type BackupSource, type FailoverBackup, t
 import { ANONYMOUS_COMPONENT, ANONYMOUS_ENVIRONMENT } from '../jobs/ids';
 import { SubmitRefusedError } from '../jobs/submit';
 import { isExportFolder } from '../export/exportFolder';
-import { reportStep, stillPointingStep } from './commonSteps';
+import { reportStep, stillPointingStep, switchStep } from './commonSteps';
 import type { WorkspaceOps } from './workspaceOps';
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5 * 60_000;
@@ -167,21 +166,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     },
   };
 
-  const switchStep: RunbookStep = {
-    id: 'switch',
-    title: 'Switch the workspace config',
-    switches: true,
-    plan: () => `Point .azureml/config.json${o.updateAzureCliDefaults ? ' and the Azure CLI defaults' : ''} at ${target.workspace_name} (${o.to}).`,
-    run: async () => {
-      await o.beforeSwitch?.();
-      const r = await switchWorkspace(o.projectDir, o.pair, o.to, { updateAzureCliDefaults: o.updateAzureCliDefaults, logger: o.logger, env: o.env });
-      const rel = path.relative(o.projectDir, r.configFile);
-      return {
-        summary: r.changed ? `${rel} now names ${target.workspace_name}.` : `${rel} already named ${target.workspace_name}.`,
-        details: [...(r.azureCliConfig ? [`Azure CLI defaults ${r.azureCliConfig.changed ? 'set' : 'already set'} in ${path.relative(o.projectDir, r.azureCliConfig.file)}`] : []), ...r.notes],
-      };
-    },
-  };
+  const switchConfig = switchStep(o, { before: o.beforeSwitch });
 
   const schedules: RunbookStep = {
     id: 'schedules',
@@ -241,7 +226,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
   const pointing = stillPointingStep(o, o.from, 'List what still points at the source', (n) => `${n} place(s) still name the source; restart notebook kernels that hold an MLClient.`, (lines) => (state.stillPointing = lines));
   const report = reportStep('each step, the recovery point and time, what was not done and what is not carried over');
 
-  return { steps: [preflight, bringAcross, switchStep, schedules, resubmit, confirm, pointing, report], state };
+  return { steps: [preflight, bringAcross, switchConfig, schedules, resubmit, confirm, pointing, report], state };
 }
 
 async function findInterrupted(o: FailoverOptions, state: FailoverState, source: WorkspaceRef, signal: AbortSignal, details: string[]): Promise<void> {
