@@ -86,12 +86,12 @@ async function finishedFiles(notebooks: string[]): Promise<Map<string, string>> 
 }
 
 /** Writes a hand-made backup: files and a manifest listing them (complete) as the export writes it. */
-async function handMadeBackup(dir: string, files: { path: string; data: Buffer; asset: Manifest['files'][number]['asset']; source?: string }[]): Promise<void> {
+async function handMadeBackup(dir: string, files: { path: string; data: Buffer; asset: Manifest['files'][number]['asset']; source?: string; contentMD5?: string }[]): Promise<void> {
   const entries: Manifest['files'] = [];
   for (const f of files) {
     await fs.mkdir(path.dirname(path.join(dir, f.path)), { recursive: true });
     await fs.writeFile(path.join(dir, f.path), f.data);
-    entries.push({ path: f.path, size: f.data.length, sha256: sha256(f.data), source: { workspace: 'hand-made', path: f.source ?? f.path }, asset: f.asset });
+    entries.push({ path: f.path, size: f.data.length, sha256: sha256(f.data), source: { workspace: 'hand-made', path: f.source ?? f.path }, asset: f.asset, contentMD5: f.contentMD5 });
   }
   const manifest: Manifest = { version: 1, tool: 'aml-failover', complete: true, files: entries, names: [], failed: [] };
   await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -247,6 +247,30 @@ describe('restore a backup into the secondary while the primary is down', { time
     const folder = /\/paths\/(LocalUpload\/[0-9a-f]{32}\/churn-data\/)$/.exec(version.properties.dataUri)?.[1];
     assert.ok(folder, version.properties.dataUri);
     assert.equal(sha256(await blobs.getBlobClient(`${folder}part-0.bin`).downloadToBuffer()), sha256(big));
+  });
+
+  it("a model file's Content-MD5 recorded in the manifest is sent as its block's MD5; a wrong one is found by the service, and the file's own MD5 is stored", async () => {
+    const handMade = path.join(scratch, 'recorded-md5');
+    const weights = Buffer.from('weights '.repeat(4096));
+    const config = Buffer.from('{"layers": 3}\n');
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+    const model = { kind: 'model', name: 'recorded-md5', version: '1' } as unknown as Manifest['files'][number]['asset'];
+    await handMadeBackup(handMade, [
+      { path: 'models/recorded-md5/1/model.yml', data: Buffer.from('name: recorded-md5\nversion: 1\ntype: custom_model\npath: ./m\n'), asset: model },
+      { path: 'models/recorded-md5/1/m/weights.bin', data: weights, asset: model, contentMD5: md5(weights) },
+      { path: 'models/recorded-md5/1/m/config.json', data: config, asset: model, contentMD5: md5(Buffer.from('something else')) },
+    ]);
+    const r = await runCli(['restore', handMade, '--to', 'secondary', '--project', sb.projectDir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(parseReport(r.stdout).created.length, 3);
+    const version = await ml.modelVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'recorded-md5', '1');
+    const folder = /\/paths\/(LocalUpload\/[0-9a-f]{32}\/m\/)$/.exec(version.properties.modelUri ?? '')?.[1];
+    assert.ok(folder, version.properties.modelUri);
+    for (const [name, bytes] of [['weights.bin', weights], ['config.json', config]] as const) {
+      const blob = blobs.getBlobClient(`${folder}${name}`);
+      assert.equal(Buffer.from((await blob.getProperties()).contentMD5!).toString('base64'), md5(bytes), name);
+      assert.deepEqual(await blob.downloadToBuffer(), bytes, name);
+    }
   });
 
   it('replicate all, live from the secondary back to the primary once it is up, copies the notebooks through the same path; a second run creates nothing', async () => {
