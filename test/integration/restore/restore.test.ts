@@ -298,6 +298,9 @@ describe('restore a backup into the secondary while the primary is down', { time
     assert.equal(r.code, 1, 'the notebook edited in the secondary is a conflict in the primary');
     assert.match(r.stdout, /^Replicated notebooks into mlw-demo-eastus: \d+ file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
     assert.match(r.stdout, new RegExp(`conflict: notebook ${CONFLICTING}: ${CONFLICTING}: the target holds other content there`));
+    // The schedules too, as `schedules copy`: the two the primary holds alike are already there, the one changed in the secondary is a conflict.
+    assert.match(r.stdout, /^Replicated schedules into mlw-demo-eastus \(disabled\): 0 created, 2 already there, 1 conflict\(s\), 0 failed\.$/m);
+    assert.match(r.stdout, /^ {2}conflict +backfill-2023 — a schedule of that name exists there with another trigger or job$/m);
     const primary = await storageOf('primary');
     assert.equal((await primary.share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString(), (await share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString());
     const again = await runCli(['replicate', 'notebooks', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
