@@ -4,6 +4,7 @@
 // The connection's CA is trusted per client, never process-wide. A secret lives only inside the returned
 // DatastoreStorage object: never logged, never returned, dropped by dispose().
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -75,6 +76,19 @@ export interface LocalFile {
   size: number;
   /** Base64 MD5 of the whole file. */
   md5: string;
+  /**
+   * The MD5 is a record's (a backup's manifest), not computed from these bytes: it is sent only where the service
+   * checks it against them (a file of one chunk), and a refusal throws Md5UnconfirmedError at once, not retried.
+   */
+  md5FromRecord?: boolean;
+}
+
+/** A LocalFile's recorded MD5 was not confirmed: the file is not one chunk, or the service found other bytes. */
+export class Md5UnconfirmedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Md5UnconfirmedError';
+  }
 }
 
 export interface WriteOptions {
@@ -88,8 +102,15 @@ export interface WriteOptions {
 
 /** Bytes per Put Range: the largest range Azure Files takes. */
 export const RANGE_CHUNK = 4 * 1024 * 1024;
-/** Bytes per Put Block: fewer, larger requests for a large model (blocks may be far larger; this bounds memory). */
+/** Bytes per Put Block of a blob larger than SINGLE_BLOCK_MAX (blocks may be far larger; this bounds memory). */
 export const BLOCK_CHUNK = 8 * 1024 * 1024;
+/**
+ * A blob up to this size is one Put Block streamed from the file (the size the SDK's uploadFile sends in one
+ * request): its Content-MD5 is the whole file's, known from verification, so nothing is hashed or buffered again.
+ */
+export const SINGLE_BLOCK_MAX = 256 * 1024 * 1024;
+/** Read size when a chunk is streamed from its file (fewer, larger writes than the stream default of 64 KiB). */
+const STREAM_READ = 1024 * 1024;
 
 /** Folders named like this in a share listing are never walked (a hostile service could loop or climb). */
 const UNWALKABLE = new Set(['', '.', '..']);
@@ -350,8 +371,9 @@ function blobStorage(datastore: string, account: string, container: ContainerCli
     async write(path, file, signal, options = {}) {
       const blob = use().getBlockBlobClient(path);
       const what = path;
-      const count = await sendChunks(file, BLOCK_CHUNK, options.parallel ?? 8, signal, retrying, what, (i, _offset, body, md5) =>
-        blob.stageBlock(blockId(i), body, body.length, { abortSignal: signal, transactionalContentMD5: md5 }),
+      const chunk = file.size <= SINGLE_BLOCK_MAX ? Math.max(file.size, 1) : BLOCK_CHUNK;
+      const count = await sendChunks(file, chunk, options.parallel ?? 8, signal, retrying, what, (i, _offset, body, length, md5) =>
+        blob.stageBlock(blockId(i), body, length, { abortSignal: signal, transactionalContentMD5: md5 }),
       );
       const ids = Array.from({ length: count }, (_, i) => blockId(i));
       await retrying(
@@ -447,8 +469,8 @@ function fileStorage(datastore: string, account: string, share: ShareClient, ifM
         signal,
         `creating ${what}`,
       );
-      await sendChunks(file, RANGE_CHUNK, options.parallel ?? 8, signal, retrying, what, (_i, offset, body, md5) =>
-        target.uploadRange(body, offset, body.length, { abortSignal: signal, contentMD5: md5 }),
+      await sendChunks(file, RANGE_CHUNK, options.parallel ?? 8, signal, retrying, what, (_i, offset, body, length, md5) =>
+        target.uploadRange(body, offset, length, { abortSignal: signal, contentMD5: md5 }),
       );
       await retrying(() => target.setMetadata(options.metadata ?? {}, { abortSignal: signal }), signal, `metadata of ${what}`);
     },
@@ -468,7 +490,9 @@ export function isMd5Mismatch(err: unknown): boolean {
 
 /**
  * Sends each chunk of `file` through `send` with its MD5, `parallel` at a time; a chunk the service refused as
- * damaged (Md5Mismatch) is read and sent again, as a transient failure, within the connection's retries.
+ * damaged (Md5Mismatch) is read and sent again, as a transient failure, within the connection's retries. A file that
+ * is one chunk is streamed from disk with the whole file's MD5 (the caller's, from verifying it): a file that changed
+ * since is refused by the service as damaged, as a spoiled chunk is.
  */
 async function sendChunks(
   file: LocalFile,
@@ -477,9 +501,28 @@ async function sendChunks(
   signal: AbortSignal,
   retrying: Retrying,
   what: string,
-  send: (index: number, offset: number, body: Buffer, md5: Buffer) => Promise<unknown>,
+  send: (index: number, offset: number, body: Buffer | (() => NodeJS.ReadableStream), length: number, md5: Buffer) => Promise<unknown>,
 ): Promise<number> {
   const count = Math.ceil(file.size / chunk);
+  if (file.md5FromRecord && count > 1) throw new Md5UnconfirmedError(`${file.path} is sent in ${count} parts: the service would not check its recorded MD5.`);
+  const sendChecked = (i: number, offset: number, body: Buffer | (() => NodeJS.ReadableStream), length: number, md5: Buffer) =>
+    retrying(
+      async () => {
+        try {
+          return await send(i, offset, body, length, md5);
+        } catch (err) {
+          if (isMd5Mismatch(err) && file.md5FromRecord) throw new Md5UnconfirmedError(`the service found other bytes in ${file.path} than its recorded MD5 says`);
+          if (isMd5Mismatch(err)) throw new IntegrityError(`the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
+          throw err;
+        }
+      },
+      signal,
+      `${what} at ${offset}`,
+    );
+  if (count === 1) {
+    await sendChecked(0, 0, () => createReadStream(file.path, { start: 0, end: file.size - 1, highWaterMark: STREAM_READ }), file.size, Buffer.from(file.md5, 'base64'));
+    return count;
+  }
   const handle = await open(file.path, 'r');
   try {
     let next = 0;
@@ -490,19 +533,7 @@ async function sendChunks(
         const body = Buffer.alloc(length);
         const { bytesRead } = await handle.read(body, 0, length, offset);
         if (bytesRead !== length) throw new Error(`${file.path} changed while it was sent (read ${bytesRead} of ${length} bytes at ${offset}).`);
-        const md5 = createHash('md5').update(body).digest();
-        await retrying(
-          async () => {
-            try {
-              return await send(i, offset, body, md5);
-            } catch (err) {
-              if (isMd5Mismatch(err)) throw new IntegrityError(`the service refused the bytes at ${offset} as damaged on the way (Content-MD5 mismatch)`);
-              throw err;
-            }
-          },
-          signal,
-          `${what} at ${offset}`,
-        );
+        await sendChecked(i, offset, body, length, createHash('md5').update(body).digest());
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, Math.max(count, 1)) }, worker));

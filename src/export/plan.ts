@@ -16,7 +16,7 @@ import type { ExportPlan, PlanFailure, PlannedDownload, PlannedWrite } from './e
 import { JobPlanner, type JobExportReport } from './jobs';
 import type { AssetRef, ManifestEntry } from './manifest';
 import { throwIfAborted } from '../azure/retry';
-import { notebookClutter } from '../inventory/notebooks';
+import { withoutClutter } from '../inventory/notebooks';
 import { SafePathMapper, describeReason, inStableOrder, printable } from './safePaths';
 import type { RangeReader } from './transfer';
 import { jobOutputsOf, locateAsset } from './jobOutputs';
@@ -218,13 +218,9 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       if (folder && !mapper.map(folder)) throw new UserError(`The notebook folder "${printable(folder)}" is not a safe path.`, 'usage');
       const base = folder ? `notebooks/${folder}` : 'notebooks';
       const asset: AssetRef = { kind: 'notebooks', name: folder || '/' };
-      const listed = await inStableOrder(store.list(folder, signal), (f) => f.path);
-      const clutter = await notebookClutter(store, listed.map((f) => f.path), req.includeCheckpoints, signal);
-      const skipped = listed.filter((f) => clutter(f.path)).length;
-      if (skipped) req.logger.info(`notebooks: skipped ${skipped} studio checkpoint and temp file(s) (.amlignore; --include-checkpoints keeps them).`);
+      const listed = await withoutClutter(store, await inStableOrder(store.list(folder, signal), (f) => f.path), req.includeCheckpoints, signal, req.logger);
       for (const file of listed) {
         throwIfAborted(signal);
-        if (clutter(file.path)) continue;
         const rel = folder ? file.path.slice(folder.length + 1) : file.path;
         const local = mapper.map(rel, base);
         if (!local) continue;

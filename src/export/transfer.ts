@@ -4,7 +4,7 @@
 // range is fetched again; a file that fails for good leaves nothing behind. Every range asks for the version that was
 // listed (If-Match with its ETag), so a file that changes part-way is never stitched from two versions: it is started
 // again from its new listing entry, a few times at most.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, fdatasync, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import * as path from 'node:path';
@@ -337,15 +337,24 @@ async function readRange(reader: RangeReader, remote: RemoteFile, pinned: Pinned
 
 /** sha256 and MD5 of a local file, read once. */
 export async function hashFile(file: string, signal?: AbortSignal): Promise<{ size: number; sha256: string; md5: string }> {
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
+  const [size, sha256, md5] = await digestFile(file, ['sha256', 'md5'], signal);
+  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64') };
+}
+
+/** sha256 of a local file alone (its MD5 known otherwise). */
+export async function sha256File(file: string, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
+  const [size, sha256] = await digestFile(file, ['sha256'], signal);
+  return { size, sha256: sha256.digest('hex') };
+}
+
+async function digestFile(file: string, algorithms: string[], signal: AbortSignal | undefined): Promise<[number, ...Hash[]]> {
+  const hashes = algorithms.map((a) => createHash(a));
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal }) as AsyncIterable<Buffer>) {
-    sha256.update(chunk);
-    md5.update(chunk);
+    for (const h of hashes) h.update(chunk);
     size += chunk.length;
   }
-  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64') };
+  return [size, ...hashes];
 }
 
 /** Removes temporary files left by a killed export below `dir`. */

@@ -7,7 +7,7 @@ import { delay } from '../azure/retry';
 import type { Logger } from '../common/logger';
 import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
 import { interruptedBecause, interruptedJobs } from './interrupted';
-import { assetLabel, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
+import { assetLabel, declaresJobSchema, emptyNeeds, jobNeeds, type AssetNeed, type JobNeeds } from './needs';
 import { checkJob, describeCheck, describeStorage, type Copyable, type JobCheck, type StorageFinding } from './preflight';
 import { NOT_CARRIED_OVER, reportBasics, type FailoverReport, type ResubmittedJob } from './report';
 import { RESUBMITTED_FROM_TAG, planResubmission, resubmittedName } from './resubmitPlan';
@@ -365,7 +365,7 @@ async function projectJobNeeds(projectDir: string): Promise<{ file: string; need
         if (!isExportFolder(full)) await walk(full, depth + 1);
       } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
         const text = await fs.readFile(full, 'utf8').catch(() => '');
-        if (!/\$schema:.*(commandJob|pipelineJob|sweepJob)/i.test(text)) continue;
+        if (!declaresJobSchema(text)) continue;
         try {
           out.push({ file: path.relative(projectDir, full).split(path.sep).join('/'), needs: jobNeeds(parseYaml(text)) });
         } catch {

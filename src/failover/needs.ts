@@ -36,6 +36,11 @@ const KIND_OF_KEY: Record<string, keyof JobNeeds> = {
 const KINDS: Record<string, keyof JobNeeds> = { models: 'models', environments: 'environments', data: 'data', components: 'components' };
 
 /** Every reference in a job definition (any nesting: pipelines' child jobs too). */
+/** True when a YAML file's text declares a job schema (command, pipeline or sweep): a job definition of the project. */
+export function declaresJobSchema(text: string): boolean {
+  return /\$schema:.*(commandJob|pipelineJob|sweepJob)/i.test(text);
+}
+
 export function jobNeeds(definition: unknown): JobNeeds {
   const needs = emptyNeeds();
   walk(definition, undefined, undefined, needs);

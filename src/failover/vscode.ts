@@ -14,7 +14,7 @@ import { DRILLS_DIR } from './drill';
 import { describeCheck, type JobCheck } from './preflight';
 import type { FailoverReport } from './report';
 import type { RunbookEvent, RunbookHooks, StepDecision, StepRecord } from './runbook';
-import type { OriginalJob } from './failback';
+import { loadFailoverMark, type OriginalJob } from './failback';
 import { runDrill, runDrillCleanup, runFailback, runFailover, runResubmit, type SessionResult } from './session';
 import { STATE_DIR, type SnapshotJob } from './backups';
 
@@ -238,6 +238,10 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
         const p = projectOrExplain();
         if (!p) return undefined;
         const to: Role = role === 'secondary' ? 'secondary' : 'primary';
+        // Without a failover on record (a plain switch, or a record from before), the user says since when.
+        const mark = await loadFailoverMark(p.projectDir).catch(() => undefined);
+        const since = mark ? undefined : await askSince(to === 'primary' ? 'secondary' : 'primary');
+        if (!mark && !since) return undefined;
         const mode = await askMode(`Fail back to ${to} (${p.pair.workspaces[to].workspace_name})`, ['Pre-flight', 'Bring work back', 'Cancel the originals', 'Hand the schedules back', 'Switch back', 'What still points at the secondary', 'Report']);
         if (!mode) return undefined;
         const file = reportFile(p.projectDir, 'failback');
@@ -250,7 +254,7 @@ export function registerFailover(context: vscode.ExtensionContext, deps: Extensi
           return (picks ?? []).map((p) => p.job);
         };
         const result = await runUnderProgress(`Failing back to ${to}`, mode, (hooks, signal) =>
-          runFailback({ projectDir: p.projectDir, to, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, reportFile: file, chooseCancel: mode === 'each' ? chooseCancel : undefined }),
+          runFailback({ projectDir: p.projectDir, to, since, logger: deps.logger, trust: deps.cloudTrust, credentials: deps.credentials, signal, hooks, reportFile: file, chooseCancel: mode === 'each' ? chooseCancel : undefined }),
         );
         await finish(result, p.projectDir);
         return { report: result.report, reportFile: result.reportFile };
@@ -286,4 +290,18 @@ async function pickDrill(projectDir: string): Promise<string | undefined> {
     return undefined;
   }
   return (await vscode.window.showQuickPick(ids, { title: 'Clean Up Drill', placeHolder: 'The drill to undo' })) ?? undefined;
+}
+
+/** Since when work was done in `there`, when no failover is on record: the last hour, day or week. */
+async function askSince(there: Role): Promise<string | undefined> {
+  const hour = 3_600_000;
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'The last hour', ms: hour },
+      { label: 'The last 24 hours', ms: 24 * hour },
+      { label: 'The last 7 days', ms: 7 * 24 * hour },
+    ],
+    { title: `No failover is on record (${STATE_DIR}/last-failover.json). Bring back what was made in the ${there} workspace since…`, ignoreFocusOut: true },
+  );
+  return picked && new Date(Date.now() - picked.ms).toISOString();
 }

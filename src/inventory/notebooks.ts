@@ -28,13 +28,24 @@ export function shareNotebookLister(connection: AzureConnection, ws: WorkspaceRe
           break;
         }
       }
-      const skip = await notebookClutter(storage, files.map((f) => f.path), options.includeCheckpoints, signal ?? new AbortController().signal);
-      files.splice(0, files.length, ...files.filter((f) => !skip(f.path)));
+      files.splice(0, files.length, ...(await withoutClutter(storage, files, options.includeCheckpoints, signal ?? new AbortController().signal)));
     } finally {
       storage.dispose();
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   };
+}
+
+/**
+ * A share listing without the studio's clutter (export, inventory and `replicate notebooks` alike); the count skipped
+ * goes to the log when a logger is given.
+ */
+export async function withoutClutter<F extends { path: string }>(storage: DatastoreStorage, listed: readonly F[], includeCheckpoints: boolean | undefined, signal: AbortSignal, logger?: Logger): Promise<F[]> {
+  const clutter = await notebookClutter(storage, listed.map((f) => f.path), includeCheckpoints, signal);
+  const kept = listed.filter((f) => !clutter(f.path));
+  const skipped = listed.length - kept.length;
+  if (skipped) logger?.info(`notebooks: skipped ${skipped} studio checkpoint and temp file(s) (.amlignore; --include-checkpoints keeps them).`);
+  return kept;
 }
 
 /** The clutter matcher for a share listing: the studio's defaults and every .amlignore it holds (read, 64 KiB at most). */

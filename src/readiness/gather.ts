@@ -7,7 +7,8 @@ import type { AzureConnection } from '../azure/connection';
 import { withDeadline } from '../health/deadline';
 import { classifyFailure } from '../health/verdict';
 import type { PairConfig, Role } from '../pair/pairFile';
-import type { BackupFacts, Json, Read, ReadinessFacts, SideFacts } from './types';
+import { jobAssetPaths } from './checks/assets';
+import type { BackupFacts, Json, ProjectJobs, Read, ReadinessFacts, SideFacts } from './types';
 
 const ML_API = API_VERSIONS['microsoft.machinelearningservices/workspaces'];
 const ML = 'Microsoft.MachineLearningServices';
@@ -28,6 +29,8 @@ export interface GatherOptions {
   /** Every other read (the full retry budget). */
   connection: AzureConnection;
   backups?: RecoveryPointSource;
+  /** The project's job YAMLs (projectJobs.ts): what they name is looked up in both workspaces. */
+  projectJobs?: ProjectJobs;
   backupMaxAgeHours?: number;
   /** Deadline of each read: a region that accepts connections and never answers must not hold the check forever. */
   readTimeoutMs?: number;
@@ -95,6 +98,7 @@ async function gatherAll(pair: PairConfig, options: GatherOptions): Promise<Read
     primary,
     secondary,
     availability: pair.availability,
+    projectJobs: options.projectJobs ?? NO_PROJECT_JOBS,
     computeMap: computeMapOf(pair),
     locations,
     storageAccounts,
@@ -103,6 +107,8 @@ async function gatherAll(pair: PairConfig, options: GatherOptions): Promise<Read
     now: (options.now ?? Date.now)(),
   };
 }
+
+const NO_PROJECT_JOBS: ProjectJobs = { state: 'unavailable', reason: 'no project folder to find the job YAMLs in' };
 
 type Reader = <T>(what: string, call: (signal: AbortSignal) => Promise<T>) => Promise<Read<T>>;
 
@@ -115,7 +121,7 @@ async function gatherSide(pair: PairConfig, role: Role, options: GatherOptions, 
   if (!workspace.ok && workspace.kind === 'down') {
     // The region is down: every read of it would wait for its retries only to say so again.
     const down = { ok: false as const, kind: 'down' as const, reason: `the ${role} region ${ref.region} is not answering (${workspace.reason})` };
-    return { role, ref, workspace, storage: down, keyVault: down, registry: down, replications: down, appInsights: down, datastores: down, computes: down, vmSizes: down, usages: down, quotas: down, onlineEndpoints: down, onlineDeployments: down, models: down, permissions: down, privateEndpointConnections: down };
+    return { role, ref, workspace, storage: down, keyVault: down, registry: down, replications: down, appInsights: down, datastores: down, computes: down, vmSizes: down, usages: down, quotas: down, onlineEndpoints: down, onlineDeployments: down, models: down, permissions: down, privateEndpointConnections: down, jobAssets: down };
   }
   const props = (workspace.ok ? (workspace.value.properties as Json | undefined) : undefined) ?? {};
   const idOf = (key: string) => (typeof props[key] === 'string' && (props[key] as string).startsWith('/subscriptions/') ? (props[key] as string) : undefined);
@@ -128,7 +134,7 @@ async function gatherSide(pair: PairConfig, role: Role, options: GatherOptions, 
   const listOf = (path: string, what: string, apiVersion: string = ML_API) => read(what, (signal) => armList(conn, path, apiVersion, signal) as Promise<Json[]>);
   const registryId = idOf('containerRegistry');
   const onlineEndpoints = await listOf(`${ws}/onlineEndpoints`, `The ${role} online endpoints`);
-  const [storage, keyVault, registry, replications, appInsights, datastores, computes, vmSizes, usages, quotas, onlineDeployments, models, permissions, privateEndpointConnections] = await Promise.all([
+  const [storage, keyVault, registry, replications, appInsights, datastores, computes, vmSizes, usages, quotas, onlineDeployments, models, permissions, privateEndpointConnections, jobAssets] = await Promise.all([
     resource('storageAccount', 'storage account'),
     resource('keyVault', 'key vault'),
     resource('containerRegistry', 'container registry'),
@@ -148,6 +154,23 @@ async function gatherSide(pair: PairConfig, role: Role, options: GatherOptions, 
     listOf(`${ws}/models`, `The ${role} models`),
     listOf(`${ws}/providers/Microsoft.Authorization/permissions`, `Your permissions on the ${role} workspace`, API_VERSIONS['microsoft.authorization/permissions']),
     listOf(`${ws}/privateEndpointConnections`, `The ${role} private endpoint connections`),
+    workspace.ok ? read(`The assets of the ${role} the project's jobs name`, (signal) => lookUpAssets(conn, ws, jobAssetPaths(options.projectJobs ?? NO_PROJECT_JOBS), signal)) : Promise.resolve(workspace),
   ]);
-  return { role, ref, workspace, storage, keyVault, registry, replications, appInsights, datastores, computes, vmSizes, usages, quotas, onlineEndpoints, onlineDeployments, models, permissions, privateEndpointConnections };
+  return { role, ref, workspace, storage, keyVault, registry, replications, appInsights, datastores, computes, vmSizes, usages, quotas, onlineEndpoints, onlineDeployments, models, permissions, privateEndpointConnections, jobAssets };
+}
+
+/** Each path under the workspace (`environments/x/versions/1`) → its ARM id, or null when ARM answers 404. */
+async function lookUpAssets(conn: AzureConnection, ws: string, paths: string[], signal: AbortSignal): Promise<Record<string, string | null>> {
+  const found = await Promise.all(
+    paths.map(async (p) => {
+      try {
+        const body = (await armGet(conn, `${ws}/${p.split('/').map(encodeURIComponent).join('/')}`, { signal, apiVersion: ML_API })) as Json | undefined;
+        return [p, typeof body?.id === 'string' ? body.id : `${ws}/${p}`] as const;
+      } catch (err) {
+        if (classifyFailure(err).kind === 'notFound') return [p, null] as const;
+        throw err;
+      }
+    }),
+  );
+  return Object.fromEntries(found);
 }

@@ -1,3 +1,4 @@
+import type { JobNeeds } from '../failover/needs';
 import type { Role, WorkspaceRef } from '../pair/pairFile';
 
 /** ARM JSON as the REST specs show it (`properties` not flattened). */
@@ -34,7 +35,18 @@ export interface SideFacts {
   /** The signed-in identity's effective permissions on the workspace (Microsoft.Authorization/permissions). */
   permissions: Read<Json[]>;
   privateEndpointConnections: Read<Json[]>;
+  /**
+   * The environments, models, data assets and components the project's job YAMLs name, each looked up in this
+   * workspace: its path under the workspace (`environments/sklearn-env/versions/2`, `models/churn` for a latest
+   * reference; lower case) → its ARM id, or null when ARM answered 404.
+   */
+  jobAssets: Read<Record<string, string | null>>;
 }
+
+/** The project's job YAMLs (projectJobs.ts), each with what it names (src/failover/needs.ts). */
+export type ProjectJobs =
+  | { state: 'unavailable'; reason: string }
+  | { state: 'read'; jobs: { file: string; needs: JobNeeds }[]; unreadable: string[] };
 
 /** A workspace's recovery point as src/backup finds it: its newest verified snapshot, else its newest complete one. */
 export interface RecoveryPointFacts {
@@ -59,6 +71,7 @@ export interface ReadinessFacts {
   secondary: SideFacts;
   /** Per workload, from the pair file: `{inference: 'hot/hot', training: 'hot/cold'}`. */
   availability: Record<string, string>;
+  projectJobs: ProjectJobs;
   /** The pair file's `resubmit.compute`: primary compute name → secondary compute name. */
   computeMap: Record<string, string>;
   /** Subscription locations with their metadata (pairedRegion). */

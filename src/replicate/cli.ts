@@ -1,4 +1,4 @@
-// `aml-failover replicate <models|environments|data|notebooks|schedules|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename]
+// `aml-failover replicate <models|environments|data|notebooks|schedules|all> --from primary --to secondary [--name N[:V]…] [--on-conflict skip|rename] [--include-checkpoints]
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context';
 import { connect } from '../azure/connection';
@@ -28,9 +28,10 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
     .option('--to <role>', 'Workspace to copy to: primary or secondary', 'secondary')
     .option('--name <name...>', 'Only these models or environments: NAME or NAME:VERSION (every version unless one is given)')
     .option('--on-conflict <how>', 'A notebook that exists there with other content: skip (report it) or rename (write "name (restored <date>).ipynb")', 'skip')
+    .option('--include-checkpoints', "Copy the studio's notebook checkpoints and temp files too (.ipynb_aml_checkpoints/, *.amltmp, what .amlignore names)")
     .option('--no-server-copy', 'Copy every file through this machine instead of storage account to storage account')
     .option('--hashes-from <dir>', "An export folder whose manifest.json gives the sha256 of files it exported (default: the project's aml-export/<from>, when there)")
-    .action(async (what: string, opts: { from: string; to: string; name?: string[]; onConflict: string; serverCopy: boolean; hashesFrom?: string }) => {
+    .action(async (what: string, opts: { from: string; to: string; name?: string[]; onConflict: string; serverCopy: boolean; hashesFrom?: string; includeCheckpoints?: boolean }) => {
       const kinds: ReplicateKind[] = what === 'all' ? [...REPLICATE_KINDS] : (REPLICATE_KINDS as readonly string[]).includes(what) ? [what as ReplicateKind] : [];
       const notebooks = what === 'all' || what === 'notebooks';
       const schedules = what === 'all' || what === 'schedules';
@@ -54,6 +55,7 @@ export function registerReplicateCli(program: Command, ctx: CliContext): void {
           source: pair.workspaces[from],
           target: pair.workspaces[to],
           onConflict: opts.onConflict as OnConflict,
+          includeCheckpoints: Boolean(opts.includeCheckpoints),
           signal: ctx.signal,
           logger: ctx.logger,
           onProgress: (done, total) => {

@@ -1,6 +1,7 @@
 // `replicate notebooks`: the source's notebook share copied live into the target's, file by file — each read once
 // (verified) and written through restore's own path (src/restore/restore.ts `restoreNotebook`: transactional MD5s,
-// sha256 metadata, conflicts never overwritten, idempotent).
+// sha256 metadata, conflicts never overwritten, idempotent). The studio's checkpoints and temp files, and what each
+// folder's .amlignore names, stay behind as in export and inventory (src/inventory/notebooks.ts `withoutClutter`).
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { runPool } from '../export/pool';
 import { describeReason, printable, safeRelativePath } from '../export/safePaths';
 import { downloadVerified } from '../export/transfer';
 import type { WorkspaceRef } from '../pair/pairFile';
+import { withoutClutter } from '../inventory/notebooks';
 import { emptyReport, sortedReport, type RestoreReport } from '../restore/plan';
 import { restoreNotebook, type OnConflict } from '../restore/restore';
 import { openTarget } from '../restore/target';
@@ -27,6 +29,8 @@ export interface ReplicateNotebooksRequest {
   concurrency?: number;
   /** Only files the source changed after this moment (ms since epoch; fail back: since the failover). */
   changedSince?: number;
+  /** Copy the studio's checkpoints and temp files too (skipped by default, with what .amlignore names). */
+  includeCheckpoints?: boolean;
   onProgress?: (done: number, total: number, last: string) => void;
 }
 
@@ -39,10 +43,13 @@ export async function replicateNotebooks(conn: AzureConnection, req: ReplicateNo
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'aml-failover-replicate-notebooks-'));
   let cancelled = false;
   try {
+    const listed: StoredFile[] = [];
+    for await (const f of source.list('', signal)) listed.push(f);
     const files: StoredFile[] = [];
-    for await (const f of source.list('', signal)) {
-      const safe = safeRelativePath(f.path);
+    // Every .amlignore counts, changed since or not.
+    for (const f of await withoutClutter(source, listed, req.includeCheckpoints, signal, req.logger)) {
       if (req.changedSince !== undefined && !(f.lastModified && f.lastModified.getTime() > req.changedSince)) continue;
+      const safe = safeRelativePath(f.path);
       if (!safe.ok || safe.renamed || safe.relative !== f.path) {
         report.failed.push({ kind: 'notebook', path: printable(f.path), error: `refused: the name ${safe.ok ? 'is not one a file share gives' : describeReason(safe.reason)}` });
       } else files.push(f);

@@ -9,7 +9,8 @@ import { UserError, errorMessage } from '../common/errors';
 import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest, type ManifestEntry } from '../export/manifest';
 import { runPool } from '../export/pool';
 import { foldName, printable, safeRelativePath } from '../export/safePaths';
-import { hashFile } from '../export/transfer';
+import { hashFile, sha256File } from '../export/transfer';
+import { SINGLE_BLOCK_MAX } from '../azure/storage';
 import { parseScheduleFile, type ScheduleRecord } from '../schedules/handover';
 
 export const RESTORE_KINDS = ['notebooks', 'models', 'environments', 'data', 'schedules'] as const;
@@ -28,6 +29,8 @@ export interface VerifiedFile {
   sha256: string;
   /** Base64 MD5 of the whole file. */
   md5: string;
+  /** The MD5 is the manifest's (see recordedMd5), confirmed only by the service as it takes the bytes. */
+  md5FromRecord?: boolean;
   entry: ManifestEntry;
 }
 
@@ -97,7 +100,7 @@ export async function readBackupManifest(backupDir: string): Promise<Manifest> {
 
 /**
  * Checks each of `entries` in the backup folder: a regular file reached without a symbolic link, of the listed size
- * and sha256. Reads each file once (its MD5 is kept for the upload).
+ * and sha256. Reads each file once (its MD5 is kept for the upload, or the manifest's taken: recordedMd5).
  */
 export async function verifyBackup(backupDir: string, manifest: Manifest, entries: readonly ManifestEntry[], signal: AbortSignal): Promise<Verification> {
   const root = await fs.realpath(backupDir);
@@ -111,10 +114,11 @@ export async function verifyBackup(backupDir: string, manifest: Manifest, entrie
         const local = await regularFileWithin(root, entry.path);
         const stat = await fs.stat(local);
         if (stat.size !== entry.size) throw new Error(`${stat.size} bytes, the manifest says ${entry.size}`);
-        const h = await hashFile(local, signal);
+        const recorded = recordedMd5(entry);
+        const h = recorded ? { ...(await sha256File(local, signal)), md5: recorded } : await hashFile(local, signal);
         if (h.size !== entry.size) throw new Error(`${h.size} bytes, the manifest says ${entry.size}`);
         if (h.sha256 !== entry.sha256) throw new Error('its content differs from the manifest (sha256)');
-        verified.set(entry.path, { path: entry.path, local, size: h.size, sha256: h.sha256, md5: h.md5, entry });
+        verified.set(entry.path, { path: entry.path, local, size: h.size, sha256: h.sha256, md5: h.md5, md5FromRecord: Boolean(recorded), entry });
       } catch (err) {
         if (signal.aborted) throw err;
         problems.push({ path: entry.path, problem: errorMessage(err) });
@@ -129,6 +133,17 @@ export async function verifyBackup(backupDir: string, manifest: Manifest, entrie
       ? `the export that wrote it failed for ${manifest.failed.length} file(s)`
       : undefined;
   return { verified, problems, incomplete };
+}
+
+/**
+ * The Content-MD5 the manifest recorded for a file that goes to a blob as one block (an asset's file up to
+ * SINGLE_BLOCK_MAX): the export checked the bytes it fetched against it, and the Put Block carrying it is checked by
+ * the service, so hashing the file's MD5 here again would only repeat that work (a large model's MD5 costs more than
+ * its sha256). Notebooks and larger files are hashed here, as their whole-file MD5 is stored unchecked.
+ */
+function recordedMd5(entry: ManifestEntry): string | undefined {
+  const toBlob = KIND_OF_ASSET[entry.asset.kind] !== undefined && KIND_OF_ASSET[entry.asset.kind] !== 'notebook';
+  return toBlob && entry.size > 0 && entry.size <= SINGLE_BLOCK_MAX && typeof entry.contentMD5 === 'string' && /^[A-Za-z0-9+/]{22}==$/.test(entry.contentMD5) ? entry.contentMD5 : undefined;
 }
 
 /** `relative` below `root`, each folder on the way and the file itself checked with lstat: no link is followed. */

@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
-import { openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
+import { Md5UnconfirmedError, openDatastore, type DatastoreStorage, type StoredFile } from '../azure/storage';
 import type { RetryPolicy } from '../azure/retry';
 import { datastoreReader, NOTEBOOKS_DATASTORE } from '../export/plan';
-import { downloadVerified } from '../export/transfer';
+import { downloadVerified, hashFile } from '../export/transfer';
 import type { DatastoreBinding } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 import { PENDING_METADATA, SHA256_METADATA, decideFile, type FileDecision, type SourceFile } from './plan';
@@ -16,6 +16,8 @@ import { PENDING_METADATA, SHA256_METADATA, decideFile, type FileDecision, type 
 /** A file ready to be written: verified bytes on this machine and their hashes. */
 export interface ReadyFile extends SourceFile {
   local: string;
+  /** `md5` is the backup manifest's, not computed from the file (VerifiedFile). */
+  md5FromRecord?: boolean;
 }
 
 export interface TargetWorkspace {
@@ -107,10 +109,16 @@ export async function openTarget(conn: AzureConnection, workspace: WorkspaceRef,
       return stored ? compare(store, stored, file) : { action: 'create' };
     },
     async write(store, remote, file) {
-      await store.write(remote, { path: file.local, size: file.size, md5: file.md5 }, signal, {
-        metadata: { [SHA256_METADATA]: file.sha256 },
-        pending: { [PENDING_METADATA]: file.sha256 },
-      });
+      const options = { metadata: { [SHA256_METADATA]: file.sha256 }, pending: { [PENDING_METADATA]: file.sha256 } };
+      try {
+        await store.write(remote, { path: file.local, size: file.size, md5: file.md5, md5FromRecord: file.md5FromRecord }, signal, options);
+      } catch (err) {
+        if (!(err instanceof Md5UnconfirmedError)) throw err;
+        // The manifest's MD5 was not the file's: hash the file (it must still be the verified one) and send that.
+        const h = await hashFile(file.local, signal);
+        if (h.size !== file.size || h.sha256 !== file.sha256) throw new Error(`${file.local} changed after it was verified against the backup's manifest.`);
+        await store.write(remote, { path: file.local, size: file.size, md5: h.md5 }, signal, options);
+      }
     },
     async dispose() {
       for (const s of stores.values()) void s.then((x) => x.dispose(), () => undefined);

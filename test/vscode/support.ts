@@ -50,6 +50,21 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Runs a command and answers each question it asks (quick pick or input box) with its first, selected answer — Enter,
+ * as a person accepting the defaults — until the command ends; resolves with its result.
+ */
+export async function runAcceptingDefaults<T>(command: string, args: unknown[], what: string, timeoutMs: number): Promise<T> {
+  let done = false;
+  const running = vscode.commands.executeCommand<T>(command, ...args);
+  void running.then(() => (done = true), () => (done = true));
+  await waitFor(async () => {
+    if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    return done || undefined;
+  }, what, timeoutMs);
+  return running;
+}
+
 /** Resolves with the next event `event` fires that satisfies `match`, or fails after `timeoutMs`. */
 export function nextEvent<T>(event: vscode.Event<T>, what: string, match: (e: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@
 // workspace share their files' inodes and download nothing; a changed notebook is the only file fetched again;
 // --keep leaves the newest complete snapshots; verify catches a flipped byte.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,11 +13,12 @@ import { fixedTrust } from '../../../src/azure/trust';
 import { silentLogger } from '../../../src/common/logger';
 import { fetchRemoteBackup, parseRemoteBackup } from '../../../src/backup/offsite';
 import type { BackupRecord, VerifiedRecord } from '../../../src/backup/snapshots';
-import { runCli } from '../../support/cli';
+import { cliNodeArgs, runCli } from '../../support/cli';
 import type { SocketBytes } from '../../support/socketBytes';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { datastoreClients } from '../../support/storageOracle';
 
+const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
 let sb: RunningSandbox;
 let out: string;
 const snapshots: string[] = [];
@@ -197,5 +199,37 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     const rec = await verified();
     assert.equal(rec.ok, false);
     assert.equal(rec.problems.length, 1);
+  });
+
+  it('interrupted (Ctrl+C) part-way: exit 1, nothing copied off-region, latest still names the last complete snapshot', async () => {
+    const role = path.join(out, 'primary');
+    const latest = () => fs.readFile(path.join(role, 'latest'), 'utf8').then((t) => t.trim());
+    const [latestBefore, foldersBefore] = [await latest(), new Set(await fs.readdir(role))];
+    await sb.fault('primary', 'slow', { latencyMs: 150 });
+    try {
+      const child = spawn(process.execPath, cliNodeArgs(['backup', '--to-storage', 'secondary', '--project', sb.projectDir]), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let printed = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (printed += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (printed += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      let ended = false;
+      void exited.then(() => (ended = true));
+      // Interrupted once its snapshot folder exists (the workspace listed, files under way).
+      for (;;) {
+        if (ended) assert.fail(`the backup ended before it was interrupted:\n${printed}`);
+        if ((await fs.readdir(role)).some((n) => !foldersBefore.has(n))) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.kill('SIGINT');
+      assert.equal(await exited, 1, printed);
+      assert.match(printed, /Not copied off-region: only a complete snapshot is\./);
+      assert.equal(await latest(), latestBefore, 'latest still names the last complete snapshot');
+      for (const name of (await fs.readdir(role)).filter((n) => !foldersBefore.has(n))) {
+        const rec = await record(path.join(role, name)).catch(() => undefined);
+        if (rec) assert.equal(rec.complete, false, `${name} says it is incomplete`);
+      }
+    } finally {
+      await sb.fault('primary', 'none');
+    }
   });
 });

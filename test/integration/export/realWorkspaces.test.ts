@@ -2,6 +2,7 @@
 // job's artifacts, from `runs:/` and from a named output — files in the artifact store and the blob store, uploaded
 // in blocks without a Content-MD5. The oracle is the storage itself, read with plain SDK clients.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +18,7 @@ import { parseKinds } from '../../../src/export/cli';
 import { exportWorkspace } from '../../../src/export/exportWorkspace';
 import { OUTSIDE_DATA_URI } from '../../../src/sandbox/seed/dataAssets';
 import { BUILD_CONTEXT_ENV, BUILD_CONTEXT_FILES } from '../../../src/sandbox/seed/buildContext';
+import { AMLIGNORED_FILE } from '../../../src/sandbox/seed/studioClutter';
 import { locateInDatastore } from '../../../src/export/uris';
 import { loadWithRealParser, refusals } from '../../support/referee';
 import { readManifest } from '../../../src/export/manifest';
@@ -31,6 +33,7 @@ import { armClient, datastoreClients } from '../../support/storageOracle';
 
 const quiet: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const FROM_JOBS = ['credit-default-mlflow', 'sentiment-bert-finetuned'];
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let sb: RunningSandbox;
 let scratch: string;
 
@@ -155,6 +158,21 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     const sourceEtag = (await source.getBlobClient('azureml/finetune_sentiment_1/model_output/checkpoint-final/pytorch_model.bin').getProperties()).etag!;
     assert.equal(meta[SOURCE_ETAG_METADATA], sourceEtag.replace(/^"(.*)"$/, '$1'), 'the copy records the source version it came from');
     assert.equal(meta[SHA256_METADATA], undefined, 'copied server to server from a source with no whole-file hash: none is claimed');
+    // The MLflow model from the artifact store (v1, a job's artifacts) and from `runs:/` (v2): its folder, byte for byte, still an MLflow model.
+    const artifacts = (await datastoreClients(sb, 'primary', 'workspaceartifactstore')).blob!;
+    for (const [version, job] of [['1', 'train_credit_default_1'], ['2', 'train_credit_default_2']]) {
+      const mlflow = await armClient(sb, s.subscription_id).modelVersions.get(s.resource_group, s.workspace_name, 'credit-default-mlflow', version);
+      assert.equal(mlflow.properties.modelType, 'mlflow_model', `credit-default-mlflow:${version}`);
+      const at = decodeURIComponent(mlflow.properties.modelUri!.replace(/^.*\/paths\//, ''));
+      const copied = new Map<string, string>();
+      for await (const b of target.listBlobsFlat({ prefix: at })) copied.set(b.name.slice(at.length), sha256(await target.getBlobClient(b.name).downloadToBuffer()));
+      const from = `ExperimentRun/dcid.${job}/model/`;
+      const originals = new Map<string, string>();
+      for await (const b of artifacts.listBlobsFlat({ prefix: from })) originals.set(b.name.slice(from.length), sha256(await artifacts.getBlobClient(b.name).downloadToBuffer()));
+      assert.deepEqual([...originals.keys()].sort(), ['MLmodel', 'conda.yaml', 'model.pkl', 'python_env.yaml', 'requirements.txt']);
+      assert.match(at, /\/model\/$/, 'the MLflow folder keeps its name');
+      assert.deepEqual(copied, originals, `credit-default-mlflow:${version}: the same files, byte for byte (sha256)`);
+    }
     const again = await replicate(conn, { kinds: ['models'], names, source: sb.primary, target: sb.secondary, signal: new AbortController().signal, logger: quiet });
     assert.deepEqual(again.assets.map((a) => a.outcome.status), ['unchanged', 'unchanged', 'unchanged']);
   });
@@ -169,8 +187,11 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     assert.deepEqual(paths.filter((p) => clutter.test(p)), []);
     const all = path.join(scratch, 'notebooks-all');
     await exportWorkspace({ projectDir: sb.projectDir, from: 'primary', kinds: ['notebooks'], outDir: all, includeCheckpoints: true, signal: new AbortController().signal, logger: quiet });
-    const kept = (await readManifest(all))!.files.map((f) => f.source.path).filter((p) => clutter.test(p));
+    const keptAll = (await readManifest(all))!.files.map((f) => f.source.path);
+    const kept = keptAll.filter((p) => clutter.test(p));
     assert.equal(kept.length, 6, kept.join(', '));
+    assert.ok(!paths.includes(AMLIGNORED_FILE.primary), "alice's own .amlignore line keeps her log out");
+    assert.ok(keptAll.includes(AMLIGNORED_FILE.primary), '--include-checkpoints keeps it');
 
     const conn = await connect(sb.pair.cloud, { logger: quiet });
     const notebookDrift = async (includeCheckpoints: boolean) => {
@@ -178,6 +199,7 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
       return computeDrift(primary, secondary).items.filter((i) => i.kind === 'notebook').map((i) => i.name);
     };
     assert.deepEqual((await notebookDrift(false)).filter((n) => clutter.test(n)), [], 'drift is quiet about clutter');
+    assert.deepEqual((await notebookDrift(false)).filter((n) => n.endsWith('.log')), [], 'nor about what .amlignore names');
     assert.equal((await notebookDrift(true)).filter((n) => clutter.test(n)).length, 8, 'and reports it when asked: 6 on the primary, 2 on the secondary');
   });
 
@@ -191,6 +213,9 @@ describe('real workspaces: models from jobs', { timeout: 300_000 }, () => {
     assert.equal((await doc('credit-table')).type, 'mltable');
     assert.equal((await doc('credit-public')).path, OUTSIDE_DATA_URI, 'data outside the workspace keeps its reference');
     assert.ok(result.warnings.some((w) => /credit-public:1: it lives outside the workspace/.test(w)));
+    const verdicts = await loadWithRealParser(['credit-data', 'credit-train', 'credit-table', 'credit-public'].map((n) => path.join(out, 'data', n, '1', 'data.yml')));
+    assert.equal(refusals(verdicts), '', 'every data.yml loads in the real parser');
+    assert.deepEqual(verdicts.map((v) => `${v.kind}:${v.type}`), ['data:uri_folder', 'data:uri_file', 'data:mltable', 'data:uri_file']);
     const { blob } = await datastoreClients(sb, 'primary', 'workspaceblobstore');
     const files = (await readManifest(out))!.files.filter((f) => f.source.datastore);
     assert.deepEqual(files.map((f) => f.path).sort(), [

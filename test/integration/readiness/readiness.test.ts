@@ -48,6 +48,15 @@ async function pointSecondaryAt(pairFileText: string, secondary: { resource_grou
   await fs.writeFile(sb.pairFile, `${marker}\n${stringify(doc, { lineWidth: 0 })}`);
 }
 
+/** The assets findings about the project's job YAMLs: [verdict, message without its workload prefix]. */
+function jobFindings(checks: ReadinessCheck[]): [string, string][] {
+  return checks.filter((c) => c.id === 'assets' && /, the project's jobs: /.test(c.message)).map((c) => [c.verdict, c.message.replace(/^.*?, the project's jobs: /, '')]);
+}
+/** Writes a job YAML into the sample project, as a user adds one. */
+async function writeJob(rel: string, body: string): Promise<void> {
+  await fs.writeFile(path.join(sb.projectDir, rel), `$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ntype: command\ncode: ../src\n${body}`);
+}
+
 function verdicts(checks: ReadinessCheck[], id: CheckId): string[] {
   return checks.filter((c) => c.id === id).map((c) => c.verdict);
 }
@@ -79,6 +88,14 @@ describe('readiness against the sandbox', () => {
     assert.equal(find(checks, 'compute', /gpu-cluster .* no counterpart/).verdict, 'fail');
     assert.equal(find(checks, 'quota', /standardDSv2Family/).verdict, 'fail');
     assert.equal(find(checks, 'assets', /deployment green missing in the secondary/).verdict, 'fail');
+    // The sample project's job YAMLs (inference is hot/hot): what they name that the secondary lacks, with the files.
+    assert.deepEqual(jobFindings(checks), [
+      ['fail', 'environment sklearn-env:2, which jobs/credit-pipeline.yml, jobs/train-credit-pinned.yml use, is in the primary but not in the secondary; those jobs fail there.'],
+      ['fail', 'compute gpu-cluster, which jobs/finetune-sentiment.yml uses, is in the primary but not in the secondary; those jobs fail there.'],
+      ['fail', 'environment pytorch-env, which jobs/finetune-sentiment.yml uses, is in the primary but not in the secondary; those jobs fail there.'],
+    ]);
+    assert.match(find(checks, 'assets', /environment sklearn-env:2/).fix, /^Replicate it: aml-failover replicate environments --from primary --to secondary --name sklearn-env:2\. See docs\/readiness\.md#assets$/);
+    assert.deepEqual(find(checks, 'assets', /environment sklearn-env:2/).resources, [`${workspace('primary')}/environments/sklearn-env/versions/2`, workspace('secondary')]);
     assert.deepEqual(verdicts(checks, 'access'), ['pass']);
     assert.deepEqual(verdicts(checks, 'network'), ['pass']);
     assert.deepEqual([...new Set(verdicts(checks, 'app-insights'))], ['pass']);
@@ -109,6 +126,50 @@ describe('readiness against the sandbox', () => {
     assert.match(verified.message, new RegExp(`\\(\\d+ min old\\): ${snapshot}; a copy from \\S+ is kept outside the region: azureml://subscriptions/[^ ]+/workspaces/${sb.secondary.workspace_name}/datastores/workspaceblobstore/paths/aml-failover/backups/primary/\\d{8}T\\d{6}Z\\.$`));
   });
 
+  it('assets, the project\'s jobs at hot/hot: a job YAML using a model only the primary has fails, naming it and the file; registered in the secondary through the SDK, it passes', async () => {
+    await writeJob('jobs/score-fraud.yml', 'command: python score.py --model ${{inputs.model}}\nenvironment: azureml:inference-env:1\ncompute: azureml:cpu-cluster\ninputs:\n  model:\n    type: custom_model\n    path: azureml:fraud-detector:1\n');
+    const broken = await cliChecks();
+    const fraud = find(broken, 'assets', /fraud-detector/);
+    assert.equal(fraud.verdict, 'fail');
+    assert.equal(fraud.message, "inference (hot/hot), the project's jobs: model fraud-detector:1, which jobs/score-fraud.yml uses, is in the primary but not in the secondary; those jobs fail there.");
+    assert.match(fraud.fix, /aml-failover replicate models --from primary --to secondary --name fraud-detector:1/);
+
+    // What a user would register by hand: each version as the primary has it, in the secondary.
+    const p = sb.primary.resource_group;
+    const s = [sb.secondary.resource_group, sb.secondary.workspace_name] as const;
+    const model = await ml.modelVersions.get(p, sb.primary.workspace_name, 'fraud-detector', '1');
+    await ml.modelVersions.createOrUpdate(...s, 'fraud-detector', '1', { properties: model.properties });
+    for (const [name, version] of [['sklearn-env', '2'], ['pytorch-env', '1']]) {
+      const env = await ml.environmentVersions.get(p, sb.primary.workspace_name, name, version);
+      await ml.environmentVersions.createOrUpdate(...s, name, version, { properties: env.properties });
+    }
+    const fixed = await readiness();
+    // The GPU cluster is the compute check's too; it is created in the next case.
+    assert.deepEqual(jobFindings(fixed), [['fail', 'compute gpu-cluster, which jobs/finetune-sentiment.yml uses, is in the primary but not in the secondary; those jobs fail there.']]);
+    assert.ok(!fixed.some((c) => c.id === 'assets' && /fraud-detector|sklearn-env|pytorch-env/.test(c.message) && c.verdict !== 'pass'));
+  });
+
+  it('assets at hot/cold, by the pair file: a data asset a job YAML names that only the primary has fails; environments are not needed; registered in the secondary, it passes', async () => {
+    const seededPairFile = await fs.readFile(sb.pairFile, 'utf8');
+    try {
+      await fs.writeFile(sb.pairFile, seededPairFile.replace(/availability:\n(  .*\n)+/, 'availability:\n  training: hot/cold\n'));
+      await writeJob('jobs/train-credit-data.yml', 'command: python train.py --data ${{inputs.data}}\nenvironment: azureml:only-in-primary-env:7\ncompute: azureml:gpu-cluster\ninputs:\n  data:\n    type: uri_folder\n    path: azureml:credit-data:1\n');
+      const broken = await cliChecks();
+      assert.deepEqual(jobFindings(broken), [['fail', 'data asset credit-data:1, which jobs/train-credit-data.yml uses, is in the primary but not in the secondary; those jobs fail there.']]);
+      assert.match(find(broken, 'assets', /credit-data/).message, /^training \(hot\/cold\), the project's jobs: /);
+      assert.match(find(broken, 'assets', /credit-data/).fix, /aml-failover replicate data --from primary --to secondary --name credit-data:1/);
+      assert.deepEqual(verdicts(broken, 'assets').length, 2, 'hot/cold alone: the jobs\' data and the registered datastores, no endpoints');
+
+      const data = await ml.dataVersions.get(sb.primary.resource_group, sb.primary.workspace_name, 'credit-data', '1');
+      await ml.dataVersions.createOrUpdate(sb.secondary.resource_group, sb.secondary.workspace_name, 'credit-data', '1', { properties: data.properties });
+      const fixed = await cliChecks();
+      assert.deepEqual(jobFindings(fixed), [['pass', `everything 7 job files name exists in the secondary: data asset credit-data:1, datastore workspaceblobstore.`]]);
+    } finally {
+      await fs.writeFile(sb.pairFile, seededPairFile);
+      await fs.rm(path.join(sb.projectDir, 'jobs/train-credit-data.yml'));
+    }
+  });
+
   it('fixed through ARM: replica, geo-redundant storage, the GPU cluster, a smaller cluster, the missing deployment → those checks pass', async () => {
     const registry = `${group('primary')}/providers/Microsoft.ContainerRegistry/registries/${/registries\/([^/]+)/.exec((await ml.workspaces.get(sb.primary.resource_group, sb.primary.workspace_name)).containerRegistry!)![1]}`;
     await armRequest('PUT', `${registry}/replications/westus`, '2023-07-01', { location: 'westus', properties: {} });
@@ -129,10 +190,14 @@ describe('readiness against the sandbox', () => {
 
     const checks = await readiness();
     assert.deepEqual([...new Set(verdicts(checks, 'storage-redundancy'))], ['pass']);
-    assert.ok(!checks.some((c) => c.id === 'container-registry' && c.verdict === 'fail'), 'registry replicated to westus');
+    // Replicated to westus, so no longer a fail; each workspace still has its own registry, which the guidance warns of.
+    assert.deepEqual(verdicts(checks, 'container-registry'), ['warn']);
+    assert.match(find(checks, 'container-registry', /different container registries/).message, /^The workspaces use different container registries \(crmldemo\w+, crmldemo\w+\): images built in one are missing in the other\.$/);
     assert.deepEqual(verdicts(checks, 'compute'), ['pass', 'pass']);
     assert.deepEqual([...new Set(verdicts(checks, 'quota'))], ['pass']);
     assert.equal(find(checks, 'assets', /credit-endpoint/).verdict, 'pass');
+    assert.deepEqual(verdicts(checks, 'assets'), ['pass', 'pass', 'pass']);
+    assert.match(find(checks, 'assets', /the project's jobs/).message, /compute gpu-cluster.*model fraud-detector:1/);
     const run = await runCli(['readiness', '--project', sb.projectDir]);
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /✓ pass +backup +Verified backup of the primary workspace/);
@@ -244,6 +309,9 @@ describe('readiness against the sandbox', () => {
       for (const c of unknown) assert.match(c.message, /the region did not answer.*503/);
       assert.deepEqual(checks.filter((c) => c.verdict === 'fail'), []);
       assert.deepEqual(verdicts(checks, 'region-pair'), ['pass'], 'subscription locations are global');
+      // assets: the endpoints, and the secondary workspace once — not each thing the job YAMLs name as missing.
+      assert.deepEqual(verdicts(checks, 'assets'), ['unknown', 'unknown']);
+      assert.match(find(checks, 'assets', /the secondary workspace/).message, /^Cannot check: the region did not answer while reading the secondary workspace/);
     } finally {
       await sb.fault('secondary', 'none');
     }

@@ -16,6 +16,7 @@ import { storageEndpoints } from '../../../src/azure/cloud';
 import type { Manifest } from '../../../src/export/manifest';
 import { workspaceArmId } from '../../../src/pair/pairFile';
 import { ENABLED_IN_SOURCE_TAG } from '../../../src/schedules/handover';
+import { AMLIGNORED_FILE } from '../../../src/sandbox/seed/studioClutter';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { cliNodeArgs, runCli } from '../../support/cli';
 import { scratchDir } from '../../support/scratch';
@@ -51,6 +52,17 @@ const CONFLICT_BYTES = Buffer.from('{"cells": [], "note": "edited in the seconda
 const restore = (dir: string, ...more: string[]) => runCli(['restore', dir, '--to', 'secondary', '--project', sb.projectDir, ...more]);
 const paths = (entries: Entry[]) => entries.map((e) => e.path).sort();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** Whether the service answers 404 for it (read through the SDK, as a user's script would). */
+const absent = (read: Promise<unknown>) => read.then(() => false, (e: { statusCode?: number }) => (e.statusCode === 404 ? true : Promise.reject(e as Error)));
+/** The files under a share folder, its subfolders included (share paths). */
+async function shareFiles(s: ShareClient, folder: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of s.getDirectoryClient(folder).listFilesAndDirectories()) {
+    if (e.kind === 'directory') out.push(...(await shareFiles(s, `${folder}/${e.name}`)));
+    else out.push(`${folder}/${e.name}`);
+  }
+  return out.sort();
+}
 
 function parseReport(stdout: string): Report {
   const r = JSON.parse(stdout) as Report;
@@ -88,12 +100,12 @@ async function finishedFiles(notebooks: string[]): Promise<Map<string, string>> 
 }
 
 /** Writes a hand-made backup: files and a manifest listing them (complete) as the export writes it. */
-async function handMadeBackup(dir: string, files: { path: string; data: Buffer; asset: Manifest['files'][number]['asset']; source?: string }[]): Promise<void> {
+async function handMadeBackup(dir: string, files: { path: string; data: Buffer; asset: Manifest['files'][number]['asset']; source?: string; contentMD5?: string }[]): Promise<void> {
   const entries: Manifest['files'] = [];
   for (const f of files) {
     await fs.mkdir(path.dirname(path.join(dir, f.path)), { recursive: true });
     await fs.writeFile(path.join(dir, f.path), f.data);
-    entries.push({ path: f.path, size: f.data.length, sha256: sha256(f.data), source: { workspace: 'hand-made', path: f.source ?? f.path }, asset: f.asset });
+    entries.push({ path: f.path, size: f.data.length, sha256: sha256(f.data), source: { workspace: 'hand-made', path: f.source ?? f.path }, asset: f.asset, contentMD5: f.contentMD5 });
   }
   const manifest: Manifest = { version: 1, tool: 'aml-failover', complete: true, files: entries, names: [], failed: [] };
   await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -161,6 +173,50 @@ describe('restore a backup into the secondary while the primary is down', { time
     );
     const again = parseReport((await restore(backup, '--plan', '--json')).stdout);
     assert.deepEqual(again, plan, 'the plan wrote nothing');
+  });
+
+  it('--what models --name NAME:VERSION restores that one model only; names the backup does not hold are refused (exit 2) before anything is written', async () => {
+    const one = { name: 'fraud-detector', version: '1' };
+    const files = plan.created.filter((e) => e.kind === 'model' && e.name === one.name && e.version === one.version);
+    assert.ok(files.length > 0, 'the backup holds it and the secondary does not');
+    assert.notEqual(plan.created.find((e) => e.kind === 'model')?.name, one.name, 'the interrupted restore below waits for another model');
+    const w = [sb.secondary.resource_group, sb.secondary.workspace_name] as const;
+
+    const unknown = await restore(backup, '--what', 'models', '--name', 'no-such-model', `${one.name}:99`, `${one.name}:${one.version}`, '--json');
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, new RegExp(`Not in the backup: no-such-model, ${one.name}:99\\.`));
+    assert.equal(unknown.stdout, '');
+    assert.ok(await absent(ml.modelVersions.get(...w, one.name, one.version)), 'nothing was restored');
+
+    const r = await restore(backup, '--what', 'models', '--name', `${one.name}:${one.version}`, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const report = parseReport(r.stdout);
+    assert.deepEqual(report, { created: files, unchanged: [], conflicts: [], failed: [] });
+    const there = await ml.modelVersions.get(...w, one.name, one.version);
+    assert.match(there.properties.modelUri ?? '', /\/datastores\/workspaceblobstore\/paths\/LocalUpload\//);
+    const other = plan.created.find((e) => e.kind === 'model' && e.name !== one.name)!;
+    assert.ok(await absent(ml.modelVersions.get(...w, other.name!, other.version!)), `${other.name}:${other.version} was left alone`);
+    const notebook = plan.created.find((e) => e.kind === 'notebook')!;
+    assert.equal(await share.rootDirectoryClient.getFileClient(notebook.path.slice('notebooks/'.length)).exists(), false, 'no notebook was restored');
+  });
+
+  it('--what environments: registers the missing ones; inference-env:1, there with another image, is a conflict and left as it was', async () => {
+    const w = [sb.secondary.resource_group, sb.secondary.workspace_name] as const;
+    const image = (await ml.environmentVersions.get(...w, 'inference-env', '1')).properties.image;
+    assert.match(image ?? '', /20231101/, "the secondary's own image");
+    const r = await restore(backup, '--what', 'environments', '--json');
+    assert.equal(r.code, 0, `conflicts do not fail the restore\n${r.stderr}`);
+    const report = parseReport(r.stdout);
+    assert.deepEqual(report.failed, []);
+    const environments = plan.created.concat(plan.unchanged, plan.conflicts).filter((e) => e.kind === 'environment');
+    assert.deepEqual([...report.created, ...report.unchanged, ...report.conflicts].map((e) => e.kind), Array(environments.length).fill('environment'), 'environments only');
+    assert.deepEqual(report.conflicts, environments.filter((e) => e.name === 'inference-env').map((e) => ({ ...e, reason: 'version 1 exists there with a different image' })));
+    assert.ok(report.conflicts.length > 0);
+    assert.ok(report.created.some((e) => e.name === 'pytorch-env'), JSON.stringify(report.created));
+    assert.ok(report.unchanged.some((e) => e.name === 'sklearn-env' && e.version === '1'), JSON.stringify(report.unchanged));
+    assert.equal((await ml.environmentVersions.get(...w, 'inference-env', '1')).properties.image, image, 'not overwritten');
+    assert.equal((await ml.environmentVersions.get(...w, 'pytorch-env', '1')).properties.image, 'mcr.microsoft.com/azureml/curated/acpt-pytorch-2.2-cuda12.1:12');
+    assert.ok(await absent(ml.modelVersions.get(...w, 'sentiment-bert', '1')), 'no model was restored');
   });
 
   it('killed with SIGKILL part-way, then run again on a link cutting 30 % of answers: completes without re-uploading what was complete', async () => {
@@ -292,6 +348,30 @@ describe('restore a backup into the secondary while the primary is down', { time
     assert.equal(sha256(await blobs.getBlobClient(`${folder}part-0.bin`).downloadToBuffer()), sha256(big));
   });
 
+  it("a model file's Content-MD5 recorded in the manifest is sent as its block's MD5; a wrong one is found by the service, and the file's own MD5 is stored", async () => {
+    const handMade = path.join(scratch, 'recorded-md5');
+    const weights = Buffer.from('weights '.repeat(4096));
+    const config = Buffer.from('{"layers": 3}\n');
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+    const model = { kind: 'model', name: 'recorded-md5', version: '1' } as unknown as Manifest['files'][number]['asset'];
+    await handMadeBackup(handMade, [
+      { path: 'models/recorded-md5/1/model.yml', data: Buffer.from('name: recorded-md5\nversion: 1\ntype: custom_model\npath: ./m\n'), asset: model },
+      { path: 'models/recorded-md5/1/m/weights.bin', data: weights, asset: model, contentMD5: md5(weights) },
+      { path: 'models/recorded-md5/1/m/config.json', data: config, asset: model, contentMD5: md5(Buffer.from('something else')) },
+    ]);
+    const r = await runCli(['restore', handMade, '--to', 'secondary', '--project', sb.projectDir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(parseReport(r.stdout).created.length, 3);
+    const version = await ml.modelVersions.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'recorded-md5', '1');
+    const folder = /\/paths\/(LocalUpload\/[0-9a-f]{32}\/m\/)$/.exec(version.properties.modelUri ?? '')?.[1];
+    assert.ok(folder, version.properties.modelUri);
+    for (const [name, bytes] of [['weights.bin', weights], ['config.json', config]] as const) {
+      const blob = blobs.getBlobClient(`${folder}${name}`);
+      assert.equal(Buffer.from((await blob.getProperties()).contentMD5!).toString('base64'), md5(bytes), name);
+      assert.deepEqual(await blob.downloadToBuffer(), bytes, name);
+    }
+  });
+
   it('replicate all, live from the secondary back to the primary once it is up, copies the notebooks through the same path; a second run creates nothing', async () => {
     await sb.fault('primary', 'none');
     const r = await runCli(['replicate', 'all', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
@@ -305,5 +385,50 @@ describe('restore a backup into the secondary while the primary is down', { time
     assert.equal((await primary.share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString(), (await share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString());
     const again = await runCli(['replicate', 'notebooks', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
     assert.match(again.stdout, /^Replicated notebooks into mlw-demo-eastus: 0 file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
+  });
+
+  it("replicate leaves the studio's checkpoints and temp files, and what .amlignore names, behind; --include-checkpoints copies them", async () => {
+    const primary = await storageOf('primary');
+    // The secondary's own clutter: a studio checkpoint, an editor temp file, and a log only alice's .amlignore names.
+    const clutter = (await shareFiles(share, 'Users/alice')).filter((p) => p.includes('/.ipynb_aml_checkpoints/') || p.endsWith('.amltmp') || p === AMLIGNORED_FILE.secondary);
+    assert.equal(clutter.length, 3, clutter.join(', '));
+    const inPrimary = async () => {
+      const there = await shareFiles(primary.share, 'Users/alice');
+      return clutter.filter((p) => there.includes(p));
+    };
+    assert.deepEqual(await inPrimary(), [], 'replicate all (above) copied none of it');
+    const r = await runCli(['replicate', 'notebooks', '--include-checkpoints', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);
+    assert.match(r.stdout, /^Replicated notebooks into mlw-demo-eastus: 3 file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
+    assert.deepEqual(await inPrimary(), clutter);
+    for (const p of clutter) assert.deepEqual(await primary.share.rootDirectoryClient.getFileClient(p).downloadToBuffer(), await share.rootDirectoryClient.getFileClient(p).downloadToBuffer(), p);
+  });
+
+  it('a model whose files differ and a data asset at another location, same name and version in the target: conflicts, reported and never overwritten', async () => {
+    const w = [sb.secondary.resource_group, sb.secondary.workspace_name] as const;
+    const scorerBefore = await ml.modelVersions.get(...w, 'legacy-scorer', '1');
+    const dataBefore = await ml.dataVersions.get(...w, 'credit-public', '1');
+    const handMade = path.join(scratch, 'conflicting-assets');
+    const model = { kind: 'model', name: 'legacy-scorer', version: '1' } as unknown as Manifest['files'][number]['asset'];
+    const data = { kind: 'data', name: 'credit-public', version: '1' } as unknown as Manifest['files'][number]['asset'];
+    await handMadeBackup(handMade, [
+      { path: 'models/legacy-scorer/1/model.yml', data: Buffer.from('name: legacy-scorer\nversion: 1\ntype: custom_model\npath: ./scorer.py\n'), asset: model },
+      { path: 'models/legacy-scorer/1/scorer.py', data: Buffer.from('def score(x):\n    return 0.9\n'), asset: model },
+      { path: 'data/credit-public/1/data.yml', data: Buffer.from('name: credit-public\nversion: 1\ntype: uri_file\npath: https://example.org/credit.csv\n'), asset: data },
+    ]);
+    const r = await restore(handMade, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const report = parseReport(r.stdout);
+    assert.deepEqual([report.created, report.unchanged, report.failed], [[], [], []]);
+    assert.deepEqual(report.conflicts, [
+      { kind: 'data', path: 'data/credit-public/1/data.yml', name: 'credit-public', version: '1', reason: `version 1 exists there with another location (${dataBefore.properties.dataUri})` },
+      { kind: 'model', path: 'models/legacy-scorer/1/model.yml', name: 'legacy-scorer', version: '1', reason: 'version 1 exists there with other content in scorer.py' },
+      { kind: 'model', path: 'models/legacy-scorer/1/scorer.py', name: 'legacy-scorer', version: '1', reason: 'version 1 exists there with other content in scorer.py' },
+    ]);
+    const scorerAfter = await ml.modelVersions.get(...w, 'legacy-scorer', '1');
+    assert.equal(scorerAfter.properties.modelUri, scorerBefore.properties.modelUri, 'the model still points at its own files');
+    assert.equal((await ml.dataVersions.get(...w, 'credit-public', '1')).properties.dataUri, dataBefore.properties.dataUri);
+    const at = /\/paths\/(.+)$/.exec(scorerBefore.properties.modelUri ?? '')?.[1] ?? '';
+    const scorer = at.endsWith('/') ? `${at}scorer.py` : at;
+    assert.equal((await blobs.getBlobClient(decodeURIComponent(scorer)).downloadToBuffer()).toString(), 'def score(x):\n    return 0.5\n', 'its file is as it was');
   });
 });

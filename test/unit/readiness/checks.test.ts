@@ -10,7 +10,12 @@ import { describe, it } from 'node:test';
 import { readinessExitCode, runChecks } from '../../../src/readiness/checks';
 import { CHECK_IDS, type CheckId, type Json, type ReadinessCheck, type ReadinessFacts, type RecoveryPointFacts } from '../../../src/readiness/types';
 import { formatReadiness, readinessJson } from '../../../src/readiness/format';
-import { DATA_SCIENTIST, REGISTRY, cluster, datastore, deployment, down, endpoint, forbidden, instance, ok, passingFacts, storageAccount, usage, workspaceQuota, wsId } from './facts';
+import { assetLabel } from '../../../src/failover/needs';
+import { loadPairFile } from '../../../src/pair/pairFile';
+import { jobAssetPaths } from '../../../src/readiness/checks/assets';
+import { readProjectJobs } from '../../../src/readiness/projectJobs';
+import * as os from 'node:os';
+import { DATA_SCIENTIST, REGISTRY, cluster, datastore, deployment, down, endpoint, forbidden, instance, ok, passingFacts, storageAccount, trainJob, usage, workspaceQuota, wsId } from './facts';
 
 function of(facts: ReadinessFacts, id: CheckId): ReadinessCheck[] {
   const found = runChecks(facts).filter((c) => c.id === id);
@@ -171,15 +176,104 @@ describe('readiness checks over REST-spec-shaped ARM answers', () => {
     assert.equal(of(mutate((f) => (f.secondary.onlineEndpoints = forbidden)), 'assets')[0].verdict, 'unknown');
   });
 
-  it('assets hot/warm: a deployed model missing in the secondary fails; hot/cold: a datastore missing fails; no availability means hot/cold', () => {
+  it('assets hot/warm: a deployed model missing in the secondary fails, naming the replicate command', () => {
     const warm = of(mutate((f) => (f.secondary.models = ok([]))), 'assets').find((c) => /hot\/warm/.test(c.message))!;
     assert.equal(warm.verdict, 'fail');
     assert.match(warm.fix, /aml-failover replicate models --from primary --to secondary --name credit-default/);
-    const cold = of(mutate((f) => (f.secondary.datastores = ok([datastore('secondary', 'workspaceblobstore', 'stmlwestus', true)]))), 'assets').find((c) => /hot\/cold/.test(c.message))!;
-    assert.equal(cold.verdict, 'fail');
-    assert.match(cold.message, /datastore curated of the primary missing in the secondary/);
-    const none = one(mutate((f) => (f.availability = {})), 'assets');
-    assert.match(none.message, /hot\/cold is assumed/);
+  });
+
+  it('assets, the project\'s jobs at hot/hot: each thing a job YAML names that the secondary lacks fails, naming it and the job files', () => {
+    const passing = of(passingFacts(), 'assets').find((c) => /the project's jobs/.test(c.message))!;
+    assert.equal(passing.verdict, 'pass');
+    assert.deepEqual(passing.resources, [wsId('secondary'), ...['computes/cpu-cluster', 'environments/sklearn-env/versions/1', 'models/credit-default/versions/3', 'data/credit-data/versions/1', 'components/prep', 'datastores/curated'].map((p) => `${wsId('secondary')}/${p}`)]);
+    assert.match(passing.message, /^inference \(hot\/hot\), the project's jobs: everything 1 job file names exists in the secondary: compute cpu-cluster, environment sklearn-env:1, model credit-default:3, data asset credit-data:1, component prep, datastore curated\.$/);
+
+    const onlyPrimary = mutate((f) => {
+      f.secondary.jobAssets = ok({ ...(f.secondary.jobAssets.ok ? f.secondary.jobAssets.value : {}), 'environments/sklearn-env/versions/1': null, 'components/prep': null });
+      f.primary.jobAssets = ok({ ...(f.primary.jobAssets.ok ? f.primary.jobAssets.value : {}), 'components/prep': null });
+      if (f.projectJobs.state === 'read') f.projectJobs.jobs.push({ file: 'jobs/score.yml', needs: { ...trainJob(), models: [], data: [], components: [] } });
+    });
+    const failing = of(onlyPrimary, 'assets').filter((c) => c.verdict === 'fail');
+    assert.deepEqual(failing.map((c) => c.message), [
+      "inference (hot/hot), the project's jobs: environment sklearn-env:1, which jobs/train.yml, jobs/score.yml use, is in the primary but not in the secondary; those jobs fail there.",
+      "inference (hot/hot), the project's jobs: component prep, which jobs/train.yml uses, is in neither workspace; those jobs fail there.",
+    ]);
+    assert.equal(failing[0].fix, 'Replicate it: aml-failover replicate environments --from primary --to secondary --name sklearn-env:1. See docs/readiness.md#assets');
+    assert.deepEqual(failing[0].resources, [`${wsId('primary')}/environments/sklearn-env/versions/1`, wsId('secondary')]);
+    assert.match(failing[1].fix, /^Correct jobs\/train\.yml \(aml-failover lint\), or register prep in both workspaces/);
+
+    const noGpu = (f: ReadinessFacts) => f.projectJobs.state === 'read' && (f.projectJobs.jobs[0].needs.computes = ['gpu-big']);
+    const unmapped = of(mutate(noGpu), 'assets').find((c) => c.verdict === 'fail')!;
+    assert.match(unmapped.message, /compute gpu-big, which jobs\/train\.yml uses, is in neither workspace/);
+    assert.match(unmapped.fix, /resubmit: \{compute: \{gpu-big: <secondary compute>\}\}/);
+    const mapped = of(mutate((f) => (noGpu(f), (f.computeMap = { 'gpu-big': 'gpu-cluster' }))), 'assets');
+    assert.deepEqual(mapped.filter((c) => c.verdict !== 'pass'), []);
+    const mappedAway = of(mutate((f) => (f.computeMap = { 'cpu-cluster': 'cpu-west' })), 'assets').find((c) => c.verdict === 'fail')!;
+    assert.match(mappedAway.message, /compute cpu-cluster \(mapped to cpu-west by resubmit\.compute\), which jobs\/train\.yml uses, is in the primary but not in the secondary/);
+  });
+
+  it('assets at hot/warm and hot/cold: only the data the job YAMLs name is needed; hot/cold also every datastore the primary registers', () => {
+    const cold = (f: ReadinessFacts) => (f.availability = { training: 'hot/cold' });
+    const withoutEnv = (f: ReadinessFacts) => (f.secondary.jobAssets = ok({ ...(f.secondary.jobAssets.ok ? f.secondary.jobAssets.value : {}), 'environments/sklearn-env/versions/1': null }));
+    // An environment missing is not a hot/cold or hot/warm matter: it is deployed by hand at failover.
+    for (const level of [cold, (f: ReadinessFacts) => (f.availability = { scoring: 'hot/warm' })]) {
+      assert.deepEqual(verdicts(of(mutate((f) => (level(f), withoutEnv(f))), 'assets')).filter((v) => v !== 'pass'), []);
+    }
+    const noData = of(mutate((f) => ((f.availability = { scoring: 'hot/warm' }), (f.secondary.jobAssets = ok({ ...(f.secondary.jobAssets.ok ? f.secondary.jobAssets.value : {}), 'data/credit-data/versions/1': null })))), 'assets');
+    assert.deepEqual(noData.map((c) => [c.verdict, c.message]), [
+      ['pass', 'scoring (hot/warm): the deployed models credit-default exist in the secondary.'],
+      ['fail', "scoring (hot/warm), the project's jobs: data asset credit-data:1, which jobs/train.yml uses, is in the primary but not in the secondary; those jobs fail there."],
+    ]);
+    assert.match(noData[1].fix, /aml-failover replicate data --from primary --to secondary --name credit-data:1/);
+    const findings = of(mutate((f) => (cold(f), f.secondary.datastores = ok([datastore('secondary', 'workspaceblobstore', 'stmlwestus', true)]))), 'assets');
+    assert.deepEqual(findings.map((c) => [c.verdict, c.message]), [["fail", "training (hot/cold), the project's jobs: datastore curated, which jobs/train.yml uses, is in the primary but not in the secondary; those jobs fail there."], ['pass', 'training (hot/cold): the secondary workspace exists and registers every datastore the primary registers (it registers only the built-in ones).']]);
+    assert.match(findings[0].fix, /az ml datastore create/);
+    // A datastore the primary registers and no job names: hot/cold still wants it.
+    const registered = of(mutate((f) => (cold(f), f.primary.datastores.ok && f.primary.datastores.value.push(datastore('primary', 'archive', 'starchive')))), 'assets');
+    const archive = registered.find((c) => /archive/.test(c.message))!;
+    assert.equal(archive.verdict, 'fail');
+    assert.match(archive.message, /^training \(hot\/cold\): datastore archive registered in the primary missing in the secondary/);
+    assert.deepEqual(archive.resources, [`${wsId('primary')}/datastores/archive`, wsId('secondary')]);
+    const none = of(mutate((f) => (f.availability = {})), 'assets');
+    assert.deepEqual(verdicts(none), ['pass', 'pass']);
+    assert.match(none[0].message, /^every workload \(the pair file gives no availability, so hot\/cold is assumed\), the project's jobs: everything 1 job file names exists in the secondary: data asset credit-data:1, datastore curated\.$/);
+  });
+
+  it('assets: the secondary unreadable or absent, or no project folder, is said once, not as missing assets', () => {
+    const refused = of(mutate((f) => (f.secondary.jobAssets = forbidden)), 'assets').find((c) => /project's jobs/.test(c.message))!;
+    assert.equal(refused.verdict, 'unknown');
+    assert.match(refused.message, /^Cannot check: no permission to read the secondary's assets the project's jobs name: HTTP 403/);
+    const gone = of(mutate((f) => (f.availability = { training: 'hot/cold' }, f.secondary.workspace = { ok: false, kind: 'missing', reason: 'HTTP 404' })), 'assets');
+    assert.deepEqual(gone.map((c) => [c.verdict, c.message]), [['fail', 'training (hot/cold): the secondary workspace mlw-westus does not exist.']]);
+    const noProject = of(mutate((f) => (f.projectJobs = { state: 'unavailable', reason: 'no project folder to find the job YAMLs in' })), 'assets').find((c) => /project's jobs/.test(c.message))!;
+    assert.equal(noProject.verdict, 'unknown');
+    assert.equal(jobAssetPaths({ state: 'read', jobs: [{ file: 'a.yml', needs: { ...trainJob(), environments: [{ name: 'Sklearn-Env', version: '1' }, { name: '..', version: '1' }] } }], unreadable: [] }).join(' '), 'environments/sklearn-env/versions/1 models/credit-default/versions/3 data/credit-data/versions/1 components/prep');
+  });
+
+  it('assets reads the job YAMLs the linter walks, by their job $schema, leaving backups, exports and lint.ignore out', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'readiness-jobs-'));
+    try {
+      const job = (env: string) => `$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ntype: command\ncommand: python x.py\nenvironment: azureml:${env}\ncompute: azureml:cpu-cluster\n`;
+      const files: Record<string, string> = {
+        'jobs/train.yml': job('sklearn-env:2'),
+        'jobs/nested/score.yaml': job('inference-env@latest'),
+        'jobs/broken.yml': '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\nenvironment: [unclosed\n',
+        'environments/env.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: x\n',
+        'aml-backup/primary/20261206T200000Z/jobs/old.yml': job('old-env:1'),
+        'scratch/ignored.yml': job('scratch-env:1'),
+        'aml-failover.yaml': 'workspaces:\n  primary: {subscription_id: 00000000-1111-2222-3333-444444444444, resource_group: rg-e, workspace_name: mlw-e, region: eastus}\n  secondary: {subscription_id: 00000000-1111-2222-3333-444444444444, resource_group: rg-w, workspace_name: mlw-w, region: westus}\nlint:\n  ignore: ["scratch/**"]\n',
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+        await fs.writeFile(path.join(dir, rel), text);
+      }
+      const jobs = await readProjectJobs(dir, await loadPairFile(dir));
+      assert.equal(jobs.state, 'read');
+      assert.deepEqual(jobs.state === 'read' && jobs.jobs.map((j) => [j.file, j.needs.environments.map((e) => assetLabel(e)).join()]), [['jobs/nested/score.yaml', 'inference-env'], ['jobs/train.yml', 'sklearn-env:2']]);
+      assert.deepEqual(jobs.state === 'read' && jobs.unreadable, ['jobs/broken.yml']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('access: a permission the secondary lacks fails (notActions subtract), one the primary lacks warns, 403 is unknown', () => {

@@ -2,6 +2,7 @@
 // (Microsoft.MachineLearningServices 2022-10-01 Usage/list, VirtualMachineSize/list, Quota/list, Compute/get;
 // Microsoft.Resources 2022-12-01 GetLocations; Microsoft.Storage, KeyVault, ContainerRegistry, insights GETs).
 // Each test breaks one thing in a copy.
+import type { JobNeeds } from '../../../src/failover/needs';
 import type { Role } from '../../../src/pair/pairFile';
 import type { Json, Read, ReadinessFacts, SideFacts } from '../../../src/readiness/types';
 
@@ -106,6 +107,21 @@ export function datastore(role: Role, name: string, accountName: string, isDefau
 
 export const DATA_SCIENTIST = [{ actions: ['Microsoft.MachineLearningServices/workspaces/*/read', 'Microsoft.MachineLearningServices/workspaces/*/action', 'Microsoft.MachineLearningServices/workspaces/*/write', 'Microsoft.MachineLearningServices/workspaces/read'], notActions: ['Microsoft.MachineLearningServices/workspaces/delete', 'Microsoft.MachineLearningServices/workspaces/write'], dataActions: [], notDataActions: [] }];
 
+/** What the project's job YAML below names, as the assets check looks each up (`<kind>/<name>[/versions/<v>]`). */
+export const JOB_ASSETS = ['environments/sklearn-env/versions/1', 'models/credit-default/versions/3', 'data/credit-data/versions/1', 'components/prep'];
+
+/** jobs/train.yml, as src/failover/needs.ts reads it: every kind of reference once. */
+export function trainJob(): JobNeeds {
+  return {
+    computes: ['cpu-cluster'],
+    environments: [{ name: 'sklearn-env', version: '1' }],
+    models: [{ name: 'credit-default', version: '3' }],
+    data: [{ name: 'credit-data', version: '1' }],
+    components: [{ name: 'prep' }],
+    datastores: ['curated'],
+  };
+}
+
 function side(role: Role): SideFacts {
   return {
     role,
@@ -126,6 +142,7 @@ function side(role: Role): SideFacts {
     models: ok([{ id: `${wsId(role)}/models/credit-default`, name: 'credit-default', type: 'Microsoft.MachineLearningServices/workspaces/models', properties: { latestVersion: '3' } }]),
     permissions: ok(DATA_SCIENTIST),
     privateEndpointConnections: ok([]),
+    jobAssets: ok(Object.fromEntries(JOB_ASSETS.map((a) => [a, `${wsId(role)}/${a}`]))),
   };
 }
 
@@ -134,6 +151,7 @@ export function passingFacts(): ReadinessFacts {
     primary: side('primary'),
     secondary: side('secondary'),
     availability: { inference: 'hot/hot', scoring: 'hot/warm', training: 'hot/cold' },
+    projectJobs: { state: 'read', jobs: [{ file: 'jobs/train.yml', needs: trainJob() }], unreadable: [] },
     computeMap: {},
     locations: ok([
       { id: `/subscriptions/${SUB}/locations/eastus`, name: 'eastus', type: 'Region', displayName: 'East US', metadata: { regionType: 'Physical', pairedRegion: [{ name: 'westus', id: `/subscriptions/${SUB}/locations/westus` }] } },

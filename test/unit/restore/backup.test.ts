@@ -85,6 +85,24 @@ test('every file is checked for size and sha256; a changed, cut, missing or link
   assert.equal(v.incomplete, undefined);
 });
 
+test("an asset file's MD5 is the manifest's (the service checks it as it takes the one block); a notebook's is computed; sha256 is checked either way", async () => {
+  const model = { kind: 'model', name: 'm', version: '1' } as ManifestEntry['asset'];
+  const recorded = createHash('md5').update('recorded elsewhere').digest('base64');
+  const withMd5 = (e: ManifestEntry) => ({ ...e, contentMD5: recorded });
+  const entries = [withMd5(entry('models/m/1/m/w.bin', 'weights', model)), withMd5(entry('models/m/1/m/cut.bin', 'weights!', model)), withMd5(entry('notebooks/a.ipynb', 'a', nb))];
+  const dir = await writeBackup({ 'models/m/1/m/w.bin': 'weights', 'models/m/1/m/cut.bin': 'weights?', 'notebooks/a.ipynb': 'a' }, entries);
+  const m = await readBackupManifest(dir);
+  const v = await verifyBackup(dir, m, m.files, new AbortController().signal);
+  assert.deepEqual(
+    [...v.verified.values()].map((f) => [f.path, f.md5, Boolean(f.md5FromRecord)]).sort(),
+    [
+      ['models/m/1/m/w.bin', recorded, true],
+      ['notebooks/a.ipynb', createHash('md5').update('a').digest('base64'), false],
+    ],
+  );
+  assert.deepEqual(v.problems, [{ path: 'models/m/1/m/cut.bin', problem: 'its content differs from the manifest (sha256)' }]);
+});
+
 test('an export that did not finish makes the backup incomplete', async () => {
   const dir = await writeBackup({ 'notebooks/a.ipynb': 'a' }, [entry('notebooks/a.ipynb', 'a', nb)], false);
   const m = await readBackupManifest(dir);

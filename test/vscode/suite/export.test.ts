@@ -180,6 +180,15 @@ describe('export: from the tree, with cancel', function () {
     await vscode.workspace.getConfiguration('amlFailover').update('backup.maxAgeHours', 0.0001, vscode.ConfigurationTarget.Global);
     try {
       await waitFor(async () => ((tree.getTreeItem(await node()).iconPath as vscode.ThemeIcon | undefined)?.id === 'warning' ? true : undefined), 'the warning on the Secondary node');
+      // The tooltip says why, and what to do.
+      const tip = async () => {
+        for (const child of await tree.getChildren(await node())) {
+          const i = tree.getTreeItem(child);
+          if (/\bbackup\.point\b/.test(i.contextValue ?? '')) return i.tooltip instanceof vscode.MarkdownString ? i.tooltip.value : String(i.tooltip);
+        }
+        return undefined;
+      };
+      assert.match((await waitFor(tip, 'the Backup row')) ?? '', /Older than `amlFailover\.backup\.maxAgeHours` \(0\.0001 h\): use \*\*Back Up Now\*\*/);
     } finally {
       await vscode.workspace.getConfiguration('amlFailover').update('backup.maxAgeHours', undefined, vscode.ConfigurationTarget.Global);
     }

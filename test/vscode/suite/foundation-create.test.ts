@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { AmlFailoverApi } from '../../../src/extension';
-import { EXTENSION_ID, nextEvent, projectDir, waitFor } from '../support';
+import { EXTENSION_ID, nextEvent, projectDir, runAcceptingDefaults, waitFor } from '../support';
 
 let api: AmlFailoverApi;
 
@@ -33,15 +33,8 @@ describe('foundation: create failover config', () => {
   });
 
   it('the guide offers the current config as primary and the paired region, and writes a valid pair file', async () => {
-    const created = vscode.commands.executeCommand<vscode.Uri | undefined>('amlFailover.createConfig');
-    let done = false;
-    void created.then(() => (done = true), () => (done = true));
     // Press Enter on whatever step is showing until the guide finishes (4 steps: workspace and region, twice).
-    await waitFor(async () => {
-      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return done;
-    }, 'the guide to finish', 20_000);
-    const uri = await created;
+    const uri = await runAcceptingDefaults<vscode.Uri | undefined>('amlFailover.createConfig', [], 'the guide to finish', 20_000);
     assert.equal(uri?.fsPath, path.join(projectDir(), 'aml-failover.yaml'));
     const pair = parse(await fs.readFile(uri.fsPath, 'utf8'));
     assert.deepEqual(pair.workspaces, {

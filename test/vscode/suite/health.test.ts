@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sendFault } from '../../../src/sandbox/control';
 import { execFileSync } from 'node:child_process';
-import { activateExtension, sandbox, waitFor } from '../support';
+import { activateExtension, runAcceptingDefaults, sandbox, waitFor } from '../support';
 
 interface Inspect {
   statusBar: { role: string; text: string; tooltip: string; color?: string; background?: string; visible: boolean }[];
@@ -149,14 +149,7 @@ describe('health: status bar, tree and notifications', function () {
 
   it('Fail Over… runs the runbook to the end with its prompt answered, and opens the report', async () => {
     // What the notification's Fail Over… button runs; the one question (run all steps) is answered as a person would.
-    let done = false;
-    const running = vscode.commands.executeCommand<{ report: { outcome: string; switched: boolean; steps: { title: string; outcome: string }[]; jobs: { source: string; outcome: string; name?: string }[] }; reportFile: string }>('amlFailover.failover', 'secondary');
-    void running.then(() => (done = true), () => (done = true));
-    await waitFor(async () => {
-      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return done || undefined;
-    }, 'the failover to finish', 90_000);
-    const result = await running;
+    const result = await runAcceptingDefaults<{ report: { outcome: string; switched: boolean; steps: { title: string; outcome: string }[]; jobs: { source: string; outcome: string; name?: string }[] }; reportFile: string }>('amlFailover.failover', ['secondary'], 'the failover to finish', 90_000);
     assert.ok(result, 'the command gave its result');
     assert.equal(result.report.outcome, 'completed', JSON.stringify(result.report.steps));
     assert.equal(result.report.switched, true);
@@ -173,5 +166,22 @@ describe('health: status bar, tree and notifications', function () {
     const back = await waitFor(async () => (await inspect()).notifications.find((n) => n.advice.kind === 'offerSwitchBack'), 'the switch back to be offered', 30_000);
     assert.deepEqual(back.actions, ['Fail Back to Primary…', 'Switch back to primary']);
     assert.equal((await bar('primary')).text, '$(pass-filled) Primary eastus');
+  });
+
+  it('Fail Back to Primary… with no failover on record asks since when, then brings the project back to the primary', async () => {
+    // As after a plain "Switch only": nothing says when work moved, so the command asks (the first answer: the last hour).
+    await fs.rm(path.join(sandbox().projectDir, '.aml-failover', 'last-failover.json'));
+    const asked = Date.now();
+    const result = await runAcceptingDefaults<{ report: { kind: string; outcome: string; switched: boolean; recoveryPoint: { at: string } } }>('amlFailover.failback', ['primary'], 'the fail back to finish', 90_000);
+    assert.ok(result, 'the command gave its result');
+    assert.equal(result.report.kind, 'failback');
+    assert.equal(result.report.outcome, 'completed');
+    assert.equal(result.report.switched, true);
+    // The answer came after `asked`: "since" is an hour before the answer, so at most an hour before `asked`.
+    const since = asked - Date.parse(result.report.recoveryPoint.at);
+    assert.ok(since <= 3_600_000 && since > 3_600_000 - 120_000, `brings back what was made in the last hour (since ${result.report.recoveryPoint.at})`);
+    const config = JSON.parse(await fs.readFile(path.join(sandbox().projectDir, '.azureml', 'config.json'), 'utf8')) as { workspace_name: string };
+    assert.equal(config.workspace_name, 'mlw-demo-eastus');
+    await waitFor(async () => (await bar('primary')).text.endsWith('(active)'), 'the primary to be marked active again');
   });
 });
