@@ -9,7 +9,7 @@ import type { PathReport } from './safePaths';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_VERSION = 1;
 
-export type AssetKind = 'notebooks' | 'model' | 'environment' | 'data' | 'job';
+export type AssetKind = 'notebooks' | 'model' | 'environment' | 'data' | 'job' | 'schedule';
 
 export interface AssetRef {
   kind: AssetKind;

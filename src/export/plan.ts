@@ -5,6 +5,7 @@
 //   OUT/environments/<name>/<version>/environment.yml [+ conda.yaml] [+ context/…]
 //   OUT/data/<name>/<version>/data.yml [+ the file or folder, when it lives in the workspace's datastores]
 //   OUT/jobs/<job name>.yml, OUT/code/<job name>/…, OUT/components/<name>/<version>/component.yml (src/export/jobs.ts)
+//   OUT/schedules/<name>.json: the schedule's ARM properties, isEnabled and workspace ids as listed (src/schedules)
 import type { DataVersionBase, EnvironmentVersion, ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureConnection } from '../azure/connection';
 import { openDatastore, type DatastoreStorage } from '../azure/storage';
@@ -21,8 +22,10 @@ import type { RangeReader } from './transfer';
 import { jobOutputsOf, locateAsset } from './jobOutputs';
 import { leafName, locateInDatastore, type DatastoreBinding } from './uris';
 import { dataYaml, environmentYaml, modelYaml } from './yamlWriters';
+import { listSchedules } from '../schedules/schedules';
+import { scheduleFile } from '../schedules/handover';
 
-export const EXPORT_KINDS = ['notebooks', 'models', 'environments', 'data', 'jobs'] as const;
+export const EXPORT_KINDS = ['notebooks', 'models', 'environments', 'data', 'jobs', 'schedules'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 /** `--name credit` (every version) or `--name credit:3`. */
@@ -255,9 +258,31 @@ export async function planExport(conn: AzureConnection, req: PlanRequest): Promi
       }
       scopes.push((e) => e.asset.kind === 'job' && plannedAssets.has(assetKey(e.asset)));
     }
+
+    if (req.kinds.includes('schedules')) await planSchedules();
   } catch (err) {
     for (const s of storages.values()) void s.then((x) => x.dispose(), () => undefined);
     throw err;
+  }
+
+  /** Each schedule as `schedules/<name>.json`; a listing the service refuses is one failure, not the export's end. */
+  async function planSchedules() {
+    let listed;
+    try {
+      listed = await inStableOrder(await listSchedules(conn, workspace), (s) => s.name);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      fail({ kind: 'schedule', name: '*' }, `${wsId}/schedules`, err);
+      return;
+    }
+    for (const s of listed) {
+      if (!wanted(s.name)) continue;
+      const asset: AssetRef = { kind: 'schedule', name: s.name };
+      plannedAssets.add(assetKey(asset));
+      const local = mapper.map(`${s.name.replace(/\//g, '%2F')}.json`, 'schedules');
+      if (local) writes.push({ local, source: { workspace: wsId, path: `${wsId}/schedules/${s.name}` }, asset, content: scheduleFile(s.name, s.properties) });
+    }
+    scopes.push((e) => e.asset.kind === 'schedule' && plannedAssets.has(assetKey(e.asset)));
   }
 
   async function planModel(name: string, version: string, model: ModelVersion, asset: AssetRef) {

@@ -14,6 +14,7 @@ import type { Logger } from '../common/logger';
 import { exportWorkspace } from '../export/exportWorkspace';
 import { readManifest, type ManifestEntry } from '../export/manifest';
 import type { PairConfig, Role, WorkspaceRef } from '../pair/pairFile';
+import { resubmitSection } from '../pair/resubmitSection';
 import { restoreBackup } from '../restore/restore';
 import { assetLabel, type AssetNeed } from './needs';
 import type { SourceJob } from './resubmitPlan';
@@ -65,7 +66,7 @@ export interface BackupSource {
   newestVerified(role: Role): Promise<FailoverBackup | undefined>;
   /** A new snapshot of `role`, verified (the drill's backup). */
   take(role: Role, signal: AbortSignal): Promise<FailoverBackup>;
-  /** The environment and model versions into `target` from the backup (src/restore); nothing is overwritten. */
+  /** The environment and model versions and every schedule (disabled) into `target` from the backup (src/restore); nothing is overwritten. */
   restore(backup: FailoverBackup, target: WorkspaceRef, environments: AssetNeed[], models: AssetNeed[], signal: AbortSignal): Promise<RestoredAssets>;
 }
 
@@ -92,12 +93,14 @@ export function projectBackups(projectDir: string, pair: PairConfig, conn: Azure
       const out: RestoredAssets = { created: [], lines: [], skipped: [] };
       for (const a of environments.filter((e) => !held(e, backup.environments))) out.skipped.push({ what: `environment ${assetLabel(a)}`, why: 'not in the backup' });
       for (const a of models.filter((m) => !held(m, backup.models))) out.skipped.push({ what: `model ${assetLabel(a)}`, why: 'not in the backup' });
+      await restoreSchedules({ pair, conn, logger }, backup, target, out, signal);
       const names = [...environments.filter((e) => held(e, backup.environments)), ...models.filter((m) => held(m, backup.models))].map((a) => ({ name: a.name, version: a.version }));
       if (!names.length) return out;
       const { report } = await restoreBackup({ backupDir: backup.folder, target, kinds: ['environments', 'models'], names, signal, logger }, { conn });
       const seen = new Set<string>();
       for (const e of report.created) {
-        if (e.kind === 'notebook' || e.kind === 'data' || !e.name || !e.version || seen.has(`${e.kind}:${e.name}:${e.version}`)) continue;
+        if (e.kind !== 'environment' && e.kind !== 'model') continue;
+        if (!e.name || !e.version || seen.has(`${e.kind}:${e.name}:${e.version}`)) continue;
         seen.add(`${e.kind}:${e.name}:${e.version}`);
         out.created.push({ kind: e.kind, name: e.name, version: e.version });
         out.lines.push(`restored ${e.kind} ${e.name}:${e.version} from the backup`);
@@ -107,6 +110,21 @@ export function projectBackups(projectDir: string, pair: PairConfig, conn: Azure
       return out;
     },
   };
+}
+
+/**
+ * The backup's schedules, created disabled and tagged with their state in the source, so that the failover's
+ * handover (the source down) enables in the target those the source ran.
+ */
+async function restoreSchedules(at: { pair: PairConfig; conn: AzureConnection; logger: Logger }, backup: FailoverBackup, target: WorkspaceRef, out: RestoredAssets, signal: AbortSignal): Promise<void> {
+  try {
+    const { report } = await restoreBackup({ backupDir: backup.folder, target, kinds: ['schedules'], computeMap: resubmitSection(at.pair).compute, signal, logger: at.logger }, { conn: at.conn });
+    for (const e of report.created) out.lines.push(`restored schedule ${e.name} from the backup (${e.reason})`);
+    for (const e of [...report.conflicts, ...report.failed]) out.skipped.push({ what: `schedule ${e.name ?? e.path}`, why: e.reason ?? e.error ?? 'not restored' });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    out.skipped.push({ what: 'restoring the schedules', why: errorMessage(err) });
+  }
 }
 
 async function failoverBackup(s: Snapshot): Promise<FailoverBackup> {

@@ -141,7 +141,7 @@ export function failoverSteps(o: FailoverOptions): { steps: RunbookStep[]; state
     plan: () =>
       state.sourceAnswers
         ? `Export the notebooks of ${source.workspace_name} and replicate what the interrupted jobs need into ${target.workspace_name} (recovery point: now).`
-        : `Restore what the interrupted jobs need into ${target.workspace_name} from the newest verified backup${state.backup ? ` (${state.backup.takenAt})` : ''}.`,
+        : `Restore what the interrupted jobs need, and the schedules (disabled), into ${target.workspace_name} from the newest verified backup${state.backup ? ` (${state.backup.takenAt})` : ''}.`,
     run: async ({ signal, progress }) => {
       const toCopy = copyList(state);
       if (state.sourceAnswers) {

@@ -1,6 +1,7 @@
 // A backup as restore reads it: an aml-failover manifest.json (src/export/manifest.ts) whose paths are checked before
 // any file is opened, every listed file verified against it (size, sha256, no symbolic link on the way), and the files
-// grouped into what can be restored — notebooks, and models, environments and data assets with their CLI v2 YAML.
+// grouped into what can be restored — notebooks, models, environments and data assets with their CLI v2 YAML, and
+// schedules (`schedules/<name>.json`, src/schedules).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -10,12 +11,13 @@ import { runPool } from '../export/pool';
 import { foldName, printable, safeRelativePath } from '../export/safePaths';
 import { hashFile, sha256File } from '../export/transfer';
 import { SINGLE_BLOCK_MAX } from '../azure/storage';
+import { parseScheduleFile, type ScheduleRecord } from '../schedules/handover';
 
-export const RESTORE_KINDS = ['notebooks', 'models', 'environments', 'data'] as const;
+export const RESTORE_KINDS = ['notebooks', 'models', 'environments', 'data', 'schedules'] as const;
 export type RestoreKind = (typeof RESTORE_KINDS)[number];
 
 /** What an entry of the restore report is about, in the user's words. */
-export type ItemKind = 'notebook' | 'model' | 'environment' | 'data';
+export type ItemKind = 'notebook' | 'model' | 'environment' | 'data' | 'schedule';
 
 /** A file of the backup that matched the manifest, with the MD5 computed while checking it. */
 export interface VerifiedFile {
@@ -224,29 +226,43 @@ export interface UnusableItem {
   error: string;
 }
 
+/** A schedule of the backup, as its workspace held it (enabled or not, its ids still that workspace's). */
+export interface ScheduleItem extends ScheduleRecord {
+  file: ManifestEntry;
+}
+
 export interface BackupContents {
   notebooks: NotebookItem[];
   assets: AssetItem[];
+  schedules: ScheduleItem[];
   unusable: UnusableItem[];
 }
 
 const YAML_OF: Record<'model' | 'environment' | 'data', string> = { model: 'model.yml', environment: 'environment.yml', data: 'data.yml' };
 /** The report's kind of a manifest entry's asset kind; undefined for what restore does not restore (jobs). */
-export const KIND_OF_ASSET: Record<string, ItemKind | undefined> = { notebooks: 'notebook', model: 'model', environment: 'environment', data: 'data' };
-export const KINDS_OF: Record<RestoreKind, ItemKind> = { notebooks: 'notebook', models: 'model', environments: 'environment', data: 'data' };
+export const KIND_OF_ASSET: Record<string, ItemKind | undefined> = { notebooks: 'notebook', model: 'model', environment: 'environment', data: 'data', schedule: 'schedule' };
+export const KINDS_OF: Record<RestoreKind, ItemKind> = { notebooks: 'notebook', models: 'model', environments: 'environment', data: 'data', schedules: 'schedule' };
 
 /**
  * Groups the manifest's files into notebooks and assets of the wanted kinds. `readText` gives a (verified) file's
  * text, for the YAML and the conda file. Files of other kinds (jobs) are left out.
  */
 export async function backupContents(entries: readonly ManifestEntry[], kinds: readonly ItemKind[], readText: (p: string) => Promise<string>): Promise<BackupContents> {
-  const out: BackupContents = { notebooks: [], assets: [], unusable: [] };
+  const out: BackupContents = { notebooks: [], assets: [], schedules: [], unusable: [] };
   const groups = new Map<string, ManifestEntry[]>();
   for (const e of entries) {
     const kind = KIND_OF_ASSET[e.asset.kind];
     if (!kind || !kinds.includes(kind)) continue;
     if (kind === 'notebook') {
       out.notebooks.push({ kind, file: e, sharePath: sharePathOf(e) });
+      continue;
+    }
+    if (kind === 'schedule') {
+      try {
+        out.schedules.push({ ...parseScheduleFile(await readText(e.path)), file: e });
+      } catch (err) {
+        out.unusable.push({ kind, name: e.asset.name, files: [e], error: `${e.path}: ${errorMessage(err)}` });
+      }
       continue;
     }
     const key = `${kind}\u0000${e.asset.name}\u0000${e.asset.version ?? ''}`;

@@ -6,6 +6,7 @@ import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { parseNameFilter } from '../export/plan';
 import { loadPairFile } from '../pair/pairFile';
+import { resubmitSection } from '../pair/resubmitSection';
 import { withLocalBackup } from '../backup/offsite';
 import { RESTORE_KINDS, type RestoreKind } from './backup';
 import { exitCodeOf, summarizeRestore } from './plan';
@@ -17,12 +18,12 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
     .description('Restore a backup (an export folder with its manifest.json) into a workspace; works while the other region is down')
     .addHelpText(
       'after',
-      '\nEvery file is verified against manifest.json first; a backup that does not verify is refused (with --partial, what verifies is restored).\nA file or version that exists in the target with other content is a conflict: reported, never overwritten.\nExit 0 when nothing failed (conflicts included), 1 otherwise, 2 for bad usage or a manifest naming paths outside the folder.\n',
+      '\nEvery file is verified against manifest.json first; a backup that does not verify is refused (with --partial, what verifies is restored).\nA file, version or schedule that exists in the target with other content is a conflict: reported, never overwritten.\nSchedules are created disabled, tagged with whether they were enabled where they were backed up (failover enables those).\nExit 0 when nothing failed (conflicts included), 1 otherwise, 2 for bad usage or a manifest naming paths outside the folder.\n',
     )
     .argument('<backup>', 'Backup folder, relative to the current folder, or a copy in storage (azureml://…/datastores/…/paths/… or a container URL, as backup --to-storage prints)')
     .requiredOption('--to <role>', 'Workspace to restore into: primary or secondary')
     .option('--what <what>', `What to restore: ${RESTORE_KINDS.join(', ')} or all`, 'all')
-    .option('--name <name...>', 'Only these models, environments or data assets: NAME or NAME:VERSION')
+    .option('--name <name...>', 'Only these models, environments, data assets or schedules: NAME or NAME:VERSION')
     .option('--on-conflict <how>', 'A notebook that exists there with other content: skip (report it) or rename (write "name (restored <date>).ipynb")', 'skip')
     .option('--plan', 'Print what would be created, left alone and conflicting; write nothing')
     .option('--json', 'Print {"created", "unchanged", "conflicts", "failed"} as JSON')
@@ -40,6 +41,7 @@ export function registerRestoreCli(program: Command, ctx: CliContext): void {
           target: pair.workspaces[to],
           kinds,
           names: opts.name?.map(parseNameFilter),
+          computeMap: resubmitSection(pair).compute,
           onConflict: opts.onConflict as OnConflict,
           plan: Boolean(opts.plan),
           partial: Boolean(opts.partial),

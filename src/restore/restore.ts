@@ -15,7 +15,8 @@ import { runPool } from '../export/pool';
 import { datastoreUri, leafName, locateInDatastore } from '../export/uris';
 import type { WorkspaceRef } from '../pair/pairFile';
 import { sameEnvironment } from '../replicate/replicate';
-import { KINDS_OF, KIND_OF_ASSET, RESTORE_KINDS, backupContents, readBackupManifest, verifyBackup, type AssetItem, type ItemKind, type RestoreKind, type VerifiedFile } from './backup';
+import { placeSchedules } from '../schedules/schedules';
+import { KINDS_OF, KIND_OF_ASSET, RESTORE_KINDS, backupContents, readBackupManifest, verifyBackup, type AssetItem, type ItemKind, type RestoreKind, type ScheduleItem, type VerifiedFile } from './backup';
 import { emptyReport, renamedPath, sameNames, sortedReport, uploadFolder, type FileDecision, type ReportEntry, type RestoreReport } from './plan';
 import { openTarget, type ReadyFile, type TargetWorkspace } from './target';
 
@@ -28,8 +29,10 @@ export interface RestoreOptions {
   target: WorkspaceRef;
   /** Default: all of RESTORE_KINDS. */
   kinds?: readonly RestoreKind[];
-  /** Only these models, environments and data assets (NAME or NAME:VERSION). */
+  /** Only these models, environments, data assets and schedules (NAME or NAME:VERSION). */
   names?: NameFilter[];
+  /** Schedules' computes renamed in the target (the pair file's `resubmit: {compute}`), as `schedules copy` does. */
+  computeMap?: Record<string, string>;
   /** A notebook whose path holds other content there: reported (skip, default) or written as `name (restored <date>).ext`. */
   onConflict?: OnConflict;
   /** Decide and report, write nothing. */
@@ -98,7 +101,7 @@ export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps):
   const contents = await backupContents(wanted, kinds, readText);
   for (const u of contents.unusable) for (const f of u.files) report.failed.push({ kind: u.kind, path: f.path, name: u.name, version: u.version, error: u.error });
 
-  const total = contents.notebooks.length + contents.assets.reduce((n, a) => n + a.files.length, 0);
+  const total = contents.notebooks.length + contents.assets.reduce((n, a) => n + a.files.length, 0) + contents.schedules.length;
   let done = 0;
   const progress = (n: number, last: string) => {
     done += n;
@@ -135,6 +138,10 @@ export async function restoreBackup(options: RestoreOptions, deps: RestoreDeps):
       },
       signal,
     );
+    if (contents.schedules.length && !signal.aborted) {
+      for (const [bucket, e] of await restoreSchedules(deps.conn, contents.schedules, options)) report[bucket].push(e);
+      progress(contents.schedules.length, 'schedules');
+    }
   } catch (err) {
     if (!signal.aborted) throw err;
     cancelled = true;
@@ -244,6 +251,29 @@ async function restoreAsset(
     if (options.signal.aborted || isAbort(err)) throw err;
     options.logger.error(`${asset.kind} ${asset.name}:${asset.version}: ${errorMessage(err)}`);
     return each('failed', { error: errorMessage(err) });
+  }
+}
+
+const BUCKET_OF = { created: 'created', unchanged: 'unchanged', conflict: 'conflicts', failed: 'failed' } as const;
+
+/**
+ * The backup's schedules into the target as `schedules copy` puts them (src/schedules): disabled, ids pointing at the
+ * target, tagged with whether they were enabled in the backed-up workspace (what a handover with that workspace down
+ * enables); one there with other content is a conflict, never overwritten.
+ */
+async function restoreSchedules(conn: AzureConnection, schedules: ScheduleItem[], options: RestoreOptions): Promise<[Bucket, ReportEntry][]> {
+  const entry = (s: ScheduleItem): ReportEntry => ({ kind: 'schedule', path: s.file.path, name: s.name });
+  try {
+    const outcomes = await placeSchedules(conn, schedules, options.target, { computeMap: options.computeMap, logger: options.logger, plan: options.plan });
+    return outcomes.map((o, i) => {
+      const e = entry(schedules[i]);
+      if (o.status === 'failed') return ['failed', { ...e, error: o.reason }];
+      return [BUCKET_OF[o.status], o.status === 'conflict' ? { ...e, reason: o.reason } : o.status === 'created' ? { ...e, reason: `disabled; ${schedules[i].enabled ? 'enabled' : 'disabled'} where it was backed up` } : e];
+    });
+  } catch (err) {
+    if (options.signal.aborted || isAbort(err)) throw err;
+    options.logger.error(`schedules: ${errorMessage(err)}`);
+    return schedules.map((s) => ['failed', { ...entry(s), error: errorMessage(err) }]);
   }
 }
 

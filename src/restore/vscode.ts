@@ -16,6 +16,7 @@ import { whenTrusted } from '../vscode/workspaceTrust';
 import { isWorkspaceNode } from '../view/contributions';
 import { findBackups } from './choices';
 import { summarizeRestore, type ReportEntry } from './plan';
+import { resubmitSection } from '../pair/resubmitSection';
 import { restoreBackup, type OnConflict, type RestoreOutcome } from './restore';
 
 /** What the command may be given besides a workspace node (tests, keybindings): the folder, and an answer to the confirmation. */
@@ -49,6 +50,7 @@ export function registerRestore(context: vscode.ExtensionContext, deps: Extensio
           {
             backupDir,
             target: pair.workspaces[role],
+            computeMap: resubmitSection(pair).compute,
             onConflict: options.onConflict,
             plan,
             signal,

@@ -7,7 +7,7 @@ import { resubmitSection } from '../pair/resubmitSection';
 import { UserError } from '../common/errors';
 import { parseRole } from '../export/cli';
 import { loadPairFile, ROLES, type PairConfig, type Role } from '../pair/pairFile';
-import { copySchedules, handOverSchedules, listSchedules, setScheduleEnabled } from './schedules';
+import { copySchedules, describeCopy, handOverSchedules, listSchedules, setScheduleEnabled } from './schedules';
 
 export function registerSchedulesCli(program: Command, ctx: CliContext): void {
   const open = async (): Promise<{ pair: PairConfig; conn: AzureConnection }> => {
@@ -52,7 +52,7 @@ export function registerSchedulesCli(program: Command, ctx: CliContext): void {
       const [from, to] = roles(o.from, o.to);
       const { pair, conn } = await open();
       const outcomes = await copySchedules(conn, pair.workspaces[from], pair.workspaces[to], { names: o.name, logger: ctx.logger, computeMap: computeMap(pair) });
-      for (const c of outcomes) ctx.out(`${c.status.padEnd(9)} ${c.name}${c.reason ? ` — ${c.reason}` : ''}`);
+      for (const c of outcomes) ctx.out(describeCopy(c));
       if (!outcomes.length) ctx.out(`No schedules in the ${from} workspace.`);
       if (outcomes.some((c) => c.status === 'failed' || c.status === 'conflict')) ctx.setExitCode(1);
     });

@@ -107,3 +107,41 @@ export function retargetIds(properties: Json, targetWorkspaceId: string, compute
     return `${targetWorkspaceId}/${mapped}`;
   }) as Json;
 }
+
+/** What Azure ML accepts as a schedule name; a name from a backup must be one before it is put into an ARM id. */
+const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+
+/** A schedule as its workspace held it: listed live, or read back from an export (`schedules/<name>.json`). */
+export interface ScheduleRecord {
+  name: string;
+  /** Whether it was enabled there (the export keeps `isEnabled`). */
+  enabled: boolean;
+  properties: Json;
+}
+
+/**
+ * The file an export writes for one schedule: its name and ARM properties as the service gave them (workspace ids
+ * and `isEnabled` kept, for restore to retarget and record), without the service's `provisioningState`.
+ */
+export function scheduleFile(name: string, properties: Json): string {
+  const kept = Object.fromEntries(Object.entries(properties).filter(([k]) => k !== 'provisioningState'));
+  return `${JSON.stringify({ name, properties: sortKeys(kept) }, null, 2)}\n`;
+}
+
+/** Reads a file `scheduleFile` wrote (untrusted: a backup may have been edited); throws saying what is wrong. */
+export function parseScheduleFile(text: string): ScheduleRecord {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`);
+  }
+  const d = doc as { name?: unknown; properties?: unknown } | null;
+  if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Error('not a schedule ({"name", "properties"})');
+  if (typeof d.name !== 'string' || !SCHEDULE_NAME.test(d.name) || d.name.includes('..')) throw new Error(`its name ${JSON.stringify(d.name)} is not a schedule name (letters, digits, "-", "_", ".")`);
+  const p = d.properties as Json | undefined;
+  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error(`schedule ${d.name} has no properties`);
+  if (!p.trigger || typeof p.trigger !== 'object' || !p.action || typeof p.action !== 'object') throw new Error(`schedule ${d.name} has no trigger or action`);
+  if (p.tags !== undefined && (typeof p.tags !== 'object' || p.tags === null || Array.isArray(p.tags))) throw new Error(`schedule ${d.name}: tags is not a mapping`);
+  return { name: d.name, enabled: p.isEnabled === true, properties: p };
+}

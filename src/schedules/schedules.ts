@@ -8,7 +8,7 @@ import { unlessNotFound } from '../azure/notFound';
 import { errorMessage } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { workspaceArmId, type WorkspaceRef } from '../pair/pairFile';
-import { ENABLED_IN_SOURCE_TAG, planHandover, retargetIds, scheduleFingerprint, sourceFromCopies, withoutStateFields, type HandoverOp, type ScheduleState } from './handover';
+import { ENABLED_IN_SOURCE_TAG, planHandover, type ScheduleRecord, retargetIds, scheduleFingerprint, sourceFromCopies, withoutStateFields, type HandoverOp, type ScheduleState } from './handover';
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +61,9 @@ const putSchedule = (conn: AzureConnection, id: string, properties: Json) => arm
 
 export type CopyOutcome = { name: string; status: 'created' | 'unchanged' | 'conflict' | 'failed'; reason?: string };
 
+/** One line per schedule copied, restored or replicated: `created   nightly-retrain` (what both CLIs print). */
+export const describeCopy = (c: CopyOutcome): string => `${c.status.padEnd(9)} ${c.name}${c.reason ? ` — ${c.reason}` : ''}`;
+
 /**
  * Copies schedules into `to`, **disabled** unless `enabled` says otherwise, their workspace ids pointed at the target
  * (computes through `computeMap`). A schedule of that name already there doing the same is unchanged; doing
@@ -74,6 +77,19 @@ export async function copySchedules(
 ): Promise<CopyOutcome[]> {
   const wanted = options.names?.map((n) => n.toLowerCase());
   const source = (await listSchedules(conn, from)).filter((s) => !wanted || wanted.includes(s.name.toLowerCase()));
+  return placeSchedules(conn, source, to, options);
+}
+
+/**
+ * Puts schedules as their workspace held them (listed live by `copySchedules`, or read from a backup by restore) into
+ * `to`, as `copySchedules` says; with `plan`, decides and writes nothing.
+ */
+export async function placeSchedules(
+  conn: AzureConnection,
+  source: readonly ScheduleRecord[],
+  to: WorkspaceRef,
+  options: { computeMap?: Record<string, string>; logger: Logger; enabled?: boolean; plan?: boolean; tags?: Record<string, string> },
+): Promise<CopyOutcome[]> {
   const target = new Map((await listSchedules(conn, to)).map((s) => [s.name.toLowerCase(), s]));
   const out: CopyOutcome[] = [];
   for (const s of source) {
@@ -87,7 +103,7 @@ export async function copySchedules(
       }
       // Same schedule: only the record of the source's state is brought up to date.
       const thereTags = (there.properties.tags as Json | undefined) ?? {};
-      if (thereTags[ENABLED_IN_SOURCE_TAG] !== tags[ENABLED_IN_SOURCE_TAG]) {
+      if (thereTags[ENABLED_IN_SOURCE_TAG] !== tags[ENABLED_IN_SOURCE_TAG] && !options.plan) {
         await putSchedule(conn, scheduleId(to, there.name), { ...withoutStateFields(there.properties), isEnabled: there.enabled, tags: { ...thereTags, [ENABLED_IN_SOURCE_TAG]: tags[ENABLED_IN_SOURCE_TAG] } });
       }
       out.push({ name: s.name, status: 'unchanged' });
@@ -95,8 +111,10 @@ export async function copySchedules(
     }
     const writable = withoutStateFields(properties);
     try {
-      await putSchedule(conn, scheduleId(to, s.name), { ...writable, tags: { ...tags, ...options.tags }, isEnabled: options.enabled ?? false });
-      options.logger.info(`schedules: created ${s.name} in ${to.workspace_name} (${options.enabled ? 'enabled' : 'disabled'})`);
+      if (!options.plan) {
+        await putSchedule(conn, scheduleId(to, s.name), { ...writable, tags: { ...tags, ...options.tags }, isEnabled: options.enabled ?? false });
+        options.logger.info(`schedules: created ${s.name} in ${to.workspace_name} (${options.enabled ? 'enabled' : 'disabled'})`);
+      }
       out.push({ name: s.name, status: 'created' });
     } catch (err) {
       out.push({ name: s.name, status: 'failed', reason: errorMessage(err) });

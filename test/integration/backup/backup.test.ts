@@ -122,7 +122,7 @@ describe('backup: dated snapshots that cost only what changed', { timeout: 300_0
     assert.deepEqual(before.workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 0, assets: 0 } });
     assert.equal(before.workspaces.secondary!.backup, null);
 
-    const notebook = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'notebooks')!;
+    const notebook = (await readManifest(snapshot))!.files.find((f) => f.asset.kind === 'notebooks' && f.path.endsWith('.ipynb'))!;
     await changeNotebook(notebook.source.path, Buffer.from('changed again\n'));
     assert.deepEqual((await status()).workspaces.primary!.backup, { path: snapshot, takenAt, verified: true, changedSince: { notebooks: 1, assets: 0 } });
   });

@@ -182,6 +182,11 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     await fs.mkdir(path.join(sb.projectDir, 'jobs'), { recursive: true });
     await fs.writeFile(path.join(sb.projectDir, 'jobs', 'score_shared.yml'), '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python score.py\nenvironment: azureml:sklearn-env:1\ncompute: azureml:cpu-cluster\ninputs:\n  scores:\n    type: uri_folder\n    path: azureml://datastores/shared_east/paths/scores/\n');
 
+    // No copies of the schedules in the secondary (the drill's are removed): they must come from the backup.
+    const ml2 = await conn.ml(sb.secondary.subscription_id);
+    for await (const s of ml2.schedules.list(sb.secondary.resource_group, sb.secondary.workspace_name, { listViewType: 'All' })) {
+      await ml2.schedules.beginDeleteAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, s.name!, { updateIntervalInMs: 10 });
+    }
     await sb.fault('primary', 'outage');
     const r = await cli('failover', '--yes', '--json', '--suffix', 'restore1', '--confirm-timeout', '60');
     assert.equal(r.code, 0, r.stderr);
@@ -195,6 +200,10 @@ describe('aml-failover drill, resubmit and failover against the sandbox', () => 
     const there = await job(`${INTERRUPTED}-restore1`);
     assert.ok(['Queued', 'Running'].includes(String(there.properties.status)));
     assert.equal(there.properties.tags?.['aml-failover.drill'], undefined, 'a real failover is not a drill');
+    // The schedules came with the backup, disabled; the handover enabled in the secondary those the primary ran.
+    const schedules = new Map<string, boolean>();
+    for await (const s of ml2.schedules.list(sb.secondary.resource_group, sb.secondary.workspace_name, { listViewType: 'All' })) schedules.set(s.name!, Boolean(s.properties.isEnabled));
+    assert.deepEqual([...schedules].sort(), [['backfill-2023', false], ['nightly-retrain', true], ['weekly-drift-report', true]]);
 
     // A pipeline from the same backup (the primary still down) is resubmitted as a pipeline: its named components,
     // which the secondary never had, are created from the backup's component YAML, its anonymous step and its code too.

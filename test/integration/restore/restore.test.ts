@@ -14,6 +14,8 @@ import { ShareServiceClient, StorageSharedKeyCredential as FileKeyCredential, ty
 import type { ContainerClient } from '@azure/storage-blob';
 import { storageEndpoints } from '../../../src/azure/cloud';
 import type { Manifest } from '../../../src/export/manifest';
+import { workspaceArmId } from '../../../src/pair/pairFile';
+import { ENABLED_IN_SOURCE_TAG } from '../../../src/schedules/handover';
 import { AMLIGNORED_FILE } from '../../../src/sandbox/seed/studioClutter';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox';
 import { cliNodeArgs, runCli } from '../../support/cli';
@@ -257,7 +259,8 @@ describe('restore a backup into the secondary while the primary is down', { time
     assert.equal(r.code, 0, r.stderr);
     const exported = new Map((JSON.parse(await fs.readFile(path.join(back, 'manifest.json'), 'utf8')) as Manifest).files.map((f) => [f.path, f.sha256]));
     const original = new Map((JSON.parse(await fs.readFile(path.join(backup, 'manifest.json'), 'utf8')) as Manifest).files.map((f) => [f.path, f.sha256]));
-    for (const e of plan.created) assert.equal(exported.get(e.path), original.get(e.path), e.path);
+    // Schedules come back disabled and pointing at the secondary: checked on their own below.
+    for (const e of plan.created.filter((c) => c.kind !== 'schedule')) assert.equal(exported.get(e.path), original.get(e.path), e.path);
   });
 
   it('a second run creates nothing; --on-conflict rename writes the conflicting notebook beside it, once', async () => {
@@ -275,6 +278,46 @@ describe('restore a backup into the secondary while the primary is down', { time
     const third = parseReport((await restore(backup, '--what', 'notebooks', '--on-conflict', 'rename', '--json')).stdout);
     assert.deepEqual(third.created, []);
     assert.equal(third.unchanged.find((e) => e.path === `notebooks/${CONFLICTING}`)?.reason, `restored earlier as ${copy}`);
+  });
+
+  it('schedules: export all wrote each one; restored disabled, tagged with their state in the primary, ids pointing at the secondary; a re-run creates nothing; one changed there is a conflict, never overwritten', async () => {
+    const manifest = JSON.parse(await fs.readFile(path.join(backup, 'manifest.json'), 'utf8')) as Manifest;
+    const files = manifest.files.filter((f) => f.asset.kind === 'schedule');
+    assert.deepEqual(files.map((f) => [f.path, f.asset.name]), ['backfill-2023', 'nightly-retrain', 'weekly-drift-report'].map((n) => [`schedules/${n}.json`, n]));
+    const exported = new Map<string, { isEnabled: boolean; trigger: unknown; action: { jobDefinition: Record<string, unknown> } }>();
+    for (const f of files) {
+      const bytes = await fs.readFile(path.join(backup, f.path));
+      assert.equal(sha256(bytes), f.sha256, `${f.path}: its sha256 is in the manifest`);
+      exported.set(f.asset.name, (JSON.parse(bytes.toString()) as { properties: never }).properties);
+    }
+    assert.deepEqual([...exported].filter(([, p]) => p.isEnabled).map(([n]) => n), ['nightly-retrain', 'weekly-drift-report'], 'the export keeps whether each ran');
+
+    // The full restore above (the primary down all along) created them.
+    const secondaryId = workspaceArmId(sb.secondary);
+    for (const [name, source] of exported) {
+      const there = (await ml.schedules.get(sb.secondary.resource_group, sb.secondary.workspace_name, name)).properties as unknown as typeof source & { tags: Record<string, string> };
+      assert.equal(there.isEnabled, false, `${name} is disabled in the secondary`);
+      assert.equal(there.tags[ENABLED_IN_SOURCE_TAG], String(source.isEnabled), `${name} records whether the primary ran it`);
+      assert.equal(there.action.jobDefinition.computeId, `${secondaryId}/computes/cpu-cluster`);
+      assert.equal(there.action.jobDefinition.environmentId, `${secondaryId}/environments/sklearn-env/versions/1`);
+      assert.deepEqual(there.action.jobDefinition.inputs, source.action.jobDefinition.inputs, `${name}: its job inputs whole`);
+      assert.deepEqual(there.trigger, source.trigger);
+    }
+
+    const again = await restore(backup, '--what', 'schedules', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    const report = parseReport(again.stdout);
+    assert.deepEqual(report.created, []);
+    assert.deepEqual(paths(report.unchanged), files.map((f) => f.path));
+
+    const s = await ml.schedules.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'backfill-2023');
+    const changed = { ...s.properties, trigger: { triggerType: 'Cron' as const, expression: '0 5 * * *', timeZone: 'UTC' } };
+    await ml.schedules.beginCreateOrUpdateAndWait(sb.secondary.resource_group, sb.secondary.workspace_name, 'backfill-2023', { properties: changed }, { updateIntervalInMs: 10 });
+    const third = await restore(backup, '--what', 'schedules', '--json');
+    assert.equal(third.code, 0, 'a conflict is not a failure');
+    assert.deepEqual(parseReport(third.stdout).conflicts, [{ kind: 'schedule', path: 'schedules/backfill-2023.json', name: 'backfill-2023', reason: 'a schedule of that name exists there with another trigger or job' }]);
+    const after = await ml.schedules.get(sb.secondary.resource_group, sb.secondary.workspace_name, 'backfill-2023');
+    assert.equal((after.properties.trigger as { expression?: string }).expression, '0 5 * * *', 'not overwritten');
   });
 
   it('blocks and ranges spoiled on their way in are refused by the service and sent again: a data asset and a notebook arrive intact', async () => {
@@ -335,6 +378,9 @@ describe('restore a backup into the secondary while the primary is down', { time
     assert.equal(r.code, 1, 'the notebook edited in the secondary is a conflict in the primary');
     assert.match(r.stdout, /^Replicated notebooks into mlw-demo-eastus: \d+ file\(s\) created, \d+ already there, 1 conflict\(s\), 0 failed\.$/m);
     assert.match(r.stdout, new RegExp(`conflict: notebook ${CONFLICTING}: ${CONFLICTING}: the target holds other content there`));
+    // The schedules too, as `schedules copy`: the two the primary holds alike are already there, the one changed in the secondary is a conflict.
+    assert.match(r.stdout, /^Replicated schedules into mlw-demo-eastus \(disabled\): 0 created, 2 already there, 1 conflict\(s\), 0 failed\.$/m);
+    assert.match(r.stdout, /^ {2}conflict +backfill-2023 — a schedule of that name exists there with another trigger or job$/m);
     const primary = await storageOf('primary');
     assert.equal((await primary.share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString(), (await share.rootDirectoryClient.getFileClient('Users/carol/eda.ipynb').downloadToBuffer()).toString());
     const again = await runCli(['replicate', 'notebooks', '--from', 'secondary', '--to', 'primary', '--project', sb.projectDir]);

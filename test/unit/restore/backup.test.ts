@@ -182,3 +182,20 @@ test('only the kinds asked for are read', async () => {
   assert.equal(c.notebooks.length, 1);
   assert.equal(c.assets.length, 0);
 });
+
+test('schedules are read from schedules/<name>.json as the export wrote them; one that is not a schedule is unusable, not restored', async () => {
+  const good = JSON.stringify({ name: 'nightly', properties: { isEnabled: true, trigger: { triggerType: 'Cron', expression: '0 2 * * *' }, action: { actionType: 'CreateJob', jobDefinition: { computeId: `${WS}/computes/cpu` } } } });
+  const climbing = JSON.stringify({ name: '../../jobs/x', properties: { trigger: {}, action: {} } });
+  const texts: Record<string, string> = { 'schedules/nightly.json': good, 'schedules/evil.json': climbing };
+  const entries = [
+    entry('schedules/nightly.json', good, { kind: 'schedule', name: 'nightly' }),
+    entry('schedules/evil.json', climbing, { kind: 'schedule', name: 'evil' }),
+    entry('models/credit/3/model.yml', MODEL_YML, { kind: 'model', name: 'credit', version: '3' }),
+  ];
+  const c = await backupContents(entries, ['schedule'], async (p) => texts[p]);
+  assert.deepEqual(c.schedules.map((s) => [s.name, s.enabled, s.file.path]), [['nightly', true, 'schedules/nightly.json']]);
+  assert.deepEqual(c.assets, [], 'only the kinds asked for');
+  assert.deepEqual(c.unusable.map((u) => [u.kind, u.name]), [['schedule', 'evil']]);
+  assert.match(c.unusable[0].error, /schedules\/evil\.json: its name "\.\.\/\.\.\/jobs\/x" is not a schedule name/);
+  assert.deepEqual((await backupContents(entries, ['model'], async (p) => texts[p] ?? MODEL_YML)).schedules, [], 'schedules only when asked for');
+});

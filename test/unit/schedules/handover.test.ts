@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ENABLED_IN_SOURCE_TAG, enabledOnBoth, planHandover, retargetIds, scheduleFingerprint, sourceFromCopies, type ScheduleState } from '../../../src/schedules/handover';
+import { ENABLED_IN_SOURCE_TAG, enabledOnBoth, parseScheduleFile, planHandover, retargetIds, scheduleFile, scheduleFingerprint, sourceFromCopies, type ScheduleState } from '../../../src/schedules/handover';
 
 const WS_A = '/subscriptions/s/resourceGroups/rg-a/providers/Microsoft.MachineLearningServices/workspaces/ws-a';
 const WS_B = '/subscriptions/s/resourceGroups/rg-b/providers/Microsoft.MachineLearningServices/workspaces/ws-b';
@@ -81,6 +81,29 @@ describe('schedule fingerprints and ids', () => {
       { ...st('c', false), properties: {} },
     ];
     assert.deepEqual(sourceFromCopies(copies).map((s) => [s.name, s.enabled]), [['a', true], ['b', false], ['c', false]]);
+  });
+
+  it('scheduleFile keeps what restore needs (isEnabled, the workspace ids) but not the provisioning state, and reads back the same', () => {
+    const text = scheduleFile('nightly', props(WS_A, true, { team: 'risk' }));
+    assert.doesNotMatch(text, /provisioningState/);
+    const back = parseScheduleFile(text);
+    assert.equal(back.name, 'nightly');
+    assert.equal(back.enabled, true);
+    assert.equal(scheduleFingerprint(back.properties), scheduleFingerprint(props(WS_A, false)));
+    assert.equal((back.properties.action as { jobDefinition: { computeId: string } }).jobDefinition.computeId, `${WS_A}/computes/cpu`);
+    assert.equal(parseScheduleFile(scheduleFile('paused', props(WS_A, false))).enabled, false);
+    assert.equal(scheduleFile('nightly', { ...props(WS_A, true, { team: 'risk' }), provisioningState: 'Updating' }), text, 'the same schedule writes the same bytes whatever its provisioning state');
+  });
+
+  it('parseScheduleFile refuses a file whose name could leave the schedules of the workspace, or that is not a schedule', () => {
+    const good = JSON.parse(scheduleFile('nightly', props(WS_A, true))) as { name: string; properties: unknown };
+    for (const name of ['../jobs/x', 'a/b', '..', '', ' x', 'x?api-version=1', 42]) {
+      assert.throws(() => parseScheduleFile(JSON.stringify({ ...good, name })), /is not a schedule name/, String(name));
+    }
+    assert.throws(() => parseScheduleFile('{"name": "x"'), /not valid JSON/);
+    assert.throws(() => parseScheduleFile('[]'), /not a schedule/);
+    assert.throws(() => parseScheduleFile(JSON.stringify({ name: 'x', properties: { trigger: {} } })), /no trigger or action/);
+    assert.throws(() => parseScheduleFile(JSON.stringify({ ...good, properties: { ...(good.properties as object), tags: 'x' } })), /tags is not a mapping/);
   });
 
   it('enabledOnBoth names what runs in both', () => {
