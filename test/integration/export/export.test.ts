@@ -103,10 +103,15 @@ describe('export and replicate against the sandbox', { timeout: 600_000 }, () =>
     const exported = new Set(notebooks.map((f) => f.source.path));
     const onShare = await shareFiles(share!.rootDirectoryClient);
     assert.ok(onShare.length >= 40, `share lists ${onShare.length} files`);
-    const clutter = clutterMatcher([]);
+    // The studio's checkpoints and temp files, and what the share's .amlignore files list: skipped by default
+    // (realWorkspaces.test.ts).
+    const ignoreFiles = await Promise.all(
+      onShare.filter((p) => path.posix.basename(p) === '.amlignore').map(async (p) => ({ folder: path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p), text: (await share!.rootDirectoryClient.getFileClient(p).downloadToBuffer()).toString('utf8') })),
+    );
+    const clutter = clutterMatcher(ignoreFiles);
     for (const p of onShare) {
       if (exported.has(p)) continue;
-      if (clutter(p)) continue; // the studio's checkpoints and temp files: skipped by default (realWorkspaces.test.ts)
+      if (clutter(p)) continue;
       assert.ok([...refused].some((r) => p.includes(r.replace(/\\u00(..)/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))).split('/').pop()!)), `${JSON.stringify(p)} neither exported nor reported`);
     }
     for (const f of notebooks) {
